@@ -1,0 +1,2 @@
+//! Step cost benchmark.
+fn main() {}

@@ -1,0 +1,98 @@
+//! Builds the first-party plugins (`plugins/*`) and the test plugins (`tests/plugins/*`)
+//! as `wasm32-wasip2` components, so nobody builds them by hand, and embeds the first-party
+//! ones into the `roost` binary.
+//!
+//! The nested cargo uses its own target directory next to this build's, so it never
+//! waits on the outer build's lock.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip2";
+const PROFILE: &str = "plugin";
+
+fn main() {
+    let host = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = host.parent().unwrap().to_path_buf();
+    for watched in ["plugins", "plugin-sdk", "wit", "host/tests/plugins", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    let first_party = crates_in(&root.join("plugins"));
+    let test_plugins = crates_in(&host.join("tests/plugins"));
+    let target_dir = wasm_target_dir();
+    build(&root, &target_dir, first_party.iter().chain(&test_plugins));
+
+    let out = target_dir.join(TARGET).join(PROFILE);
+    let mut code = String::from(
+        "/// (manifest path, manifest, component) of each first-party plugin.\npub const BUILTIN: &[(&str, &str, &[u8])] = &[\n",
+    );
+    for dir in &first_party {
+        let manifest = dir.join("plugin.toml");
+        let wasm = out.join(format!("{}.wasm", crate_name(dir).replace('-', "_")));
+        writeln!(code, "    ({:?}, include_str!({:?}), include_bytes!({:?})),", rel(&root, &manifest), manifest, wasm)
+            .unwrap();
+    }
+    code.push_str("];\n");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    std::fs::write(out_dir.join("builtin_plugins.rs"), code).unwrap();
+    println!("cargo:rustc-env=ROOST_WASM_PLUGIN_DIR={}", out.display());
+}
+
+/// The crates (folders with a Cargo.toml) directly under `dir`, sorted.
+fn crates_in(dir: &Path) -> Vec<PathBuf> {
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("Cargo.toml").is_file()).collect()
+        })
+        .unwrap_or_default();
+    crates.sort();
+    crates
+}
+
+fn crate_name(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("name")).expect("a [package] name");
+    line.split('"').nth(1).expect("a quoted package name").to_string()
+}
+
+fn rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
+
+/// `<target>/wasm-plugins`, beside this build's profile directories.
+fn wasm_target_dir() -> PathBuf {
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    // OUT_DIR is <target>[/<triple>]/<profile>/build/<pkg>/out.
+    let profile_dir = out_dir.ancestors().nth(3).unwrap();
+    profile_dir.parent().unwrap().join("wasm-plugins")
+}
+
+fn build<'a>(root: &Path, target_dir: &Path, crates: impl Iterator<Item = &'a PathBuf>) {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root).args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(target_dir);
+    for dir in crates {
+        cmd.args(["-p", &crate_name(dir)]);
+    }
+    // Flags meant for the host build (coverage, clippy's wrapper) must not leak into wasm.
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_WRAPPER",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_MAKEFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd.status().expect("running cargo to build the wasm plugins");
+    if !status.success() {
+        panic!(
+            "building the plugins for {TARGET} failed (see above); the target comes from rust-toolchain.toml, \
+             or install it with `rustup target add {TARGET}`"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! `roost:plugin/secrets`: placeholders in, values substituted on the wire, never handed out.
+//!
+//! ```rust,ignore
+//! let token = roost_sdk::secrets::placeholder("MASTODON_TOKEN")?;   // "{{secret:MASTODON_TOKEN}}"
+//! Request::post(url).header("Authorization", format!("Bearer {token}")).send()?;
+//! ```
+//!
+//! The http capability calls [`SecretsCap::substitute`] for each request: a placeholder is
+//! replaced only when the request's URL matches the hosts the secret is bound to, and a
+//! request that carries a placeholder for any other host is refused whole.
+
+use std::collections::BTreeMap;
+
+use url::Url;
+
+use crate::runtime::bindings::secrets::{Host, SecretError};
+use crate::runtime::pattern::{HostPattern, any_matches};
+
+use super::StepState;
+
+/// A secret's value and the hosts it may be sent to.
+#[derive(Clone)]
+pub struct Secret {
+    pub value: String,
+    pub hosts: Vec<HostPattern>,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret").field("value", &"[redacted]").field("hosts", &self.hosts).finish()
+    }
+}
+
+/// The secrets one step may use: those its manifest declares that the workspace has set.
+#[derive(Debug, Default)]
+pub struct SecretsCap {
+    declared: Vec<String>,
+    set: BTreeMap<String, Secret>,
+}
+
+const OPEN: &str = "{{secret:";
+const CLOSE: &str = "}}";
+
+impl SecretsCap {
+    pub fn new(declared: Vec<String>, set: BTreeMap<String, Secret>) -> Self {
+        Self { declared, set }
+    }
+
+    /// The values, for redaction from logs.
+    pub fn values(&self) -> Vec<String> {
+        self.set.values().map(|s| s.value.clone()).filter(|v| !v.is_empty()).collect()
+    }
+
+    /// `text` with every placeholder replaced, or why the request must not go to `url`.
+    pub fn substitute(&self, url: &Url, text: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find(OPEN) {
+            let after = &rest[start + OPEN.len()..];
+            let Some(end) = after.find(CLOSE) else { break };
+            let name = &after[..end];
+            let secret =
+                self.set.get(name).ok_or_else(|| format!("secret `{name}` is not available to this plugin"))?;
+            if !any_matches(&secret.hosts, url) {
+                return Err(format!(
+                    "secret `{name}` is not bound to {}; it may be sent to: {}",
+                    origin(url),
+                    secret.hosts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            out.push_str(&rest[..start]);
+            out.push_str(&secret.value);
+            rest = &after[end + CLOSE.len()..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// `scheme://host[:port]` of `url`, as a user would write it in an allow-list.
+pub fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+impl Host for StepState {
+    async fn placeholder(&mut self, name: String) -> wasmtime::Result<Result<String, SecretError>> {
+        let cap = &self.secrets;
+        Ok(if !cap.declared.contains(&name) {
+            Err(SecretError::NotDeclared)
+        } else if !cap.set.contains_key(&name) {
+            Err(SecretError::NotSet)
+        } else {
+            Ok(format!("{OPEN}{name}{CLOSE}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap() -> SecretsCap {
+        let hosts = vec![HostPattern::parse("https://api.example.com").unwrap()];
+        let set = BTreeMap::from([("TOKEN".to_string(), Secret { value: "s3cr3t".into(), hosts })]);
+        SecretsCap::new(vec!["TOKEN".into()], set)
+    }
+
+    #[test]
+    fn substitutes_only_for_bound_hosts() {
+        let good = Url::parse("https://api.example.com/x").unwrap();
+        let bad = Url::parse("https://evil.example.net/x").unwrap();
+        assert_eq!(cap().substitute(&good, "Bearer {{secret:TOKEN}}").unwrap(), "Bearer s3cr3t");
+        let err = cap().substitute(&bad, "Bearer {{secret:TOKEN}}").unwrap_err();
+        assert!(err.contains("not bound to https://evil.example.net"), "{err}");
+        assert!(!err.contains("s3cr3t"));
+        assert!(cap().substitute(&good, "{{secret:OTHER}}").is_err());
+        assert_eq!(cap().substitute(&bad, "no placeholder").unwrap(), "no placeholder");
+    }
+}

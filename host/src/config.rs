@@ -1,0 +1,143 @@
+//! Configuration, read in one place: `roost.toml` and `ROOST_*` environment variables.
+//!
+//! ```toml
+//! data_dir = "/var/lib/roost"          # ROOST_DATA_DIR
+//! db = "sqlite:///var/lib/roost/roost.db"   # ROOST_DB
+//!
+//! [http]
+//! allow_private = ["mastodon.lan"]     # ROOST_HTTP_ALLOW_PRIVATE (comma-separated)
+//! resolve = { "mastodon.lan" = ["192.168.1.20"] }
+//! ```
+//!
+//! Secrets for `roost run` come from `ROOST_SECRET_<NAME>`; the optional
+//! `ROOST_SECRET_<NAME>_HOSTS` (comma-separated `scheme://host[:port]`) binds the secret to
+//! hosts, otherwise it goes only where the plugin's manifest allows it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::capabilities::net::NetPolicy;
+use crate::capabilities::secrets::Secret;
+use crate::runtime::pattern::HostPattern;
+
+/// Everything configurable, after files and environment are merged.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub data_dir: Option<PathBuf>,
+    pub db: Option<String>,
+    #[serde(default)]
+    pub http: HttpConfig,
+}
+
+/// `[http]`: the operator's network rules for plugins.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    #[serde(default)]
+    pub allow_private: Vec<String>,
+    #[serde(default)]
+    pub resolve: HashMap<String, Vec<IpAddr>>,
+}
+
+impl Config {
+    /// Reads `path` (or `roost.toml` in the working directory if present), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+        let default = Path::new("roost.toml");
+        let file = path.or_else(|| default.exists().then_some(default));
+        let mut config = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok());
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(dir) = var("ROOST_DATA_DIR") {
+            self.data_dir = Some(dir.into());
+        }
+        if let Some(db) = var("ROOST_DB") {
+            self.db = Some(db);
+        }
+        if let Some(hosts) = var("ROOST_HTTP_ALLOW_PRIVATE") {
+            self.http.allow_private.extend(split_list(&hosts));
+        }
+    }
+
+    /// `data_dir`, or the platform's data directory, or `./.roost`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .or_else(|| dirs::data_dir().map(|d| d.join("roost")))
+            .unwrap_or_else(|| PathBuf::from(".roost"))
+    }
+
+    /// The database URL: `db`, or a SQLite file in the data directory.
+    pub fn db_url(&self) -> String {
+        self.db.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir().join("roost.db").display()))
+    }
+
+    pub fn net_policy(&self) -> NetPolicy {
+        NetPolicy { allow_private: self.http.allow_private.clone(), resolve: self.http.resolve.clone() }
+    }
+}
+
+fn split_list(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// Secrets from `ROOST_SECRET_<NAME>` (and `_HOSTS`) in `vars`.
+pub fn secrets_from_env(vars: impl Iterator<Item = (String, String)>) -> Result<BTreeMap<String, Secret>, String> {
+    let vars: BTreeMap<String, String> = vars.filter(|(k, _)| k.starts_with("ROOST_SECRET_")).collect();
+    let mut secrets = BTreeMap::new();
+    for (key, value) in &vars {
+        let name = &key["ROOST_SECRET_".len()..];
+        if name.ends_with("_HOSTS") && vars.contains_key(&key[..key.len() - "_HOSTS".len()]) {
+            continue;
+        }
+        let hosts = match vars.get(&format!("{key}_HOSTS")) {
+            Some(list) => split_list(list)
+                .map(|h| HostPattern::parse(&h).map_err(|e| format!("{key}_HOSTS: {e}")))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        secrets.insert(name.to_string(), Secret { value: value.clone(), hosts });
+    }
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_and_secret_bindings() {
+        let mut config = Config::default();
+        config.apply_env(|k| match k {
+            "ROOST_DB" => Some("sqlite::memory:".into()),
+            "ROOST_HTTP_ALLOW_PRIVATE" => Some("localhost, 127.0.0.1".into()),
+            _ => None,
+        });
+        assert_eq!(config.db_url(), "sqlite::memory:");
+        assert_eq!(config.http.allow_private, ["localhost", "127.0.0.1"]);
+        let vars =
+            [("ROOST_SECRET_TOKEN", "abc"), ("ROOST_SECRET_TOKEN_HOSTS", "https://api.example.com"), ("HOME", "/root")];
+        let secrets = secrets_from_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap();
+        assert_eq!(secrets.len(), 1);
+        assert_eq!(secrets["TOKEN"].value, "abc");
+        assert_eq!(secrets["TOKEN"].hosts[0].to_string(), "https://api.example.com");
+        let bad = [("ROOST_SECRET_X", "1"), ("ROOST_SECRET_X_HOSTS", "nohost")];
+        assert!(
+            secrets_from_env(bad.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+                .unwrap_err()
+                .contains("ROOST_SECRET_X_HOSTS")
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The host side of the `roost:plugin` world, generated from `wit/`.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "plugin",
+    imports: { default: async | trappable },
+    exports: { default: async },
+});
+
+pub use roost::plugin::{http, kv, log, secrets, types};

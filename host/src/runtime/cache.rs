@@ -1,0 +1,67 @@
+//! Compiled components on disk, keyed by the wasm's sha256 and the engine's settings.
+//!
+//! Compiling a component takes tens of milliseconds; loading the precompiled artifact
+//! with `mmap` takes tens of microseconds, so a second start compiles nothing. The key
+//! includes `Engine::precompile_compatibility_hash`, so a wasmtime upgrade or a change of
+//! engine settings misses the cache instead of loading incompatible code.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// Whether a component came from the cache or was compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    Hit,
+    Compiled,
+    /// No cache directory was configured.
+    Uncached,
+}
+
+/// The hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn artifact_path(engine: &Engine, dir: &Path, digest: &str) -> PathBuf {
+    let mut hasher = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    dir.join(format!("{digest}-{:016x}.cwasm", hasher.finish()))
+}
+
+/// The component for `wasm` (whose sha256 is `digest`), from the cache in `dir` if there.
+pub fn load(
+    engine: &Engine,
+    wasm: &[u8],
+    digest: &str,
+    dir: Option<&Path>,
+) -> wasmtime::Result<(Component, CacheOutcome)> {
+    let Some(dir) = dir else {
+        return Ok((Component::new(engine, wasm)?, CacheOutcome::Uncached));
+    };
+    let path = artifact_path(engine, dir, digest);
+    if path.exists() {
+        match deserialize(engine, &path) {
+            Ok(component) => return Ok((component, CacheOutcome::Hit)),
+            Err(e) => tracing::warn!("recompiling {}: cached artifact unusable: {e}", path.display()),
+        }
+    }
+    let compiled = engine.precompile_component(wasm)?;
+    std::fs::create_dir_all(dir)?;
+    // Write then rename, so a concurrent start never maps a half-written file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, &compiled)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok((deserialize(engine, &path)?, CacheOutcome::Compiled))
+}
+
+#[allow(unsafe_code)]
+fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+    // SAFETY: the cache directory holds only artifacts this host wrote with
+    // `precompile_component` under a name keyed by the engine's compatibility hash; it
+    // never holds files supplied by plugin authors.
+    unsafe { Component::deserialize_file(engine, path) }
+}

@@ -1,0 +1,265 @@
+//! One step in a fresh `Store`: input checked, instance from the pool, call under limits.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use wasmtime::{Store, StoreLimitsBuilder};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+use super::bindings::types::{StepContext, StepError};
+use super::limits::{HOSTCALL_FUEL, MAX_MEMORY_MB, MAX_OUTPUT_KB, MAX_RANDOM_BYTES, MAX_TIMEOUT, STDIO_CAPTURE};
+use super::{Plugin, Runtime};
+use crate::capabilities::StepState;
+use crate::capabilities::http::HttpCap;
+use crate::capabilities::kv::{DEFAULT_QUOTA, KvCap};
+use crate::capabilities::log::LogCap;
+use crate::capabilities::secrets::{Secret, SecretsCap};
+use crate::store::{LogRecord, Namespace, Store as Db};
+
+/// What a step execution needs besides the plugin.
+#[derive(Debug, Clone, Default)]
+pub struct StepCall {
+    pub action: String,
+    pub workspace: String,
+    pub workflow: String,
+    pub run_id: String,
+    pub step_id: String,
+    pub attempt: u32,
+    pub idempotency_key: String,
+    pub input: Value,
+    /// The workspace's secrets; only those the manifest declares reach the step.
+    pub secrets: BTreeMap<String, Secret>,
+    /// The database behind the kv capability; `None` refuses kv.
+    pub db: Option<Db>,
+}
+
+/// How a step ended, with its log and timing.
+#[derive(Debug)]
+pub struct StepOutcome {
+    pub result: Result<Value, StepFailure>,
+    pub logs: Vec<LogRecord>,
+    pub duration: Duration,
+}
+
+/// Why a step failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepFailure {
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("{message}")]
+    Retryable { message: String, after_ms: Option<u64> },
+    #[error("{0}")]
+    Fatal(String),
+    #[error("step timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("plugin trapped: {0}")]
+    Trap(String),
+    #[error("output rejected: {0}")]
+    BadOutput(String),
+}
+
+impl StepFailure {
+    /// A stable name of the kind, stored with the step.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::InvalidInput(_) => "invalid-input",
+            Self::Retryable { .. } => "retryable",
+            Self::Fatal(_) => "fatal",
+            Self::Timeout(_) => "timeout",
+            Self::Trap(_) => "trap",
+            Self::BadOutput(_) => "bad-output",
+        }
+    }
+}
+
+/// The limits of one step: the manifest's requests clamped to the host's ceilings.
+struct StepLimits {
+    memory: usize,
+    timeout: Duration,
+    output: usize,
+}
+
+fn step_limits(plugin: &Plugin) -> StepLimits {
+    let asked = plugin.manifest.limits;
+    StepLimits {
+        memory: (asked.memory_mb.min(MAX_MEMORY_MB) as usize) << 20,
+        timeout: Duration::from_millis(asked.timeout_ms).min(MAX_TIMEOUT),
+        output: (asked.output_kb.min(MAX_OUTPUT_KB) as usize) << 10,
+    }
+}
+
+impl Runtime {
+    /// Runs `call` on `plugin`; never panics or returns early on a plugin's misbehaviour.
+    pub async fn execute(&self, plugin: &Plugin, call: StepCall) -> StepOutcome {
+        let started = Instant::now();
+        let limits = step_limits(plugin);
+        let mut stdio = None;
+        let (result, log) = match self.prepare(plugin, &call, &limits) {
+            Err(failure) => (Err(failure), LogCap::default()),
+            Ok((state, out, err)) => {
+                stdio = Some((out, err));
+                self.call(plugin, &call, state, &limits).await
+            }
+        };
+        let mut log = log;
+        if let Some((out, err)) = stdio {
+            log.push_stdio("info", &out.contents());
+            log.push_stdio("warn", &err.contents());
+        }
+        let result = result.and_then(|text| check_output(plugin, &call.action, &text, limits.output));
+        StepOutcome { result, logs: log.finish(), duration: started.elapsed() }
+    }
+
+    /// Validates the input and builds the step's sandbox state.
+    fn prepare(
+        &self,
+        plugin: &Plugin,
+        call: &StepCall,
+        limits: &StepLimits,
+    ) -> Result<(StepState, MemoryOutputPipe, MemoryOutputPipe), StepFailure> {
+        let (input_schema, _) = plugin.schemas(&call.action).ok_or_else(|| {
+            StepFailure::InvalidInput(format!("plugin `{}` has no action `{}`", plugin.id(), call.action))
+        })?;
+        if let Some(first) = input_schema.iter_errors(&call.input).next() {
+            return Err(StepFailure::InvalidInput(format!(
+                "{first} (at `{}`)",
+                pointer_or_root(first.instance_path().as_str())
+            )));
+        }
+        let perms = &plugin.manifest.permissions;
+        let declared: Vec<String> = perms.secrets.keys().cloned().collect();
+        let secrets = call
+            .secrets
+            .iter()
+            .filter_map(|(name, s)| perms.secrets.get(name).map(|hosts| (name.clone(), bind(s, hosts))))
+            .collect();
+        let secrets = SecretsCap::new(declared, secrets);
+        let (out, err) = (MemoryOutputPipe::new(STDIO_CAPTURE), MemoryOutputPipe::new(STDIO_CAPTURE));
+        let wasi = WasiCtx::builder().stdout(out.clone()).stderr(err.clone()).max_random_size(MAX_RANDOM_BYTES).build();
+        let deadline = Instant::now() + limits.timeout;
+        let state = StepState {
+            wasi,
+            table: Default::default(),
+            limits: StoreLimitsBuilder::new().memory_size(limits.memory).trap_on_grow_failure(true).build(),
+            log: LogCap::new(plugin.id(), secrets.values()),
+            http: (!perms.http.is_empty()).then(|| HttpCap::new(self.http.clone(), perms.http.clone(), deadline)),
+            kv: call.db.clone().filter(|_| perms.kv).map(|db| {
+                let ns = Namespace { workspace: call.workspace.clone(), plugin: plugin.id().to_string() };
+                KvCap::new(db, ns, DEFAULT_QUOTA)
+            }),
+            secrets,
+        };
+        Ok((state, out, err))
+    }
+
+    /// Instantiates and calls the component under the step's limits.
+    async fn call(
+        &self,
+        plugin: &Plugin,
+        call: &StepCall,
+        state: StepState,
+        limits: &StepLimits,
+    ) -> (Result<String, StepFailure>, LogCap) {
+        let _slot = self.slots.acquire().await.expect("the slot semaphore is never closed");
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_hostcall_fuel(HOSTCALL_FUEL);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
+        let ctx = context(call, limits.timeout);
+        let input = call.input.to_string();
+        let run = async {
+            let instance = plugin.pre.instantiate_async(&mut store).await?;
+            instance.call_run(&mut store, &ctx, &input).await
+        };
+        let result = match tokio::time::timeout(limits.timeout, run).await {
+            Err(_) => Err(StepFailure::Timeout(limits.timeout)),
+            Ok(Err(trap)) => Err(StepFailure::Trap(describe_trap(&trap, limits.memory))),
+            Ok(Ok(Err(e))) => Err(from_plugin_error(e)),
+            Ok(Ok(Ok(output))) => Ok(output),
+        };
+        (result, std::mem::take(&mut store.data_mut().log))
+    }
+}
+
+/// A secret bound to the hosts its binding names, or else to those the manifest allows.
+fn bind(secret: &Secret, manifest_hosts: &[super::pattern::HostPattern]) -> Secret {
+    let hosts = if secret.hosts.is_empty() { manifest_hosts.to_vec() } else { secret.hosts.clone() };
+    Secret { value: secret.value.clone(), hosts }
+}
+
+fn context(call: &StepCall, timeout: Duration) -> StepContext {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    StepContext {
+        action: call.action.clone(),
+        workspace: call.workspace.clone(),
+        workflow: call.workflow.clone(),
+        run_id: call.run_id.clone(),
+        step_id: call.step_id.clone(),
+        attempt: call.attempt,
+        deadline_ms: (now + timeout).as_millis() as u64,
+        idempotency_key: call.idempotency_key.clone(),
+    }
+}
+
+fn from_plugin_error(e: StepError) -> StepFailure {
+    match e {
+        StepError::InvalidInput(m) => StepFailure::InvalidInput(m),
+        StepError::Retryable(r) => StepFailure::Retryable { message: r.message, after_ms: r.after_ms },
+        StepError::Fatal(m) => StepFailure::Fatal(m),
+    }
+}
+
+/// A trap in words a workflow author can act on.
+fn describe_trap(trap: &wasmtime::Error, memory: usize) -> String {
+    let text = format!("{trap:#}");
+    if text.contains("forcing trap when growing memory") {
+        return format!("the plugin exceeded its memory limit of {} MiB", memory >> 20);
+    }
+    if text.contains("fuel allocated for hostcalls") {
+        return format!("the plugin passed more than {} MiB to the host in one call", HOSTCALL_FUEL >> 20);
+    }
+    if let Some(code) = trap.downcast_ref::<wasmtime::Trap>() {
+        return match code {
+            wasmtime::Trap::StackOverflow => "the plugin overflowed its stack (runaway recursion?)".into(),
+            // Rust keeps its data stack in linear memory: runaway recursion runs off its start.
+            wasmtime::Trap::MemoryOutOfBounds => {
+                "the plugin accessed memory out of bounds (a stack overflow from runaway recursion does this)".into()
+            }
+            wasmtime::Trap::UnreachableCodeReached => {
+                "the plugin panicked or aborted; its last log lines say why".into()
+            }
+            other => other.to_string(),
+        };
+    }
+    text
+}
+
+/// Checks the output's size, JSON and schema.
+fn check_output(plugin: &Plugin, action: &str, text: &str, cap: usize) -> Result<Value, StepFailure> {
+    if text.len() > cap {
+        return Err(StepFailure::BadOutput(format!(
+            "output of {} bytes is over the limit of {} KiB",
+            text.len(),
+            cap >> 10
+        )));
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| StepFailure::BadOutput(format!("output is not JSON: {e}")))?;
+    if let Some((_, output_schema)) = plugin.schemas(action)
+        && let Some(first) = output_schema.iter_errors(&value).next()
+    {
+        return Err(StepFailure::BadOutput(format!(
+            "output does not match the `{action}` output schema of plugin `{}`: {first} (at `{}`)",
+            plugin.id(),
+            pointer_or_root(first.instance_path().as_str())
+        )));
+    }
+    Ok(value)
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}

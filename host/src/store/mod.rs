@@ -1,0 +1,109 @@
+//! The database behind Roost: one `Store` over SQLite (default) or PostgreSQL.
+//!
+//! All SQL lives in this module. Queries are written once with `$N` placeholders, which
+//! both backends accept, through sqlx's `Any` driver; the schema is migrated per backend
+//! from the plain SQL files under `migrations/`.
+
+mod kv;
+mod runs;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use kv::{KvQuota, KvRefusal, Namespace};
+pub use runs::{LogRecord, NewRun, RunRecord, StepRecord};
+
+/// Which database a `Store` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Why the store failed. Never shown to API clients as is.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database url `{0}`: use sqlite://PATH, sqlite::memory: or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("run `{0}` not found")]
+    RunNotFound(String),
+}
+
+impl Store {
+    /// Connects to `url`, creating a SQLite file if needed, and migrates the schema.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url, memory) = normalize(url)?;
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let mut pool = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            // An in-memory database lives in one connection; a file is shared through WAL.
+            pool = pool.max_connections(if memory { 1 } else { 4 }).after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;").await?;
+                    Ok(())
+                })
+            });
+            if memory {
+                pool = pool.idle_timeout(None).max_lifetime(None).min_connections(1);
+            }
+        }
+        let pool = pool.connect_with(options).await?;
+        let store = Self { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("src/store/migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => sqlx::migrate!("src/store/migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+/// The backend, a URL sqlx understands, and whether the database is in memory.
+fn normalize(url: &str) -> Result<(Backend, String, bool), StoreError> {
+    if url == "sqlite::memory:" {
+        return Ok((Backend::Sqlite, url.to_string(), true));
+    }
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url =
+            format!("sqlite://{path}{}", if path.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") });
+        return Ok((Backend::Sqlite, url, false));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string(), false));
+    }
+    Err(StoreError::UnsupportedUrl(url.to_string()))
+}
+
+/// Milliseconds since the Unix epoch, the store's unit of time.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

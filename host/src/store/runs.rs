@@ -1,0 +1,210 @@
+//! Runs, their steps and the steps' log lines.
+
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, now_ms};
+
+/// A run about to start.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub id: String,
+    pub workspace: String,
+    pub workflow: String,
+    pub inputs: Value,
+}
+
+/// A run as stored, with its steps in the order they started.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub id: String,
+    pub workspace: String,
+    pub workflow: String,
+    pub status: String,
+    pub inputs: Value,
+    pub outputs: Option<Value>,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    pub steps: Vec<StepRecord>,
+}
+
+/// One step of a run: what it was given, what it gave back, how long it took.
+#[derive(Debug, Clone, Default)]
+pub struct StepRecord {
+    pub run_id: String,
+    pub step_id: String,
+    pub workspace: String,
+    pub plugin: String,
+    pub plugin_version: String,
+    pub digest: String,
+    pub status: String,
+    pub attempt: u32,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub error_kind: Option<String>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub duration_us: Option<i64>,
+    pub logs: Vec<LogRecord>,
+}
+
+/// One line of a step's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub level: String,
+    pub message: String,
+    pub at: i64,
+}
+
+fn json_text(v: &Option<Value>) -> Option<String> {
+    v.as_ref().map(Value::to_string)
+}
+
+fn parse_json(text: Option<String>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+impl Store {
+    pub async fn create_run(&self, run: &NewRun) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO runs (id, workspace, workflow, status, inputs, created_at) VALUES ($1, $2, $3, 'running', $4, $5)")
+            .bind(&run.id)
+            .bind(&run.workspace)
+            .bind(&run.workflow)
+            .bind(run.inputs.to_string())
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn finish_run(
+        &self,
+        id: &str,
+        status: &str,
+        outputs: Option<&Value>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET status = $1, outputs = $2, error = $3, finished_at = $4 WHERE id = $5")
+            .bind(status)
+            .bind(outputs.map(Value::to_string))
+            .bind(error)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Writes a step's state and its log lines in one transaction.
+    pub async fn save_step(&self, step: &StepRecord) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO steps (run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (run_id, step_id) DO UPDATE SET status = $7, attempt = $8, input = $9, output = $10, error = $11, error_kind = $12, started_at = $13, finished_at = $14, duration_us = $15",
+        )
+        .bind(&step.run_id)
+        .bind(&step.step_id)
+        .bind(&step.workspace)
+        .bind(&step.plugin)
+        .bind(&step.plugin_version)
+        .bind(&step.digest)
+        .bind(&step.status)
+        .bind(i64::from(step.attempt))
+        .bind(json_text(&step.input))
+        .bind(json_text(&step.output))
+        .bind(&step.error)
+        .bind(&step.error_kind)
+        .bind(step.started_at)
+        .bind(step.finished_at)
+        .bind(step.duration_us)
+        .execute(&mut *tx)
+        .await?;
+        let first: i64 = sqlx::query("SELECT COUNT(*) FROM step_logs WHERE run_id = $1 AND step_id = $2")
+            .bind(&step.run_id)
+            .bind(&step.step_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        for (i, line) in step.logs.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO step_logs (run_id, step_id, seq, level, message, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&step.run_id)
+            .bind(&step.step_id)
+            .bind(first + i as i64)
+            .bind(&line.level)
+            .bind(&line.message)
+            .bind(line.at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A run with its steps and their logs.
+    pub async fn get_run(&self, id: &str) -> Result<RunRecord, StoreError> {
+        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at FROM runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::RunNotFound(id.to_string()))?;
+        let mut run = RunRecord {
+            id: row.try_get(0)?,
+            workspace: row.try_get(1)?,
+            workflow: row.try_get(2)?,
+            status: row.try_get(3)?,
+            inputs: parse_json(row.try_get(4)?).unwrap_or(Value::Null),
+            outputs: parse_json(row.try_get(5)?),
+            error: row.try_get(6)?,
+            created_at: row.try_get(7)?,
+            finished_at: row.try_get(8)?,
+            steps: Vec::new(),
+        };
+        let rows = sqlx::query("SELECT run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us FROM steps WHERE run_id = $1 ORDER BY started_at, step_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let mut step = step_from_row(&row)?;
+            step.logs = self.step_logs(id, &step.step_id).await?;
+            run.steps.push(step);
+        }
+        Ok(run)
+    }
+
+    async fn step_logs(&self, run_id: &str, step_id: &str) -> Result<Vec<LogRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT level, message, at FROM step_logs WHERE run_id = $1 AND step_id = $2 ORDER BY seq")
+                .bind(run_id)
+                .bind(step_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok(LogRecord { level: r.try_get(0)?, message: r.try_get(1)?, at: r.try_get(2)? })).collect()
+    }
+}
+
+fn step_from_row(row: &AnyRow) -> Result<StepRecord, sqlx::Error> {
+    Ok(StepRecord {
+        run_id: row.try_get(0)?,
+        step_id: row.try_get(1)?,
+        workspace: row.try_get(2)?,
+        plugin: row.try_get(3)?,
+        plugin_version: row.try_get(4)?,
+        digest: row.try_get(5)?,
+        status: row.try_get(6)?,
+        attempt: u32::try_from(row.try_get::<i64, _>(7)?).unwrap_or(0),
+        input: parse_json(row.try_get(8)?),
+        output: parse_json(row.try_get(9)?),
+        error: row.try_get(10)?,
+        error_kind: row.try_get(11)?,
+        started_at: row.try_get(12)?,
+        finished_at: row.try_get(13)?,
+        duration_us: row.try_get(14)?,
+        logs: Vec::new(),
+    })
+}

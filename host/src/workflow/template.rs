@@ -1,0 +1,325 @@
+//! Templates: JSON value trees whose strings hold `${{ }}` expressions, compiled at load
+//! time and rendered against a run's [`Scope`].
+
+use std::collections::HashMap;
+
+use marked_yaml::Node;
+use marked_yaml::types::MarkedScalarNode;
+use serde_json::{Map, Value};
+
+use super::diagnostic::{Diagnostic, Pos};
+use super::expr::{self, Expr, ExprError, Segment};
+use super::yaml::{self, Source};
+
+/// What expressions can see while a run renders a template.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// Bound workflow inputs (see [`Plan::bind_inputs`](super::Plan::bind_inputs)).
+    pub inputs: &'a Map<String, Value>,
+    /// Step id -> that step's output, for steps that have finished.
+    pub steps: &'a HashMap<String, Value>,
+}
+
+/// A JSON value tree whose strings may hold expressions; see [`Template::render`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template(Part);
+
+/// An expression and where it was written, for load-time checks and run-time errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub expr: Expr,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Literal(Value),
+    /// A string that is exactly one expression: renders to the value with its JSON type.
+    Expr(Located),
+    /// A string mixing text and expressions: renders to a string.
+    Interp(Vec<Piece>),
+    Array(Vec<Part>),
+    Object(Vec<(String, Part)>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    Text(String),
+    Expr(Located),
+}
+
+impl Template {
+    /// A template without expressions.
+    pub fn literal(value: Value) -> Self {
+        Template(Part::Literal(value))
+    }
+
+    /// True if the template holds no expressions.
+    pub fn is_literal(&self) -> bool {
+        matches!(self.0, Part::Literal(_))
+    }
+
+    /// Evaluates every expression: a string that is one `${{ }}` keeps the value's type,
+    /// other strings interpolate (strings as-is, null as empty, the rest as compact JSON).
+    pub fn render(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
+        self.0.render(scope)
+    }
+
+    /// Every expression, in document order.
+    pub fn expressions(&self) -> Vec<&Located> {
+        let mut out = Vec::new();
+        self.0.collect(&mut out);
+        out
+    }
+
+    /// The value with every expression leaf replaced by null, and the JSON pointers of
+    /// those leaves: what schema validation can check before a run.
+    pub(super) fn probe(&self) -> (Value, Vec<String>) {
+        let mut leaves = Vec::new();
+        let value = self.0.probe(String::new(), &mut leaves);
+        (value, leaves)
+    }
+}
+
+impl Part {
+    fn render(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
+        Ok(match self {
+            Part::Literal(v) => v.clone(),
+            Part::Expr(e) => e.eval(scope)?,
+            Part::Interp(pieces) => Value::String(interpolate(pieces, scope)?),
+            Part::Array(items) => Value::Array(items.iter().map(|p| p.render(scope)).collect::<Result<_, _>>()?),
+            Part::Object(fields) => Value::Object(
+                fields.iter().map(|(k, p)| Ok((k.clone(), p.render(scope)?))).collect::<Result<_, RenderError>>()?,
+            ),
+        })
+    }
+
+    fn collect<'a>(&'a self, out: &mut Vec<&'a Located>) {
+        match self {
+            Part::Literal(_) => {}
+            Part::Expr(e) => out.push(e),
+            Part::Interp(pieces) => out.extend(pieces.iter().filter_map(|p| match p {
+                Piece::Expr(e) => Some(e),
+                Piece::Text(_) => None,
+            })),
+            Part::Array(items) => items.iter().for_each(|p| p.collect(out)),
+            Part::Object(fields) => fields.iter().for_each(|(_, p)| p.collect(out)),
+        }
+    }
+
+    fn probe(&self, pointer: String, leaves: &mut Vec<String>) -> Value {
+        match self {
+            Part::Literal(v) => v.clone(),
+            Part::Expr(_) | Part::Interp(_) => {
+                leaves.push(pointer);
+                Value::Null
+            }
+            Part::Array(items) => {
+                Value::Array(items.iter().enumerate().map(|(i, p)| p.probe(format!("{pointer}/{i}"), leaves)).collect())
+            }
+            Part::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, p)| {
+                        let escaped = k.replace('~', "~0").replace('/', "~1");
+                        (k.clone(), p.probe(format!("{pointer}/{escaped}"), leaves))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn interpolate(pieces: &[Piece], scope: &Scope<'_>) -> Result<String, RenderError> {
+    let mut out = String::new();
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Expr(e) => match e.eval(scope)? {
+                Value::Null => {}
+                Value::String(s) => out.push_str(&s),
+                other => out.push_str(&other.to_string()),
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// Compiles a YAML node; expression syntax errors go to `diags`.
+pub(super) fn compile(node: &Node, src: &Source, diags: &mut Vec<Diagnostic>) -> Template {
+    Template(compile_part(node, src, diags))
+}
+
+fn compile_part(node: &Node, src: &Source, diags: &mut Vec<Diagnostic>) -> Part {
+    let part = match node {
+        Node::Scalar(s) if s.as_str().contains("${{") => compile_str(s, src, diags),
+        Node::Scalar(_) => return Part::Literal(yaml::to_json(node)),
+        Node::Sequence(seq) => Part::Array(seq.iter().map(|n| compile_part(n, src, diags)).collect()),
+        Node::Mapping(map) => {
+            Part::Object(map.iter().map(|(k, v)| (k.as_str().to_string(), compile_part(v, src, diags))).collect())
+        }
+    };
+    fold_literal(part)
+}
+
+/// Collapses a container without expressions into one literal value.
+fn fold_literal(part: Part) -> Part {
+    let literal = |p: &Part| matches!(p, Part::Literal(_));
+    let all_literal = match &part {
+        Part::Array(items) => items.iter().all(literal),
+        Part::Object(fields) => fields.iter().all(|(_, p)| literal(p)),
+        _ => false,
+    };
+    if all_literal {
+        let (value, _) = Template(part).probe();
+        Part::Literal(value)
+    } else {
+        part
+    }
+}
+
+fn compile_str(scalar: &MarkedScalarNode, src: &Source, diags: &mut Vec<Diagnostic>) -> Part {
+    let text = scalar.as_str();
+    let mut pieces = Vec::new();
+    let mut rest = 0;
+    while let Some(found) = text[rest..].find("${{") {
+        let open = rest + found;
+        push_text(&mut pieces, &text[rest..open]);
+        let nth = text[..open].matches("${{").count();
+        let pos = yaml::pos_of_nth(src, scalar, "${{", nth);
+        match expr::parse_embedded(&text[open + 3..]) {
+            Ok((expr, len)) => {
+                let located = Located { expr, line: pos.line, column: pos.column };
+                pieces.push(Piece::Expr(located));
+                rest = open + 3 + len;
+            }
+            Err(err) => {
+                diags.push(expr_diagnostic(&text[open..], &err, pos));
+                let Some(close) = text[open..].find("}}") else {
+                    break;
+                };
+                rest = open + close + 2;
+            }
+        }
+    }
+    push_text(&mut pieces, &text[rest.min(text.len())..]);
+    into_part(pieces)
+}
+
+fn push_text(pieces: &mut Vec<Piece>, text: &str) {
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text.to_string()));
+    }
+}
+
+fn into_part(mut pieces: Vec<Piece>) -> Part {
+    let is_blank = |p: &Piece| matches!(p, Piece::Text(t) if t.trim().is_empty());
+    let exprs = pieces.iter().filter(|p| !is_blank(p)).count();
+    if exprs == 1 && pieces.iter().all(|p| is_blank(p) || matches!(p, Piece::Expr(_))) {
+        pieces.retain(|p| !is_blank(p));
+        if let Some(Piece::Expr(e)) = pieces.pop() {
+            return Part::Expr(e);
+        }
+    }
+    Part::Interp(pieces)
+}
+
+fn expr_diagnostic(from_open: &str, err: &ExprError, pos: Pos) -> Diagnostic {
+    let message = match err {
+        ExprError::Unterminated => err.to_string(),
+        _ => {
+            let end = from_open.find("}}").map_or(from_open.len(), |i| i + 2);
+            format!("invalid expression `{}`: {err}", &from_open[..end])
+        }
+    };
+    Diagnostic::new(pos, message).with_help(err.help())
+}
+
+/// A failure to render a template during a run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expression `${{{{ {expr} }}}}` (line {line}): {reason}")]
+pub struct RenderError {
+    pub expr: String,
+    pub line: usize,
+    pub reason: RenderFailure,
+}
+
+/// Why an expression had no value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RenderFailure {
+    #[error("no input `{0}` was given")]
+    MissingInput(String),
+    #[error("step `{0}` has no output")]
+    MissingStep(String),
+    #[error("`{at}` has no key `{key}` (keys: {available})")]
+    MissingKey { at: String, key: String, available: String },
+    #[error("index {index} is out of range for `{at}`, which has {len} items")]
+    IndexOutOfRange { at: String, index: usize, len: usize },
+    #[error("cannot look up `{segment}` in `{at}`, which is {found}")]
+    WrongType { at: String, segment: String, found: &'static str },
+    #[error("`{0}` cannot be evaluated")]
+    Unsupported(String),
+}
+
+impl Located {
+    fn eval(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
+        let Expr::Path { root, segments } = &self.expr;
+        eval_path(root, segments, scope).map_err(|reason| RenderError {
+            expr: self.expr.to_string(),
+            line: self.line,
+            reason,
+        })
+    }
+}
+
+fn eval_path(root: &str, segments: &[Segment], scope: &Scope<'_>) -> Result<Value, RenderFailure> {
+    let (mut value, taken) = match (root, segments) {
+        ("inputs", [Segment::Key(name), ..]) => {
+            let v = scope.inputs.get(name);
+            (v.ok_or_else(|| RenderFailure::MissingInput(name.clone()))?, 1)
+        }
+        ("steps", [Segment::Key(id), Segment::Key(output), ..]) if output == "output" => {
+            let v = scope.steps.get(id);
+            (v.ok_or_else(|| RenderFailure::MissingStep(id.clone()))?, 2)
+        }
+        _ => return Err(RenderFailure::Unsupported(path_text(root, segments))),
+    };
+    for (i, segment) in segments.iter().enumerate().skip(taken) {
+        let at = || path_text(root, &segments[..i]);
+        value = step_into(value, segment, at)?;
+    }
+    Ok(value.clone())
+}
+
+fn step_into<'v>(value: &'v Value, segment: &Segment, at: impl Fn() -> String) -> Result<&'v Value, RenderFailure> {
+    match (value, segment) {
+        (Value::Object(map), Segment::Key(key)) => map.get(key).ok_or_else(|| {
+            let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+            RenderFailure::MissingKey { at: at(), key: key.clone(), available: keys.join(", ") }
+        }),
+        (Value::Array(items), Segment::Index(index)) => items
+            .get(*index)
+            .ok_or_else(|| RenderFailure::IndexOutOfRange { at: at(), index: *index, len: items.len() }),
+        (other, segment) => {
+            Err(RenderFailure::WrongType { at: at(), segment: segment.to_string(), found: json_kind(other) })
+        }
+    }
+}
+
+fn path_text(root: &str, segments: &[Segment]) -> String {
+    let path = Expr::Path { root: root.to_string(), segments: segments.to_vec() };
+    path.to_string()
+}
+
+/// What a JSON value is, for messages.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,150 @@
+//! Shared test parts: plugin folders from the built components, runtimes, loopback servers.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use roost::capabilities::net::NetPolicy;
+use roost::runtime::registry::{Registry, load_folder};
+use roost::runtime::{Plugin, Runtime, RuntimeConfig};
+
+/// Where the build put the wasm components of the test plugins.
+pub fn wasm_dir() -> PathBuf {
+    PathBuf::from(env!("ROOST_WASM_PLUGIN_DIR"))
+}
+
+/// The test plugin crates' folder.
+pub fn test_plugins_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins")
+}
+
+/// A shared compile cache, so each component is compiled once for the whole suite.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cwasm-cache")
+}
+
+/// Names the tests resolve without DNS: one exempt loopback name and four that must be refused.
+pub fn test_net_policy() -> NetPolicy {
+    let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
+    NetPolicy {
+        allow_private: vec!["loopback.test".into()],
+        resolve: HashMap::from([
+            ("loopback.test".into(), vec![ip("127.0.0.1")]),
+            ("sneaky.test".into(), vec![ip("127.0.0.1")]),
+            ("intranet.test".into(), vec![ip("10.0.0.1")]),
+            ("metadata.test".into(), vec![ip("169.254.169.254")]),
+            ("six.test".into(), vec![ip("::1")]),
+        ]),
+    }
+}
+
+pub fn runtime_with(slots: u32) -> Runtime {
+    Runtime::new(RuntimeConfig { cache_dir: Some(cache_dir()), net: test_net_policy(), max_concurrent_steps: slots })
+        .unwrap()
+}
+
+pub fn runtime() -> Runtime {
+    runtime_with(16)
+}
+
+/// A plugin folder in `dir`: the given manifest next to the component `wasm_name`.
+pub fn plugin_folder(dir: &Path, folder: &str, manifest: &str, wasm_name: &str) -> PathBuf {
+    let path = dir.join(folder);
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join("plugin.toml"), manifest).unwrap();
+    std::fs::copy(wasm_dir().join(wasm_name), path.join(wasm_name)).unwrap();
+    path
+}
+
+/// The hostile plugin's base manifest under another id, with `extra` TOML appended.
+pub fn hostile_manifest(id: &str, extra: &str) -> String {
+    let base = std::fs::read_to_string(test_plugins_dir().join("hostile/plugin.toml")).unwrap();
+    format!("{}\n{extra}\n", base.replacen("id = \"hostile\"", &format!("id = \"{id}\""), 1))
+}
+
+/// A `[permissions]` table granting everything the hostile component imports: kv, http to
+/// `http_hosts` and the secret `TOKEN` for `secret_hosts`.
+pub fn permissions(http_hosts: &[String], secret_hosts: &[String]) -> String {
+    let list = |hosts: &[String]| hosts.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
+    format!(
+        "[permissions]\nkv = true\nhttp = [{}]\nsecrets = {{ TOKEN = [{}] }}\n",
+        list(http_hosts),
+        list(secret_hosts)
+    )
+}
+
+/// Loads the hostile component under `manifest`.
+pub fn load_hostile(runtime: &Runtime, manifest: &str) -> Result<Plugin, roost::runtime::LoadError> {
+    let wasm = std::fs::read(wasm_dir().join("hostile.wasm")).unwrap();
+    runtime.load("hostile/plugin.toml", manifest, &wasm)
+}
+
+/// The echo test plugin.
+pub fn load_echo(runtime: &Runtime) -> Plugin {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(test_plugins_dir().join("echo/plugin.toml")).unwrap();
+    load_folder(runtime, &plugin_folder(tmp.path(), "echo", &manifest, "echo.wasm")).unwrap()
+}
+
+/// The first-party plugins plus the echo test plugin.
+pub fn registry(runtime: &Runtime) -> Registry {
+    let mut registry = Registry::with_builtins(runtime).unwrap();
+    registry.add(load_echo(runtime));
+    registry
+}
+
+/// One request a [`Recorder`] received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// A loopback HTTP server that records every request; `/redirect?to=URL` answers 302.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Recorder {
+    pub async fn start() -> (Self, SocketAddr) {
+        let recorder = Recorder::default();
+        let app = Router::new().fallback(record).with_state(recorder.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (recorder, addr)
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn record(
+    State(rec): State<Recorder>,
+    method: Method,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    rec.seen.lock().unwrap().push(Seen {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    match (uri.path(), q.get("to")) {
+        ("/redirect", Some(to)) => (StatusCode::FOUND, [(header::LOCATION, to.clone())]).into_response(),
+        _ => (StatusCode::OK, "recorded").into_response(),
+    }
+}

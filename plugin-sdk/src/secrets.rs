@@ -1,0 +1,35 @@
+//! Secret placeholders: a plugin names a secret, the host fills in its value on the wire.
+
+use crate::StepError;
+
+/// Why a secret cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretError {
+    /// The manifest's `[permissions] secrets` does not list it.
+    NotDeclared(String),
+    /// The workspace has no value for it.
+    NotSet(String),
+}
+
+impl std::fmt::Display for SecretError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotDeclared(n) => write!(f, "secret `{n}` is not declared in the plugin manifest"),
+            Self::NotSet(n) => write!(f, "secret `{n}` is not set in this workspace"),
+        }
+    }
+}
+
+impl std::error::Error for SecretError {}
+
+impl From<SecretError> for StepError {
+    fn from(e: SecretError) -> Self {
+        StepError::invalid_input(e.to_string())
+    }
+}
+
+/// The text `{{secret:NAME}}` to put into a header or body, once the host has checked
+/// that `name` is declared and set. The plugin never sees the value itself.
+pub fn placeholder(name: &str) -> Result<String, SecretError> {
+    crate::host::secret_placeholder(name)
+}

@@ -1,0 +1,264 @@
+//! Languages the analyzer knows, and cheap English/German identification by stop words.
+
+use serde::{Deserialize, Serialize};
+
+/// A language with its own lexicon and rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    De,
+}
+
+/// The `language` input: a language, or `auto` to detect it per text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageChoice {
+    En,
+    De,
+    #[default]
+    Auto,
+}
+
+impl LanguageChoice {
+    /// The language to analyze `text` in.
+    pub fn resolve(self, text: &str) -> Language {
+        match self {
+            Self::En => Language::En,
+            Self::De => Language::De,
+            Self::Auto => detect(text),
+        }
+    }
+}
+
+/// Guesses whether `text` is German or English; English wins ties, so text without any
+/// cue (an emoji, a name) is scored with the larger lexicon.
+///
+/// Counts frequent function words of each language and words with umlauts or ß. Words
+/// common to both (`in`, `was`, `so`, `die`, `also`, `man`, `im`) are left out: they
+/// would only add noise.
+pub fn detect(text: &str) -> Language {
+    let (mut en, mut de) = (0u32, 0u32);
+    for word in text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’')) {
+        if word.is_empty() || word.len() > 8 {
+            continue;
+        }
+        if word.contains(['ä', 'ö', 'ü', 'ß', 'Ä', 'Ö', 'Ü']) {
+            de += 1;
+            continue;
+        }
+        // Lowercase ASCII into a stack buffer: detection must not allocate per word.
+        let mut buf = [0u8; 8];
+        let Some(lower) = ascii_lower(word, &mut buf) else { continue };
+        if is_english_marker(lower) {
+            en += 1;
+        } else if is_german_marker(lower) {
+            de += 1;
+        }
+    }
+    if de > en { Language::De } else { Language::En }
+}
+
+fn ascii_lower<'a>(word: &str, buf: &'a mut [u8; 8]) -> Option<&'a [u8]> {
+    if !word.is_ascii() {
+        return None;
+    }
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    Some(lower)
+}
+
+fn is_english_marker(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"the"
+            | b"and"
+            | b"is"
+            | b"not"
+            | b"a"
+            | b"i"
+            | b"you"
+            | b"it"
+            | b"this"
+            | b"that"
+            | b"of"
+            | b"to"
+            | b"for"
+            | b"with"
+            | b"are"
+            | b"my"
+            | b"me"
+            | b"be"
+            | b"have"
+            | b"has"
+            | b"just"
+            | b"but"
+            | b"what"
+            | b"on"
+            | b"at"
+            | b"your"
+            | b"they"
+            | b"we"
+            | b"can"
+            | b"don't"
+            | b"dont"
+            | b"i'm"
+            | b"it's"
+            | b"he"
+            | b"she"
+            | b"her"
+            | b"his"
+            | b"our"
+            | b"if"
+            | b"or"
+            | b"do"
+            | b"get"
+            | b"got"
+            | b"would"
+            | b"about"
+            | b"from"
+            | b"when"
+            | b"how"
+            | b"who"
+            | b"there"
+            | b"their"
+            | b"out"
+            | b"up"
+            | b"too"
+            | b"very"
+            | b"really"
+            | b"than"
+            | b"then"
+            | b"as"
+            | b"by"
+            | b"one"
+            | b"like"
+            | b"been"
+            | b"were"
+            | b"will"
+            | b"should"
+            | b"could"
+    )
+}
+
+fn is_german_marker(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"der"
+            | b"das"
+            | b"und"
+            | b"nicht"
+            | b"ist"
+            | b"ich"
+            | b"du"
+            | b"sie"
+            | b"wir"
+            | b"ihr"
+            | b"es"
+            | b"ein"
+            | b"eine"
+            | b"einen"
+            | b"einem"
+            | b"einer"
+            | b"den"
+            | b"dem"
+            | b"des"
+            | b"mit"
+            | b"auf"
+            | b"auch"
+            | b"noch"
+            | b"schon"
+            | b"nur"
+            | b"oder"
+            | b"aber"
+            | b"wenn"
+            | b"dass"
+            | b"weil"
+            | b"sehr"
+            | b"heute"
+            | b"jetzt"
+            | b"mal"
+            | b"kein"
+            | b"keine"
+            | b"sind"
+            | b"haben"
+            | b"habe"
+            | b"hat"
+            | b"wird"
+            | b"werden"
+            | b"wie"
+            | b"zum"
+            | b"zur"
+            | b"vom"
+            | b"bei"
+            | b"nach"
+            | b"aus"
+            | b"von"
+            | b"nichts"
+            | b"doch"
+            | b"ja"
+            | b"nein"
+            | b"wieder"
+            | b"immer"
+            | b"hier"
+            | b"viel"
+            | b"mehr"
+            | b"gibt"
+            | b"geht"
+            | b"kann"
+            | b"muss"
+            | b"echt"
+            | b"bin"
+            | b"bist"
+            | b"mir"
+            | b"mich"
+            | b"dich"
+            | b"sich"
+            | b"uns"
+            | b"euch"
+            | b"mein"
+            | b"dein"
+            | b"sein"
+            | b"ganz"
+            | b"nie"
+            | b"einfach"
+            | b"gerade"
+            | b"wirklich"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_german() {
+        assert_eq!(detect("Das ist nicht gut"), Language::De);
+        assert_eq!(detect("Ich habe heute keine Lust"), Language::De);
+        assert_eq!(detect("Schöne Grüße"), Language::De);
+        assert_eq!(detect("Mega geil, echt!"), Language::De);
+    }
+
+    #[test]
+    fn detects_english() {
+        assert_eq!(detect("This is not good"), Language::En);
+        assert_eq!(detect("I love it and you know it"), Language::En);
+        assert_eq!(detect("Die die die"), Language::En);
+    }
+
+    #[test]
+    fn defaults_to_english_without_cues() {
+        assert_eq!(detect(""), Language::En);
+        assert_eq!(detect("😍😍"), Language::En);
+        assert_eq!(detect("Berlin"), Language::En);
+    }
+
+    #[test]
+    fn choice_overrides_detection() {
+        assert_eq!(LanguageChoice::De.resolve("This is good"), Language::De);
+        assert_eq!(LanguageChoice::En.resolve("Das ist gut"), Language::En);
+        assert_eq!(LanguageChoice::Auto.resolve("Das ist gut"), Language::De);
+        assert_eq!(LanguageChoice::default(), LanguageChoice::Auto);
+    }
+}

@@ -1,0 +1,1 @@
+//! Rule tests through the analyzer and action tests through the FakeHost.

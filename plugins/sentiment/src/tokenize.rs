@@ -1,0 +1,285 @@
+//! Splits text into the tokens the scorer reads: words, emoticons and emoji.
+//!
+//! Keys are written into one reused buffer, so tokenizing allocates nothing per token
+//! once an [`Tokens`] has warmed up (the analyzer keeps one for a whole batch).
+
+use crate::emoji;
+use crate::lang::Language;
+use crate::lexicon;
+
+/// One token: where its key is in [`Tokens`], and the shape it had in the text.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Token {
+    start: u32,
+    end: u32,
+    /// Written in capitals (two or more letters, none lowercase), as in "GREAT".
+    pub caps: bool,
+    /// Clause punctuation (`, . ; : ! ?`) follows: modifiers do not reach across it.
+    pub clause_end: bool,
+    /// The valence of an emoji or emoticon; words are looked up by the scorer.
+    pub symbol: Option<f32>,
+}
+
+/// The tokens of one text, with their lowercase (German: folded) keys.
+#[derive(Default)]
+pub(crate) struct Tokens {
+    keys: String,
+    list: Vec<Token>,
+    scratch: String,
+}
+
+impl Tokens {
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub(crate) fn get(&self, i: usize) -> &Token {
+        &self.list[i]
+    }
+
+    pub(crate) fn key(&self, i: usize) -> &str {
+        let t = &self.list[i];
+        &self.keys[t.start as usize..t.end as usize]
+    }
+
+    /// Whether some words are in capitals and others are not: only then do capitals
+    /// signal emphasis (a text all in capitals is just shouting throughout).
+    pub(crate) fn mixed_caps(&self) -> bool {
+        let words = self.list.iter().filter(|t| t.symbol.is_none());
+        let (mut caps, mut lower) = (false, false);
+        for t in words {
+            caps |= t.caps;
+            lower |= !t.caps;
+        }
+        caps && lower
+    }
+
+    /// Replaces the tokens with those of `text`, keyed for `lang`'s lexicon.
+    pub(crate) fn tokenize(&mut self, text: &str, lang: Language) {
+        self.keys.clear();
+        self.list.clear();
+        for piece in text.split_whitespace() {
+            if !self.whole_emoticon(piece, lang) {
+                self.split_piece(piece, lang);
+            }
+        }
+    }
+
+    /// Takes a whitespace-separated piece such as `:-)` or `<3` as one token when it is a
+    /// known emoticon, before punctuation stripping would erase it.
+    fn whole_emoticon(&mut self, piece: &str, lang: Language) -> bool {
+        if piece.len() > 8 || !piece.bytes().any(|b| b.is_ascii_punctuation()) {
+            return false;
+        }
+        self.scratch.clear();
+        self.scratch.extend(piece.chars().flat_map(char::to_lowercase));
+        let symbol = emoji::emoticon_valence(&self.scratch);
+        // VADER's English lexicon lists many emoticons of its own; the scorer finds them.
+        let in_lexicon = lang == Language::En && lexicon::valence(lang, &self.scratch).is_some();
+        if symbol.is_none() && !in_lexicon {
+            return false;
+        }
+        let start = self.keys.len();
+        self.keys.push_str(&self.scratch);
+        self.push(start, Token { symbol, ..Token::default() });
+        true
+    }
+
+    /// Splits a piece into words, emoji and emoticons, noting clause punctuation.
+    fn split_piece(&mut self, piece: &str, lang: Language) {
+        let mut word: Option<usize> = None;
+        let mut punct: Option<usize> = None;
+        for (i, c) in piece.char_indices() {
+            if is_word_char(c) {
+                if let Some(p) = punct.take() {
+                    self.punctuation(&piece[p..i]);
+                }
+                word.get_or_insert(i);
+                continue;
+            }
+            if let Some(w) = word.take() {
+                self.word(&piece[w..i], lang);
+            }
+            if emoji::is_modifier(c) {
+                continue;
+            }
+            if emoji::is_emoji(c) {
+                if let Some(p) = punct.take() {
+                    self.punctuation(&piece[p..i]);
+                }
+                self.emoji(c);
+            } else {
+                punct.get_or_insert(i);
+            }
+        }
+        if let Some(w) = word {
+            self.word(&piece[w..], lang);
+        }
+        if let Some(p) = punct {
+            self.punctuation(&piece[p..]);
+        }
+    }
+
+    /// A run of punctuation inside or at the edge of a piece: an emoticon ("nice:)"), or
+    /// the end of a clause for the token before it.
+    fn punctuation(&mut self, run: &str) {
+        if let Some(v) = emoji::emoticon_valence(run) {
+            let start = self.keys.len();
+            self.keys.push_str(run);
+            self.push(start, Token { symbol: Some(v), ..Token::default() });
+        } else if run.contains([',', '.', ';', ':', '!', '?', '…'])
+            && let Some(last) = self.list.last_mut()
+        {
+            last.clause_end = true;
+        }
+    }
+
+    fn emoji(&mut self, c: char) {
+        let start = self.keys.len();
+        self.keys.push(c);
+        let symbol = Some(emoji::emoji_valence(c).unwrap_or(0.0));
+        self.push(start, Token { symbol, ..Token::default() });
+    }
+
+    /// A word: trimmed of edge apostrophes and hyphens, lowercased (German: folded), and
+    /// squeezed when elongated ("goooood") into a form the lexicon knows.
+    fn word(&mut self, raw: &str, lang: Language) {
+        let raw = raw.trim_matches(|c| matches!(c, '\'' | '’' | '-'));
+        // Single letters ("a", "I", "s" of "U.S.") carry no sentiment and would only
+        // push real modifiers out of the three-word window.
+        if raw.chars().nth(1).is_none() {
+            return;
+        }
+        let start = self.keys.len();
+        let (mut letters, mut lower) = (0, false);
+        for c in raw.chars() {
+            if c.is_alphabetic() {
+                letters += 1;
+                lower |= !c.is_uppercase();
+            }
+            push_key_char(&mut self.keys, c, lang);
+        }
+        self.squeeze_elongation(start, lang);
+        self.push(start, Token { caps: letters >= 2 && !lower, ..Token::default() });
+    }
+
+    /// Replaces an unknown key that repeats a letter three or more times with the first
+    /// of its squeezed forms (runs cut to two letters, then to one) that is known.
+    fn squeeze_elongation(&mut self, start: usize, lang: Language) {
+        let key = &self.keys[start..];
+        if !has_long_run(key) || lexicon::is_known(lang, key) {
+            return;
+        }
+        for keep in [2, 1] {
+            squeeze(&self.keys[start..], keep, &mut self.scratch);
+            if lexicon::is_known(lang, &self.scratch) {
+                self.keys.truncate(start);
+                self.keys.push_str(&self.scratch);
+                return;
+            }
+        }
+    }
+
+    fn push(&mut self, start: usize, mut token: Token) {
+        token.start = start as u32;
+        token.end = self.keys.len() as u32;
+        self.list.push(token);
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '\'' | '’' | '-')
+}
+
+/// Appends the lookup form of `c`: lowercase, typographic apostrophe made plain, and for
+/// German the umlauts and ß folded to ae/oe/ue/ss so "schön" and "schoen" meet.
+fn push_key_char(keys: &mut String, c: char, lang: Language) {
+    if c.is_ascii() {
+        keys.push(c.to_ascii_lowercase());
+        return;
+    }
+    for l in c.to_lowercase() {
+        match (lang, l) {
+            (_, '’') => keys.push('\''),
+            (Language::De, 'ä') => keys.push_str("ae"),
+            (Language::De, 'ö') => keys.push_str("oe"),
+            (Language::De, 'ü') => keys.push_str("ue"),
+            (Language::De, 'ß') => keys.push_str("ss"),
+            _ => keys.push(l),
+        }
+    }
+}
+
+fn has_long_run(key: &str) -> bool {
+    let b = key.as_bytes();
+    b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
+}
+
+/// Writes `key` into `out` with every run of one character cut to `keep` characters.
+fn squeeze(key: &str, keep: usize, out: &mut String) {
+    out.clear();
+    let (mut prev, mut run) = (None, 0);
+    for c in key.chars() {
+        run = if Some(c) == prev { run + 1 } else { 1 };
+        prev = Some(c);
+        if run <= keep {
+            out.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(text: &str, lang: Language) -> Vec<String> {
+        let mut t = Tokens::default();
+        t.tokenize(text, lang);
+        (0..t.len()).map(|i| t.key(i).to_string()).collect()
+    }
+
+    #[test]
+    fn strips_punctuation_and_lowercases() {
+        assert_eq!(keys("Good!!! #fail, @bob's day.", Language::En), ["good", "fail", "bob's", "day"]);
+        assert_eq!(keys("I don’t know", Language::En), ["don't", "know"]);
+    }
+
+    #[test]
+    fn keeps_emoticons_and_splits_emoji() {
+        assert_eq!(keys("nice :) <3", Language::En), ["nice", ":)", "<3"]);
+        assert_eq!(keys("toll:-)", Language::De), ["toll", ":-)"]);
+        assert_eq!(keys("love😍😍!", Language::En), ["love", "😍", "😍"]);
+        // Skin tones and variation selectors do not make tokens of their own.
+        assert_eq!(keys("👍🏽 ❤️", Language::En), ["👍", "❤"]);
+    }
+
+    #[test]
+    fn folds_german_umlauts_and_sharp_s() {
+        assert_eq!(keys("Schön! SCHEIẞE Grüße", Language::De), ["schoen", "scheisse", "gruesse"]);
+        assert_eq!(keys("Schön", Language::En), ["schön"]);
+    }
+
+    #[test]
+    fn marks_caps_and_clause_ends() {
+        let mut t = Tokens::default();
+        t.tokenize("This is GREAT, really", Language::En);
+        assert!(t.get(2).caps && !t.get(0).caps);
+        assert!(t.get(2).clause_end && !t.get(1).clause_end);
+        assert!(t.mixed_caps());
+        t.tokenize("ALL CAPS HERE", Language::En);
+        assert!(!t.mixed_caps());
+    }
+
+    #[test]
+    fn squeezes_elongated_words_into_known_ones() {
+        assert_eq!(keys("goooood sooooo", Language::En), ["good", "soo"]);
+        assert_eq!(keys("geiiiil", Language::De), ["geil"]);
+        assert_eq!(keys("zzzz", Language::En), ["zzzz"]);
+    }
+
+    #[test]
+    fn empty_and_punctuation_only_text_has_no_tokens() {
+        assert!(keys("", Language::En).is_empty());
+        assert!(keys("  ... !!! ", Language::En).is_empty());
+    }
+}
