@@ -69,7 +69,21 @@ fn wasm_target_dir() -> PathBuf {
     profile_dir.parent().unwrap().join("wasm-plugins")
 }
 
+/// Adds the wasm target through rustup when the toolchain lacks it, so that a plain
+/// `cargo build` works on a machine that has only rustup.
+fn ensure_target() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(rustc).args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
+    let installed = sysroot.is_some_and(|o| {
+        Path::new(String::from_utf8_lossy(&o.stdout).trim()).join("lib/rustlib").join(TARGET).is_dir()
+    });
+    if !installed {
+        let _ = Command::new("rustup").args(["target", "add", TARGET]).status();
+    }
+}
+
 fn build<'a>(root: &Path, target_dir: &Path, crates: impl Iterator<Item = &'a PathBuf>) {
+    ensure_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root).args(["build", "--profile", PROFILE, "--target", TARGET, "--target-dir"]).arg(target_dir);

@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! data_dir = "/var/lib/roost"          # ROOST_DATA_DIR
+//! cache_dir = "/var/cache/roost"       # ROOST_CACHE_DIR (compiled plugins)
 //! db = "sqlite:///var/lib/roost/roost.db"   # ROOST_DB
 //!
 //! [http]
@@ -28,6 +29,8 @@ use crate::runtime::pattern::HostPattern;
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub data_dir: Option<PathBuf>,
+    /// Where compiled plugins are cached (default: `cache` in the data directory).
+    pub cache_dir: Option<PathBuf>,
     pub db: Option<String>,
     #[serde(default)]
     pub http: HttpConfig,
@@ -63,6 +66,9 @@ impl Config {
         if let Some(dir) = var("ROOST_DATA_DIR") {
             self.data_dir = Some(dir.into());
         }
+        if let Some(dir) = var("ROOST_CACHE_DIR") {
+            self.cache_dir = Some(dir.into());
+        }
         if let Some(db) = var("ROOST_DB") {
             self.db = Some(db);
         }
@@ -77,6 +83,10 @@ impl Config {
             .clone()
             .or_else(|| dirs::data_dir().map(|d| d.join("roost")))
             .unwrap_or_else(|| PathBuf::from(".roost"))
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.cache_dir.clone().unwrap_or_else(|| self.data_dir().join("cache"))
     }
 
     /// The database URL: `db`, or a SQLite file in the data directory.

@@ -81,3 +81,23 @@ impl Host for StepState {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_redacted_cut_and_capped() {
+        let mut log = LogCap::new("p", vec!["hunter2".into()]);
+        log.push("info", "token is hunter2, again hunter2");
+        log.push("info", &"x".repeat(LOG_LINE_MAX + 10));
+        for _ in 0..LOG_MAX_LINES + 5 {
+            log.push("debug", "more");
+        }
+        let lines = log.finish();
+        assert_eq!(lines[0].message, "token is [redacted], again [redacted]");
+        assert!(lines[1].message.ends_with(" [cut]") && lines[1].message.len() == LOG_LINE_MAX + 6);
+        assert_eq!(lines.len(), LOG_MAX_LINES + 1);
+        assert!(lines.last().unwrap().message.starts_with("7 more log lines dropped"));
+    }
+}

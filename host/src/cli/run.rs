@@ -53,11 +53,6 @@ pub async fn run(env: &Env, args: RunArgs) -> anyhow::Result<u8> {
         }
     };
     let url = args.db.clone().unwrap_or_else(|| env.config.db_url());
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-    }
     let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
     let secrets = secrets_from_env(std::env::vars()).map_err(anyhow::Error::msg)?;
     let options = RunOptions { workspace: args.workspace.clone(), secrets };

@@ -92,6 +92,7 @@ fn normalize(url: &str) -> Result<(Backend, String, bool), StoreError> {
         return Ok((Backend::Sqlite, url.to_string(), true));
     }
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        create_parent(path)?;
         let sep = if path.contains('?') { '&' } else { '?' };
         let url =
             format!("sqlite://{path}{}", if path.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") });
@@ -101,6 +102,15 @@ fn normalize(url: &str) -> Result<(Backend, String, bool), StoreError> {
         return Ok((Backend::Postgres, url.to_string(), false));
     }
     Err(StoreError::UnsupportedUrl(url.to_string()))
+}
+
+/// Creates the folder a SQLite file goes into, so a first start needs no set-up.
+fn create_parent(path: &str) -> Result<(), StoreError> {
+    let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
+    match file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| StoreError::Sqlx(sqlx::Error::Io(e))),
+        None => Ok(()),
+    }
 }
 
 /// Milliseconds since the Unix epoch, the store's unit of time.

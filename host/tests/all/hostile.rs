@@ -169,8 +169,8 @@ async fn redirects_are_checked_again() {
     let url = format!("http://loopback.test:{port}/redirect?to={to}");
     let err = exec(&runtime, &plugin, "fetch", json!({ "url": url })).await.result.unwrap_err().to_string();
     assert!(err.contains("sneaky.test resolves to 127.0.0.1"), "{err}");
-    let paths: Vec<String> = server.requests().iter().map(|s| s.path.clone()).collect();
-    assert_eq!(paths, ["/redirect"]);
+    let seen: Vec<(String, String)> = server.requests().iter().map(|s| (s.method.clone(), s.path.clone())).collect();
+    assert_eq!(seen, [("GET".to_string(), "/redirect".to_string())]);
 }
 
 fn token_bound_to(port: u16) -> BTreeMap<String, Secret> {

@@ -1,4 +1,8 @@
 //! Integration tests: one binary, one module per area.
 
+mod cli;
 mod hostile;
+mod kv;
+mod runs;
 mod support;
+mod ui;

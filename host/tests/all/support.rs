@@ -148,3 +148,20 @@ async fn record(
         _ => (StatusCode::OK, "recorded").into_response(),
     }
 }
+
+/// A fresh schema in the PostgreSQL test database, as a URL whose connections use it.
+pub async fn pg_url() -> String {
+    use sqlx::Connection;
+    let base =
+        std::env::var("ROOST_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("roost_test_{}", uuid_suffix());
+    let mut conn = sqlx::PgConnection::connect(&base).await.expect("the PostgreSQL test server at 127.0.0.1:5432");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut conn).await.unwrap();
+    format!("{base}?options=-c%20search_path%3D{schema}")
+}
+
+fn uuid_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{}_{nanos}", std::process::id())
+}

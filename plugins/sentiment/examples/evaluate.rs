@@ -8,7 +8,7 @@
 //! cargo run --release -p sentiment --example evaluate -- tweets_GroundTruth.txt [en|de|auto] [--dump]
 //! ```
 
-use sentiment::{Analyzer, Label, LanguageChoice};
+use sentiment::{Analyzer, Label, Language, LanguageChoice};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,20 +26,23 @@ fn main() {
     };
     // --dump prints every text's score for error analysis.
     let dump = has("--dump");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
         eprintln!("cannot read {path}: {e}");
         std::process::exit(1);
     });
     let mut analyzer = Analyzer::new();
     let mut pairs = Vec::new();
     let mut confusion = [[0u32; 3]; 3];
+    let mut german = 0;
     for line in text.lines() {
         let mut fields = line.splitn(3, '\t');
         let (Some(_id), Some(rating), Some(text)) = (fields.next(), fields.next(), fields.next()) else {
             continue;
         };
         let Ok(rating) = rating.trim().parse::<f64>() else { continue };
-        let compound = analyzer.score(text, choice.resolve(text)).compound;
+        let language = choice.resolve(text);
+        german += usize::from(language == Language::De);
+        let compound = analyzer.score(text, language).compound;
         if dump {
             println!("{_id}\t{rating:.3}\t{compound:.4}\t{text}");
         }
@@ -48,7 +51,7 @@ fn main() {
     }
     let n = pairs.len();
     let correct: u32 = (0..3).map(|c| confusion[c][c]).sum();
-    println!("texts:          {n}");
+    println!("texts:          {n} ({german} scored as German)");
     println!("pearson r:      {:.4}", pearson(&pairs));
     println!("accuracy (3):   {:.4}", f64::from(correct) / n as f64);
     println!("macro-F1 (3):   {:.4}", macro_f1(&confusion));

@@ -19,8 +19,10 @@ const CAPS_BOOST: f64 = 0.733;
 const NEGATION: f64 = -0.74;
 const EXCLAMATION: f64 = 0.292;
 const QUESTION: f64 = 0.18;
-/// The sum at which the compound score reaches about 0.72; VADER's normalisation constant.
+/// VADER's normalisation constant: a valence sum of √15 ≈ 3.9 maps to a compound of 0.71.
 const ALPHA: f64 = 15.0;
+/// How many words after a German sentiment word a clause-final "nicht" may stand.
+const TRAILING_REACH: usize = 6;
 /// How much of a booster reaches a word one, two and three tokens away.
 const DECAY: [f64; 3] = [1.0, 0.95, 0.9];
 
@@ -68,8 +70,26 @@ impl Scores {
 #[derive(Default)]
 pub struct Analyzer {
     tokens: Tokens,
+    words: Vec<Word>,
     sentiments: Vec<f64>,
     negated: Vec<bool>,
+}
+
+/// What the tables say about one token, looked up once: the rules ask many times.
+#[derive(Clone, Copy, Debug, Default)]
+struct Word {
+    valence: Option<f32>,
+    boost: Option<f32>,
+    negator: bool,
+}
+
+impl Word {
+    fn look_up(tokens: &Tokens, i: usize, lang: Language) -> Self {
+        let key = tokens.key(i);
+        let valence =
+            tokens.get(i).symbol.or_else(|| lexicon::valence(lang, key).or_else(|| emoji::emoticon_valence(key)));
+        Self { valence, boost: lexicon::booster(lang, key), negator: lexicon::is_negator(lang, key) }
+    }
 }
 
 impl Analyzer {
@@ -80,7 +100,9 @@ impl Analyzer {
     /// Scores `text` with `lang`'s lexicon and rules.
     pub fn score(&mut self, text: &str, lang: Language) -> Scores {
         self.tokens.tokenize(text, lang);
-        let view = View { t: &self.tokens, lang, mixed_caps: self.tokens.mixed_caps() };
+        self.words.clear();
+        self.words.extend((0..self.tokens.len()).map(|i| Word::look_up(&self.tokens, i, lang)));
+        let view = View { t: &self.tokens, w: &self.words, lang, mixed_caps: self.tokens.mixed_caps() };
         self.sentiments.clear();
         self.negated.clear();
         for i in 0..view.t.len() {
@@ -100,6 +122,7 @@ impl Analyzer {
 /// The tokens of one text as the rules read them.
 struct View<'a> {
     t: &'a Tokens,
+    w: &'a [Word],
     lang: Language,
     mixed_caps: bool,
 }
@@ -111,10 +134,7 @@ impl View<'_> {
 
     /// The valence a token has on its own: emoji, lexicon word or emoticon.
     fn base(&self, i: usize) -> Option<f64> {
-        let key = self.t.key(i);
-        let v =
-            self.t.get(i).symbol.or_else(|| lexicon::valence(self.lang, key).or_else(|| emoji::emoticon_valence(key)));
-        v.map(f64::from)
+        self.w[i].valence.map(f64::from)
     }
 
     /// Whether the next token, in the same clause, carries sentiment.
@@ -125,7 +145,7 @@ impl View<'_> {
     /// A booster modifies the next word and carries no valence itself. Words that are
     /// both ("super", "damn") boost only when a sentiment word follows them.
     fn acts_as_booster(&self, i: usize) -> bool {
-        lexicon::booster(self.lang, self.key(i)).is_some() && (self.base(i).is_none() || self.next_has_valence(i))
+        self.w[i].boost.is_some() && (self.base(i).is_none() || self.next_has_valence(i))
     }
 
     /// Token `i`'s valence after the modifiers before it, and whether it was negated.
@@ -177,12 +197,9 @@ impl View<'_> {
 
     /// The boost token `j` gives a word of valence `v`, signed to move away from zero.
     fn boost_from(&self, j: usize, v: f64) -> f64 {
-        let of = |j: usize| {
-            let key = self.key(j);
-            let hedge = j > 0 && matches!(key, "of") && matches!(self.key(j - 1), "kind" | "sort");
-            if hedge { Some(-BOOST) } else { lexicon::booster(self.lang, key) }
-        };
-        let Some(b) = of(j) else { return 0.0 };
+        // The "of" of "kind of"/"sort of" dampens like "kinda".
+        let hedge = j > 0 && self.key(j) == "of" && matches!(self.key(j - 1), "kind" | "sort");
+        let Some(b) = (if hedge { Some(-BOOST) } else { self.w[j].boost }) else { return 0.0 };
         // A booster pushes a negative word further down, a dampener pulls it up.
         let mut s = if v < 0.0 { -f64::from(b) } else { f64::from(b) };
         if self.t.get(j).caps && self.mixed_caps {
@@ -204,7 +221,7 @@ impl View<'_> {
                 return 1.0;
             }
         }
-        if lexicon::is_negator(self.lang, self.key(j)) { NEGATION } else { 1.0 }
+        if self.w[j].negator { NEGATION } else { 1.0 }
     }
 
     /// English "no" one or two words before ("no real problem"), or three with "or"/"nor"
@@ -235,13 +252,13 @@ impl View<'_> {
             if sentiments[i] == 0.0 || negated[i] || symbol || lexicon_de::is_sentence_adverb(self.key(i)) {
                 continue;
             }
-            for j in i + 1..n.min(i + 4) {
+            // German puts "nicht" at the end of the clause, often several words on.
+            for j in i + 1..n.min(i + 1 + TRAILING_REACH) {
                 if self.t.get(j - 1).clause_end || sentiments[j] != 0.0 {
                     break;
                 }
                 if lexicon_de::is_trailing_negator(self.key(j)) {
-                    let claimed = self.next_has_valence(j)
-                        || (j + 1 < n && lexicon::booster(self.lang, self.key(j + 1)).is_some());
+                    let claimed = self.next_has_valence(j) || (j + 1 < n && self.w[j + 1].boost.is_some());
                     if !claimed {
                         sentiments[i] *= NEGATION;
                     }
@@ -254,9 +271,9 @@ impl View<'_> {
     /// Gives an idiom's last word the valence of the whole and silences the others.
     fn idioms(&self, sentiments: &mut [f64]) {
         for i in 1..self.t.len() {
-            for &(phrase, valence) in lexicon::idioms(self.lang) {
-                if let Some(len) = self.phrase_ending_at(phrase, i) {
-                    sentiments[i + 1 - len..i].fill(0.0);
+            for &(words, valence) in lexicon::idioms(self.lang) {
+                if self.phrase_ends_at(words, i) {
+                    sentiments[i + 1 - words.len()..i].fill(0.0);
                     sentiments[i] = f64::from(valence);
                     break;
                 }
@@ -264,16 +281,9 @@ impl View<'_> {
         }
     }
 
-    /// The number of words of `phrase` if it ends at token `i`.
-    fn phrase_ending_at(&self, phrase: &str, i: usize) -> Option<usize> {
-        let mut len = 0;
-        for word in phrase.rsplit(' ') {
-            if len > i || self.key(i - len) != word {
-                return None;
-            }
-            len += 1;
-        }
-        Some(len)
+    /// Whether the tokens ending at `i` are `words`.
+    fn phrase_ends_at(&self, words: &[&str], i: usize) -> bool {
+        words.len() <= i + 1 && words.iter().rev().enumerate().all(|(back, w)| self.key(i - back) == *w)
     }
 
     /// After the first "but" what follows counts 1.5 times, what precedes half.
@@ -338,7 +348,7 @@ fn summarize(sentiments: &[f64], emphasis: f64, language: Language) -> Scores {
     if total == 0.0 {
         return Scores { compound: 0.0, positive: 0.0, negative: 0.0, neutral: 1.0, language };
     }
-    Scores { compound, positive: pos / total, negative: -neg / total, neutral: neu / total, language }
+    Scores { compound, positive: pos / total, negative: neg.abs() / total, neutral: neu / total, language }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Emoji and emoticon valences, written for this plugin on VADER's -4..+4 scale.
 //!
 //! Emoji carry the same sentiment in every language, so both analyzers consult these
-//! tables. Each is a static slice sorted by key and searched with binary search, which
-//! costs nothing when a fresh wasm instance starts.
+//! tables. Both are built at compile time (a sorted slice searched by code point, and a
+//! hashed [`Table`]), so a fresh wasm instance pays nothing for them.
+
+use crate::table::Table;
 
 /// Emoji by code point. Emoji whose valence is about zero are left out: the tokenizer
 /// still makes them neutral tokens.
@@ -39,7 +41,7 @@ static EMOJI: &[(char, f32)] = &[
 
 /// Text emoticons, lowercase (so `:D` and `:d` are one entry), sorted by bytes.
 #[rustfmt::skip]
-static EMOTICONS: &[(&str, f32)] = &[
+static EMOTICONS: Table<f32, 128> = Table::new(&[
     ("(:", 1.8), ("):", -1.8), ("-.-", -1.2), ("-_-", -1.2), ("8)", 1.5), (":'(", -2.2),
     (":(", -2.0), (":((", -2.4), (":)", 2.0), (":))", 2.4), (":*", 2.0), (":,(", -2.2),
     (":-(", -2.0), (":-)", 2.0), (":-*", 2.0), (":-/", -1.1), (":-d", 2.3), (":-p", 1.2),
@@ -48,7 +50,7 @@ static EMOTICONS: &[(&str, f32)] = &[
     (";d", 1.8), (";p", 1.2), ("</3", -2.6), ("<3", 2.8), ("<33", 2.9), ("=(", -1.9),
     ("=)", 1.9), (">:(", -2.6), ("^.^", 1.8), ("^^", 1.6), ("^_^", 2.0), ("d:", -1.8),
     ("t_t", -2.0), ("xd", 2.4),
-];
+]);
 
 /// The valence of emoji `c`, if it has one.
 pub(crate) fn emoji_valence(c: char) -> Option<f32> {
@@ -57,7 +59,7 @@ pub(crate) fn emoji_valence(c: char) -> Option<f32> {
 
 /// The valence of a lowercase emoticon such as `:)` or `<3`.
 pub(crate) fn emoticon_valence(key: &str) -> Option<f32> {
-    EMOTICONS.binary_search_by(|(e, _)| e.cmp(&key)).ok().map(|i| EMOTICONS[i].1)
+    EMOTICONS.get(key)
 }
 
 /// Whether `c` is a pictograph the tokenizer should split off as a token of its own.
@@ -82,14 +84,14 @@ mod tests {
     #[test]
     fn tables_are_sorted_and_unique() {
         assert!(EMOJI.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(EMOTICONS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(EMOTICONS.iter().all(|(k, _)| k.to_lowercase() == *k));
-        assert!(EMOJI.len() > 150 && EMOTICONS.len() > 40);
+        assert!(crate::table::sorted_unique(EMOTICONS.entries()));
+        assert!(EMOTICONS.entries().iter().all(|(k, _)| k.to_lowercase() == *k));
+        assert!(EMOJI.len() > 150 && EMOTICONS.entries().len() > 40);
     }
 
     #[test]
     fn valences_are_on_the_vader_scale() {
-        let all = EMOJI.iter().map(|e| e.1).chain(EMOTICONS.iter().map(|e| e.1));
+        let all = EMOJI.iter().map(|e| e.1).chain(EMOTICONS.entries().iter().map(|e| e.1));
         for v in all {
             assert!((-4.0..=4.0).contains(&v) && v != 0.0);
         }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lexicon;
+
 /// A language with its own lexicon and rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -36,19 +38,17 @@ impl LanguageChoice {
 ///
 /// Counts frequent function words of each language and words with umlauts or ß. Words
 /// common to both (`in`, `was`, `so`, `die`, `also`, `man`, `im`) are left out: they
-/// would only add noise.
+/// would only add noise. When that is a draw, as in short texts ("Endlich Wochenende!"),
+/// words found in only one language's lexicon decide.
 pub fn detect(text: &str) -> Language {
     let (mut en, mut de) = (0u32, 0u32);
-    for word in text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’')) {
-        if word.is_empty() || word.len() > 8 {
-            continue;
-        }
+    for word in words(text) {
         if word.contains(['ä', 'ö', 'ü', 'ß', 'Ä', 'Ö', 'Ü']) {
             de += 1;
             continue;
         }
         // Lowercase ASCII into a stack buffer: detection must not allocate per word.
-        let mut buf = [0u8; 8];
+        let mut buf = [0u8; 16];
         let Some(lower) = ascii_lower(word, &mut buf) else { continue };
         if is_english_marker(lower) {
             en += 1;
@@ -56,11 +56,45 @@ pub fn detect(text: &str) -> Language {
             de += 1;
         }
     }
+    if en == de {
+        (en, de) = lexicon_votes(text);
+    }
     if de > en { Language::De } else { Language::En }
 }
 
-fn ascii_lower<'a>(word: &str, buf: &'a mut [u8; 8]) -> Option<&'a [u8]> {
-    if !word.is_ascii() {
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’')).filter(|w| !w.is_empty())
+}
+
+/// Counts the words that only the English, or only the German, lexicon knows, and
+/// words with typically German endings.
+fn lexicon_votes(text: &str) -> (u32, u32) {
+    let (mut en, mut de) = (0, 0);
+    for word in words(text) {
+        let mut buf = [0u8; 16];
+        let Some(key) = ascii_lower(word, &mut buf).and_then(|b| std::str::from_utf8(b).ok()) else { continue };
+        // Everyday German words that VADER's lexicon lists as English sentiment words
+        // ("Die Stimmung war ..."): they would vote English in German text.
+        if matches!(key, "die" | "war" | "hell" | "bad" | "gift" | "kind" | "dick") {
+            continue;
+        }
+        match (lexicon::valence(Language::En, key).is_some(), lexicon::valence(Language::De, key).is_some()) {
+            (true, false) => en += 1,
+            (false, true) => de += 1,
+            _ => de += u32::from(has_german_ending(key)),
+        }
+    }
+    (en, de)
+}
+
+/// Noun and adjective endings that English words of six letters or more rarely have:
+/// "Stimmung", "Freiheit", "Möglichkeit", "unglaublich", "typisch".
+fn has_german_ending(key: &str) -> bool {
+    key.len() >= 6 && ["ung", "heit", "keit", "lich", "isch"].iter().any(|e| key.ends_with(e))
+}
+
+fn ascii_lower<'a>(word: &str, buf: &'a mut [u8; 16]) -> Option<&'a [u8]> {
+    if !word.is_ascii() || word.len() > buf.len() {
         return None;
     }
     let lower = &mut buf[..word.len()];
@@ -69,162 +103,35 @@ fn ascii_lower<'a>(word: &str, buf: &'a mut [u8; 8]) -> Option<&'a [u8]> {
     Some(lower)
 }
 
+#[rustfmt::skip]
 fn is_english_marker(word: &[u8]) -> bool {
     matches!(
         word,
-        b"the"
-            | b"and"
-            | b"is"
-            | b"not"
-            | b"a"
-            | b"i"
-            | b"you"
-            | b"it"
-            | b"this"
-            | b"that"
-            | b"of"
-            | b"to"
-            | b"for"
-            | b"with"
-            | b"are"
-            | b"my"
-            | b"me"
-            | b"be"
-            | b"have"
-            | b"has"
-            | b"just"
-            | b"but"
-            | b"what"
-            | b"on"
-            | b"at"
-            | b"your"
-            | b"they"
-            | b"we"
-            | b"can"
-            | b"don't"
-            | b"dont"
-            | b"i'm"
-            | b"it's"
-            | b"he"
-            | b"she"
-            | b"her"
-            | b"his"
-            | b"our"
-            | b"if"
-            | b"or"
-            | b"do"
-            | b"get"
-            | b"got"
-            | b"would"
-            | b"about"
-            | b"from"
-            | b"when"
-            | b"how"
-            | b"who"
-            | b"there"
-            | b"their"
-            | b"out"
-            | b"up"
-            | b"too"
-            | b"very"
-            | b"really"
-            | b"than"
-            | b"then"
-            | b"as"
-            | b"by"
-            | b"one"
-            | b"like"
-            | b"been"
-            | b"were"
-            | b"will"
-            | b"should"
-            | b"could"
+        b"the" | b"and" | b"is" | b"not" | b"a" | b"i" | b"you" | b"it" | b"this" | b"that"
+            | b"of" | b"to" | b"for" | b"with" | b"are" | b"my" | b"me" | b"be" | b"have"
+            | b"has" | b"just" | b"but" | b"what" | b"on" | b"at" | b"your" | b"they" | b"we"
+            | b"can" | b"don't" | b"dont" | b"i'm" | b"it's" | b"he" | b"she" | b"her" | b"his"
+            | b"our" | b"if" | b"or" | b"do" | b"get" | b"got" | b"would" | b"about" | b"from"
+            | b"when" | b"how" | b"who" | b"there" | b"their" | b"out" | b"up" | b"too"
+            | b"very" | b"really" | b"than" | b"then" | b"as" | b"by" | b"one" | b"like"
+            | b"been" | b"were" | b"will" | b"should" | b"could"
     )
 }
 
+#[rustfmt::skip]
 fn is_german_marker(word: &[u8]) -> bool {
     matches!(
         word,
-        b"der"
-            | b"das"
-            | b"und"
-            | b"nicht"
-            | b"ist"
-            | b"ich"
-            | b"du"
-            | b"sie"
-            | b"wir"
-            | b"ihr"
-            | b"es"
-            | b"ein"
-            | b"eine"
-            | b"einen"
-            | b"einem"
-            | b"einer"
-            | b"den"
-            | b"dem"
-            | b"des"
-            | b"mit"
-            | b"auf"
-            | b"auch"
-            | b"noch"
-            | b"schon"
-            | b"nur"
-            | b"oder"
-            | b"aber"
-            | b"wenn"
-            | b"dass"
-            | b"weil"
-            | b"sehr"
-            | b"heute"
-            | b"jetzt"
-            | b"mal"
-            | b"kein"
-            | b"keine"
-            | b"sind"
-            | b"haben"
-            | b"habe"
-            | b"hat"
-            | b"wird"
-            | b"werden"
-            | b"wie"
-            | b"zum"
-            | b"zur"
-            | b"vom"
-            | b"bei"
-            | b"nach"
-            | b"aus"
-            | b"von"
-            | b"nichts"
-            | b"doch"
-            | b"ja"
-            | b"nein"
-            | b"wieder"
-            | b"immer"
-            | b"hier"
-            | b"viel"
-            | b"mehr"
-            | b"gibt"
-            | b"geht"
-            | b"kann"
-            | b"muss"
-            | b"echt"
-            | b"bin"
-            | b"bist"
-            | b"mir"
-            | b"mich"
-            | b"dich"
-            | b"sich"
-            | b"uns"
-            | b"euch"
-            | b"mein"
-            | b"dein"
-            | b"sein"
-            | b"ganz"
-            | b"nie"
-            | b"einfach"
-            | b"gerade"
-            | b"wirklich"
+        b"der" | b"das" | b"und" | b"nicht" | b"ist" | b"ich" | b"du" | b"sie" | b"wir" | b"ihr"
+            | b"es" | b"ein" | b"eine" | b"einen" | b"einem" | b"einer" | b"den" | b"dem"
+            | b"des" | b"mit" | b"auf" | b"auch" | b"noch" | b"schon" | b"nur" | b"oder"
+            | b"aber" | b"wenn" | b"dass" | b"weil" | b"sehr" | b"heute" | b"jetzt" | b"mal"
+            | b"kein" | b"keine" | b"sind" | b"haben" | b"habe" | b"hat" | b"wird" | b"werden"
+            | b"wie" | b"zum" | b"zur" | b"vom" | b"bei" | b"nach" | b"aus" | b"von" | b"nichts"
+            | b"doch" | b"ja" | b"nein" | b"wieder" | b"immer" | b"hier" | b"viel" | b"mehr"
+            | b"gibt" | b"geht" | b"kann" | b"muss" | b"echt" | b"bin" | b"bist" | b"mir"
+            | b"mich" | b"dich" | b"sich" | b"uns" | b"euch" | b"mein" | b"dein" | b"sein"
+            | b"ganz" | b"nie" | b"einfach" | b"gerade" | b"wirklich"
     )
 }
 
@@ -252,6 +159,15 @@ mod tests {
         assert_eq!(detect(""), Language::En);
         assert_eq!(detect("😍😍"), Language::En);
         assert_eq!(detect("Berlin"), Language::En);
+    }
+
+    #[test]
+    fn lexicons_break_ties() {
+        assert_eq!(detect("Endlich Wochenende! 🎉"), Language::De);
+        assert_eq!(detect("Awesome! 🎉"), Language::En);
+        assert_eq!(detect("Mega geil"), Language::De);
+        assert_eq!(detect("Die Stimmung war unbeschreiblich!"), Language::De);
+        assert_eq!(detect("Young and wild"), Language::En);
     }
 
     #[test]

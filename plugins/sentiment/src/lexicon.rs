@@ -1,13 +1,14 @@
 //! Word tables by language: valences, boosters, negators, "but" words and idioms.
 //!
-//! English valences are VADER's lexicon, turned into a sorted static table at build time
+//! English valences are VADER's lexicon, turned into a sorted static slice at build time
 //! from the MIT-licensed `vader_sentiment` crate (see build.rs). The English boosters,
 //! negators and idioms below, and everything German (lexicon_de.rs), are this plugin's
-//! own. Every table is a static slice sorted by key: lookups are binary searches and a
-//! fresh wasm instance pays nothing to set them up.
+//! own. Every table is a [`Table`] hashed at compile time: a fresh wasm instance pays
+//! nothing to set them up.
 
 use crate::lang::Language;
 use crate::lexicon_de;
+use crate::table::Table;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/lexicon_en.rs"));
@@ -16,15 +17,12 @@ mod generated {
 /// How much a booster word raises (or a dampener lowers) the next sentiment word.
 pub(crate) const BOOST: f32 = 0.293;
 
-/// Finds `key` in a table sorted by key.
-pub(crate) fn lookup<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
-    table.binary_search_by(|(k, _)| (*k).cmp(key)).ok().map(|i| table[i].1)
-}
+static EN_WORDS: Table<f32, 16384> = Table::new(generated::WORDS);
 
 /// The valence of the lowercase (German: folded) word `key`, on the -4..+4 scale.
 pub(crate) fn valence(lang: Language, key: &str) -> Option<f32> {
     match lang {
-        Language::En => lookup(generated::WORDS, key),
+        Language::En => EN_WORDS.get(key),
         Language::De => lexicon_de::valence(key),
     }
 }
@@ -32,16 +30,16 @@ pub(crate) fn valence(lang: Language, key: &str) -> Option<f32> {
 /// The boost of an intensifier (positive) or dampener (negative) word.
 pub(crate) fn booster(lang: Language, key: &str) -> Option<f32> {
     match lang {
-        Language::En => lookup(EN_BOOSTERS, key),
-        Language::De => lookup(lexicon_de::BOOSTERS, key),
+        Language::En => EN_BOOSTERS.get(key),
+        Language::De => lexicon_de::BOOSTERS.get(key),
     }
 }
 
 /// Whether `key` negates the sentiment words that follow it.
 pub(crate) fn is_negator(lang: Language, key: &str) -> bool {
     match lang {
-        Language::En => lookup(EN_NEGATORS, key).is_some() || key.contains("n't"),
-        Language::De => lookup(lexicon_de::NEGATORS, key).is_some(),
+        Language::En => EN_NEGATORS.contains(key) || key.contains("n't"),
+        Language::De => lexicon_de::NEGATORS.contains(key),
     }
 }
 
@@ -59,7 +57,7 @@ pub(crate) fn is_known(lang: Language, key: &str) -> bool {
 }
 
 /// Phrases whose meaning is not the sum of their words, with the valence of the whole.
-pub(crate) fn idioms(lang: Language) -> &'static [(&'static str, f32)] {
+pub(crate) fn idioms(lang: Language) -> &'static [(&'static [&'static str], f32)] {
     match lang {
         Language::En => EN_IDIOMS,
         Language::De => lexicon_de::IDIOMS,
@@ -71,7 +69,7 @@ const DOWN: f32 = -BOOST;
 
 /// English intensifiers and dampeners, sorted.
 #[rustfmt::skip]
-static EN_BOOSTERS: &[(&str, f32)] = &[
+static EN_BOOSTERS: Table<f32, 256> = Table::new(&[
     ("absolutely", UP), ("almost", DOWN), ("amazingly", UP), ("awfully", UP), ("barely", DOWN),
     ("completely", UP), ("considerably", UP), ("damn", UP), ("decidedly", UP), ("deeply", UP),
     ("downright", UP), ("enormously", UP), ("entirely", UP), ("especially", UP),
@@ -79,60 +77,56 @@ static EN_BOOSTERS: &[(&str, f32)] = &[
     ("fairly", DOWN), ("freakin", UP), ("freaking", UP), ("friggin", UP), ("frigging", UP),
     ("fuckin", UP), ("fucking", UP), ("fully", UP), ("greatly", UP), ("hardly", DOWN),
     ("hella", UP), ("highly", UP), ("hugely", UP), ("incredibly", UP), ("insanely", UP),
-    ("intensely", UP), ("kinda", DOWN), ("majorly", UP), ("marginally", DOWN),
-    ("mildly", DOWN), ("moderately", DOWN), ("more", UP), ("most", UP), ("occasionally", DOWN),
-    ("partially", DOWN), ("particularly", UP), ("partly", DOWN), ("purely", UP), ("quite", UP),
-    ("really", UP), ("remarkably", UP), ("scarcely", DOWN), ("seriously", UP),
-    ("slightly", DOWN), ("so", UP), ("somewhat", DOWN), ("sorta", DOWN), ("soo", UP),
-    ("substantially", UP), ("terribly", UP), ("thoroughly", UP), ("totally", UP),
-    ("tremendously", UP), ("truly", UP), ("uber", UP), ("ultra", UP), ("unbelievably", UP),
-    ("unusually", UP), ("utterly", UP), ("very", UP),
-];
+    ("intensely", UP), ("kinda", DOWN), ("majorly", UP), ("marginally", DOWN), ("mildly", DOWN),
+    ("moderately", DOWN), ("more", UP), ("most", UP), ("occasionally", DOWN), ("partially", DOWN),
+    ("particularly", UP), ("partly", DOWN), ("purely", UP), ("quite", UP), ("really", UP),
+    ("remarkably", UP), ("scarcely", DOWN), ("seriously", UP), ("slightly", DOWN), ("so", UP),
+    ("somewhat", DOWN), ("soo", UP), ("sorta", DOWN), ("substantially", UP), ("terribly", UP),
+    ("thoroughly", UP), ("totally", UP), ("tremendously", UP), ("truly", UP), ("uber", UP),
+    ("ultra", UP), ("unbelievably", UP), ("unusually", UP), ("utterly", UP), ("very", UP),
+]);
 
 /// English negation words, sorted; any word with "n't" negates too.
 #[rustfmt::skip]
-static EN_NEGATORS: &[(&str, ())] = &[
+static EN_NEGATORS: Table<(), 128> = Table::new(&[
     ("aint", ()), ("arent", ()), ("cannot", ()), ("cant", ()), ("couldnt", ()), ("didnt", ()),
     ("doesnt", ()), ("dont", ()), ("hadnt", ()), ("hasnt", ()), ("havent", ()), ("isnt", ()),
-    ("mightnt", ()), ("mustnt", ()), ("neednt", ()), ("neither", ()), ("never", ()),
-    ("nobody", ()), ("none", ()), ("nope", ()), ("nor", ()), ("not", ()), ("nothing", ()),
-    ("nowhere", ()), ("rarely", ()), ("seldom", ()), ("shouldnt", ()), ("wasnt", ()),
-    ("werent", ()), ("without", ()), ("wont", ()), ("wouldnt", ()),
-];
+    ("mightnt", ()), ("mustnt", ()), ("neednt", ()), ("neither", ()), ("never", ()), ("nobody", ()),
+    ("none", ()), ("nope", ()), ("nor", ()), ("not", ()), ("nothing", ()), ("nowhere", ()), ("rarely", ()),
+    ("seldom", ()), ("shouldnt", ()), ("wasnt", ()), ("werent", ()), ("without", ()), ("wont", ()),
+    ("wouldnt", ()),
+]);
 
-/// English idioms (words separated by one space, lowercase).
-static EN_IDIOMS: &[(&str, f32)] = &[
-    ("bad ass", 1.5),
-    ("can't stand", -2.0),
-    ("can't wait", 2.0),
-    ("cant wait", 2.0),
-    ("could be better", -1.2),
-    ("fed up", -1.8),
-    ("hell yeah", 2.4),
-    ("hell yes", 2.4),
-    ("let down", -1.8),
-    ("over the moon", 2.6),
-    ("piece of cake", 1.5),
-    ("screwed up", -1.5),
-    ("the bomb", 2.5),
-    ("to die for", 2.8),
-    ("under the weather", -1.5),
-    ("yeah right", -1.5),
+/// English idioms, word by word, lowercase.
+static EN_IDIOMS: &[(&[&str], f32)] = &[
+    (&["bad", "ass"], 1.5),
+    (&["can't", "stand"], -2.0),
+    (&["can't", "wait"], 2.0),
+    (&["cant", "wait"], 2.0),
+    (&["could", "be", "better"], -1.2),
+    (&["fed", "up"], -1.8),
+    (&["hell", "yeah"], 2.4),
+    (&["hell", "yes"], 2.4),
+    (&["let", "down"], -1.8),
+    (&["over", "the", "moon"], 2.6),
+    (&["piece", "of", "cake"], 1.5),
+    (&["screwed", "up"], -1.5),
+    (&["the", "bomb"], 2.5),
+    (&["to", "die", "for"], 2.8),
+    (&["under", "the", "weather"], -1.5),
+    (&["yeah", "right"], -1.5),
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sorted<T>(table: &[(&str, T)]) -> bool {
-        table.windows(2).all(|w| w[0].0 < w[1].0)
-    }
+    use crate::table::sorted_unique;
 
     #[test]
     fn tables_are_sorted_for_binary_search() {
-        assert!(sorted(generated::WORDS));
-        assert!(sorted(EN_BOOSTERS));
-        assert!(sorted(EN_NEGATORS));
+        assert!(sorted_unique(generated::WORDS));
+        assert!(sorted_unique(EN_BOOSTERS.entries()));
+        assert!(sorted_unique(EN_NEGATORS.entries()));
         assert!(generated::WORDS.len() > 7000);
     }
 
@@ -152,9 +146,9 @@ mod tests {
     #[test]
     fn idioms_are_lowercase_phrases() {
         for lang in [Language::En, Language::De] {
-            for (phrase, v) in idioms(lang) {
-                assert!(phrase.contains(' ') && !phrase.contains("  "), "{phrase}");
-                assert_eq!(phrase.to_lowercase(), *phrase);
+            for (words, v) in idioms(lang) {
+                assert!(words.len() >= 2, "{words:?}");
+                assert!(words.iter().all(|w| !w.is_empty() && w.to_lowercase() == *w && !w.contains(' ')));
                 assert!((-4.0..=4.0).contains(v));
             }
         }

@@ -6,20 +6,26 @@
 //! for everyday and social-media German, including common English loanwords. Inflected
 //! forms are reached by stripping endings (see [`valence`]), so mostly stems are listed.
 
-use crate::lexicon::{BOOST, lookup};
+use crate::lexicon::BOOST;
+use crate::table::Table;
 
 /// Endings tried, longest first, when a word is not in the table as written:
-/// superlative, adjective declension, comparative and verb endings.
-const SUFFIXES: &[&str] = &["sten", "ster", "stes", "ste", "en", "em", "er", "es", "st", "e", "n", "s", "t"];
+/// superlatives (with the e of "schlechteste"), adjective declension, comparative and
+/// verb endings.
+#[rustfmt::skip]
+const SUFFIXES: &[&str] = &[
+    "esten", "ester", "estes", "este", "sten", "ster", "stes", "ste",
+    "en", "em", "er", "es", "st", "e", "n", "s", "t",
+];
 
 /// The valence of a folded German word, trying its stem when the word itself is unknown.
 pub(crate) fn valence(key: &str) -> Option<f32> {
-    if let Some(v) = lookup(WORDS, key) {
+    if let Some(v) = WORDS.get(key) {
         return Some(v);
     }
     SUFFIXES.iter().find_map(|suffix| {
         let stem = key.strip_suffix(suffix)?;
-        if stem.len() < 3 { None } else { lookup(WORDS, stem) }
+        if stem.len() < 3 { None } else { WORDS.get(stem) }
     })
 }
 
@@ -28,7 +34,7 @@ const DOWN: f32 = -BOOST;
 
 /// Intensifiers ("sehr", "mega", "voll") and dampeners ("etwas", "kaum"), sorted.
 #[rustfmt::skip]
-pub(crate) static BOOSTERS: &[(&str, f32)] = &[
+pub(crate) static BOOSTERS: Table<f32, 128> = Table::new(&[
     ("absolut", UP), ("aeusserst", UP), ("arg", UP), ("ausgesprochen", UP),
     ("ausserordentlich", UP), ("besonders", UP), ("bisschen", DOWN), ("bissl", DOWN),
     ("brutal", UP), ("derbe", UP), ("echt", UP), ("eher", DOWN), ("einigermassen", DOWN),
@@ -36,20 +42,20 @@ pub(crate) static BOOSTERS: &[(&str, f32)] = &[
     ("halbwegs", DOWN), ("hoechst", UP), ("hoellisch", UP), ("irre", UP), ("kaum", DOWN),
     ("komplett", UP), ("krass", UP), ("leicht", DOWN), ("mega", UP), ("relativ", DOWN),
     ("richtig", UP), ("sau", UP), ("schrecklich", UP), ("sehr", UP), ("so", UP), ("soo", UP),
-    ("super", UP), ("teilweise", DOWN), ("tierisch", UP), ("total", UP), ("ueberaus", UP),
-    ("uebelst", UP), ("ultra", UP), ("unendlich", UP), ("unfassbar", UP), ("unglaublich", UP),
+    ("super", UP), ("teilweise", DOWN), ("tierisch", UP), ("total", UP), ("uebelst", UP),
+    ("ueberaus", UP), ("ultra", UP), ("unendlich", UP), ("unfassbar", UP), ("unglaublich", UP),
     ("unheimlich", UP), ("ur", UP), ("verdammt", UP), ("voellig", UP), ("voll", UP),
-    ("vollkommen", UP), ("wahnsinnig", UP), ("wenig", DOWN), ("weniger", DOWN),
-    ("wirklich", UP), ("ziemlich", UP), ("zutiefst", UP),
-];
+    ("vollkommen", UP), ("wahnsinnig", UP), ("wenig", DOWN), ("weniger", DOWN), ("wirklich", UP),
+    ("ziemlich", UP), ("zutiefst", UP),
+]);
 
 /// Negation words, sorted. "kaum" is a dampener, not a negator.
 #[rustfmt::skip]
-pub(crate) static NEGATORS: &[(&str, ())] = &[
+pub(crate) static NEGATORS: Table<(), 64> = Table::new(&[
     ("kein", ()), ("keine", ()), ("keinem", ()), ("keinen", ()), ("keiner", ()), ("keines", ()),
     ("nich", ()), ("nicht", ()), ("nichts", ()), ("nie", ()), ("niemals", ()), ("niemand", ()),
     ("nimmer", ()), ("nirgends", ()), ("nirgendwo", ()), ("ohne", ()), ("weder", ()),
-];
+]);
 
 /// Negators that, in German word order, usually follow the word they negate
 /// ("Ich mag das nicht").
@@ -63,31 +69,31 @@ pub(crate) fn is_sentence_adverb(key: &str) -> bool {
     matches!(key, "leider" | "schade" | "hoffentlich" | "endlich" | "danke" | "sorry" | "naja")
 }
 
-/// Idioms, folded like the tokens (words separated by one space).
-pub(crate) static IDIOMS: &[(&str, f32)] = &[
-    ("alles gute", 2.4),
-    ("am arsch", -2.3),
-    ("auf den keks", -1.8),
-    ("auf den sack", -2.0),
-    ("auf die nerven", -2.0),
-    ("der hammer", 2.6),
-    ("erste sahne", 2.6),
-    ("fuer die katz", -1.5),
-    ("geht gar nicht", -2.0),
-    ("geht so", -0.6),
-    ("gute besserung", 1.8),
-    ("im eimer", -2.0),
-    ("laeuft bei dir", 1.6),
-    ("na ja", -0.5),
-    ("unter aller sau", -2.8),
-    ("vom feinsten", 2.6),
-    ("zum glueck", 1.4),
-    ("zum kotzen", -2.6),
+/// Idioms, word by word, folded like the tokens.
+pub(crate) static IDIOMS: &[(&[&str], f32)] = &[
+    (&["alles", "gute"], 2.4),
+    (&["am", "arsch"], -2.3),
+    (&["auf", "den", "keks"], -1.8),
+    (&["auf", "den", "sack"], -2.0),
+    (&["auf", "die", "nerven"], -2.0),
+    (&["der", "hammer"], 2.6),
+    (&["erste", "sahne"], 2.6),
+    (&["fuer", "die", "katz"], -1.5),
+    (&["geht", "gar", "nicht"], -2.0),
+    (&["geht", "so"], -0.6),
+    (&["gute", "besserung"], 1.8),
+    (&["im", "eimer"], -2.0),
+    (&["laeuft", "bei", "dir"], 1.6),
+    (&["na", "ja"], -0.5),
+    (&["unter", "aller", "sau"], -2.8),
+    (&["vom", "feinsten"], 2.6),
+    (&["zum", "glueck"], 1.4),
+    (&["zum", "kotzen"], -2.6),
 ];
 
 /// Valences by folded word, sorted by bytes.
 #[rustfmt::skip]
-static WORDS: &[(&str, f32)] = &[
+static WORDS: Table<f32, 2048> = Table::new(&[
     ("abartig", -2.4), ("abgelehnt", -1.6), ("abgesagt", -1.4), ("abgestuerzt", -1.8),
     ("abgezockt", -2.5), ("absage", -1.3), ("abscheulich", -3.0), ("abstossend", -2.6),
     ("absturz", -1.8), ("abzocke", -2.6), ("aengstlich", -1.8), ("aerger", -2.0),
@@ -277,27 +283,25 @@ static WORDS: &[(&str, f32)] = &[
     ("zorn", -2.5), ("zornig", -2.5), ("zufrieden", 1.9), ("zufriedenheit", 2.0),
     ("zusammenhalt", 1.8), ("zuverlaessig", 1.9), ("zuvorkommend", 2.1), ("zweifel", -1.2),
     ("zweifelhaft", -1.4),
-];
+]);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sorted<T>(table: &[(&str, T)]) -> bool {
-        table.windows(2).all(|w| w[0].0 < w[1].0)
-    }
+    use crate::table::sorted_unique;
 
     #[test]
     fn tables_are_sorted_folded_and_on_scale() {
-        assert!(sorted(WORDS) && sorted(BOOSTERS) && sorted(NEGATORS));
-        assert!(WORDS.len() > 800, "{} words", WORDS.len());
+        assert!(sorted_unique(WORDS.entries()));
+        assert!(sorted_unique(BOOSTERS.entries()) && sorted_unique(NEGATORS.entries()));
+        assert!(WORDS.entries().len() > 800, "{} words", WORDS.entries().len());
         let folded = |k: &str| k.chars().all(|c| c.is_ascii_lowercase() || c == '-');
-        for (key, v) in WORDS {
+        for (key, v) in WORDS.entries() {
             assert!(folded(key), "{key} is not folded");
             assert!((-4.0..=4.0).contains(v) && *v != 0.0, "{key}");
         }
-        assert!(BOOSTERS.iter().all(|(k, _)| folded(k)));
-        assert!(NEGATORS.iter().all(|(k, _)| folded(k)));
+        assert!(BOOSTERS.entries().iter().all(|(k, _)| folded(k)));
+        assert!(NEGATORS.entries().iter().all(|(k, _)| folded(k)));
     }
 
     #[test]
@@ -305,6 +309,7 @@ mod tests {
         assert!(valence("gut").unwrap() > 1.0);
         assert!(valence("schoen").unwrap() > 1.0);
         assert!(valence("schoenste").unwrap() > 1.0);
+        assert!(valence("schlechteste").unwrap() < -1.0);
         assert!(valence("tollen").unwrap() > 1.0);
         assert!(valence("schlechtes").unwrap() < -1.0);
         assert!(valence("enttaeuscht").unwrap() < -1.0);
@@ -316,10 +321,10 @@ mod tests {
 
     #[test]
     fn boosters_and_negators() {
-        assert_eq!(lookup(BOOSTERS, "sehr"), Some(BOOST));
-        assert_eq!(lookup(BOOSTERS, "kaum"), Some(-BOOST));
-        assert!(lookup(NEGATORS, "nicht").is_some() && lookup(NEGATORS, "keinen").is_some());
-        assert!(lookup(NEGATORS, "kaum").is_none());
+        assert_eq!(BOOSTERS.get("sehr"), Some(BOOST));
+        assert_eq!(BOOSTERS.get("kaum"), Some(-BOOST));
+        assert!(NEGATORS.contains("nicht") && NEGATORS.contains("keinen"));
+        assert!(!NEGATORS.contains("kaum"));
         assert!(is_trailing_negator("nicht") && !is_trailing_negator("kein"));
     }
 }

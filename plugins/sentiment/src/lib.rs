@@ -1,14 +1,15 @@
 //! Roost plugin `sentiment`: VADER-style lexicon sentiment for English and German text.
 //!
 //! The actions here are thin: they parse, check limits and shape output. The analysis is
-//! pure code in [`analyze`] (rules), [`tokenize`], [`lang`] (detection) and the tables
-//! in `lexicon`, `lexicon_de` and `emoji`.
+//! pure code in `analyze` (the rules), `tokenize` and `lang` (detection), over tables
+//! built at compile time (`table`) in `lexicon`, `lexicon_de` and `emoji`.
 
 mod analyze;
 mod emoji;
 mod lang;
 mod lexicon;
 mod lexicon_de;
+mod table;
 mod tokenize;
 
 #[cfg(test)]

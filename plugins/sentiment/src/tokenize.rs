@@ -1,7 +1,7 @@
 //! Splits text into the tokens the scorer reads: words, emoticons and emoji.
 //!
 //! Keys are written into one reused buffer, so tokenizing allocates nothing per token
-//! once an [`Tokens`] has warmed up (the analyzer keeps one for a whole batch).
+//! once a [`Tokens`] has warmed up (the analyzer keeps one for a whole batch).
 
 use crate::emoji;
 use crate::lang::Language;
@@ -90,7 +90,9 @@ impl Tokens {
         let mut word: Option<usize> = None;
         let mut punct: Option<usize> = None;
         for (i, c) in piece.char_indices() {
-            if is_word_char(c) {
+            // Hyphens and apostrophes join words ("kind-of", "don't") but do not start
+            // them, so ":-)" stays one punctuation run.
+            if c.is_alphanumeric() || (word.is_some() && is_joiner(c)) {
                 if let Some(p) = punct.take() {
                     self.punctuation(&piece[p..i]);
                 }
@@ -187,8 +189,8 @@ impl Tokens {
     }
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '\'' | '’' | '-')
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\'' | '’' | '-')
 }
 
 /// Appends the lookup form of `c`: lowercase, typographic apostrophe made plain, and for

@@ -1,0 +1,130 @@
+//! Runs end to end through the engine, recorded in a real SQLite file and in PostgreSQL.
+
+use roost::engine::{Executor, RunOptions};
+use roost::runtime::Runtime;
+use roost::runtime::cache::CacheOutcome;
+use roost::runtime::registry::Registry;
+use roost::store::Store;
+use roost::workflow;
+use serde_json::{Map, json};
+
+use crate::support;
+
+const TWO_ECHOES: &str = r#"
+name: two-echoes
+inputs:
+  text: { type: string }
+steps:
+  - id: first
+    uses: echo/echo@1
+    with: { text: "${{ inputs.text }}", n: 3 }
+  - id: second
+    uses: echo/echo@1
+    with: { again: "${{ steps.first.output }}", said: "said ${{ steps.first.output.text }}" }
+outputs:
+  said: ${{ steps.second.output.said }}
+"#;
+
+const FAILS_THEN_ECHOES: &str = r#"
+name: fails-midway
+steps:
+  - id: boom
+    uses: hostile/panic@1
+  - id: after
+    uses: echo/echo@1
+    with: { never: true }
+"#;
+
+const COUNTS: &str = r#"
+name: counts
+steps:
+  - id: count
+    uses: hostile/counter@1
+"#;
+
+fn full_registry(runtime: &Runtime) -> Registry {
+    let mut registry = support::registry(runtime);
+    let perms = support::permissions(&["https://api.example.com".into()], &["https://api.example.com".into()]);
+    registry.add(support::load_hostile(runtime, &support::hostile_manifest("hostile", &perms)).unwrap());
+    registry
+}
+
+async fn run(
+    store: &Store,
+    runtime: &Runtime,
+    registry: &Registry,
+    yaml: &str,
+    inputs: &[(&str, &str)],
+    workspace: &str,
+) -> roost::engine::RunReport {
+    let plan = workflow::load("test.yaml", yaml, registry).unwrap();
+    let given: Vec<(String, String)> = inputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let inputs: Map<String, serde_json::Value> = plan.bind_inputs(&given).unwrap();
+    let executor = Executor { runtime, registry, store: Some(store) };
+    executor.run(&plan, inputs, &RunOptions { workspace: workspace.into(), ..RunOptions::default() }).await.unwrap()
+}
+
+/// The checks every backend must pass.
+async fn records_runs_steps_logs_and_kv(store: Store) {
+    let runtime = support::runtime();
+    let registry = full_registry(&runtime);
+
+    let report = run(&store, &runtime, &registry, TWO_ECHOES, &[("text", "hi")], "acme").await;
+    assert_eq!(report.status, "succeeded");
+    assert_eq!(report.outputs, json!({ "said": "said hi" }));
+    let record = store.get_run(&report.run_id).await.unwrap();
+    assert_eq!(
+        (record.status.as_str(), record.workspace.as_str(), record.workflow.as_str()),
+        ("succeeded", "acme", "two-echoes")
+    );
+    assert_eq!(record.inputs, json!({ "text": "hi" }));
+    assert_eq!(record.steps.len(), 2);
+    let second = record.steps.iter().find(|s| s.step_id == "second").unwrap();
+    assert_eq!(second.input, Some(json!({ "again": { "text": "hi", "n": 3 }, "said": "said hi" })));
+    assert_eq!(second.output, second.input);
+    assert_eq!(second.status, "succeeded");
+    assert_eq!(second.digest.len(), 64);
+    assert!(second.duration_us.is_some() && second.finished_at >= second.started_at);
+
+    let report = run(&store, &runtime, &registry, FAILS_THEN_ECHOES, &[], "acme").await;
+    assert_eq!(report.status, "failed");
+    assert_eq!(report.steps["after"].status, "skipped");
+    let record = store.get_run(&report.run_id).await.unwrap();
+    assert!(record.error.as_deref().unwrap().starts_with("step `boom` failed: plugin trapped"));
+    let boom = &record.steps[0];
+    assert_eq!((boom.status.as_str(), boom.error_kind.as_deref()), ("failed", Some("trap")));
+    assert!(boom.logs.iter().any(|l| l.message.contains("hostile plugin gave up on purpose")), "{:?}", boom.logs);
+
+    // kv is kept per workspace and plugin, across runs.
+    let count = |r: roost::engine::RunReport| r.steps["count"].output["count"].clone();
+    assert_eq!(count(run(&store, &runtime, &registry, COUNTS, &[], "acme").await), 1);
+    assert_eq!(count(run(&store, &runtime, &registry, COUNTS, &[], "acme").await), 2);
+    assert_eq!(count(run(&store, &runtime, &registry, COUNTS, &[], "globex").await), 1);
+}
+
+#[tokio::test]
+async fn sqlite_file_records_runs_steps_logs_and_kv() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("roost.db").display());
+    records_runs_steps_logs_and_kv(Store::connect(&url).await.unwrap()).await;
+    assert!(dir.path().join("roost.db").metadata().unwrap().len() > 0);
+}
+
+#[tokio::test]
+async fn postgres_records_runs_steps_logs_and_kv() {
+    records_runs_steps_logs_and_kv(Store::connect(&support::pg_url().await).await.unwrap()).await;
+}
+
+#[test]
+fn a_second_load_of_a_plugin_comes_from_the_compile_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = roost::runtime::RuntimeConfig { cache_dir: Some(cache.path().into()), ..Default::default() };
+    let manifest = std::fs::read_to_string(support::test_plugins_dir().join("echo/plugin.toml")).unwrap();
+    let wasm = std::fs::read(support::wasm_dir().join("echo.wasm")).unwrap();
+    let first = Runtime::new(config.clone()).unwrap().load("echo/plugin.toml", &manifest, &wasm).unwrap();
+    assert_eq!(first.cache, CacheOutcome::Compiled);
+    let second = Runtime::new(config).unwrap().load("echo/plugin.toml", &manifest, &wasm).unwrap();
+    assert_eq!(second.cache, CacheOutcome::Hit);
+    assert_eq!(first.digest, second.digest);
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
+}
