@@ -4,6 +4,7 @@
 //! data_dir = "/var/lib/roost"          # ROOST_DATA_DIR
 //! cache_dir = "/var/cache/roost"       # ROOST_CACHE_DIR (compiled plugins)
 //! db = "sqlite:///var/lib/roost/roost.db"   # ROOST_DB
+//! lease_seconds = 30                   # ROOST_LEASE_SECONDS
 //!
 //! [http]
 //! allow_private = ["mastodon.lan"]     # ROOST_HTTP_ALLOW_PRIVATE (comma-separated)
@@ -32,6 +33,8 @@ pub struct Config {
     /// Where compiled plugins are cached (default: `cache` in the data directory).
     pub cache_dir: Option<PathBuf>,
     pub db: Option<String>,
+    /// Seconds a worker holds a job without renewing it; after that another may take it.
+    pub lease_seconds: Option<u64>,
     #[serde(default)]
     pub http: HttpConfig,
 }
@@ -72,6 +75,9 @@ impl Config {
         if let Some(db) = var("ROOST_DB") {
             self.db = Some(db);
         }
+        if let Some(lease) = var("ROOST_LEASE_SECONDS").and_then(|s| s.parse().ok()) {
+            self.lease_seconds = Some(lease);
+        }
         if let Some(hosts) = var("ROOST_HTTP_ALLOW_PRIVATE") {
             self.http.allow_private.extend(split_list(&hosts));
         }
@@ -92,6 +98,11 @@ impl Config {
     /// The database URL: `db`, or a SQLite file in the data directory.
     pub fn db_url(&self) -> String {
         self.db.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir().join("roost.db").display()))
+    }
+
+    /// How long a claimed job stays leased without renewal.
+    pub fn lease(&self) -> std::time::Duration {
+        self.lease_seconds.map_or(crate::engine::DEFAULT_LEASE, std::time::Duration::from_secs)
     }
 
     pub fn net_policy(&self) -> NetPolicy {

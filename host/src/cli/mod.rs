@@ -1,21 +1,27 @@
 //! Command-line arguments and the set-up every command shares.
 
+mod approvals;
 mod plugin;
 mod run;
 mod validate;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
-use roost::config::Config;
+use clap::{Args, Parser, Subcommand};
+use roost::config::{Config, secrets_from_env};
+use roost::engine::{Engine, Progress, RunReport};
 use roost::runtime::registry::Registry;
 use roost::runtime::{Runtime, RuntimeConfig};
+use roost::store::Store;
 
-/// Exit code of a run that failed.
+/// Exit code of a run that failed or was rejected.
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code of a usage, configuration or workflow error.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of a run that waits for an approval or a timer.
+pub const EXIT_WAITING: u8 = 3;
 
 /// Roost runs social-media workflows whose steps are sandboxed WebAssembly plugins.
 #[derive(Debug, Parser)]
@@ -36,13 +42,29 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a workflow once and record it in the database.
+    /// Run a workflow (or resume a run) until it ends or waits; the run is recorded.
     Run(run::RunArgs),
     /// Check workflow files and report every problem with its line and column.
     Validate(validate::ValidateArgs),
+    /// List approvals waiting for a decision.
+    #[command(subcommand)]
+    Approvals(approvals::ApprovalsCommand),
+    /// Approve (or `--reject`) a waiting approval and continue its run.
+    Approve(approvals::ApproveArgs),
     /// Inspect installed plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+}
+
+/// Where runs are recorded and how they are printed.
+#[derive(Debug, Args)]
+pub struct RunOutput {
+    /// Database URL: sqlite://PATH, sqlite::memory: or postgres://... (default: a SQLite file in the data directory).
+    #[arg(long)]
+    pub db: Option<String>,
+    /// Print JSON: for a run, {"run_id", "status", "steps", "outputs"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn init_tracing(cli: &Cli) {
@@ -57,6 +79,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Run(args) => run::run(&env, args).await,
         Command::Validate(args) => validate::validate(&env, args),
+        Command::Approvals(cmd) => approvals::list(&env, cmd).await,
+        Command::Approve(args) => approvals::approve(&env, args).await,
         Command::Plugin(cmd) => plugin::plugin(&env, cmd),
     }
 }
@@ -64,22 +88,18 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 /// What the commands share: configuration, the wasm runtime and the installed plugins.
 pub struct Env {
     pub config: Config,
-    pub runtime: Runtime,
-    pub registry: Registry,
+    pub runtime: Arc<Runtime>,
+    pub registry: Arc<Registry>,
 }
 
 impl Env {
     fn new(config: Config, plugin_dirs: &[PathBuf]) -> anyhow::Result<Self> {
-        let data_dir = config.data_dir();
-        let runtime = Runtime::new(RuntimeConfig {
-            cache_dir: Some(data_dir.join("cache")),
-            net: config.net_policy(),
-            ..RuntimeConfig::default()
-        })?;
+        let runtime_config =
+            RuntimeConfig { cache_dir: Some(config.cache_dir()), net: config.net_policy(), ..RuntimeConfig::default() };
+        let runtime = Runtime::new(runtime_config)?;
         let mut registry = Registry::with_builtins(&runtime).context("failed to load the first-party plugins")?;
-        let installed = data_dir.join("plugins");
-        let dirs = plugin_dirs.iter().cloned().chain(installed.is_dir().then_some(installed));
-        for dir in dirs {
+        let installed = config.data_dir().join("plugins");
+        for dir in plugin_dirs.iter().cloned().chain(installed.is_dir().then_some(installed)) {
             let refused = registry
                 .load_dir(&runtime, &dir)
                 .with_context(|| format!("failed to read plugin folder {}", dir.display()))?;
@@ -87,6 +107,39 @@ impl Env {
                 eprintln!("warning: plugin refused: {e}");
             }
         }
-        Ok(Self { config, runtime, registry })
+        Ok(Self { config, runtime: Arc::new(runtime), registry: Arc::new(registry) })
+    }
+
+    /// The engine over the database at `db` (or the configured one).
+    pub async fn engine(&self, db: Option<&str>) -> anyhow::Result<Engine> {
+        let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
+        let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+        let secrets = secrets_from_env(std::env::vars()).map_err(anyhow::Error::msg)?;
+        let engine = Engine::new(self.runtime.clone(), self.registry.clone(), store)
+            .with_secrets(secrets)
+            .with_lease(self.config.lease());
+        Ok(engine)
+    }
+}
+
+/// A run in words: its status, each step, and what it waits for.
+pub fn print_report(report: &RunReport, progress: &Progress) {
+    println!("run {} {}", report.run_id, report.status);
+    for (id, step) in &report.steps {
+        match &step.error {
+            Some(e) => println!("  {id}: {}: {e}", step.status),
+            None => println!("  {id}: {}", step.status),
+        }
+    }
+    if let Progress::Waiting { approvals, until } = progress {
+        for step in approvals {
+            println!("waiting for approval of `{step}`: roost approve {} {step} [--reject]", report.run_id);
+        }
+        if let Some(at) = until.and_then(chrono::DateTime::from_timestamp_millis) {
+            println!("waiting until {}: roost run --resume {}", at.to_rfc3339(), report.run_id);
+        }
+    }
+    if report.status == "succeeded" {
+        println!("outputs: {}", serde_json::to_string_pretty(&report.outputs).unwrap_or_default());
     }
 }

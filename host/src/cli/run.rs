@@ -1,32 +1,34 @@
-//! `roost run FILE`: one run of a workflow, recorded, with an exit code that means something.
+//! `roost run FILE` and `roost run --resume RUN`: a run worked until it ends or waits.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use roost::config::secrets_from_env;
-use roost::engine::{Executor, RunOptions, RunReport};
-use roost::store::Store;
+use roost::engine::{Engine, Progress, report};
 use roost::workflow;
 
-use super::{EXIT_FAILED, EXIT_USAGE, Env};
+use super::{EXIT_FAILED, EXIT_USAGE, EXIT_WAITING, Env};
+
+/// Timers due within this long are waited for in the process; later ones end it with code 3.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The workflow file.
-    file: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    file: Option<PathBuf>,
+    /// Continue run RUN where it stopped (after a crash, a timer or an approval).
+    #[arg(long, value_name = "RUN", conflicts_with = "file")]
+    resume: Option<String>,
     /// An input value, NAME=VALUE (repeatable).
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", value_parser = parse_pair)]
     inputs: Vec<(String, String)>,
-    /// Database URL: sqlite://PATH, sqlite::memory: or postgres://... (default: a SQLite file in the data directory).
-    #[arg(long)]
-    db: Option<String>,
+    #[command(flatten)]
+    pub common: super::RunOutput,
     /// The workspace the run belongs to.
     #[arg(long, default_value = "default")]
     workspace: String,
-    /// Print one JSON object: {"run_id", "status", "steps", "outputs"}.
-    #[arg(long)]
-    json: bool,
 }
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
@@ -36,46 +38,57 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 pub async fn run(env: &Env, args: RunArgs) -> anyhow::Result<u8> {
-    let name = args.file.display().to_string();
-    let source = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
-    let plan = match workflow::load(&name, &source, &env.registry) {
+    let engine = env.engine(args.common.db.as_deref()).await?;
+    let run_id = match (&args.resume, &args.file) {
+        (Some(run_id), _) => run_id.clone(),
+        (None, Some(file)) => match start(env, &engine, file, &args).await? {
+            Ok(run_id) => run_id,
+            Err(code) => return Ok(code),
+        },
+        (None, None) => unreachable!("clap requires FILE or --resume"),
+    };
+    finish(&engine, &run_id, args.common.json).await
+}
+
+/// Loads, checks and starts the workflow in `file`; `Err(code)` after printing why not.
+async fn start(env: &Env, engine: &Engine, file: &PathBuf, args: &RunArgs) -> anyhow::Result<Result<String, u8>> {
+    let name = file.display().to_string();
+    let source = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
+    let plan = match workflow::load(&name, &source, env.registry.as_ref()) {
         Ok(plan) => plan,
         Err(diagnostics) => {
-            eprint!("{diagnostics}");
-            return Ok(EXIT_USAGE);
+            eprintln!("{diagnostics}");
+            return Ok(Err(EXIT_USAGE));
         }
     };
     let inputs = match plan.bind_inputs(&args.inputs) {
         Ok(inputs) => inputs,
         Err(e) => {
             eprintln!("{name}: error: {e}");
-            return Ok(EXIT_USAGE);
+            return Ok(Err(EXIT_USAGE));
         }
     };
-    let url = args.db.clone().unwrap_or_else(|| env.config.db_url());
-    let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
-    let secrets = secrets_from_env(std::env::vars()).map_err(anyhow::Error::msg)?;
-    let options = RunOptions { workspace: args.workspace.clone(), secrets };
-    let executor = Executor { runtime: &env.runtime, registry: &env.registry, store: Some(&store) };
-    let report = executor.run(&plan, inputs, &options).await.context("failed to record the run")?;
-    store.close().await;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_human(&report);
-    }
-    Ok(if report.status == "succeeded" { 0 } else { EXIT_FAILED })
+    let run_id = engine.start(&plan, &name, &source, inputs, &args.workspace, "cli").await?;
+    Ok(Ok(run_id))
 }
 
-fn print_human(report: &RunReport) {
-    println!("run {} {}", report.run_id, report.status);
-    for (id, step) in &report.steps {
-        match &step.error {
-            Some(e) => println!("  {id}: {}: {e}", step.status),
-            None => println!("  {id}: {}", step.status),
+/// Drives `run_id` until it ends or waits, prints it, and returns the exit code.
+pub async fn finish(engine: &Engine, run_id: &str, json: bool) -> anyhow::Result<u8> {
+    let progress = engine.drive(run_id, PATIENCE).await?;
+    let report = report(engine.store(), run_id).await?;
+    engine.store().close().await;
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        if let Progress::Waiting { approvals, until } = &progress {
+            value["waiting"] = serde_json::json!({ "approvals": approvals, "until": until.and_then(chrono::DateTime::from_timestamp_millis) });
         }
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        super::print_report(&report, &progress);
     }
-    if report.status == "succeeded" {
-        println!("outputs: {}", serde_json::to_string_pretty(&report.outputs).unwrap_or_default());
-    }
+    Ok(match (&progress, report.status.as_str()) {
+        (Progress::Waiting { .. }, _) => EXIT_WAITING,
+        (_, "succeeded") => 0,
+        _ => EXIT_FAILED,
+    })
 }

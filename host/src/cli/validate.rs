@@ -26,7 +26,7 @@ pub fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
                 continue;
             }
         };
-        match workflow::load(&name, &source, &env.registry) {
+        match workflow::load(&name, &source, env.registry.as_ref()) {
             Ok(_) => println!("ok {name}"),
             Err(diagnostics) => {
                 print!("{diagnostics}");

@@ -33,6 +33,8 @@ pub struct StepCall {
     pub secrets: BTreeMap<String, Secret>,
     /// The database behind the kv capability; `None` refuses kv.
     pub db: Option<Db>,
+    /// The workflow's timeout for this step; clamped by the host's ceiling like the manifest's.
+    pub timeout: Option<Duration>,
 }
 
 /// How a step ended, with its log and timing.
@@ -81,11 +83,11 @@ struct StepLimits {
     output: usize,
 }
 
-fn step_limits(plugin: &Plugin) -> StepLimits {
+fn step_limits(plugin: &Plugin, timeout: Option<Duration>) -> StepLimits {
     let asked = plugin.manifest.limits;
     StepLimits {
         memory: (asked.memory_mb.min(MAX_MEMORY_MB) as usize) << 20,
-        timeout: Duration::from_millis(asked.timeout_ms).min(MAX_TIMEOUT),
+        timeout: timeout.unwrap_or(Duration::from_millis(asked.timeout_ms)).min(MAX_TIMEOUT),
         output: (asked.output_kb.min(MAX_OUTPUT_KB) as usize) << 10,
     }
 }
@@ -94,7 +96,7 @@ impl Runtime {
     /// Runs `call` on `plugin`; never panics or returns early on a plugin's misbehaviour.
     pub async fn execute(&self, plugin: &Plugin, call: StepCall) -> StepOutcome {
         let started = Instant::now();
-        let limits = step_limits(plugin);
+        let limits = step_limits(plugin, call.timeout);
         let mut stdio = None;
         let (result, log) = match self.prepare(plugin, &call, &limits) {
             Err(failure) => (Err(failure), LogCap::default()),

@@ -4,6 +4,8 @@
 //! both backends accept, through sqlx's `Any` driver; the schema is migrated per backend
 //! from the plain SQL files under `migrations/`.
 
+mod approvals;
+mod jobs;
 mod kv;
 mod runs;
 
@@ -13,8 +15,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
+pub use approvals::ApprovalRecord;
+pub use jobs::{AttemptRecord, Commit, ItemRecord, Job};
 pub use kv::{KvQuota, KvRefusal, Namespace};
-pub use runs::{LogRecord, NewRun, RunRecord, StepRecord};
+pub use runs::{LogRecord, NewRun, RunRecord, RunState, StepRecord};
 
 /// Which database a `Store` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -59,7 +59,7 @@ pub struct LogRecord {
     pub at: i64,
 }
 
-fn json_text(v: &Option<Value>) -> Option<String> {
+pub(super) fn json_text(v: &Option<Value>) -> Option<String> {
     v.as_ref().map(Value::to_string)
 }
 
@@ -101,53 +101,21 @@ impl Store {
     /// Writes a step's state and its log lines in one transaction.
     pub async fn save_step(&self, step: &StepRecord) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO steps (run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-             ON CONFLICT (run_id, step_id) DO UPDATE SET status = $7, attempt = $8, input = $9, output = $10, error = $11, error_kind = $12, started_at = $13, finished_at = $14, duration_us = $15",
-        )
-        .bind(&step.run_id)
-        .bind(&step.step_id)
-        .bind(&step.workspace)
-        .bind(&step.plugin)
-        .bind(&step.plugin_version)
-        .bind(&step.digest)
-        .bind(&step.status)
-        .bind(i64::from(step.attempt))
-        .bind(json_text(&step.input))
-        .bind(json_text(&step.output))
-        .bind(&step.error)
-        .bind(&step.error_kind)
-        .bind(step.started_at)
-        .bind(step.finished_at)
-        .bind(step.duration_us)
-        .execute(&mut *tx)
-        .await?;
-        let first: i64 = sqlx::query("SELECT COUNT(*) FROM step_logs WHERE run_id = $1 AND step_id = $2")
-            .bind(&step.run_id)
-            .bind(&step.step_id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        for (i, line) in step.logs.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO step_logs (run_id, step_id, seq, level, message, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&step.run_id)
-            .bind(&step.step_id)
-            .bind(first + i as i64)
-            .bind(&line.level)
-            .bind(&line.message)
-            .bind(line.at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        upsert_step(&mut tx, step).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// A run with its steps and their logs.
     pub async fn get_run(&self, id: &str) -> Result<RunRecord, StoreError> {
+        let mut run = self.run_without_logs(id).await?;
+        for step in &mut run.steps {
+            step.logs = self.step_logs(id, &step.step_id).await?;
+        }
+        Ok(run)
+    }
+
+    async fn run_without_logs(&self, id: &str) -> Result<RunRecord, StoreError> {
         let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -170,9 +138,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         for row in rows {
-            let mut step = step_from_row(&row)?;
-            step.logs = self.step_logs(id, &step.step_id).await?;
-            run.steps.push(step);
+            run.steps.push(step_from_row(&row)?);
         }
         Ok(run)
     }
@@ -186,6 +152,57 @@ impl Store {
                 .await?;
         rows.iter().map(|r| Ok(LogRecord { level: r.try_get(0)?, message: r.try_get(1)?, at: r.try_get(2)? })).collect()
     }
+}
+
+/// Upserts a step's state and appends its new log lines, inside `tx`.
+pub(super) async fn upsert_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    step: &StepRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO steps (run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT (run_id, step_id) DO UPDATE SET status = $7, attempt = $8, input = COALESCE($9, steps.input), output = $10, error = $11, error_kind = $12, \
+         started_at = COALESCE(steps.started_at, $13), finished_at = $14, duration_us = $15, digest = CASE WHEN $6 = '' THEN steps.digest ELSE $6 END",
+    )
+    .bind(&step.run_id)
+    .bind(&step.step_id)
+    .bind(&step.workspace)
+    .bind(&step.plugin)
+    .bind(&step.plugin_version)
+    .bind(&step.digest)
+    .bind(&step.status)
+    .bind(i64::from(step.attempt))
+    .bind(json_text(&step.input))
+    .bind(json_text(&step.output))
+    .bind(&step.error)
+    .bind(&step.error_kind)
+    .bind(step.started_at)
+    .bind(step.finished_at)
+    .bind(step.duration_us)
+    .execute(&mut **tx)
+    .await?;
+    if step.logs.is_empty() {
+        return Ok(());
+    }
+    let first: i64 = sqlx::query("SELECT COUNT(*) FROM step_logs WHERE run_id = $1 AND step_id = $2")
+        .bind(&step.run_id)
+        .bind(&step.step_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    for (i, line) in step.logs.iter().enumerate() {
+        sqlx::query("INSERT INTO step_logs (run_id, step_id, seq, level, message, at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&step.run_id)
+            .bind(&step.step_id)
+            .bind(first + i as i64)
+            .bind(&line.level)
+            .bind(&line.message)
+            .bind(line.at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 fn step_from_row(row: &AnyRow) -> Result<StepRecord, sqlx::Error> {
@@ -207,4 +224,72 @@ fn step_from_row(row: &AnyRow) -> Result<StepRecord, sqlx::Error> {
         duration_us: row.try_get(14)?,
         logs: Vec::new(),
     })
+}
+
+/// What the engine needs to continue a run: the run, its steps and its items.
+#[derive(Debug, Clone)]
+pub struct RunState {
+    pub run: RunRecord,
+    pub source: Option<(String, String)>,
+    pub trigger: Option<String>,
+    pub started_at: Option<i64>,
+    pub items: Vec<super::ItemRecord>,
+}
+
+impl Store {
+    /// Creates a run with the workflow text it follows, so another process can resume it.
+    pub async fn create_durable_run(
+        &self,
+        run: &NewRun,
+        source_name: &str,
+        source: &str,
+        trigger: &str,
+        commit: &super::Commit,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO runs (id, workspace, workflow, status, inputs, created_at, started_at, source, source_name, trigger) VALUES ($1, $2, $3, 'running', $4, $5, $5, $6, $7, $8)")
+            .bind(&run.id)
+            .bind(&run.workspace)
+            .bind(&run.workflow)
+            .bind(run.inputs.to_string())
+            .bind(now_ms())
+            .bind(source)
+            .bind(source_name)
+            .bind(trigger)
+            .execute(&self.pool)
+            .await?;
+        self.commit(commit).await
+    }
+
+    /// The run with its steps (without logs) and items.
+    pub async fn run_state(&self, id: &str) -> Result<RunState, StoreError> {
+        let row = sqlx::query("SELECT source_name, source, trigger, started_at FROM runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::RunNotFound(id.to_string()))?;
+        let name: Option<String> = row.try_get(0)?;
+        let text: Option<String> = row.try_get(1)?;
+        let (trigger, started_at) = (row.try_get(2)?, row.try_get(3)?);
+        let run = self.run_without_logs(id).await?;
+        let rows = sqlx::query("SELECT run_id, step_id, idx, status, item, output, error, attempt FROM step_items WHERE run_id = $1 ORDER BY step_id, idx")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                Ok(super::ItemRecord {
+                    run_id: r.try_get(0)?,
+                    step_id: r.try_get(1)?,
+                    idx: r.try_get(2)?,
+                    status: r.try_get(3)?,
+                    item: parse_json(r.try_get(4)?),
+                    output: parse_json(r.try_get(5)?),
+                    error: r.try_get(6)?,
+                    attempt: u32::try_from(r.try_get::<i64, _>(7)?).unwrap_or(0),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(RunState { run, source: name.zip(text), trigger, started_at, items })
+    }
 }

@@ -89,9 +89,16 @@ pub fn nearest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    // Swapped letters (`whit` for `with`) beat a closer-looking different word.
+    let sorted = |s: &str| {
+        let mut chars: Vec<char> = s.chars().collect();
+        chars.sort_unstable();
+        chars
+    };
+    let letters = sorted(word);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .map(|c| (strsim::jaro_winkler(word, c) + if sorted(c) == letters { 1.0 } else { 0.0 }, c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -131,5 +138,6 @@ mod tests {
     fn nearest_finds_typos_only() {
         assert_eq!(nearest("setps", ["name", "steps"]), Some("steps"));
         assert_eq!(nearest("zzz", ["name", "steps"]), None);
+        assert_eq!(nearest("whit", ["wait", "with"]), Some("with"));
     }
 }

@@ -1,15 +1,41 @@
-//! Expressions inside `${{ }}`: the AST, a lexer and a recursive-descent parser.
+//! Expressions inside `${{ }}`: the AST and a recursive-descent parser over [`lex`](super::lex).
 //!
-//! This version knows only paths (`inputs.text`, `steps.score.output.items[0]['a key']`);
-//! the lexer/parser split leaves room for literals, operators and function calls.
+//! Grammar, loosest first: `a || b`, `a && b`, comparisons (`==` `!=` `<` `<=` `>` `>=`),
+//! `!a`, then postfix access (`.key`, `[0]`, `['key']`) on a primary: a literal
+//! (`'text'`, `3`, `-1.5`, `true`, `false`, `null`), a name, a call `f(a, b)` or `( ... )`.
 
 use std::fmt;
+
+use serde_json::Value;
+
+pub use super::lex::ExprError;
+use super::lex::{Tok, is_ident_char, is_ident_start, lex};
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
+    /// `'text'`, `3`, `true`, `null`.
+    Literal(Value),
     /// `root.a.b[0]['k']`: a reference into the run's scope.
-    Path { root: String, segments: Vec<Segment> },
+    Path {
+        root: String,
+        segments: Vec<Segment>,
+    },
+    /// Access into a computed value: `from_json(x).a`, `(a || b)[0]`.
+    Member {
+        target: Box<Expr>,
+        segments: Vec<Segment>,
+    },
+    Not(Box<Expr>),
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
 }
 
 /// One step of a path after its root.
@@ -21,11 +47,78 @@ pub enum Segment {
     Index(usize),
 }
 
+/// A binary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinOp {
+    fn from_op(op: &str) -> Option<Self> {
+        Some(match op {
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            "&&" => BinOp::And,
+            "||" => BinOp::Or,
+            _ => return None,
+        })
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "&&",
+            BinOp::Or => "||",
+        }
+    }
+
+    /// Binding strength: higher binds tighter.
+    fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            _ => 3,
+        }
+    }
+}
+
 impl Expr {
     /// Calls `f` with the root and segments of every path in the expression.
     pub fn visit_paths<'a>(&'a self, f: &mut impl FnMut(&'a str, &'a [Segment])) {
+        self.visit(&mut |e| {
+            if let Expr::Path { root, segments } = e {
+                f(root, segments);
+            }
+        });
+    }
+
+    /// Calls `f` with this expression and every sub-expression, parents first.
+    pub fn visit<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
+        f(self);
         match self {
-            Expr::Path { root, segments } => f(root, segments),
+            Expr::Literal(_) | Expr::Path { .. } => {}
+            Expr::Member { target, .. } | Expr::Not(target) => target.visit(f),
+            Expr::Binary { left, right, .. } => {
+                left.visit(f);
+                right.visit(f);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| a.visit(f)),
         }
     }
 }
@@ -33,9 +126,21 @@ impl Expr {
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Expr::Literal(Value::String(s)) => write!(f, "'{}'", s.replace('\'', "''")),
+            Expr::Literal(v) => write!(f, "{v}"),
             Expr::Path { root, segments } => {
                 f.write_str(root)?;
                 segments.iter().try_for_each(|s| write!(f, "{s}"))
+            }
+            Expr::Member { target, segments } => {
+                write!(f, "({target})")?;
+                segments.iter().try_for_each(|s| write!(f, "{s}"))
+            }
+            Expr::Not(e) => write!(f, "!{e}"),
+            Expr::Binary { op, left, right } => write!(f, "({left} {} {right})", op.symbol()),
+            Expr::Call { name, args } => {
+                let args: Vec<String> = args.iter().map(Expr::to_string).collect();
+                write!(f, "{name}({})", args.join(", "))
             }
         }
     }
@@ -56,113 +161,6 @@ fn is_ident(s: &str) -> bool {
     chars.next().is_some_and(is_ident_start) && chars.all(is_ident_char)
 }
 
-fn is_ident_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
-}
-
-// `-` is allowed because step ids and input names may contain it (as in GitHub Actions).
-fn is_ident_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '-'
-}
-
-/// Why an expression does not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExprError {
-    #[error("unterminated expression: `${{{{` has no closing `}}}}`")]
-    Unterminated,
-    #[error("empty expression")]
-    Empty,
-    #[error("unexpected character `{0}`")]
-    UnexpectedChar(char),
-    #[error("unterminated string")]
-    UnterminatedString,
-    #[error("invalid index `[{0}]`")]
-    BadIndex(String),
-    #[error("expected {expected}, found {found}")]
-    Expected { expected: &'static str, found: String },
-}
-
-impl ExprError {
-    pub fn help(&self) -> &'static str {
-        match self {
-            ExprError::Unterminated => "close the expression with `}}`",
-            ExprError::BadIndex(_) => "use a number like `[0]` or a quoted key like `['key with space']`",
-            ExprError::UnterminatedString => "close the string with a matching quote",
-            _ => "write a reference such as `${{ inputs.name }}` or `${{ steps.id.output }}`",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Ident(String),
-    Int(String),
-    Str(String),
-    Dot,
-    LBracket,
-    RBracket,
-}
-
-impl fmt::Display for Tok {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Tok::Ident(s) | Tok::Int(s) => write!(f, "`{s}`"),
-            Tok::Str(s) => write!(f, "string '{s}'"),
-            Tok::Dot => f.write_str("`.`"),
-            Tok::LBracket => f.write_str("`[`"),
-            Tok::RBracket => f.write_str("`]`"),
-        }
-    }
-}
-
-/// Tokens up to the closing `}}`, and the byte length consumed including it.
-fn lex(text: &str) -> Result<(Vec<(Tok, usize)>, usize), ExprError> {
-    let mut toks = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        let tok = match c {
-            c if c.is_whitespace() => continue,
-            '}' if chars.peek().is_some_and(|&(_, n)| n == '}') => return Ok((toks, at + 2)),
-            '.' => Tok::Dot,
-            '[' => Tok::LBracket,
-            ']' => Tok::RBracket,
-            '\'' => Tok::Str(lex_string(&mut chars)?),
-            c if c.is_ascii_digit() => Tok::Int(take_while(c, &mut chars, |n| n.is_ascii_digit())),
-            c if is_ident_start(c) => Tok::Ident(take_while(c, &mut chars, is_ident_char)),
-            c => return Err(ExprError::UnexpectedChar(c)),
-        };
-        toks.push((tok, at));
-    }
-    Err(ExprError::Unterminated)
-}
-
-type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
-
-fn take_while(first: char, chars: &mut Chars<'_>, keep: impl Fn(char) -> bool) -> String {
-    let mut s = String::from(first);
-    while let Some(&(_, c)) = chars.peek().filter(|(_, c)| keep(*c)) {
-        s.push(c);
-        chars.next();
-    }
-    s
-}
-
-/// A single-quoted string; `''` stands for one quote, as in GitHub Actions.
-fn lex_string(chars: &mut Chars<'_>) -> Result<String, ExprError> {
-    let mut s = String::new();
-    while let Some((_, c)) = chars.next() {
-        if c != '\'' {
-            s.push(c);
-        } else if chars.peek().is_some_and(|&(_, n)| n == '\'') {
-            s.push('\'');
-            chars.next();
-        } else {
-            return Ok(s);
-        }
-    }
-    Err(ExprError::UnterminatedString)
-}
-
 /// Parses the expression that starts right after a `${{`. Returns it and the number of
 /// bytes of `text` it spans, including the closing `}}`.
 pub fn parse_embedded(text: &str) -> Result<(Expr, usize), ExprError> {
@@ -170,8 +168,8 @@ pub fn parse_embedded(text: &str) -> Result<(Expr, usize), ExprError> {
     if toks.is_empty() {
         return Err(ExprError::Empty);
     }
-    let mut parser = Parser { toks: toks.into_iter().map(|(t, _)| t).collect(), at: 0 };
-    let expr = parser.postfix()?;
+    let mut parser = Parser { toks, at: 0 };
+    let expr = parser.binary(0)?;
     match parser.next() {
         None => Ok((expr, len)),
         Some(tok) => Err(ExprError::Expected { expected: "the end of the expression", found: tok.to_string() }),
@@ -181,6 +179,10 @@ pub fn parse_embedded(text: &str) -> Result<(Expr, usize), ExprError> {
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+}
+
+fn found(tok: Option<Tok>) -> String {
+    tok.map_or_else(|| "the end".to_string(), |t| t.to_string())
 }
 
 impl Parser {
@@ -194,31 +196,109 @@ impl Parser {
         self.toks.get(self.at)
     }
 
-    fn postfix(&mut self) -> Result<Expr, ExprError> {
-        let root = self.ident("a name such as `inputs` or `steps`")?;
+    fn expect(&mut self, tok: Tok, expected: &'static str) -> Result<(), ExprError> {
+        match self.next() {
+            Some(t) if t == tok => Ok(()),
+            other => Err(ExprError::Expected { expected, found: found(other) }),
+        }
+    }
+
+    /// Operators binding at least as tightly as `min` (precedence climbing, left-associative).
+    fn binary(&mut self, min: u8) -> Result<Expr, ExprError> {
+        let mut left = self.unary()?;
+        while let Some(op) = self.peek_op().filter(|op| op.precedence() > min) {
+            self.at += 1;
+            let right = self.binary(op.precedence())?;
+            left = Expr::Binary { op, left: Box::new(left), right: Box::new(right) };
+        }
+        Ok(left)
+    }
+
+    fn peek_op(&self) -> Option<BinOp> {
+        match self.peek() {
+            Some(Tok::Op(op)) => BinOp::from_op(op),
+            _ => None,
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        if self.peek() == Some(&Tok::Op("!")) {
+            self.at += 1;
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        let primary = self.primary()?;
+        let segments = self.segments()?;
+        Ok(match primary {
+            _ if segments.is_empty() => primary,
+            Expr::Path { root, segments: mut first } => {
+                first.extend(segments);
+                Expr::Path { root, segments: first }
+            }
+            target => Expr::Member { target: Box::new(target), segments },
+        })
+    }
+
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        match self.next() {
+            Some(Tok::Str(s)) => Ok(Expr::Literal(Value::String(s))),
+            Some(Tok::Num(n)) => number(&n),
+            Some(Tok::Minus) => match self.next() {
+                Some(Tok::Num(n)) => number(&format!("-{n}")),
+                other => Err(ExprError::Expected { expected: "a number after `-`", found: found(other) }),
+            },
+            Some(Tok::LParen) => {
+                let inner = self.binary(0)?;
+                self.expect(Tok::RParen, "`)`")?;
+                Ok(inner)
+            }
+            Some(Tok::Ident(name)) => self.name(name),
+            other => Err(ExprError::Expected { expected: "a name such as `inputs` or `steps`", found: found(other) }),
+        }
+    }
+
+    fn name(&mut self, name: String) -> Result<Expr, ExprError> {
+        match name.as_str() {
+            "true" => return Ok(Expr::Literal(Value::Bool(true))),
+            "false" => return Ok(Expr::Literal(Value::Bool(false))),
+            "null" => return Ok(Expr::Literal(Value::Null)),
+            _ => {}
+        }
+        if self.peek() != Some(&Tok::LParen) {
+            return Ok(Expr::Path { root: name, segments: Vec::new() });
+        }
+        self.at += 1;
+        let mut args = Vec::new();
+        if self.peek() == Some(&Tok::RParen) {
+            self.at += 1;
+            return Ok(Expr::Call { name, args });
+        }
+        loop {
+            args.push(self.binary(0)?);
+            match self.next() {
+                Some(Tok::Comma) => {}
+                Some(Tok::RParen) => return Ok(Expr::Call { name, args }),
+                other => return Err(ExprError::Expected { expected: "`,` or `)`", found: found(other) }),
+            }
+        }
+    }
+
+    fn segments(&mut self) -> Result<Vec<Segment>, ExprError> {
         let mut segments = Vec::new();
         loop {
             match self.peek() {
                 Some(Tok::Dot) => {
                     self.at += 1;
-                    segments.push(Segment::Key(self.ident("a name after `.`")?));
+                    match self.next() {
+                        Some(Tok::Ident(name)) => segments.push(Segment::Key(name)),
+                        other => return Err(ExprError::Expected { expected: "a name after `.`", found: found(other) }),
+                    }
                 }
                 Some(Tok::LBracket) => {
                     self.at += 1;
                     segments.push(self.index()?);
                 }
-                _ => return Ok(Expr::Path { root, segments }),
+                _ => return Ok(segments),
             }
-        }
-    }
-
-    fn ident(&mut self, expected: &'static str) -> Result<String, ExprError> {
-        match self.next() {
-            Some(Tok::Ident(name)) => Ok(name),
-            other => Err(ExprError::Expected {
-                expected,
-                found: other.map_or_else(|| "the end".to_string(), |t| t.to_string()),
-            }),
         }
     }
 
@@ -228,26 +308,23 @@ impl Parser {
         let closed = self.toks.get(self.at + inner.len()) == Some(&Tok::RBracket);
         self.at += inner.len() + 1;
         match (inner.as_slice(), closed) {
-            ([Tok::Int(n)], true) => n.parse().map(Segment::Index).map_err(|_| ExprError::BadIndex(n.clone())),
+            ([Tok::Num(n)], true) => n.parse().map(Segment::Index).map_err(|_| ExprError::BadIndex(n.clone())),
             ([Tok::Str(s)], true) => Ok(Segment::Key(s.clone())),
-            _ => Err(ExprError::BadIndex(index_text(&inner, closed))),
+            _ => {
+                let text: String = inner.iter().map(Tok::text).collect();
+                Err(ExprError::BadIndex(if closed { text } else { format!("{text} (no closing `]`)") }))
+            }
         }
     }
 }
 
-fn index_text(inner: &[Tok], closed: bool) -> String {
-    let parts: Vec<String> = inner
-        .iter()
-        .map(|t| match t {
-            Tok::Ident(s) | Tok::Int(s) => s.clone(),
-            Tok::Str(s) => format!("'{s}'"),
-            Tok::Dot => ".".into(),
-            Tok::LBracket => "[".into(),
-            Tok::RBracket => "]".into(),
-        })
-        .collect();
-    let text = parts.join("");
-    if closed { text } else { format!("{text} (no closing `]`)") }
+fn number(text: &str) -> Result<Expr, ExprError> {
+    let bad = || ExprError::BadNumber(text.to_string());
+    if let Ok(n) = text.parse::<i64>() {
+        return Ok(Expr::Literal(Value::from(n)));
+    }
+    let f = text.parse::<f64>().map_err(|_| bad())?;
+    serde_json::Number::from_f64(f).map(|n| Expr::Literal(Value::Number(n))).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -267,15 +344,28 @@ mod tests {
     }
 
     #[test]
+    fn parses_operators_with_precedence() {
+        let expr = parse("!a || b == 'x' && c < -1.5 }}").expect("valid");
+        assert_eq!(expr.to_string(), "(!a || ((b == 'x') && (c < -1.5)))");
+        let expr = parse("default(from_json(x).a[0], null) != (true) }}").expect("valid");
+        assert_eq!(expr.to_string(), "(default((from_json(x)).a[0], null) != true)");
+        assert_eq!(parse("now() }}").expect("valid"), Expr::Call { name: "now".into(), args: vec![] });
+    }
+
+    #[test]
     fn reports_malformed_expressions() {
         assert_eq!(parse(" inputs.x "), Err(ExprError::Unterminated));
         assert_eq!(parse("  }}"), Err(ExprError::Empty));
         assert_eq!(parse("a[b] }}"), Err(ExprError::BadIndex("b".into())));
         assert_eq!(parse("a[] }}"), Err(ExprError::BadIndex(String::new())));
         assert_eq!(parse("a + b }}"), Err(ExprError::UnexpectedChar('+')));
+        assert_eq!(parse("a = b }}"), Err(ExprError::UnexpectedChar('=')));
         assert_eq!(parse("a['x }}"), Err(ExprError::UnterminatedString));
         assert!(matches!(parse("a. }}"), Err(ExprError::Expected { .. })));
         assert!(matches!(parse("a b }}"), Err(ExprError::Expected { .. })));
+        assert!(matches!(parse("f(a b) }}"), Err(ExprError::Expected { .. })));
+        assert!(matches!(parse("(a }}"), Err(ExprError::Expected { .. })));
+        assert!(matches!(parse("a == }}"), Err(ExprError::Expected { .. })));
     }
 
     #[test]

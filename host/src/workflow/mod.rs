@@ -3,7 +3,8 @@
 //!
 //! Loading has two stages: `spec` reads what the user wrote (shape only, with
 //! positions), then `plan` resolves plugins through a [`Catalog`], compiles templates,
-//! checks references and schemas, and collects every error it finds.
+//! checks references, schemas, triggers and the step graph, and collects every error it
+//! finds. The format is described in `docs/workflow-format.md`.
 //!
 //! ```yaml
 //! name: triage-one
@@ -18,25 +19,44 @@
 //!   label: ${{ steps.score.output.label }}
 //! ```
 
+mod approval;
 mod diagnostic;
+mod editor_schema;
+mod eval;
 mod expr;
+mod functions;
+mod graph;
 mod inputs;
+mod keys;
+mod lex;
 mod plan;
 mod refs;
+mod retry;
 mod schema;
 mod spec;
+mod step;
 mod template;
 #[doc(hidden)]
 pub mod testing;
+mod triggers;
 mod uses;
+mod values;
 mod yaml;
 
+pub use approval::{Approval, DEFAULT_APPROVERS, OnTimeout};
 pub use diagnostic::{Diagnostic, Diagnostics, Pos};
-pub use expr::{Expr, ExprError, Segment};
+#[doc(hidden)]
+pub use editor_schema::json_schema;
+pub use eval::{secret_placeholder, truthy};
+pub use expr::{BinOp, Expr, ExprError, Segment};
 pub use inputs::{InputDecl, InputType};
-pub use plan::{MAX_NAME_LEN, Plan, PlanStep};
-pub use template::{Located, RenderError, RenderFailure, Scope, Template};
+pub use plan::{MAX_NAME_LEN, Plan};
+pub use retry::{Backoff, RetryPolicy};
+pub use step::{PlanStep, StepKind};
+pub use template::{Located, RenderError, RenderFailure, Scope, StepView, Template};
+pub use triggers::{CatchUp, Concurrency, OnBusy, Schedule, Triggers, WebhookTrigger};
 pub use uses::{Catalog, CatalogError, ResolvedAction, UsesRef};
+pub use values::parse_duration;
 
 /// Parses and checks a workflow. `file` is only used to prefix error lines.
 pub fn load(file: &str, source: &str, catalog: &dyn Catalog) -> Result<Plan, Diagnostics> {
@@ -49,3 +69,5 @@ pub fn load(file: &str, source: &str, catalog: &dyn Catalog) -> Result<Plan, Dia
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v1;

@@ -1,16 +1,20 @@
-//! The checked plan: a spec with resolved plugins, compiled templates and step
+//! The checked plan: a spec with resolved plugins, compiled templates, triggers and step
 //! dependencies, ready for the engine. Building it collects every error it can find.
 
+use marked_yaml::Node;
 use serde_json::{Map, Value};
 
 use super::diagnostic::{Diagnostic, Pos};
+use super::graph;
 use super::inputs::{self, InputDecl};
-use super::refs::{self, RefContext};
-use super::schema::{self, WithSite};
+use super::refs::{self, RefContext, Site};
+use super::retry;
 use super::spec::{StepSpec, Text, WorkflowSpec};
+use super::step::{self, Env, PlanStep};
 use super::template::{self, Template};
-use super::uses::{self, Catalog};
-use super::yaml::{Source, is_null, scalar_pos};
+use super::triggers::{self, Concurrency, Triggers};
+use super::uses::Catalog;
+use super::yaml::{Source, scalar_pos};
 
 /// Longest workflow name or step id: keeps them usable in URLs, logs and database keys.
 pub const MAX_NAME_LEN: usize = 64;
@@ -21,23 +25,13 @@ pub struct Plan {
     pub name: String,
     pub description: Option<String>,
     pub inputs: Vec<InputDecl>,
-    /// In file order, which is a valid execution order: references only point backwards.
+    /// In file order; see [`Plan::topological_order`] for an execution order.
     pub steps: Vec<PlanStep>,
     pub outputs: Vec<(String, Template)>,
-}
-
-/// One step with its plugin resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanStep {
-    pub id: String,
-    pub plugin: String,
-    pub action: String,
-    pub version: semver::Version,
-    pub with: Template,
-    /// Ids of the steps whose outputs `with` reads.
-    pub needs: Vec<String>,
-    /// Line of the step in the workflow file.
-    pub line: usize,
+    /// Run when the run fails, in their own dependency order; `failure` is in scope.
+    pub on_failure: Vec<PlanStep>,
+    pub triggers: Triggers,
+    pub concurrency: Concurrency,
 }
 
 impl Plan {
@@ -49,36 +43,73 @@ impl Plan {
         inputs::bind(&self.inputs, given)
     }
 
-    /// The step with this id.
+    /// The step with this id, among the main steps and then the `on_failure` steps.
     pub fn step(&self, id: &str) -> Option<&PlanStep> {
-        self.steps.iter().find(|s| s.id == id)
+        self.steps.iter().chain(&self.on_failure).find(|s| s.id == id)
+    }
+
+    /// The main steps, each after everything it needs; ready steps in file order.
+    pub fn topological_order(&self) -> Vec<&PlanStep> {
+        graph::topological(&self.steps)
+    }
+
+    /// The `on_failure` steps in the same kind of order.
+    pub fn on_failure_order(&self) -> Vec<&PlanStep> {
+        graph::topological(&self.on_failure)
     }
 }
 
 /// Turns a spec into a plan; errors go to `diags` (the plan is only meaningful without).
 pub(super) fn build(spec: &WorkflowSpec, src: &Source, catalog: &dyn Catalog, diags: &mut Vec<Diagnostic>) -> Plan {
     let inputs = inputs::check(&spec.inputs, diags);
-    let specs = spec.steps.as_deref().unwrap_or_default();
-    let ids = check_ids(specs, diags);
-    let mut steps = Vec::new();
-    for (index, step) in specs.iter().enumerate() {
-        let cx = RefContext { inputs: &inputs, steps: &ids, current: Some(index) };
-        steps.extend(build_step(step, &cx, src, catalog, diags));
+    let main = spec.steps.as_deref().unwrap_or_default();
+    let all: Vec<&StepSpec> = main.iter().chain(&spec.on_failure).collect();
+    let (ids, positions) = check_ids(&all, diags);
+    let defaults = retry::parse_defaults(raw(&spec.defaults), diags);
+    let env =
+        Env { refs: RefContext { inputs: &inputs, steps: &ids, main: main.len() }, src, catalog, defaults: &defaults };
+    let (built, deps): (Vec<Option<PlanStep>>, Vec<Vec<usize>>) =
+        all.iter().enumerate().map(|(i, s)| step::build(s, i, &env, diags)).unzip();
+    graph::check_cycles(&ids, &deps, &positions, diags);
+    let (mut steps, mut on_failure) = (Vec::new(), Vec::new());
+    for (i, (step, deps)) in built.into_iter().zip(&deps).enumerate() {
+        let list = if i < main.len() { &mut steps } else { &mut on_failure };
+        list.extend(step.map(|s| with_needs(s, deps, &ids)));
     }
-    let cx = RefContext { inputs: &inputs, steps: &ids, current: None };
-    let mut outputs = Vec::new();
-    for (name, node) in &spec.outputs {
-        let template = template::compile(node, src, diags);
-        refs::check(&template, &cx, diags);
-        outputs.push((name.as_str().to_string(), template));
-    }
+    let outputs = build_outputs(spec, &env, diags);
     Plan {
         name: check_name(spec, diags),
         description: spec.description.as_ref().map(|d| d.as_str().to_string()),
         outputs,
+        on_failure,
+        triggers: triggers::parse_triggers(raw(&spec.on), diags),
+        concurrency: triggers::parse_concurrency(raw(&spec.concurrency), diags),
         inputs,
         steps,
     }
+}
+
+fn raw(entry: &Option<(Text, Node)>) -> Option<(&Text, &Node)> {
+    entry.as_ref().map(|(k, n)| (k, n))
+}
+
+fn with_needs(mut step: PlanStep, deps: &[usize], ids: &[String]) -> PlanStep {
+    let mut needs: Vec<String> = deps.iter().map(|&d| ids[d].clone()).collect();
+    needs.sort();
+    needs.dedup();
+    step.needs = needs;
+    step
+}
+
+fn build_outputs(spec: &WorkflowSpec, env: &Env<'_>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Template)> {
+    let site = Site { step: None, item: false };
+    let mut outputs = Vec::new();
+    for (name, node) in &spec.outputs {
+        let template = template::compile(node, env.src, diags);
+        refs::check(&template, &env.refs, site, diags);
+        outputs.push((name.as_str().to_string(), template));
+    }
+    outputs
 }
 
 fn check_name(spec: &WorkflowSpec, diags: &mut Vec<Diagnostic>) -> String {
@@ -99,8 +130,9 @@ fn check_name(spec: &WorkflowSpec, diags: &mut Vec<Diagnostic>) -> String {
     text.to_string()
 }
 
-/// Checks id syntax and uniqueness; returns every id in file order (empty when missing).
-fn check_ids(steps: &[StepSpec], diags: &mut Vec<Diagnostic>) -> Vec<String> {
+/// Checks id syntax and uniqueness; returns every id in order (empty when missing) and
+/// where each step's id (or the step) is.
+fn check_ids(steps: &[&StepSpec], diags: &mut Vec<Diagnostic>) -> (Vec<String>, Vec<Pos>) {
     let mut seen: Vec<(String, Pos)> = Vec::new();
     for step in steps {
         let Some(id) = &step.id else {
@@ -112,12 +144,12 @@ fn check_ids(steps: &[StepSpec], diags: &mut Vec<Diagnostic>) -> Vec<String> {
             diags.push(bad_step_id(id));
         } else if let Some((_, first)) = seen.iter().find(|(s, _)| *s == text) {
             let msg = format!("duplicate step id `{text}` (first used on line {})", first.line);
-            let help = "step ids must be unique; rename one of the steps";
+            let help = "step ids must be unique, `on_failure` steps included; rename one of the steps";
             diags.push(Diagnostic::new(scalar_pos(id), msg).with_help(help));
         }
         seen.push((text, scalar_pos(id)));
     }
-    seen.into_iter().map(|(id, _)| id).collect()
+    seen.into_iter().unzip()
 }
 
 fn valid_step_id(id: &str) -> bool {
@@ -150,38 +182,4 @@ fn slug(text: &str, sep: char) -> String {
         }
     }
     out.trim_matches(sep).chars().take(MAX_NAME_LEN).collect()
-}
-
-fn build_step(
-    step: &StepSpec,
-    cx: &RefContext<'_>,
-    src: &Source,
-    catalog: &dyn Catalog,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<PlanStep> {
-    // An empty `with:` means no arguments, as does no `with` at all.
-    let with = match &step.with {
-        Some((_, node)) if !is_null(node) => template::compile(node, src, diags),
-        _ => Template::literal(Value::Object(Map::new())),
-    };
-    let needs = refs::check(&with, cx, diags);
-    let uses_text = step.uses.as_ref()?;
-    let uses = uses::parse(uses_text, src).map_err(|d| diags.push(d)).ok()?;
-    let action = uses::resolve(&uses, uses_text, catalog).map_err(|d| diags.push(d)).ok()?;
-    let name = format!("{}/{}", uses.plugin, uses.action);
-    let site = WithSite {
-        action: &name,
-        node: step.with.as_ref().map(|(_, node)| node),
-        fallback: step.with.as_ref().map_or(step.pos, |(key, _)| scalar_pos(key)),
-    };
-    schema::check(&site, &with, &action.input_schema, diags);
-    Some(PlanStep {
-        id: step.id.as_ref().map(|id| id.as_str().to_string())?,
-        plugin: uses.plugin,
-        action: uses.action,
-        version: action.version,
-        with,
-        needs,
-        line: step.pos.line,
-    })
 }

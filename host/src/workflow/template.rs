@@ -2,13 +2,17 @@
 //! time and rendered against a run's [`Scope`].
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
 
 use marked_yaml::Node;
 use marked_yaml::types::MarkedScalarNode;
 use serde_json::{Map, Value};
 
 use super::diagnostic::{Diagnostic, Pos};
-use super::expr::{self, Expr, ExprError, Segment};
+use super::eval::{self, Missing};
+use super::expr::{self, Expr, ExprError};
 use super::yaml::{self, Source};
 
 /// What expressions can see while a run renders a template.
@@ -16,8 +20,51 @@ use super::yaml::{self, Source};
 pub struct Scope<'a> {
     /// Bound workflow inputs (see [`Plan::bind_inputs`](super::Plan::bind_inputs)).
     pub inputs: &'a Map<String, Value>,
-    /// Step id -> that step's output, for steps that have finished.
-    pub steps: &'a HashMap<String, Value>,
+    /// Step id -> that step's output and status, for steps that have ended.
+    pub steps: &'a HashMap<String, StepView>,
+    /// The current element and its position while a `for_each` step renders `with`.
+    pub item: Option<&'a Value>,
+    pub index: Option<usize>,
+    /// `{id, started_at, trigger}` of the run.
+    pub run: &'a Value,
+    /// `{body, headers}` of the webhook request that started the run (null otherwise).
+    pub trigger: &'a Value,
+    /// Workspace variables.
+    pub vars: &'a Map<String, Value>,
+    /// `{step, error}` while `on_failure` steps render.
+    pub failure: Option<&'a Value>,
+    /// What `now()` returns.
+    pub now: DateTime<Utc>,
+}
+
+/// What `steps.ID` shows of a step that has ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    /// The step's output (null when it did not succeed).
+    pub output: Value,
+    /// `succeeded`, `failed`, `skipped`, ...
+    pub status: String,
+}
+
+static EMPTY_MAP: LazyLock<Map<String, Value>> = LazyLock::new(Map::new);
+static NULL: Value = Value::Null;
+
+impl<'a> Scope<'a> {
+    /// A scope with inputs and step results only: no item, run, trigger, variables or
+    /// failure, and `now()` is the current time.
+    pub fn new(inputs: &'a Map<String, Value>, steps: &'a HashMap<String, StepView>) -> Self {
+        Scope {
+            inputs,
+            steps,
+            item: None,
+            index: None,
+            run: &NULL,
+            trigger: &NULL,
+            vars: &EMPTY_MAP,
+            failure: None,
+            now: Utc::now(),
+        }
+    }
 }
 
 /// A JSON value tree whose strings may hold expressions; see [`Template::render`].
@@ -58,6 +105,14 @@ impl Template {
     /// True if the template holds no expressions.
     pub fn is_literal(&self) -> bool {
         matches!(self.0, Part::Literal(_))
+    }
+
+    /// The value, if the template holds no expressions.
+    pub fn as_literal(&self) -> Option<&Value> {
+        match &self.0 {
+            Part::Literal(v) => Some(v),
+            _ => None,
+        }
     }
 
     /// Evaluates every expression: a string that is one `${{ }}` keeps the value's type,
@@ -260,56 +315,22 @@ pub enum RenderFailure {
     WrongType { at: String, segment: String, found: &'static str },
     #[error("`{0}` cannot be evaluated")]
     Unsupported(String),
+    #[error("`{0}` is not available here")]
+    Unavailable(&'static str),
+    #[error("cannot compare {left} {op} {right}")]
+    Incomparable { op: &'static str, left: &'static str, right: &'static str },
+    #[error("{function}(): {reason}")]
+    Function { function: String, reason: String },
 }
 
 impl Located {
     fn eval(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
-        let Expr::Path { root, segments } = &self.expr;
-        eval_path(root, segments, scope).map_err(|reason| RenderError {
+        eval::eval(&self.expr, scope, Missing::Error).map_err(|reason| RenderError {
             expr: self.expr.to_string(),
             line: self.line,
             reason,
         })
     }
-}
-
-fn eval_path(root: &str, segments: &[Segment], scope: &Scope<'_>) -> Result<Value, RenderFailure> {
-    let (mut value, taken) = match (root, segments) {
-        ("inputs", [Segment::Key(name), ..]) => {
-            let v = scope.inputs.get(name);
-            (v.ok_or_else(|| RenderFailure::MissingInput(name.clone()))?, 1)
-        }
-        ("steps", [Segment::Key(id), Segment::Key(output), ..]) if output == "output" => {
-            let v = scope.steps.get(id);
-            (v.ok_or_else(|| RenderFailure::MissingStep(id.clone()))?, 2)
-        }
-        _ => return Err(RenderFailure::Unsupported(path_text(root, segments))),
-    };
-    for (i, segment) in segments.iter().enumerate().skip(taken) {
-        let at = || path_text(root, &segments[..i]);
-        value = step_into(value, segment, at)?;
-    }
-    Ok(value.clone())
-}
-
-fn step_into<'v>(value: &'v Value, segment: &Segment, at: impl Fn() -> String) -> Result<&'v Value, RenderFailure> {
-    match (value, segment) {
-        (Value::Object(map), Segment::Key(key)) => map.get(key).ok_or_else(|| {
-            let keys: Vec<&str> = map.keys().map(String::as_str).collect();
-            RenderFailure::MissingKey { at: at(), key: key.clone(), available: keys.join(", ") }
-        }),
-        (Value::Array(items), Segment::Index(index)) => items
-            .get(*index)
-            .ok_or_else(|| RenderFailure::IndexOutOfRange { at: at(), index: *index, len: items.len() }),
-        (other, segment) => {
-            Err(RenderFailure::WrongType { at: at(), segment: segment.to_string(), found: json_kind(other) })
-        }
-    }
-}
-
-fn path_text(root: &str, segments: &[Segment]) -> String {
-    let path = Expr::Path { root: root.to_string(), segments: segments.to_vec() };
-    path.to_string()
 }
 
 /// What a JSON value is, for messages.

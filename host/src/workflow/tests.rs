@@ -50,11 +50,23 @@ outputs:
   line: \"n=${{ inputs.limit }} ${{ steps.score.output }} ${{ steps.score.output.none }}.\"
 ";
 
-fn scope_values() -> (Map<String, Value>, HashMap<String, Value>) {
+fn scope_values() -> (Map<String, Value>, HashMap<String, StepView>) {
     let inputs = json!({ "text": "hi", "limit": 3 });
-    let mut steps = HashMap::new();
-    steps.insert("score".to_string(), json!({ "label": "positive", "none": null, "a b": [1] }));
+    let steps = views(&[("score", json!({ "label": "positive", "none": null, "a b": [1] }))]);
     (inputs.as_object().cloned().unwrap_or_default(), steps)
+}
+
+/// Succeeded steps with these outputs.
+pub(super) fn views(outputs: &[(&str, Value)]) -> HashMap<String, StepView> {
+    let view = |output: &Value| StepView { output: output.clone(), status: "succeeded".into() };
+    outputs.iter().map(|(id, output)| (id.to_string(), view(output))).collect()
+}
+
+pub(super) fn with_of(step: &PlanStep) -> &Template {
+    match &step.kind {
+        StepKind::Action { with, .. } => with,
+        other => panic!("not an action step: {other:?}"),
+    }
 }
 
 #[test]
@@ -65,8 +77,11 @@ fn loads_a_valid_plan_with_needs_and_versions() {
     assert_eq!(ids, ["score", "batch"]);
     assert_eq!(plan.steps[1].needs, ["score"]);
     assert!(plan.steps[0].needs.is_empty());
-    assert_eq!(plan.steps[1].version, semver::Version::new(0, 1, 0));
-    assert_eq!((plan.steps[1].plugin.as_str(), plan.steps[1].action.as_str()), ("sentiment", "batch"));
+    let StepKind::Action { plugin, action, version, .. } = &plan.steps[1].kind else {
+        panic!("an action step");
+    };
+    assert_eq!(*version, semver::Version::new(0, 1, 0));
+    assert_eq!((plugin.as_str(), action.as_str()), ("sentiment", "batch"));
     assert_eq!(plan.steps[1].line, 9);
     assert_eq!(plan.inputs[1].ty, InputType::Integer);
     assert_eq!(plan.inputs[1].default, Some(json!(3)));
@@ -76,7 +91,7 @@ fn loads_a_valid_plan_with_needs_and_versions() {
 fn rendering_keeps_types_and_interpolates() {
     let plan = plan(TWO_STEPS);
     let (inputs, steps) = scope_values();
-    let scope = Scope { inputs: &inputs, steps: &steps };
+    let scope = Scope::new(&inputs, &steps);
     let out = |name: &str| {
         let (_, t) = plan.outputs.iter().find(|(n, _)| n == name).expect("output");
         t.render(&scope).expect("renders")
@@ -85,7 +100,7 @@ fn rendering_keeps_types_and_interpolates() {
     assert_eq!(out("label"), json!("positive"));
     let expected = r#"n=3 {"a b":[1],"label":"positive","none":null} ."#;
     assert_eq!(out("line"), json!(expected));
-    let with = plan.steps[1].with.render(&scope).expect("renders");
+    let with = with_of(&plan.steps[1]).render(&scope).expect("renders");
     assert_eq!(with, json!({ "texts": ["hi", "positive"] }));
 }
 
@@ -95,8 +110,8 @@ fn render_errors_name_expression_and_key() {
                 outputs:\n  x: ${{ steps.a.output.missing }}\n  y: ${{ steps.a.output.list[5] }}\n";
     let plan = plan(yaml);
     let inputs = Map::new();
-    let steps = HashMap::from([("a".to_string(), json!({ "list": [1], "k": 2 }))]);
-    let scope = Scope { inputs: &inputs, steps: &steps };
+    let steps = views(&[("a", json!({ "list": [1], "k": 2 }))]);
+    let scope = Scope::new(&inputs, &steps);
     let err = plan.outputs[0].1.render(&scope).expect_err("missing key");
     assert_eq!(
         err.to_string(),
@@ -106,14 +121,14 @@ fn render_errors_name_expression_and_key() {
     let err = plan.outputs[1].1.render(&scope).expect_err("bad index");
     assert!(err.to_string().contains("index 5 is out of range for `steps.a.output.list`"));
     let empty = HashMap::new();
-    let err = plan.outputs[0].1.render(&Scope { inputs: &inputs, steps: &empty });
+    let err = plan.outputs[0].1.render(&Scope::new(&inputs, &empty));
     assert!(matches!(err, Err(RenderError { reason: RenderFailure::MissingStep(_), .. })));
 }
 
 #[test]
 fn literal_templates_are_literal() {
     let plan = plan(&one_step("sentiment/score", "{ text: hi, language: en }"));
-    assert!(plan.steps[0].with.is_literal());
+    assert!(with_of(&plan.steps[0]).is_literal());
     assert!(!plan.outputs.iter().any(|(_, t)| t.is_literal()));
     let quoted = plan_with_text("\"3\"");
     assert_eq!(quoted, json!("3"));
@@ -123,7 +138,7 @@ fn plan_with_text(text: &str) -> Value {
     let plan =
         plan(&format!("name: t\nsteps:\n  - id: s\n    uses: sentiment/batch\n    with: {{ texts: [{text}] }}\n"));
     let (inputs, steps) = (Map::new(), HashMap::new());
-    plan.steps[0].with.render(&Scope { inputs: &inputs, steps: &steps }).expect("literal")["texts"][0].clone()
+    with_of(&plan.steps[0]).render(&Scope::new(&inputs, &steps)).expect("literal")["texts"][0].clone()
 }
 
 #[test]
@@ -188,7 +203,7 @@ fn catalog_errors() {
     assert_eq!(first_help(&unknown_plugin), "did you mean `sentiment`?");
     let unknown_action = one_step("sentiment/rate", "{ text: a }");
     assert_eq!(errors(&unknown_action), ["6:11: plugin `sentiment` has no action `rate`"]);
-    assert_eq!(first_help(&unknown_action), "`sentiment` offers `batch`, `score`");
+    assert_eq!(first_help(&unknown_action), "`sentiment` offers `score`, `batch`");
     let too_new = one_step("sentiment/score@1", "{ text: a }");
     assert_eq!(errors(&too_new), ["6:11: no installed version of `sentiment` matches `^1`"]);
     assert_eq!(first_help(&too_new), "installed versions of `sentiment`: 0.1.0");
@@ -224,10 +239,7 @@ fn expression_errors_point_at_the_expression() {
     assert_eq!(with("'${{ env.x }}'"), ["7:20: unknown name `env` in expression"]);
     let later = "name: t\nsteps:\n  - id: a\n    uses: sentiment/score\n    with: { text: \"${{ steps.b.output }}\" }\n  \
                  - id: b\n    uses: sentiment/score\n    with:\n      text: ${{ steps.a }}\n";
-    assert_eq!(
-        errors(later),
-        ["5:20: step `a` refers to step `b`, which runs later", "9:13: `steps.a` must be followed by `.output`"]
-    );
+    assert_eq!(errors(later), ["9:13: `steps.a` must be followed by `.output`"]);
 }
 
 #[test]

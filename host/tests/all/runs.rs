@@ -1,6 +1,9 @@
 //! Runs end to end through the engine, recorded in a real SQLite file and in PostgreSQL.
 
-use roost::engine::{Executor, RunOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+use roost::engine::{Engine, Progress, RunReport, report};
 use roost::runtime::Runtime;
 use roost::runtime::cache::CacheOutcome;
 use roost::runtime::registry::Registry;
@@ -32,6 +35,7 @@ steps:
     uses: hostile/panic@1
   - id: after
     uses: echo/echo@1
+    needs: [boom]
     with: { never: true }
 "#;
 
@@ -49,27 +53,23 @@ fn full_registry(runtime: &Runtime) -> Registry {
     registry
 }
 
-async fn run(
-    store: &Store,
-    runtime: &Runtime,
-    registry: &Registry,
-    yaml: &str,
-    inputs: &[(&str, &str)],
-    workspace: &str,
-) -> roost::engine::RunReport {
-    let plan = workflow::load("test.yaml", yaml, registry).unwrap();
+/// Starts `yaml` and works it to its end.
+async fn run(engine: &Engine, yaml: &str, inputs: &[(&str, &str)], workspace: &str) -> RunReport {
+    let plan = workflow::load("test.yaml", yaml, engine.registry()).unwrap();
     let given: Vec<(String, String)> = inputs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let inputs: Map<String, serde_json::Value> = plan.bind_inputs(&given).unwrap();
-    let executor = Executor { runtime, registry, store: Some(store) };
-    executor.run(&plan, inputs, &RunOptions { workspace: workspace.into(), ..RunOptions::default() }).await.unwrap()
+    let run_id = engine.start(&plan, "test.yaml", yaml, inputs, workspace, "test").await.unwrap();
+    assert_eq!(engine.drive(&run_id, Duration::from_secs(30)).await.unwrap(), Progress::Finished);
+    report(engine.store(), &run_id).await.unwrap()
 }
 
 /// The checks every backend must pass.
 async fn records_runs_steps_logs_and_kv(store: Store) {
     let runtime = support::runtime();
     let registry = full_registry(&runtime);
+    let engine = Engine::new(Arc::new(runtime), Arc::new(registry), store.clone());
 
-    let report = run(&store, &runtime, &registry, TWO_ECHOES, &[("text", "hi")], "acme").await;
+    let report = run(&engine, TWO_ECHOES, &[("text", "hi")], "acme").await;
     assert_eq!(report.status, "succeeded");
     assert_eq!(report.outputs, json!({ "said": "said hi" }));
     let record = store.get_run(&report.run_id).await.unwrap();
@@ -86,7 +86,7 @@ async fn records_runs_steps_logs_and_kv(store: Store) {
     assert_eq!(second.digest.len(), 64);
     assert!(second.duration_us.is_some() && second.finished_at >= second.started_at);
 
-    let report = run(&store, &runtime, &registry, FAILS_THEN_ECHOES, &[], "acme").await;
+    let report = run(&engine, FAILS_THEN_ECHOES, &[], "acme").await;
     assert_eq!(report.status, "failed");
     assert_eq!(report.steps["after"].status, "skipped");
     let record = store.get_run(&report.run_id).await.unwrap();
@@ -96,10 +96,10 @@ async fn records_runs_steps_logs_and_kv(store: Store) {
     assert!(boom.logs.iter().any(|l| l.message.contains("hostile plugin gave up on purpose")), "{:?}", boom.logs);
 
     // kv is kept per workspace and plugin, across runs.
-    let count = |r: roost::engine::RunReport| r.steps["count"].output["count"].clone();
-    assert_eq!(count(run(&store, &runtime, &registry, COUNTS, &[], "acme").await), 1);
-    assert_eq!(count(run(&store, &runtime, &registry, COUNTS, &[], "acme").await), 2);
-    assert_eq!(count(run(&store, &runtime, &registry, COUNTS, &[], "globex").await), 1);
+    let count = |r: RunReport| r.steps["count"].output["count"].clone();
+    assert_eq!(count(run(&engine, COUNTS, &[], "acme").await), 1);
+    assert_eq!(count(run(&engine, COUNTS, &[], "acme").await), 2);
+    assert_eq!(count(run(&engine, COUNTS, &[], "globex").await), 1);
 }
 
 #[tokio::test]

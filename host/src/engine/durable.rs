@@ -1,0 +1,186 @@
+//! The durable engine: runs as jobs in the store, claimed under leases, results committed
+//! in one transaction with the work they make ready.
+//!
+//! Every state change is written before it is acted on. A process killed at any point
+//! loses nothing: its leases expire, another process (or `roost run --resume`) claims the
+//! jobs again, and a step whose result was committed is never executed again. Waiting (an
+//! approval, a timer) is a row, not a process.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::capabilities::secrets::Secret;
+use crate::runtime::Runtime;
+use crate::runtime::registry::Registry;
+use crate::store::{Commit, NewRun, Store, StoreError, now_ms};
+use crate::workflow::{self, Plan};
+
+/// How long a claimed job stays leased without renewal.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+/// Why the engine could not continue a run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("run `{run}` follows a workflow that no longer loads:\n{diagnostics}")]
+    Workflow { run: String, diagnostics: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Runs workflows durably.
+pub struct Engine {
+    pub(super) runtime: Arc<Runtime>,
+    pub(super) registry: Arc<Registry>,
+    pub(super) store: Store,
+    pub(super) worker: String,
+    pub(super) lease: Duration,
+    pub(super) secrets: std::collections::BTreeMap<String, Secret>,
+    plans: Mutex<HashMap<String, Arc<Plan>>>,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// What `drive` ended with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The run reached a final status.
+    Finished,
+    /// The run waits: for approvals, or until a time.
+    Waiting { approvals: Vec<String>, until: Option<i64> },
+}
+
+impl Engine {
+    pub fn new(runtime: Arc<Runtime>, registry: Arc<Registry>, store: Store) -> Self {
+        let worker = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7());
+        Self {
+            runtime,
+            registry,
+            store,
+            worker,
+            lease: DEFAULT_LEASE,
+            secrets: Default::default(),
+            plans: Mutex::default(),
+            locks: Mutex::default(),
+        }
+    }
+
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    pub fn with_secrets(mut self, secrets: std::collections::BTreeMap<String, Secret>) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Records a new run of `plan` (whose text is `source`, from `name`) and its first jobs.
+    pub async fn start(
+        &self,
+        plan: &Plan,
+        name: &str,
+        source: &str,
+        inputs: Map<String, Value>,
+        workspace: &str,
+        trigger: &str,
+    ) -> Result<String, EngineError> {
+        let run_id = uuid::Uuid::now_v7().to_string();
+        let new = NewRun {
+            id: run_id.clone(),
+            workspace: workspace.into(),
+            workflow: plan.name.clone(),
+            inputs: Value::Object(inputs),
+        };
+        // Every step starts `pending`; settling enqueues those with no dependencies.
+        let mut commit = Commit { run_id: run_id.clone(), ..Commit::default() };
+        for step in &plan.steps {
+            let mut record = super::work::blank_record(&run_id, workspace, step);
+            record.status = "pending".into();
+            commit.steps.push(record);
+        }
+        self.store.create_durable_run(&new, name, source, trigger, &commit).await?;
+        self.plans.lock().unwrap().insert(run_id.clone(), Arc::new(plan.clone()));
+        self.settle(&run_id).await?;
+        Ok(run_id)
+    }
+
+    /// The plan run `run_id` follows, loaded again from its stored text if needed.
+    pub(super) async fn plan(&self, run_id: &str) -> Result<Arc<Plan>, EngineError> {
+        if let Some(plan) = self.plans.lock().unwrap().get(run_id) {
+            return Ok(plan.clone());
+        }
+        let state = self.store.run_state(run_id).await?;
+        let (name, text) =
+            state.source.ok_or_else(|| EngineError::Invalid(format!("run `{run_id}` has no stored workflow")))?;
+        let plan = workflow::load(&name, &text, self.registry.as_ref())
+            .map_err(|d| EngineError::Workflow { run: run_id.into(), diagnostics: d.to_string() })?;
+        let plan = Arc::new(plan);
+        self.plans.lock().unwrap().insert(run_id.into(), plan.clone());
+        Ok(plan)
+    }
+
+    /// Works on `run_id` until it finishes or waits. Timers due within `patience` are
+    /// waited for in this process; later ones, and approvals, make the run `Waiting`.
+    pub async fn drive(&self, run_id: &str, patience: Duration) -> Result<Progress, EngineError> {
+        let lease = self.lease.as_millis() as i64;
+        loop {
+            // Claim every ready job of the run and work them together: independent steps
+            // and `for_each` items run in parallel.
+            let mut batch = Vec::new();
+            while batch.len() < MAX_PARALLEL {
+                match self.store.claim(&self.worker, lease, Some(run_id)).await? {
+                    Some(job) => batch.push(job),
+                    None => break,
+                }
+            }
+            if !batch.is_empty() {
+                for result in futures::future::join_all(batch.into_iter().map(|job| self.work(job))).await {
+                    result?;
+                }
+                continue;
+            }
+            let pending = self.store.pending_jobs(run_id).await?;
+            if pending.is_empty() {
+                let approvals = self.waiting_approvals(run_id).await?;
+                return Ok(if approvals.is_empty() {
+                    Progress::Finished
+                } else {
+                    Progress::Waiting { approvals, until: None }
+                });
+            }
+            let next = pending.iter().map(|j| j.available_at).min().unwrap_or_default();
+            let wait = next - now_ms();
+            if wait > patience.as_millis() as i64 {
+                let approvals = self.waiting_approvals(run_id).await?;
+                return Ok(Progress::Waiting { approvals, until: Some(next) });
+            }
+            // A timer due soon, or a job leased by another worker (whose lease may expire).
+            tokio::time::sleep(Duration::from_millis(wait.clamp(10, 500) as u64)).await;
+        }
+    }
+
+    /// The lock that serializes settling `run_id` within this process.
+    pub(super) fn run_lock(&self, run_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.lock().unwrap().entry(run_id.to_string()).or_default().clone()
+    }
+
+    async fn waiting_approvals(&self, run_id: &str) -> Result<Vec<String>, EngineError> {
+        let all = self.store.waiting_approvals("").await?;
+        Ok(all.into_iter().filter(|a| a.run_id == run_id).map(|a| a.step_id).collect())
+    }
+}
+
+/// Jobs of one run worked at once by one process.
+const MAX_PARALLEL: usize = 64;

@@ -1,0 +1,356 @@
+//! Working one claimed job: start a step, run an action attempt or an item, wake a timer,
+//! time out an approval. Each records only its own outcome; `settle` derives the rest.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::runtime::{StepCall, StepFailure};
+use crate::store::{AttemptRecord, Commit, ItemRecord, Job, RunState, StepRecord, now_ms};
+use crate::workflow::{OnTimeout, Plan, PlanStep, StepKind, truthy};
+
+use super::durable::{Engine, EngineError};
+use super::scope::RunScope;
+
+impl Engine {
+    /// Works `job` and commits its outcome, then settles the run.
+    pub(super) async fn work(&self, job: Job) -> Result<(), EngineError> {
+        let plan = self.plan(&job.run_id).await?;
+        let state = self.store.run_state(&job.run_id).await?;
+        let step = plan
+            .step(&job.step_id)
+            .ok_or_else(|| EngineError::Invalid(format!("run `{}` has no step `{}`", job.run_id, job.step_id)))?;
+        let scope = RunScope::new(&state);
+        let mut commit = Commit {
+            run_id: job.run_id.clone(),
+            remove_jobs: vec![(job.step_id.clone(), job.idx)],
+            ..Commit::default()
+        };
+        match job.kind.as_str() {
+            "step" => self.start_step(&plan, step, &state, &scope, &job, &mut commit).await,
+            "wake" => self.wake(step, &state, &scope, &job, &mut commit).await,
+            "item" => self.attempt(step, &state, &scope, &job, &mut commit).await,
+            "approval" => self.approval_timeout(step, &state, &job, &mut commit).await?,
+            other => return Err(EngineError::Invalid(format!("unknown job kind `{other}`"))),
+        }
+        self.store.commit(&commit).await?;
+        self.settle(&job.run_id).await
+    }
+
+    async fn start_step(
+        &self,
+        _plan: &Plan,
+        step: &PlanStep,
+        state: &RunState,
+        scope: &RunScope,
+        job: &Job,
+        commit: &mut Commit,
+    ) {
+        let record = |status: &str| step_record(state, step, status);
+        if let Some(condition) = &step.condition {
+            match condition.render(&scope.scope(None, None)) {
+                Ok(v) if !truthy(&v) => return commit.steps.push(record("skipped")),
+                Ok(_) => {}
+                Err(e) => {
+                    return fail(
+                        commit,
+                        record("failed"),
+                        &format!("`if` could not be evaluated: {e}"),
+                        "invalid-input",
+                    );
+                }
+            }
+        }
+        match &step.kind {
+            StepKind::Approval(approval) => {
+                let s = scope.scope(None, None);
+                let message =
+                    approval.message.render(&s).map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string()));
+                let preview = approval.preview.as_ref().map(|p| p.render(&s)).transpose();
+                let (message, preview) = match (message, preview) {
+                    (Ok(m), Ok(p)) => (m, p),
+                    (Err(e), _) | (_, Err(e)) => {
+                        return fail(commit, record("failed"), &e.to_string(), "invalid-input");
+                    }
+                };
+                let expires_at = approval.timeout.map(|t| now_ms() + t.as_millis() as i64);
+                commit.approvals.push(crate::store::ApprovalRecord {
+                    run_id: job.run_id.clone(),
+                    step_id: step.id.clone(),
+                    workspace: state.run.workspace.clone(),
+                    status: "waiting".into(),
+                    message,
+                    preview,
+                    approvers: approval.approvers.clone(),
+                    requested_at: now_ms(),
+                    expires_at,
+                    ..Default::default()
+                });
+                if let Some(at) = expires_at {
+                    commit.jobs.push(Job { kind: "approval".into(), available_at: at, ..job.clone() });
+                }
+                commit.steps.push(record("waiting"));
+            }
+            StepKind::Wait(duration) => {
+                commit.jobs.push(Job {
+                    kind: "wake".into(),
+                    available_at: now_ms() + duration.as_millis() as i64,
+                    ..job.clone()
+                });
+                commit.steps.push(record("waiting"));
+            }
+            StepKind::Action { .. } if step.for_each.is_some() => self.fan_out(step, state, scope, commit),
+            StepKind::Action { .. } => match self.wait_until(step, scope) {
+                Ok(Some(at)) if at > now_ms() => {
+                    commit.jobs.push(Job { kind: "wake".into(), available_at: at, ..job.clone() });
+                    commit.steps.push(record("waiting"));
+                }
+                Ok(_) => self.attempt(step, state, scope, job, commit).await,
+                Err(e) => fail(commit, record("failed"), &e, "invalid-input"),
+            },
+        }
+    }
+
+    /// The time `wait_until` names, in Unix milliseconds.
+    fn wait_until(&self, step: &PlanStep, scope: &RunScope) -> Result<Option<i64>, String> {
+        let Some(template) = &step.wait_until else { return Ok(None) };
+        let value = template.render(&scope.scope(None, None)).map_err(|e| e.to_string())?;
+        let text = value.as_str().ok_or_else(|| format!("`wait_until` must be an RFC 3339 time, got {value}"))?;
+        let at = chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|e| format!("`wait_until` value `{text}` is not an RFC 3339 time: {e}"))?;
+        Ok(Some(at.timestamp_millis()))
+    }
+
+    async fn wake(&self, step: &PlanStep, state: &RunState, scope: &RunScope, job: &Job, commit: &mut Commit) {
+        match &step.kind {
+            StepKind::Wait(_) => {
+                let mut record = step_record(state, step, "succeeded");
+                record.output = Some(json!({ "waited_until": chrono::Utc::now().to_rfc3339() }));
+                record.finished_at = Some(now_ms());
+                commit.steps.push(record);
+            }
+            _ => self.attempt(step, state, scope, job, commit).await,
+        }
+    }
+
+    /// Creates the items of a `for_each` step; `settle` enqueues them.
+    fn fan_out(&self, step: &PlanStep, state: &RunState, scope: &RunScope, commit: &mut Commit) {
+        let list = step.for_each.as_ref().map(|t| t.render(&scope.scope(None, None)));
+        let items = match list {
+            Some(Ok(Value::Array(items))) => items,
+            Some(Ok(other)) => {
+                return fail(
+                    commit,
+                    step_record(state, step, "failed"),
+                    &format!("`for_each` must be a list, got {other}"),
+                    "invalid-input",
+                );
+            }
+            Some(Err(e)) => return fail(commit, step_record(state, step, "failed"), &e.to_string(), "invalid-input"),
+            None => Vec::new(),
+        };
+        for (idx, item) in items.into_iter().enumerate() {
+            commit.items.push(ItemRecord {
+                run_id: state.run.id.clone(),
+                step_id: step.id.clone(),
+                idx: idx as i64,
+                status: "pending".into(),
+                item: Some(item),
+                ..ItemRecord::default()
+            });
+        }
+        commit.steps.push(step_record(state, step, "running"));
+    }
+
+    /// One attempt of an action (the step's, or one item's), with its retry decision.
+    async fn attempt(&self, step: &PlanStep, state: &RunState, scope: &RunScope, job: &Job, commit: &mut Commit) {
+        let StepKind::Action { plugin, action, version, with } = &step.kind else { return };
+        let item =
+            (job.idx >= 0).then(|| state.items.iter().find(|i| i.step_id == step.id && i.idx == job.idx)).flatten();
+        let item_value = item.and_then(|i| i.item.clone());
+        let started = now_ms();
+        let rendered = with.render(&scope.scope(item_value.as_ref(), item.map(|i| i.idx as usize)));
+        let result = match (rendered, self.registry.get(plugin, version)) {
+            (Err(e), _) => Err(StepFailure::InvalidInput(e.to_string())),
+            (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version} is not installed"))),
+            (Ok(input), Some(p)) => {
+                let call = StepCall {
+                    action: action.clone(),
+                    workspace: state.run.workspace.clone(),
+                    workflow: state.run.workflow.clone(),
+                    run_id: state.run.id.clone(),
+                    step_id: step.id.clone(),
+                    attempt: job.attempt,
+                    idempotency_key: idempotency_key(job),
+                    input: input.clone(),
+                    secrets: self.secrets.clone(),
+                    db: Some(self.store.clone()),
+                    timeout: step.timeout,
+                };
+                let outcome = tokio::select! {
+                    outcome = self.runtime.execute(&p, call) => outcome,
+                    () = self.keep_leased(job) => unreachable!("keep_leased never returns"),
+                };
+                let mut record = step_record(state, step, "running");
+                record.digest = p.digest.clone();
+                record.input = if job.idx < 0 { Some(input) } else { None };
+                record.logs = outcome.logs;
+                record.duration_us = Some(outcome.duration.as_micros() as i64);
+                commit.steps.push(record);
+                outcome.result
+            }
+        };
+        let retry = match &result {
+            Err(f @ (StepFailure::Retryable { .. } | StepFailure::Timeout(_)))
+                if job.attempt < step.retry.max_attempts =>
+            {
+                let after = match f {
+                    StepFailure::Retryable { after_ms: Some(ms), .. } => Duration::from_millis(*ms),
+                    _ => step.retry.delay(job.attempt, rand_unit()),
+                };
+                Some(after)
+            }
+            _ => None,
+        };
+        commit.attempts.push(AttemptRecord {
+            run_id: job.run_id.clone(),
+            step_id: step.id.clone(),
+            idx: job.idx,
+            attempt: job.attempt,
+            status: if result.is_ok() { "succeeded".into() } else { "failed".into() },
+            error: result.as_ref().err().map(ToString::to_string),
+            error_kind: result.as_ref().err().map(|f| f.kind().to_string()),
+            started_at: started,
+            finished_at: now_ms(),
+        });
+        if let Some(after) = retry {
+            commit.jobs.push(Job {
+                attempt: job.attempt + 1,
+                available_at: now_ms() + after.as_millis() as i64,
+                ..job.clone()
+            });
+            return;
+        }
+        let (status, output, error) = match result {
+            Ok(v) => ("succeeded", Some(v), None),
+            Err(f) => ("failed", None, Some(f)),
+        };
+        match item {
+            Some(item) => commit.items.push(ItemRecord {
+                status: status.into(),
+                output,
+                error: error.map(|f| f.to_string()),
+                attempt: job.attempt,
+                ..item.clone()
+            }),
+            None => {
+                let running = commit.steps.iter().position(|r| r.step_id == step.id).map(|i| commit.steps.remove(i));
+                let mut record = running.unwrap_or_else(|| step_record(state, step, status));
+                record.status = status.into();
+                record.attempt = job.attempt;
+                record.output = output;
+                record.error_kind = error.as_ref().map(|f| f.kind().to_string());
+                record.error = error.map(|f| f.to_string());
+                record.finished_at = Some(now_ms());
+                commit.steps.push(record);
+            }
+        }
+    }
+
+    async fn approval_timeout(
+        &self,
+        step: &PlanStep,
+        state: &RunState,
+        job: &Job,
+        commit: &mut Commit,
+    ) -> Result<(), EngineError> {
+        let StepKind::Approval(approval) = &step.kind else { return Ok(()) };
+        let Some(current) = self.store.approval(&job.run_id, &step.id).await? else { return Ok(()) };
+        if current.status != "waiting" {
+            return Ok(());
+        }
+        match approval.on_timeout {
+            OnTimeout::Fail => {
+                let mut decided = current;
+                decided.status = "expired".into();
+                commit.approvals.push(decided);
+                fail(commit, step_record(state, step, "failed"), "the approval timed out", "timeout");
+            }
+            OnTimeout::Approve | OnTimeout::Reject => {
+                let approved = approval.on_timeout == OnTimeout::Approve;
+                super::approvals::decision(
+                    state,
+                    step,
+                    current,
+                    approved,
+                    "timeout",
+                    Some("decided by the approval's timeout".into()),
+                    commit,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Renews the job's lease while its step runs; never returns.
+    async fn keep_leased(&self, job: &Job) {
+        let every = self.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = self.store.renew(job, &self.worker, self.lease.as_millis() as i64).await {
+                tracing::warn!("could not renew the lease of {}/{}: {e}", job.run_id, job.step_id);
+            }
+        }
+    }
+}
+
+/// The same on every attempt of the same step (and item), across processes.
+pub fn idempotency_key(job: &Job) -> String {
+    match job.idx {
+        i if i < 0 => format!("{}/{}", job.run_id, job.step_id),
+        i => format!("{}/{}/{i}", job.run_id, job.step_id),
+    }
+}
+
+/// A step's record with its plugin named, and nothing else yet.
+pub(super) fn blank_record(run_id: &str, workspace: &str, step: &PlanStep) -> StepRecord {
+    let (plugin, version) = match &step.kind {
+        StepKind::Action { plugin, version, .. } => (plugin.clone(), version.to_string()),
+        StepKind::Approval(_) => ("approval".into(), String::new()),
+        StepKind::Wait(_) => ("wait".into(), String::new()),
+    };
+    StepRecord {
+        run_id: run_id.into(),
+        step_id: step.id.clone(),
+        workspace: workspace.into(),
+        plugin,
+        plugin_version: version,
+        ..StepRecord::default()
+    }
+}
+
+/// The step's record moving to `status` now.
+pub(super) fn step_record(state: &RunState, step: &PlanStep, status: &str) -> StepRecord {
+    let previous = state.run.steps.iter().find(|s| s.step_id == step.id);
+    StepRecord {
+        status: status.into(),
+        attempt: previous.map_or(0, |p| p.attempt),
+        started_at: Some(now_ms()),
+        finished_at: matches!(status, "succeeded" | "failed" | "skipped" | "cancelled").then(now_ms),
+        ..blank_record(&state.run.id, &state.run.workspace, step)
+    }
+}
+
+fn fail(commit: &mut Commit, mut record: StepRecord, error: &str, kind: &str) {
+    record.status = "failed".into();
+    record.error = Some(error.into());
+    record.error_kind = Some(kind.into());
+    record.finished_at = Some(now_ms());
+    commit.steps.push(record);
+}
+
+/// A number in [0, 1) for backoff jitter.
+fn rand_unit() -> f64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    f64::from(nanos % 1_000_000) / 1_000_000.0
+}

@@ -1,0 +1,86 @@
+//! Approvals: a waiting row per approval step, decided by a person with a role.
+
+use serde_json::Value;
+use sqlx::Row;
+
+use super::runs::json_text;
+use super::{Store, StoreError};
+
+/// An approval as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApprovalRecord {
+    pub run_id: String,
+    pub step_id: String,
+    pub workspace: String,
+    /// `waiting`, `approved` or `rejected`.
+    pub status: String,
+    pub message: String,
+    pub preview: Option<Value>,
+    pub approvers: Vec<String>,
+    pub requested_at: i64,
+    pub expires_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub comment: Option<String>,
+}
+
+pub(super) async fn upsert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &ApprovalRecord) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO approvals (run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (run_id, step_id) DO UPDATE SET status = $4, decided_by = $10, decided_at = $11, comment = $12",
+    )
+    .bind(&a.run_id)
+    .bind(&a.step_id)
+    .bind(&a.workspace)
+    .bind(&a.status)
+    .bind(&a.message)
+    .bind(json_text(&a.preview))
+    .bind(a.approvers.join(","))
+    .bind(a.requested_at)
+    .bind(a.expires_at)
+    .bind(&a.decided_by)
+    .bind(a.decided_at)
+    .bind(&a.comment)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment";
+
+impl Store {
+    /// Approvals still waiting, in `workspace` (all workspaces when empty), oldest first.
+    pub async fn waiting_approvals(&self, workspace: &str) -> Result<Vec<ApprovalRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM approvals WHERE status = 'waiting' AND ($1 = '' OR workspace = $1) ORDER BY requested_at"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(workspace).fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    pub async fn approval(&self, run_id: &str, step_id: &str) -> Result<Option<ApprovalRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM approvals WHERE run_id = $1 AND step_id = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(step_id).fetch_optional(&self.pool).await?;
+        row.map(|r| from_row(&r)).transpose().map_err(Into::into)
+    }
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalRecord, sqlx::Error> {
+    let preview: Option<String> = row.try_get(5)?;
+    let approvers: String = row.try_get(6)?;
+    Ok(ApprovalRecord {
+        run_id: row.try_get(0)?,
+        step_id: row.try_get(1)?,
+        workspace: row.try_get(2)?,
+        status: row.try_get(3)?,
+        message: row.try_get(4)?,
+        preview: preview.and_then(|p| serde_json::from_str(&p).ok()),
+        approvers: approvers.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        requested_at: row.try_get(7)?,
+        expires_at: row.try_get(8)?,
+        decided_by: row.try_get(9)?,
+        decided_at: row.try_get(10)?,
+        comment: row.try_get(11)?,
+    })
+}
