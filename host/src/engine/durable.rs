@@ -154,6 +154,7 @@ impl Engine {
             let pending = self.store.pending_jobs(run_id).await?;
             if pending.is_empty() {
                 let approvals = self.waiting_approvals(run_id).await?;
+                self.forget(run_id);
                 return Ok(if approvals.is_empty() {
                     Progress::Finished
                 } else {
@@ -164,11 +165,19 @@ impl Engine {
             let wait = next - now_ms();
             if wait > patience.as_millis() as i64 {
                 let approvals = self.waiting_approvals(run_id).await?;
+                self.forget(run_id);
                 return Ok(Progress::Waiting { approvals, until: Some(next) });
             }
             // A timer due soon, or a job leased by another worker (whose lease may expire).
             tokio::time::sleep(Duration::from_millis(wait.clamp(10, 500) as u64)).await;
         }
+    }
+
+    /// Drops what this process keeps of a run it stops working on: a waiting run costs
+    /// a database row, not memory.
+    fn forget(&self, run_id: &str) {
+        self.plans.lock().unwrap().remove(run_id);
+        self.locks.lock().unwrap().remove(run_id);
     }
 
     /// The lock that serializes settling `run_id` within this process.
@@ -177,8 +186,7 @@ impl Engine {
     }
 
     async fn waiting_approvals(&self, run_id: &str) -> Result<Vec<String>, EngineError> {
-        let all = self.store.waiting_approvals("").await?;
-        Ok(all.into_iter().filter(|a| a.run_id == run_id).map(|a| a.step_id).collect())
+        Ok(self.store.run_waiting_approvals(run_id).await?)
     }
 }
 

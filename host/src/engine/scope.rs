@@ -14,6 +14,8 @@ pub struct RunScope {
     run: Value,
     trigger: Value,
     vars: Map<String, Value>,
+    /// `{step, error}` of the first failed step, for `on_failure` steps.
+    failure: Option<Value>,
 }
 
 impl RunScope {
@@ -32,7 +34,9 @@ impl RunScope {
             .collect();
         let started = state.started_at.and_then(chrono::DateTime::from_timestamp_millis).map(|t| t.to_rfc3339());
         let run = json!({ "id": state.run.id, "started_at": started, "trigger": state.trigger });
-        Self { inputs, steps, run, trigger: Value::Null, vars: Map::new() }
+        let failed = state.run.steps.iter().find(|s| s.status == "failed");
+        let failure = failed.map(|s| json!({ "step": s.step_id, "error": s.error }));
+        Self { inputs, steps, run, trigger: Value::Null, vars: Map::new(), failure }
     }
 
     /// The scope of a step, or of one `for_each` item.
@@ -45,7 +49,7 @@ impl RunScope {
             run: &self.run,
             trigger: &self.trigger,
             vars: &self.vars,
-            failure: None,
+            failure: self.failure.as_ref(),
             now: chrono::Utc::now(),
         }
     }

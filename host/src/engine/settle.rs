@@ -21,7 +21,8 @@ impl Engine {
     /// the run. Serialized per run within this process.
     pub(super) async fn settle(&self, run_id: &str) -> Result<(), EngineError> {
         let lock = self.run_lock(run_id);
-        let _guard = lock.lock().await;
+        let _in_process = lock.lock().await;
+        let _across_processes = self.store.lock_run(run_id).await?;
         let plan = self.plan(run_id).await?;
         // Each pass may finish steps that make others ready; stop when a pass changes nothing.
         loop {
@@ -59,17 +60,38 @@ fn step_changes(plan: &Plan, state: &RunState, jobs: &[Job]) -> Commit {
         if failed || blocked(plan, step, &status, state) {
             commit.steps.push(step_record(state, step, "skipped"));
         } else if step.needs.iter().all(|n| status.get(n.as_str()).is_some_and(|s| FINAL.contains(s))) {
-            commit.jobs.push(Job {
-                run_id: run_id.clone(),
-                step_id: step.id.clone(),
-                idx: -1,
-                kind: "step".into(),
-                attempt: 1,
-                available_at: now_ms(),
-            });
+            commit.jobs.push(ready(run_id, step));
         }
     }
+    let main_done = plan.steps.iter().all(|s| status.get(s.id.as_str()).is_some_and(|st| FINAL.contains(st)));
+    if failed && main_done && commit.steps.is_empty() {
+        start_on_failure(plan, state, jobs, &status, &mut commit);
+    }
     commit
+}
+
+fn ready(run_id: &str, step: &PlanStep) -> Job {
+    Job {
+        run_id: run_id.into(),
+        step_id: step.id.clone(),
+        idx: -1,
+        kind: "step".into(),
+        attempt: 1,
+        available_at: now_ms(),
+    }
+}
+
+/// Once the main steps of a failed run have ended, the `on_failure` steps run in their order.
+fn start_on_failure(plan: &Plan, state: &RunState, jobs: &[Job], status: &HashMap<&str, &str>, commit: &mut Commit) {
+    for step in plan.on_failure_order() {
+        let current = status.get(step.id.as_str()).copied();
+        let queued = jobs.iter().any(|j| j.step_id == step.id);
+        let needs_done = step.needs.iter().all(|n| status.get(n.as_str()).is_some_and(|s| FINAL.contains(s)));
+        if matches!(current, None | Some("pending")) && !queued && needs_done {
+            commit.steps.push(step_record(state, step, "pending"));
+            commit.jobs.push(ready(&state.run.id, step));
+        }
+    }
 }
 
 fn failed(plan: &Plan, status: &HashMap<&str, &str>) -> bool {
@@ -143,9 +165,11 @@ fn finish_items(plan: &Plan, state: &RunState, jobs: &[Job], commit: &mut Commit
 /// The run's new status, when it changes: final once nothing is left to do.
 fn run_status(plan: &Plan, state: &RunState, jobs: &[Job]) -> Option<(String, Option<Value>, Option<String>)> {
     let status: HashMap<&str, &str> = state.run.steps.iter().map(|s| (s.step_id.as_str(), s.status.as_str())).collect();
+    let handlers = plan.on_failure.iter().filter(|s| status.contains_key(s.id.as_str()));
     let open: Vec<&str> = plan
         .steps
         .iter()
+        .chain(handlers)
         .map(|s| status.get(s.id.as_str()).copied().unwrap_or("pending"))
         .filter(|s| !FINAL.contains(s))
         .collect();

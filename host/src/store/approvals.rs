@@ -59,6 +59,16 @@ impl Store {
         rows.iter().map(from_row).collect::<Result<_, _>>().map_err(Into::into)
     }
 
+    /// The approval steps of `run_id` still waiting.
+    pub async fn run_waiting_approvals(&self, run_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT step_id FROM approvals WHERE run_id = $1 AND status = 'waiting' ORDER BY step_id")
+                .bind(run_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>().map_err(Into::into)
+    }
+
     pub async fn approval(&self, run_id: &str, step_id: &str) -> Result<Option<ApprovalRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM approvals WHERE run_id = $1 AND step_id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(step_id).fetch_optional(&self.pool).await?;

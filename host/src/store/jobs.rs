@@ -6,6 +6,7 @@
 //! A job's result, the new jobs it makes ready and the run's new state are written in one
 //! [`Commit`], so a step whose result was committed never runs again.
 
+use sha2::Digest;
 use sqlx::Row;
 
 use super::runs::{StepRecord, json_text};
@@ -199,4 +200,21 @@ fn job_from_row(row: &sqlx::any::AnyRow) -> Result<Job, sqlx::Error> {
         attempt: u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(1),
         available_at: row.try_get(5)?,
     })
+}
+
+/// Held while a run is settled, so that processes sharing a PostgreSQL database settle
+/// one run one at a time. Dropping it ends its transaction and frees the lock.
+pub struct RunLock(#[allow(dead_code)] Option<sqlx::Transaction<'static, sqlx::Any>>);
+
+impl Store {
+    /// Locks `run_id` across processes (PostgreSQL advisory lock; SQLite serializes writers itself).
+    pub async fn lock_run(&self, run_id: &str) -> Result<RunLock, StoreError> {
+        if self.backend != Backend::Postgres {
+            return Ok(RunLock(None));
+        }
+        let mut tx = self.pool.begin().await?;
+        let key = i64::from_be_bytes(sha2::Sha256::digest(run_id.as_bytes())[..8].try_into().unwrap_or_default());
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *tx).await?;
+        Ok(RunLock(Some(tx)))
+    }
 }

@@ -16,7 +16,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use approvals::ApprovalRecord;
-pub use jobs::{AttemptRecord, Commit, ItemRecord, Job};
+pub use jobs::{AttemptRecord, Commit, ItemRecord, Job, RunLock};
 pub use kv::{KvQuota, KvRefusal, Namespace};
 pub use runs::{LogRecord, NewRun, RunRecord, RunState, StepRecord};
 

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, one module per area.
 
 mod cli;
+mod crash;
+mod engine;
 mod hostile;
 mod kv;
 mod runs;

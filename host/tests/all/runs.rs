@@ -37,6 +37,10 @@ steps:
     uses: echo/echo@1
     needs: [boom]
     with: { never: true }
+on_failure:
+  - id: alert
+    uses: echo/echo@1
+    with: { text: "run ${{ run.id }} failed at ${{ failure.step }}" }
 "#;
 
 const COUNTS: &str = r#"
@@ -89,6 +93,9 @@ async fn records_runs_steps_logs_and_kv(store: Store) {
     let report = run(&engine, FAILS_THEN_ECHOES, &[], "acme").await;
     assert_eq!(report.status, "failed");
     assert_eq!(report.steps["after"].status, "skipped");
+    let alert = &report.steps["alert"];
+    assert_eq!(alert.status, "succeeded");
+    assert_eq!(alert.output["text"], format!("run {} failed at boom", report.run_id));
     let record = store.get_run(&report.run_id).await.unwrap();
     assert!(record.error.as_deref().unwrap().starts_with("step `boom` failed: plugin trapped"));
     let boom = &record.steps[0];

@@ -165,3 +165,66 @@ fn uuid_suffix() -> String {
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     format!("{}_{nanos}", std::process::id())
 }
+
+/// The flaky test plugin's base manifest with its `http` allow-list set to `http_hosts`.
+pub fn flaky_manifest(http_hosts: &[String]) -> String {
+    let base = std::fs::read_to_string(test_plugins_dir().join("flaky/plugin.toml")).unwrap();
+    let hosts = http_hosts.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
+    let replaced = base.replacen("http = [\"http://loopback.test\"]", &format!("http = [{hosts}]"), 1);
+    assert_ne!(replaced, base, "flaky/plugin.toml no longer has the expected http line");
+    replaced
+}
+
+/// Loads the flaky test plugin, allowed to call `http_hosts`.
+pub fn load_flaky(runtime: &Runtime, http_hosts: &[String]) -> Plugin {
+    let wasm = std::fs::read(wasm_dir().join("flaky.wasm")).unwrap();
+    runtime.load("flaky/plugin.toml", &flaky_manifest(http_hosts), &wasm).unwrap()
+}
+
+/// A loopback server standing in for a social network: it records every POST by its
+/// `Idempotency-Key` header, answers after `delay`, and counts requests in flight at once.
+#[derive(Clone, Default)]
+pub struct Publisher {
+    /// Request bodies by idempotency key, in arrival order.
+    pub by_key: Arc<Mutex<std::collections::BTreeMap<String, Vec<String>>>>,
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    max_in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    delay: std::time::Duration,
+}
+
+impl Publisher {
+    pub async fn start(delay: std::time::Duration) -> (Self, SocketAddr) {
+        let publisher = Publisher { delay, ..Publisher::default() };
+        let app = Router::new().fallback(publish).with_state(publisher.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (publisher, addr)
+    }
+
+    /// How many requests each idempotency key came with.
+    pub fn counts(&self) -> std::collections::BTreeMap<String, usize> {
+        self.by_key.lock().unwrap().iter().map(|(k, v)| (k.clone(), v.len())).collect()
+    }
+
+    /// All requests received.
+    pub fn total(&self) -> usize {
+        self.by_key.lock().unwrap().values().map(Vec::len).sum()
+    }
+
+    /// The most requests that were in flight at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+async fn publish(State(p): State<Publisher>, headers: HeaderMap, body: Bytes) -> Response {
+    use std::sync::atomic::Ordering::SeqCst;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("<none>").to_string();
+    p.by_key.lock().unwrap().entry(key).or_default().push(String::from_utf8_lossy(&body).into_owned());
+    let now = p.in_flight.fetch_add(1, SeqCst) + 1;
+    p.max_in_flight.fetch_max(now, SeqCst);
+    tokio::time::sleep(p.delay).await;
+    p.in_flight.fetch_sub(1, SeqCst);
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"published\":true}").into_response()
+}

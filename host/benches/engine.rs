@@ -1,0 +1,130 @@
+//! Engine throughput with durable SQLite against an in-memory store, and the cost of
+//! runs waiting on approvals.
+//!
+//! Run with `cargo bench -p roost --bench engine`. Throughput runs a 4-step workflow of
+//! trivial plugin steps through the whole engine (jobs, leases, commits, settling);
+//! the ratio between the two stores is the cost of durability.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use roost::engine::{Engine, Progress};
+use roost::runtime::registry::Registry;
+use roost::runtime::{Runtime, RuntimeConfig};
+use roost::store::Store;
+use roost::workflow::{self, Plan};
+use serde_json::Map;
+
+const FOUR_STEPS: &str = "name: four-steps
+steps:
+  - id: a
+    uses: echo/echo@1
+    with: { n: 1 }
+  - id: b
+    uses: echo/echo@1
+    with: { prev: \"${{ steps.a.output.n }}\" }
+  - id: c
+    uses: echo/echo@1
+    with: { n: 3 }
+  - id: d
+    uses: echo/echo@1
+    with: { b: \"${{ steps.b.output }}\", c: \"${{ steps.c.output }}\" }
+";
+
+const APPROVAL: &str = "name: waits
+steps:
+  - id: review
+    approval: { message: Publish? }
+";
+
+const RUNS: usize = 400;
+const DRIVERS: usize = 8;
+const WAITING: usize = 10_000;
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(bench());
+}
+
+async fn bench() {
+    let wasm = std::fs::read(std::path::Path::new(env!("ROOST_WASM_PLUGIN_DIR")).join("echo.wasm")).unwrap();
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/echo/plugin.toml"),
+    )
+    .unwrap();
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
+    let mut registry = Registry::default();
+    registry.add(runtime.load("echo/plugin.toml", &manifest, &wasm).unwrap());
+    let registry = Arc::new(registry);
+    let dir = tempfile::tempdir().unwrap();
+
+    let file = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let memory = "sqlite::memory:".to_string();
+    let mut results = Vec::new();
+    for (name, url) in [("SQLite file (WAL)", &file), ("SQLite in memory", &memory)] {
+        let engine = Engine::new(runtime.clone(), registry.clone(), Store::connect(url).await.unwrap());
+        let plan = workflow::load("four.yaml", FOUR_STEPS, registry.as_ref()).unwrap();
+        throughput(&engine, &plan, 40).await; // warm-up
+        let elapsed = throughput(&engine, &plan, RUNS).await;
+        let runs_per_s = RUNS as f64 / elapsed.as_secs_f64();
+        println!(
+            "{name:<20} {RUNS} runs x 4 steps in {:>7.1} ms: {runs_per_s:>7.0} runs/s {:>7.0} steps/s",
+            ms(elapsed),
+            runs_per_s * 4.0
+        );
+        results.push(runs_per_s);
+    }
+    println!("durability costs {:.2}x (in-memory runs/s over file runs/s)", results[1] / results[0]);
+
+    let url = format!("sqlite://{}", dir.path().join("approvals.db").display());
+    let engine = Engine::new(runtime.clone(), registry.clone(), Store::connect(&url).await.unwrap());
+    let plan = workflow::load("waits.yaml", APPROVAL, registry.as_ref()).unwrap();
+    let before = resident_kib();
+    let started = Instant::now();
+    let mut ids = Vec::with_capacity(WAITING);
+    for _ in 0..WAITING {
+        let id = engine.start(&plan, "waits.yaml", APPROVAL, Map::new(), "bench", "bench").await.unwrap();
+        assert!(matches!(engine.drive(&id, Duration::ZERO).await.unwrap(), Progress::Waiting { .. }));
+        ids.push(id);
+    }
+    let parked = started.elapsed();
+    let added = resident_kib().saturating_sub(before);
+    let started = Instant::now();
+    for id in &ids {
+        engine.decide(id, "review", true, "bench", None).await.unwrap();
+    }
+    let decided = started.elapsed();
+    println!(
+        "{WAITING} runs waiting on approvals: started and parked in {:.1} s, resident memory added {:.1} MB, all decided in {:.1} s ({:.0}/s)",
+        parked.as_secs_f64(),
+        added as f64 / 1024.0,
+        decided.as_secs_f64(),
+        WAITING as f64 / decided.as_secs_f64()
+    );
+}
+
+/// Starts `count` runs and works them with `DRIVERS` drivers at a time.
+async fn throughput(engine: &Engine, plan: &Plan, count: usize) -> Duration {
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        ids.push(engine.start(plan, "four.yaml", FOUR_STEPS, Map::new(), "bench", "bench").await.unwrap());
+    }
+    for chunk in ids.chunks(DRIVERS) {
+        let drives = chunk.iter().map(|id| engine.drive(id, Duration::from_secs(5)));
+        for progress in futures::future::join_all(drives).await {
+            assert_eq!(progress.unwrap(), Progress::Finished);
+        }
+    }
+    started.elapsed()
+}
+
+fn resident_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
