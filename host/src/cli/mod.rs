@@ -131,6 +131,12 @@ pub fn print_report(report: &RunReport, progress: &Progress) {
             None => println!("  {id}: {}", step.status),
         }
     }
+    if *progress == Progress::Queued {
+        println!(
+            "queued behind other runs of the workflow (its concurrency limit): roost run --resume {}",
+            report.run_id
+        );
+    }
     if let Progress::Waiting { approvals, until } = progress {
         for step in approvals {
             println!("waiting for approval of `{step}`: roost approve {} {step} [--reject]", report.run_id);

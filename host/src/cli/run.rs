@@ -87,7 +87,7 @@ pub async fn finish(engine: &Engine, run_id: &str, json: bool) -> anyhow::Result
         super::print_report(&report, &progress);
     }
     Ok(match (&progress, report.status.as_str()) {
-        (Progress::Waiting { .. }, _) => EXIT_WAITING,
+        (Progress::Waiting { .. } | Progress::Queued, _) => EXIT_WAITING,
         (_, "succeeded") => 0,
         _ => EXIT_FAILED,
     })

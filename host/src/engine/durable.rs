@@ -16,7 +16,7 @@ use crate::capabilities::secrets::Secret;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
 use crate::store::{Commit, NewRun, Store, StoreError, now_ms};
-use crate::workflow::{self, Plan};
+use crate::workflow::{self, OnBusy, Plan};
 
 /// How long a claimed job stays leased without renewal.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
@@ -44,6 +44,14 @@ pub struct Engine {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// What the concurrency policy decided for a new run.
+#[derive(Debug, PartialEq, Eq)]
+enum Admission {
+    Start,
+    Queue,
+    Skip(String),
+}
+
 /// What `drive` ended with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
@@ -51,6 +59,8 @@ pub enum Progress {
     Finished,
     /// The run waits: for approvals, or until a time.
     Waiting { approvals: Vec<String>, until: Option<i64> },
+    /// The run waits for other runs of its workflow to end (`concurrency` with `queue`).
+    Queued,
 }
 
 impl Engine {
@@ -110,10 +120,53 @@ impl Engine {
             record.status = "pending".into();
             commit.steps.push(record);
         }
-        self.store.create_durable_run(&new, name, source, trigger, &commit).await?;
-        self.plans.lock().unwrap().insert(run_id.clone(), Arc::new(plan.clone()));
-        self.settle(&run_id).await?;
+        let admission = self.admit(plan, workspace, &run_id).await?;
+        let status = if admission == Admission::Start { "running" } else { "queued" };
+        self.store.create_durable_run(&new, (name, source), trigger, status, &commit).await?;
+        match admission {
+            Admission::Start => {
+                self.plans.lock().unwrap().insert(run_id.clone(), Arc::new(plan.clone()));
+                self.settle(&run_id).await?;
+            }
+            Admission::Queue => {}
+            Admission::Skip(reason) => self.store.cancel_run(&run_id, &reason).await?,
+        }
         Ok(run_id)
+    }
+
+    /// Applies the workflow's `concurrency` to a new run: start it, queue it, skip it, or
+    /// cancel the oldest active runs to make room. Every decision is recorded.
+    async fn admit(&self, plan: &Plan, workspace: &str, run_id: &str) -> Result<Admission, EngineError> {
+        let Some(limit) = plan.concurrency.limit.map(|l| l as usize) else { return Ok(Admission::Start) };
+        let active = self.store.runs_with_status(workspace, &plan.name, &["running", "waiting"]).await?;
+        if active.len() < limit {
+            return Ok(Admission::Start);
+        }
+        let policy = format!("concurrency limit {limit}, on_busy: {:?}", plan.concurrency.on_busy).to_lowercase();
+        Ok(match plan.concurrency.on_busy {
+            OnBusy::Queue => Admission::Queue,
+            OnBusy::Skip => {
+                Admission::Skip(format!("skipped: {} runs of `{}` already active ({policy})", active.len(), plan.name))
+            }
+            OnBusy::CancelRunning => {
+                for old in &active[..=active.len() - limit] {
+                    let reason = format!("cancelled to make room for run {run_id} ({policy})");
+                    self.store.cancel_run(old, &reason).await?;
+                }
+                Admission::Start
+            }
+        })
+    }
+
+    /// Starts the oldest queued run of `plan` in `workspace` when the limit leaves room.
+    pub(super) async fn promote_queued(&self, plan: &Plan, workspace: &str) -> Result<(), EngineError> {
+        let Some(limit) = plan.concurrency.limit.map(|l| l as usize) else { return Ok(()) };
+        let active = self.store.runs_with_status(workspace, &plan.name, &["running", "waiting"]).await?;
+        let queued = self.store.runs_with_status(workspace, &plan.name, &["queued"]).await?;
+        for next in queued.iter().take(limit.saturating_sub(active.len())) {
+            self.store.set_run_status(next, "running", None).await?;
+        }
+        Ok(())
     }
 
     /// The plan run `run_id` follows, loaded again from its stored text if needed.
@@ -135,6 +188,11 @@ impl Engine {
     /// waited for in this process; later ones, and approvals, make the run `Waiting`.
     pub async fn drive(&self, run_id: &str, patience: Duration) -> Result<Progress, EngineError> {
         let lease = self.lease.as_millis() as i64;
+        // Settling first finishes what a process killed between a commit and its settling left.
+        self.settle(run_id).await?;
+        if self.store.run_state(run_id).await?.run.status == "queued" {
+            return Ok(Progress::Queued);
+        }
         loop {
             // Claim every ready job of the run and work them together: independent steps
             // and `for_each` items run in parallel.

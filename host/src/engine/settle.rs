@@ -24,6 +24,9 @@ impl Engine {
         let _in_process = lock.lock().await;
         let _across_processes = self.store.lock_run(run_id).await?;
         let plan = self.plan(run_id).await?;
+        if matches!(self.store.run_state(run_id).await?.run.status.as_str(), "queued" | "cancelled") {
+            return Ok(());
+        }
         // Each pass may finish steps that make others ready; stop when a pass changes nothing.
         loop {
             let state = self.store.run_state(run_id).await?;
@@ -31,7 +34,11 @@ impl Engine {
             let commit = step_changes(&plan, &state, &jobs);
             if commit.steps.is_empty() && commit.jobs.is_empty() && commit.remove_jobs.is_empty() {
                 if let Some(run) = run_status(&plan, &state, &jobs) {
+                    let ended = FINAL.contains(&run.0.as_str()) || run.0 == "rejected";
                     self.store.commit(&Commit { run_id: run_id.into(), run: Some(run), ..Commit::default() }).await?;
+                    if ended {
+                        self.promote_queued(&plan, &state.run.workspace).await?;
+                    }
                 }
                 return Ok(());
             }

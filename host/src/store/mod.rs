@@ -7,6 +7,7 @@
 mod approvals;
 mod jobs;
 mod kv;
+mod policy;
 mod runs;
 
 use std::str::FromStr;

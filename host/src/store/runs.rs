@@ -237,16 +237,17 @@ pub struct RunState {
 }
 
 impl Store {
-    /// Creates a run with the workflow text it follows, so another process can resume it.
+    /// Creates a run (`running`, or `queued` behind others) with the workflow text it
+    /// follows, so another process can resume it.
     pub async fn create_durable_run(
         &self,
         run: &NewRun,
-        source_name: &str,
-        source: &str,
+        (source_name, source): (&str, &str),
         trigger: &str,
+        status: &str,
         commit: &super::Commit,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO runs (id, workspace, workflow, status, inputs, created_at, started_at, source, source_name, trigger) VALUES ($1, $2, $3, 'running', $4, $5, $5, $6, $7, $8)")
+        sqlx::query("INSERT INTO runs (id, workspace, workflow, inputs, created_at, started_at, source, source_name, trigger, status) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)")
             .bind(&run.id)
             .bind(&run.workspace)
             .bind(&run.workflow)
@@ -255,6 +256,7 @@ impl Store {
             .bind(source)
             .bind(source_name)
             .bind(trigger)
+            .bind(status)
             .execute(&self.pool)
             .await?;
         self.commit(commit).await

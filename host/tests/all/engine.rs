@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use roost::engine::{Engine, Progress, RunReport, idempotency_key, report};
 use roost::store::{Store, now_ms};
@@ -47,8 +47,9 @@ fn engine_with(store: &Store, http_hosts: &[String]) -> Engine {
     Engine::new(Arc::new(runtime), Arc::new(registry), store.clone()).with_lease(LEASE)
 }
 
+/// An engine whose flaky plugin may call the (unused) base host of its manifest.
 fn engine(store: &Store) -> Engine {
-    engine_with(store, &[])
+    engine_with(store, &["http://loopback.test".into()])
 }
 
 async fn start(engine: &Engine, yaml: &str, inputs: &[(&str, &str)]) -> String {
@@ -629,7 +630,7 @@ async fn a_wait_step_is_a_durable_timer() {
     drop(engine);
 
     sleep_past(until).await;
-    let engine = engine_with(&db.store, &[]);
+    let engine = self::engine(&db.store);
     assert_eq!(engine.drive(&run_id, Duration::ZERO).await.unwrap(), Progress::Finished);
     let done = report(&db.store, &run_id).await.unwrap();
     assert_eq!(done.status, "succeeded");
@@ -965,68 +966,135 @@ fn approvals_are_listed_and_decided_through_the_cli() {
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
 }
 
-/// The run ids recorded in the SQLite file `db`.
-async fn run_ids(db: &str) -> Vec<String> {
-    let pool = read_pool(db).await;
-    let rows = sqlx::query("SELECT id FROM runs").fetch_all(&pool).await.unwrap();
-    pool.close().await;
-    rows.iter().map(|r| r.get(0)).collect()
+// ---------------------------------------------------------------------------------------
+// More edges of the same semantics
+
+/// Many short items, many at once: the widest window for a `for_each` item to be run twice.
+async fn many_items_are_each_published_once(db: Db) {
+    let (server, addr) = Publisher::start(Duration::from_millis(5)).await;
+    let engine = engine_with(&db.store, &[format!("http://loopback.test:{}", addr.port())]);
+    let items: Vec<String> = (0..40).map(|i| format!("p{i}")).collect();
+    let yaml = publish_workflow(addr.port(), 10)
+        .replace("[p0, p1, p2, p3, p4, p5, p6, p7, p8, p9]", &format!("[{}]", items.join(", ")));
+    let done = finish(&engine, &yaml, &[]).await;
+    assert_eq!(done.status, "succeeded", "{done:?}");
+    let twice: Vec<_> = server.counts().into_iter().filter(|(_, n)| *n != 1).collect();
+    assert_eq!(server.counts().len(), 40);
+    assert!(twice.is_empty(), "items published more than once: {twice:?}");
 }
 
 #[tokio::test]
-async fn a_killed_roost_resumes_and_publishes_every_item_once() {
-    let (server, addr) = Publisher::start(Duration::from_millis(300)).await;
-    let data = tempfile::tempdir().unwrap();
-    let port = addr.port();
-    let manifest = support::flaky_manifest(&[format!("http://127.0.0.1:{port}")]);
-    support::plugin_folder(&data.path().join("plugins"), "flaky", &manifest, "flaky.wasm");
-    let file = data.path().join("publish.yaml");
-    std::fs::write(&file, publish_workflow(port, 2).replace("loopback.test", "127.0.0.1")).unwrap();
-    let (file, db) = (file.to_str().unwrap(), format!("sqlite://{}", data.path().join("runs.db").display()));
-    let with_env = |mut c: Command| {
-        c.env("ROOST_HTTP_ALLOW_PRIVATE", "127.0.0.1").env("ROOST_LEASE_SECONDS", "1");
-        c
-    };
+async fn many_items_are_each_published_once_in_sqlite() {
+    many_items_are_each_published_once(sqlite().await).await;
+}
 
-    let mut child = with_env(roost_command(data.path(), &["run", file, "--db", &db, "--json"]))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.counts().len() < 5 {
-        assert!(Instant::now() < deadline, "the run published only {:?}", server.counts());
-        assert!(child.try_wait().unwrap().is_none(), "roost ended before it was killed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let before = server.counts();
-    assert!(before.len() < 10, "the run finished before the kill: {before:?}");
+#[tokio::test]
+async fn many_items_are_each_published_once_in_postgres() {
+    many_items_are_each_published_once(postgres().await).await;
+}
 
-    let ids = run_ids(&db).await;
-    assert_eq!(ids.len(), 1);
-    let run_id = &ids[0];
-    let committed: Vec<i64> =
-        items(&db, run_id, "publish").await.into_iter().filter(|(_, s)| s == "succeeded").map(|(i, _)| i).collect();
+#[tokio::test]
+async fn for_each_items_are_retried_each_under_its_own_key() {
+    let db = sqlite().await;
+    let engine = engine(&db.store);
+    let yaml = "name: item-retries\nsteps:\n  - id: tries\n    uses: flaky/fail-times@1\n    for_each: [a, b]\n    concurrency: 2\n    with: { times: 1, kind: retryable }\n    retry: { max_attempts: 2, initial_delay: 50ms }\n";
+    let done = finish(&engine, yaml, &[]).await;
+    assert_eq!(done.status, "succeeded", "{done:?}");
+    let run = &done.run_id;
+    let ok = |idx: usize| json!({ "attempts": 2, "attempt": 2, "key": format!("{run}/tries/{idx}") });
+    assert_eq!(done.steps["tries"].output, json!([ok(0), ok(1)]));
+    let tries: Vec<(i64, i64, String)> =
+        attempts(&db.url, run, "tries").await.into_iter().map(|a| (a.idx, a.attempt, a.status)).collect();
+    let row = |idx, attempt, status: &str| (idx, attempt, status.to_string());
+    assert_eq!(tries, [row(0, 1, "failed"), row(0, 2, "succeeded"), row(1, 1, "failed"), row(1, 2, "succeeded")]);
+}
 
-    let out =
-        with_env(roost_command(data.path(), &["run", "--resume", run_id, "--db", &db, "--json"])).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["status"], "succeeded", "{report}");
+#[tokio::test]
+async fn wait_until_holds_a_for_each_step_before_its_fan_out() {
+    let db = sqlite().await;
+    let engine = engine(&db.store);
+    let yaml = r#"
+name: later-fan-out
+inputs:
+  at: { type: string }
+steps:
+  - id: each
+    wait_until: ${{ inputs.at }}
+    uses: echo/echo@1
+    for_each: [1, 2]
+    with: { n: "${{ item }}" }
+"#;
+    let at = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let run_id = start(&engine, yaml, &[("at", &at_text)]).await;
+    let progress = engine.drive(&run_id, Duration::ZERO).await.unwrap();
+    let ran = attempts(&db.url, &run_id, "each").await;
+    assert!(ran.iter().all(|a| a.started_at >= at.timestamp_millis()), "items ran before `wait_until`: {ran:?}");
+    assert_eq!(progress, Progress::Waiting { approvals: vec![], until: Some(at.timestamp_millis()) });
+    sleep_past(at.timestamp_millis()).await;
+    assert_eq!(engine.drive(&run_id, Duration::ZERO).await.unwrap(), Progress::Finished);
+    let done = report(&db.store, &run_id).await.unwrap();
+    assert_eq!(done.steps["each"].output, json!([{ "n": 1 }, { "n": 2 }]));
+}
 
-    let counts = server.counts();
-    let keys: Vec<String> = counts.keys().cloned().collect();
-    let expected: Vec<String> = (0..10).map(|i| format!("{run_id}/publish/{i}")).collect();
-    let mut sorted = expected.clone();
-    sorted.sort();
-    assert_eq!(keys, sorted, "every item was published, under its own key");
-    // An item whose result was committed before the kill was never sent again; one in
-    // flight at the kill may be sent again, with the same key (the server publishes it once).
-    for idx in &committed {
-        assert_eq!(counts[&expected[*idx as usize]], 1, "committed item {idx} was published again: {counts:?}");
-    }
-    let resent: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(resent.len() <= 2 && resent.iter().all(|(_, n)| **n == 2), "{counts:?}");
+#[tokio::test]
+async fn wait_until_holds_an_approval_before_it_is_requested() {
+    let db = sqlite().await;
+    let engine = engine(&db.store);
+    let yaml = r#"
+name: later-review
+inputs:
+  at: { type: string }
+steps:
+  - id: review
+    wait_until: ${{ inputs.at }}
+    approval: { message: Go? }
+"#;
+    let at = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let run_id = start(&engine, yaml, &[("at", &at_text)]).await;
+    let progress = engine.drive(&run_id, Duration::ZERO).await.unwrap();
+    assert!(db.store.waiting_approvals("acme").await.unwrap().is_empty(), "the approval was requested before its time");
+    assert_eq!(progress, Progress::Waiting { approvals: vec![], until: Some(at.timestamp_millis()) });
+    sleep_past(at.timestamp_millis()).await;
+    let progress = engine.drive(&run_id, Duration::ZERO).await.unwrap();
+    assert_eq!(progress, Progress::Waiting { approvals: vec!["review".into()], until: None });
+}
+
+#[tokio::test]
+async fn a_failed_run_withdraws_its_waiting_approval() {
+    let db = sqlite().await;
+    let engine = engine(&db.store);
+    let yaml = r#"
+name: fails-while-reviewed
+steps:
+  - id: review
+    approval: { message: Go? }
+  - id: boom
+    uses: flaky/fail-times@1
+    with: { times: 1, kind: fatal }
+"#;
+    let run_id = start(&engine, yaml, &[]).await;
+    let progress = engine.drive(&run_id, PATIENCE).await.unwrap();
+    let done = report(&db.store, &run_id).await.unwrap();
+    assert_eq!(done.status, "failed", "{done:?}");
+    assert_eq!(statuses(&done), BTreeMap::from([("boom", "failed"), ("review", "cancelled")]));
+    assert!(
+        db.store.waiting_approvals("acme").await.unwrap().is_empty(),
+        "`roost approvals list` still offers the approval of a failed run"
+    );
+    assert_eq!(progress, Progress::Finished, "a failed run does not wait");
+}
+
+#[tokio::test]
+async fn a_failure_cancels_a_waiting_timer() {
+    let db = sqlite().await;
+    let engine = engine(&db.store);
+    let yaml = "name: fails-while-waiting\nsteps:\n  - id: pause\n    wait: 1h\n  - id: boom\n    uses: flaky/fail-times@1\n    with: { times: 1, kind: fatal }\n";
+    let run_id = start(&engine, yaml, &[]).await;
+    assert_eq!(engine.drive(&run_id, Duration::ZERO).await.unwrap(), Progress::Finished);
+    let done = report(&db.store, &run_id).await.unwrap();
+    assert_eq!(done.status, "failed");
+    assert_eq!(statuses(&done), BTreeMap::from([("boom", "failed"), ("pause", "cancelled")]));
+    assert!(db.store.pending_jobs(&run_id).await.unwrap().is_empty());
 }

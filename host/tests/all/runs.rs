@@ -135,3 +135,59 @@ fn a_second_load_of_a_plugin_comes_from_the_compile_cache() {
     assert_eq!(first.digest, second.digest);
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 1);
 }
+
+fn one_at_a_time(on_busy: &str) -> String {
+    format!(
+        "name: one-at-a-time\nconcurrency: {{ limit: 1, on_busy: {on_busy} }}\nsteps:\n  - id: review\n    approval: {{ message: Go? }}\n"
+    )
+}
+
+/// Starts `yaml` and drives it once.
+async fn start(engine: &Engine, yaml: &str) -> (String, Progress) {
+    let plan = workflow::load("busy.yaml", yaml, engine.registry()).unwrap();
+    let run_id = engine.start(&plan, "busy.yaml", yaml, Map::new(), "acme", "test").await.unwrap();
+    let progress = engine.drive(&run_id, Duration::ZERO).await.unwrap();
+    (run_id, progress)
+}
+
+async fn status(engine: &Engine, run_id: &str) -> (String, Option<String>) {
+    let run = engine.store().get_run(run_id).await.unwrap();
+    (run.status, run.error)
+}
+
+#[tokio::test]
+async fn the_concurrency_policy_queues_skips_or_cancels_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("busy.db").display())).await.unwrap();
+    let runtime = support::runtime();
+    let registry = support::registry(&runtime);
+    let engine = Engine::new(Arc::new(runtime), Arc::new(registry), store);
+
+    let queue = one_at_a_time("queue");
+    let (first, _) = start(&engine, &queue).await;
+    let (second, progress) = start(&engine, &queue).await;
+    assert_eq!(progress, Progress::Queued);
+    assert_eq!(status(&engine, &second).await.0, "queued");
+    engine.decide(&first, "review", true, "ada", None).await.unwrap();
+    assert_eq!(status(&engine, &first).await.0, "succeeded");
+    // The first run's end lets the queued one start.
+    assert!(matches!(engine.drive(&second, Duration::ZERO).await.unwrap(), Progress::Waiting { .. }));
+    assert_eq!(status(&engine, &second).await.0, "waiting");
+
+    let skip = one_at_a_time("skip");
+    let (skipped, _) = start(&engine, &skip).await;
+    let (state, error) = status(&engine, &skipped).await;
+    assert_eq!(state, "cancelled");
+    assert_eq!(
+        error.as_deref(),
+        Some("skipped: 1 runs of `one-at-a-time` already active (concurrency limit 1, on_busy: skip)")
+    );
+
+    let cancel = one_at_a_time("cancel_running");
+    let (newest, progress) = start(&engine, &cancel).await;
+    assert!(matches!(progress, Progress::Waiting { .. }));
+    let (state, error) = status(&engine, &second).await;
+    assert_eq!(state, "cancelled");
+    assert!(error.unwrap().starts_with(&format!("cancelled to make room for run {newest}")));
+    assert!(engine.store().waiting_approvals("acme").await.unwrap().iter().all(|a| a.run_id == newest));
+}
