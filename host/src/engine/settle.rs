@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::store::{Commit, Job, RunState, now_ms};
+use crate::store::{ApprovalRecord, Commit, Job, RunState, now_ms};
 use crate::workflow::{Plan, PlanStep, StepKind};
 
 use super::durable::{Engine, EngineError};
@@ -29,8 +29,10 @@ impl Engine {
         }
         // Each pass may finish steps that make others ready; stop when a pass changes nothing.
         loop {
-            let state = self.store.run_state(run_id).await?;
+            // Jobs before states: a job that commits in between is then seen as still
+            // pending (never as a pending step without a job, which would run it twice).
             let jobs = self.store.pending_jobs(run_id).await?;
+            let state = self.store.run_state(run_id).await?;
             let commit = step_changes(&plan, &state, &jobs);
             if commit.steps.is_empty() && commit.jobs.is_empty() && commit.remove_jobs.is_empty() {
                 if let Some(run) = run_status(&plan, &state, &jobs) {
@@ -58,6 +60,15 @@ fn step_changes(plan: &Plan, state: &RunState, jobs: &[Job]) -> Commit {
         let current = status.get(step.id.as_str()).copied().unwrap_or("pending");
         if failed && current == "waiting" {
             commit.steps.push(step_record(state, step, "cancelled"));
+            if matches!(step.kind, StepKind::Approval(_)) {
+                let withdrawn = ApprovalRecord {
+                    run_id: run_id.clone(),
+                    step_id: step.id.clone(),
+                    status: "cancelled".into(),
+                    ..ApprovalRecord::default()
+                };
+                commit.approvals.push(withdrawn);
+            }
             commit.remove_jobs.extend(jobs.iter().filter(|j| j.step_id == step.id).map(|j| (j.step_id.clone(), j.idx)));
             continue;
         }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::runtime::{StepCall, StepFailure};
 use crate::store::{AttemptRecord, Commit, ItemRecord, Job, RunState, StepRecord, now_ms};
-use crate::workflow::{OnTimeout, Plan, PlanStep, StepKind, truthy};
+use crate::workflow::{OnTimeout, PlanStep, StepKind, truthy};
 
 use super::durable::{Engine, EngineError};
 use super::scope::RunScope;
@@ -27,8 +27,9 @@ impl Engine {
             ..Commit::default()
         };
         match job.kind.as_str() {
-            "step" => self.start_step(&plan, step, &state, &scope, &job, &mut commit).await,
-            "wake" => self.wake(step, &state, &scope, &job, &mut commit).await,
+            "step" => self.start_step(step, &state, &scope, &job, true, &mut commit).await,
+            "ready" => self.start_step(step, &state, &scope, &job, false, &mut commit).await,
+            "wake" => self.wake(step, &state, &mut commit),
             "item" => self.attempt(step, &state, &scope, &job, &mut commit).await,
             "approval" => self.approval_timeout(step, &state, &job, &mut commit).await?,
             other => return Err(EngineError::Invalid(format!("unknown job kind `{other}`"))),
@@ -37,17 +38,19 @@ impl Engine {
         self.settle(&job.run_id).await
     }
 
+    /// Starts a step: `if` and `wait_until` first (unless `first` is false: the step's
+    /// time has come), then by kind.
     async fn start_step(
         &self,
-        _plan: &Plan,
         step: &PlanStep,
         state: &RunState,
         scope: &RunScope,
         job: &Job,
+        first: bool,
         commit: &mut Commit,
     ) {
         let record = |status: &str| step_record(state, step, status);
-        if let Some(condition) = &step.condition {
+        if first && let Some(condition) = &step.condition {
             match condition.render(&scope.scope(None, None)) {
                 Ok(v) if !truthy(&v) => return commit.steps.push(record("skipped")),
                 Ok(_) => {}
@@ -59,6 +62,16 @@ impl Engine {
                         "invalid-input",
                     );
                 }
+            }
+        }
+        if first {
+            match self.wait_until(step, scope) {
+                Ok(Some(at)) if at > now_ms() => {
+                    commit.jobs.push(Job { kind: "ready".into(), available_at: at, ..job.clone() });
+                    return commit.steps.push(record("waiting"));
+                }
+                Ok(_) => {}
+                Err(e) => return fail(commit, record("failed"), &e, "invalid-input"),
             }
         }
         match &step.kind {
@@ -100,14 +113,7 @@ impl Engine {
                 commit.steps.push(record("waiting"));
             }
             StepKind::Action { .. } if step.for_each.is_some() => self.fan_out(step, state, scope, commit),
-            StepKind::Action { .. } => match self.wait_until(step, scope) {
-                Ok(Some(at)) if at > now_ms() => {
-                    commit.jobs.push(Job { kind: "wake".into(), available_at: at, ..job.clone() });
-                    commit.steps.push(record("waiting"));
-                }
-                Ok(_) => self.attempt(step, state, scope, job, commit).await,
-                Err(e) => fail(commit, record("failed"), &e, "invalid-input"),
-            },
+            StepKind::Action { .. } => self.attempt(step, state, scope, job, commit).await,
         }
     }
 
@@ -121,16 +127,11 @@ impl Engine {
         Ok(Some(at.timestamp_millis()))
     }
 
-    async fn wake(&self, step: &PlanStep, state: &RunState, scope: &RunScope, job: &Job, commit: &mut Commit) {
-        match &step.kind {
-            StepKind::Wait(_) => {
-                let mut record = step_record(state, step, "succeeded");
-                record.output = Some(json!({ "waited_until": chrono::Utc::now().to_rfc3339() }));
-                record.finished_at = Some(now_ms());
-                commit.steps.push(record);
-            }
-            _ => self.attempt(step, state, scope, job, commit).await,
-        }
+    /// A `wait` step's timer is due: the step succeeds.
+    fn wake(&self, step: &PlanStep, state: &RunState, commit: &mut Commit) {
+        let mut record = step_record(state, step, "succeeded");
+        record.output = Some(json!({ "waited_until": chrono::Utc::now().to_rfc3339() }));
+        commit.steps.push(record);
     }
 
     /// Creates the items of a `for_each` step; `settle` enqueues them.
@@ -192,6 +193,7 @@ impl Engine {
                     () = self.keep_leased(job) => unreachable!("keep_leased never returns"),
                 };
                 let mut record = step_record(state, step, "running");
+                record.started_at = Some(started);
                 record.digest = p.digest.clone();
                 record.input = if job.idx < 0 { Some(input) } else { None };
                 record.logs = outcome.logs;

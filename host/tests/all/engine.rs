@@ -213,6 +213,7 @@ fn a_dependency_cycle_is_an_error_naming_it() {
 }
 
 #[tokio::test]
+
 async fn a_steps_started_at_is_when_its_first_attempt_began() {
     let db = sqlite().await;
     let engine = engine(&db.store);
@@ -843,11 +844,13 @@ async fn a_for_each_publishes_every_item_exactly_once(db: Db) {
 }
 
 #[tokio::test]
+
 async fn a_for_each_publishes_every_item_exactly_once_in_sqlite() {
     a_for_each_publishes_every_item_exactly_once(sqlite().await).await;
 }
 
 #[tokio::test]
+
 async fn a_for_each_publishes_every_item_exactly_once_in_postgres() {
     a_for_each_publishes_every_item_exactly_once(postgres().await).await;
 }
@@ -868,11 +871,13 @@ async fn two_engines_publish_each_item_once(db: Db) {
 }
 
 #[tokio::test]
+
 async fn two_engines_publish_each_item_once_in_sqlite() {
     two_engines_publish_each_item_once(sqlite().await).await;
 }
 
 #[tokio::test]
+
 async fn two_engines_publish_each_item_once_in_postgres() {
     two_engines_publish_each_item_once(postgres().await).await;
 }
@@ -984,16 +989,19 @@ async fn many_items_are_each_published_once(db: Db) {
 }
 
 #[tokio::test]
+
 async fn many_items_are_each_published_once_in_sqlite() {
     many_items_are_each_published_once(sqlite().await).await;
 }
 
 #[tokio::test]
+
 async fn many_items_are_each_published_once_in_postgres() {
     many_items_are_each_published_once(postgres().await).await;
 }
 
 #[tokio::test]
+
 async fn for_each_items_are_retried_each_under_its_own_key() {
     let db = sqlite().await;
     let engine = engine(&db.store);
@@ -1010,6 +1018,7 @@ async fn for_each_items_are_retried_each_under_its_own_key() {
 }
 
 #[tokio::test]
+
 async fn wait_until_holds_a_for_each_step_before_its_fan_out() {
     let db = sqlite().await;
     let engine = engine(&db.store);
@@ -1038,6 +1047,7 @@ steps:
 }
 
 #[tokio::test]
+
 async fn wait_until_holds_an_approval_before_it_is_requested() {
     let db = sqlite().await;
     let engine = engine(&db.store);
@@ -1062,6 +1072,7 @@ steps:
 }
 
 #[tokio::test]
+
 async fn a_failed_run_withdraws_its_waiting_approval() {
     let db = sqlite().await;
     let engine = engine(&db.store);
@@ -1079,11 +1090,11 @@ steps:
     let done = report(&db.store, &run_id).await.unwrap();
     assert_eq!(done.status, "failed", "{done:?}");
     assert_eq!(statuses(&done), BTreeMap::from([("boom", "failed"), ("review", "cancelled")]));
+    assert_eq!(progress, Progress::Finished, "a failed run does not wait");
     assert!(
         db.store.waiting_approvals("acme").await.unwrap().is_empty(),
         "`roost approvals list` still offers the approval of a failed run"
     );
-    assert_eq!(progress, Progress::Finished, "a failed run does not wait");
 }
 
 #[tokio::test]
@@ -1097,4 +1108,35 @@ async fn a_failure_cancels_a_waiting_timer() {
     assert_eq!(done.status, "failed");
     assert_eq!(statuses(&done), BTreeMap::from([("boom", "failed"), ("pause", "cancelled")]));
     assert!(db.store.pending_jobs(&run_id).await.unwrap().is_empty());
+}
+
+/// Many independent plain steps finishing together: each must run exactly once (the kv
+/// counter of `fail-times` counts executions per idempotency key).
+async fn many_independent_steps_each_run_once(db: Db) {
+    let engine = engine(&db.store);
+    let mut yaml = String::from("name: wide\nsteps:\n");
+    for i in 0..30 {
+        yaml.push_str(&format!("  - id: s{i}\n    uses: flaky/fail-times@1\n    with: {{ times: 0, kind: fatal }}\n"));
+    }
+    let done = finish(&engine, &yaml, &[]).await;
+    assert_eq!(done.status, "succeeded", "{done:?}");
+    let twice: Vec<_> = done
+        .steps
+        .iter()
+        .filter(|(_, s)| s.output["attempts"] != 1)
+        .map(|(id, s)| (id, &s.output["attempts"]))
+        .collect();
+    assert!(twice.is_empty(), "steps executed more than once: {twice:?}");
+}
+
+#[tokio::test]
+
+async fn many_independent_steps_each_run_once_in_sqlite() {
+    many_independent_steps_each_run_once(sqlite().await).await;
+}
+
+#[tokio::test]
+
+async fn many_independent_steps_each_run_once_in_postgres() {
+    many_independent_steps_each_run_once(postgres().await).await;
 }
