@@ -88,16 +88,18 @@ async fn bench() {
         ids.push(id);
     }
     let parked = started.elapsed();
-    let added = resident_kib().saturating_sub(before);
+    let after = resident_kib();
     let started = Instant::now();
     for id in &ids {
         engine.decide(id, "review", true, "bench", None).await.unwrap();
     }
     let decided = started.elapsed();
     println!(
-        "{WAITING} runs waiting on approvals: started and parked in {:.1} s, resident memory added {:.1} MB, all decided in {:.1} s ({:.0}/s)",
+        "{WAITING} runs waiting on approvals: started and parked in {:.1} s, resident memory {:.1} MB before, {:.1} MB after ({:+.1} MB), all decided in {:.1} s ({:.0}/s)",
         parked.as_secs_f64(),
-        added as f64 / 1024.0,
+        before as f64 / 1024.0,
+        after as f64 / 1024.0,
+        (after as f64 - before as f64) / 1024.0,
         decided.as_secs_f64(),
         WAITING as f64 / decided.as_secs_f64()
     );

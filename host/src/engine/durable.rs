@@ -174,9 +174,10 @@ impl Engine {
         if let Some(plan) = self.plans.lock().unwrap().get(run_id) {
             return Ok(plan.clone());
         }
-        let state = self.store.run_state(run_id).await?;
+        let source = self.store.run_source(run_id).await?;
         let (name, text) =
-            state.source.ok_or_else(|| EngineError::Invalid(format!("run `{run_id}` has no stored workflow")))?;
+            source.ok_or_else(|| EngineError::Invalid(format!("run `{run_id}` has no stored workflow")))?;
+
         let plan = workflow::load(&name, &text, self.registry.as_ref())
             .map_err(|d| EngineError::Workflow { run: run_id.into(), diagnostics: d.to_string() })?;
         let plan = Arc::new(plan);

@@ -32,8 +32,8 @@ impl RunScope {
                 )
             })
             .collect();
-        let started = state.started_at.and_then(chrono::DateTime::from_timestamp_millis).map(|t| t.to_rfc3339());
-        let run = json!({ "id": state.run.id, "started_at": started, "trigger": state.trigger });
+        let started = state.run.started_at.and_then(chrono::DateTime::from_timestamp_millis).map(|t| t.to_rfc3339());
+        let run = json!({ "id": state.run.id, "started_at": started, "trigger": state.run.trigger });
         let failed = state.run.steps.iter().find(|s| s.status == "failed");
         let failure = failed.map(|s| json!({ "step": s.step_id, "error": s.error }));
         Self { inputs, steps, run, trigger: Value::Null, vars: Map::new(), failure }

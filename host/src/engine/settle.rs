@@ -24,17 +24,17 @@ impl Engine {
         let _in_process = lock.lock().await;
         let _across_processes = self.store.lock_run(run_id).await?;
         let plan = self.plan(run_id).await?;
-        if matches!(self.store.run_state(run_id).await?.run.status.as_str(), "queued" | "cancelled") {
-            return Ok(());
-        }
         // Each pass may finish steps that make others ready; stop when a pass changes nothing.
         loop {
             // Jobs before states: a job that commits in between is then seen as still
             // pending (never as a pending step without a job, which would run it twice).
             let jobs = self.store.pending_jobs(run_id).await?;
             let state = self.store.run_state(run_id).await?;
+            if matches!(state.run.status.as_str(), "queued" | "cancelled") {
+                return Ok(());
+            }
             let commit = step_changes(&plan, &state, &jobs);
-            if commit.steps.is_empty() && commit.jobs.is_empty() && commit.remove_jobs.is_empty() {
+            if commit.steps.is_empty() && commit.enqueue.is_empty() && commit.remove_jobs.is_empty() {
                 if let Some(run) = run_status(&plan, &state, &jobs) {
                     let ended = FINAL.contains(&run.0.as_str()) || run.0 == "rejected";
                     self.store.commit(&Commit { run_id: run_id.into(), run: Some(run), ..Commit::default() }).await?;
@@ -78,7 +78,7 @@ fn step_changes(plan: &Plan, state: &RunState, jobs: &[Job]) -> Commit {
         if failed || blocked(plan, step, &status, state) {
             commit.steps.push(step_record(state, step, "skipped"));
         } else if step.needs.iter().all(|n| status.get(n.as_str()).is_some_and(|s| FINAL.contains(s))) {
-            commit.jobs.push(ready(run_id, step));
+            commit.enqueue.push(ready(run_id, step));
         }
     }
     let main_done = plan.steps.iter().all(|s| status.get(s.id.as_str()).is_some_and(|st| FINAL.contains(st)));
@@ -107,7 +107,7 @@ fn start_on_failure(plan: &Plan, state: &RunState, jobs: &[Job], status: &HashMa
         let needs_done = step.needs.iter().all(|n| status.get(n.as_str()).is_some_and(|s| FINAL.contains(s)));
         if matches!(current, None | Some("pending")) && !queued && needs_done {
             commit.steps.push(step_record(state, step, "pending"));
-            commit.jobs.push(ready(&state.run.id, step));
+            commit.enqueue.push(ready(&state.run.id, step));
         }
     }
 }
@@ -150,7 +150,7 @@ fn finish_items(plan: &Plan, state: &RunState, jobs: &[Job], commit: &mut Commit
             .collect();
         let room = (step.concurrency.max(1) as usize).saturating_sub(active);
         for item in waiting.iter().take(room) {
-            commit.jobs.push(Job {
+            commit.enqueue.push(Job {
                 run_id: state.run.id.clone(),
                 step_id: step.id.clone(),
                 idx: item.idx,

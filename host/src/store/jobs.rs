@@ -63,6 +63,10 @@ pub struct Commit {
     pub attempts: Vec<AttemptRecord>,
     /// Jobs to add, or to replace (a retry re-schedules its own job).
     pub jobs: Vec<Job>,
+    /// Jobs for steps or items that are ready, added only if that step (or item) is still
+    /// `pending` and has no job: several workers may settle a run from stale reads, and
+    /// this check, in the same statement as the insert, keeps each from running twice.
+    pub enqueue: Vec<Job>,
     pub approvals: Vec<super::ApprovalRecord>,
     /// The run's new status, outputs and error, when it changes.
     pub run: Option<(String, Option<serde_json::Value>, Option<String>)>,
@@ -171,6 +175,26 @@ impl Store {
             .bind(job.available_at)
             .execute(&mut *tx)
             .await?;
+        }
+        for job in &commit.enqueue {
+            let pending = if job.idx < 0 {
+                "SELECT 1 FROM steps WHERE run_id = $1 AND step_id = $2 AND status = 'pending'"
+            } else {
+                "SELECT 1 FROM step_items WHERE run_id = $1 AND step_id = $2 AND idx = $3 AND status = 'pending'"
+            };
+            let sql = format!(
+                "INSERT INTO jobs (run_id, step_id, idx, kind, attempt, available_at) SELECT $1, $2, $3, $4, $5, $6 \
+                 WHERE EXISTS ({pending}) AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = $1 AND step_id = $2 AND idx = $3)"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&job.run_id)
+                .bind(&job.step_id)
+                .bind(job.idx)
+                .bind(&job.kind)
+                .bind(i64::from(job.attempt))
+                .bind(job.available_at)
+                .execute(&mut *tx)
+                .await?;
         }
         for approval in &commit.approvals {
             super::approvals::upsert(&mut tx, approval).await?;

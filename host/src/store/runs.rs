@@ -27,6 +27,9 @@ pub struct RunRecord {
     pub error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    pub started_at: Option<i64>,
+    /// What started the run: `cli`, `schedule`, `webhook`, ...
+    pub trigger: Option<String>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -116,7 +119,7 @@ impl Store {
     }
 
     async fn run_without_logs(&self, id: &str) -> Result<RunRecord, StoreError> {
-        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at FROM runs WHERE id = $1")
+        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at, started_at, trigger FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -131,6 +134,8 @@ impl Store {
             error: row.try_get(6)?,
             created_at: row.try_get(7)?,
             finished_at: row.try_get(8)?,
+            started_at: row.try_get(9)?,
+            trigger: row.try_get(10)?,
             steps: Vec::new(),
         };
         let rows = sqlx::query("SELECT run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us FROM steps WHERE run_id = $1 ORDER BY started_at, step_id")
@@ -230,9 +235,6 @@ fn step_from_row(row: &AnyRow) -> Result<StepRecord, sqlx::Error> {
 #[derive(Debug, Clone)]
 pub struct RunState {
     pub run: RunRecord,
-    pub source: Option<(String, String)>,
-    pub trigger: Option<String>,
-    pub started_at: Option<i64>,
     pub items: Vec<super::ItemRecord>,
 }
 
@@ -262,16 +264,19 @@ impl Store {
         self.commit(commit).await
     }
 
-    /// The run with its steps (without logs) and items.
-    pub async fn run_state(&self, id: &str) -> Result<RunState, StoreError> {
-        let row = sqlx::query("SELECT source_name, source, trigger, started_at FROM runs WHERE id = $1")
+    /// The name and text of the workflow a run follows.
+    pub async fn run_source(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query("SELECT source_name, source FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::RunNotFound(id.to_string()))?;
-        let name: Option<String> = row.try_get(0)?;
-        let text: Option<String> = row.try_get(1)?;
-        let (trigger, started_at) = (row.try_get(2)?, row.try_get(3)?);
+        let (name, text): (Option<String>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
+        Ok(name.zip(text))
+    }
+
+    /// The run with its steps (without logs) and items.
+    pub async fn run_state(&self, id: &str) -> Result<RunState, StoreError> {
         let run = self.run_without_logs(id).await?;
         let rows = sqlx::query("SELECT run_id, step_id, idx, status, item, output, error, attempt FROM step_items WHERE run_id = $1 ORDER BY step_id, idx")
             .bind(id)
@@ -292,6 +297,6 @@ impl Store {
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?;
-        Ok(RunState { run, source: name.zip(text), trigger, started_at, items })
+        Ok(RunState { run, items })
     }
 }
