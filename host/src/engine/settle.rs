@@ -33,18 +33,26 @@ impl Engine {
             if matches!(state.run.status.as_str(), "queued" | "cancelled") {
                 return Ok(());
             }
-            let commit = step_changes(&plan, &state, &jobs);
-            if commit.steps.is_empty() && commit.enqueue.is_empty() && commit.remove_jobs.is_empty() {
-                if let Some(run) = run_status(&plan, &state, &jobs) {
-                    let ended = FINAL.contains(&run.0.as_str()) || run.0 == "rejected";
-                    self.store.commit(&Commit { run_id: run_id.into(), run: Some(run), ..Commit::default() }).await?;
-                    if ended {
-                        self.promote_queued(&plan, &state.run.workspace).await?;
-                    }
-                }
-                return Ok(());
+            let mut commit = step_changes(&plan, &state, &jobs);
+            if !commit.steps.is_empty() || !commit.remove_jobs.is_empty() {
+                self.store.commit(&commit).await?;
+                continue;
             }
-            self.store.commit(&commit).await?;
+            // No step changed state: this pass's view is final, with its new jobs counted.
+            let mut open_jobs = jobs;
+            open_jobs.extend(commit.enqueue.iter().cloned());
+            commit.run = run_status(&plan, &state, &open_jobs);
+            let ended = commit
+                .run
+                .as_ref()
+                .is_some_and(|(status, ..)| FINAL.contains(&status.as_str()) || status == "rejected");
+            if commit.run.is_some() || !commit.enqueue.is_empty() {
+                self.store.commit(&commit).await?;
+            }
+            if ended {
+                self.promote_queued(&plan, &state.run.workspace).await?;
+            }
+            return Ok(());
         }
     }
 }
