@@ -1,0 +1,94 @@
+//! The CLI around approvals: `roost run` stops at one, `roost approvals list` and `roost approve` decide.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+use crate::support;
+
+fn roost(data_dir: &Path, args: &[&str]) -> Output {
+    roost_command(data_dir, args).output().expect("running roost")
+}
+
+fn roost_command(data_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roost"));
+    command
+        .args(args)
+        .env("ROOST_DATA_DIR", data_dir)
+        .env("ROOST_CACHE_DIR", support::cache_dir())
+        .env_remove("ROOST_DB");
+    command
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const CLI_REVIEW: &str = r#"
+name: cli-review
+steps:
+  - id: draft
+    uses: echo/echo@1
+    with: { text: hello }
+  - id: review
+    approval: { message: "Publish '${{ steps.draft.output.text }}'?" }
+  - id: publish
+    needs: [review]
+    uses: echo/echo@1
+    with: { text: "${{ steps.draft.output.text }}" }
+"#;
+
+/// `roost run` of CLI_REVIEW: exits 3 and tells how to approve; returns the run id.
+fn run_until_approval(data: &Path, file: &str, db: &str) -> String {
+    let out = roost(data, &["run", file, "--db", db]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", text(&out.stderr));
+    let first = stdout.lines().next().unwrap();
+    let run_id = first.split_whitespace().nth(1).unwrap().to_string();
+    assert_eq!(first, format!("run {run_id} waiting"));
+    assert!(stdout.contains(&format!("roost approve {run_id} review")), "{stdout}");
+    run_id
+}
+
+#[test]
+fn approvals_are_listed_and_decided_through_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    support::plugin_folder(
+        &data.path().join("plugins"),
+        "echo",
+        &std::fs::read_to_string(support::test_plugins_dir().join("echo/plugin.toml")).unwrap(),
+        "echo.wasm",
+    );
+    let file = data.path().join("review.yaml");
+    std::fs::write(&file, CLI_REVIEW).unwrap();
+    let (file, db) = (file.to_str().unwrap(), format!("sqlite://{}", data.path().join("runs.db").display()));
+
+    let approved = run_until_approval(data.path(), file, &db);
+    let out = roost(data.path(), &["approvals", "list", "--json", "--db", &db]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!((&list[0]["run_id"], &list[0]["step"]), (&json!(approved), &json!("review")));
+    assert_eq!(list[0]["message"], "Publish 'hello'?");
+
+    let out = roost(data.path(), &["approve", &approved, "review", "--comment", "x", "--json", "--db", &db]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "succeeded", "{report}");
+    assert_eq!(
+        (&report["steps"]["review"]["output"]["approved"], &report["steps"]["review"]["output"]["comment"]),
+        (&json!(true), &json!("x"))
+    );
+    assert_eq!(report["steps"]["publish"]["output"], json!({ "text": "hello" }));
+
+    let rejected = run_until_approval(data.path(), file, &db);
+    let out = roost(data.path(), &["approve", &rejected, "review", "--reject", "--json", "--db", &db]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "rejected", "{report}");
+    assert_eq!(report["steps"]["publish"]["status"], "skipped");
+
+    let out = roost(data.path(), &["approvals", "list", "--json", "--db", &db]);
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
+}
