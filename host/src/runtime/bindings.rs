@@ -7,4 +7,4 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use roost::plugin::{http, kv, log, secrets, types};
+pub use self::roost::plugin::{http, kv, log, secrets, types};
