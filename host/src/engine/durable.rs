@@ -228,7 +228,8 @@ impl Engine {
                 return Ok(Progress::Waiting { approvals, until: Some(next) });
             }
             // A timer due soon, or a job leased by another worker (whose lease may expire).
-            tokio::time::sleep(Duration::from_millis(wait.clamp(10, 500) as u64)).await;
+            let pause = if wait > 0 { wait.min(500) } else { 100 };
+            tokio::time::sleep(Duration::from_millis(pause as u64)).await;
         }
     }
 

@@ -120,7 +120,7 @@ impl Store {
 
     /// Writes `commit` in one transaction.
     pub async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (step_id, idx) in &commit.remove_jobs {
             sqlx::query("DELETE FROM jobs WHERE run_id = $1 AND step_id = $2 AND idx = $3")
                 .bind(&commit.run_id)

@@ -63,7 +63,7 @@ impl Store {
             return Err(KvRefusal::TooLarge);
         }
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "DELETE FROM kv WHERE workspace = $1 AND plugin = $2 AND expires_at IS NOT NULL AND expires_at <= $3",
         )

@@ -44,7 +44,7 @@ impl Store {
     /// Cancels a run: its jobs are dropped, open steps and waiting approvals cancelled.
     pub async fn cancel_run(&self, run_id: &str, reason: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM jobs WHERE run_id = $1").bind(run_id).execute(&mut *tx).await?;
         sqlx::query("UPDATE steps SET status = 'cancelled', finished_at = $2 WHERE run_id = $1 AND status IN ('pending', 'running', 'waiting')")
             .bind(run_id)

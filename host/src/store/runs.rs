@@ -103,7 +103,7 @@ impl Store {
 
     /// Writes a step's state and its log lines in one transaction.
     pub async fn save_step(&self, step: &StepRecord) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         upsert_step(&mut tx, step).await?;
         tx.commit().await?;
         Ok(())
