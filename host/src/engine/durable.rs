@@ -208,6 +208,8 @@ impl Engine {
                 for result in futures::future::join_all(batch.into_iter().map(|job| self.work(job))).await {
                     result?;
                 }
+                // One settling for the whole batch: it derives everything from the stored states.
+                self.settle(run_id).await?;
                 continue;
             }
             let pending = self.store.pending_jobs(run_id).await?;

@@ -13,7 +13,7 @@ use super::durable::{Engine, EngineError};
 use super::scope::RunScope;
 
 impl Engine {
-    /// Works `job` and commits its outcome, then settles the run.
+    /// Works `job` and commits its outcome; the caller settles the run afterwards.
     pub(super) async fn work(&self, job: Job) -> Result<(), EngineError> {
         let plan = self.plan(&job.run_id).await?;
         let state = self.store.run_state(&job.run_id).await?;
@@ -34,8 +34,7 @@ impl Engine {
             "approval" => self.approval_timeout(step, &state, &job, &mut commit).await?,
             other => return Err(EngineError::Invalid(format!("unknown job kind `{other}`"))),
         }
-        self.store.commit(&commit).await?;
-        self.settle(&job.run_id).await
+        Ok(self.store.commit(&commit).await?)
     }
 
     /// Starts a step: `if` and `wait_until` first (unless `first` is false: the step's
