@@ -163,18 +163,9 @@ impl Store {
                 .await?;
         }
         for job in &commit.jobs {
-            sqlx::query(
-                "INSERT INTO jobs (run_id, step_id, idx, kind, attempt, available_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (run_id, step_id, idx) DO UPDATE SET kind = $4, attempt = $5, available_at = $6, lease_owner = NULL, lease_until = NULL",
-            )
-            .bind(&job.run_id)
-            .bind(&job.step_id)
-            .bind(job.idx)
-            .bind(&job.kind)
-            .bind(i64::from(job.attempt))
-            .bind(job.available_at)
-            .execute(&mut *tx)
-            .await?;
+            let sql = "INSERT INTO jobs (run_id, step_id, idx, kind, attempt, available_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (run_id, step_id, idx) DO UPDATE SET kind = $4, attempt = $5, available_at = $6, lease_owner = NULL, lease_until = NULL";
+            insert_job(&mut tx, sql.into(), job).await?;
         }
         for job in &commit.enqueue {
             let pending = if job.idx < 0 {
@@ -186,15 +177,7 @@ impl Store {
                 "INSERT INTO jobs (run_id, step_id, idx, kind, attempt, available_at) SELECT $1, $2, $3, $4, $5, $6 \
                  WHERE EXISTS ({pending}) AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = $1 AND step_id = $2 AND idx = $3)"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&job.run_id)
-                .bind(&job.step_id)
-                .bind(job.idx)
-                .bind(&job.kind)
-                .bind(i64::from(job.attempt))
-                .bind(job.available_at)
-                .execute(&mut *tx)
-                .await?;
+            insert_job(&mut tx, sql, job).await?;
         }
         for approval in &commit.approvals {
             super::approvals::upsert(&mut tx, approval).await?;
@@ -213,6 +196,20 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Runs an insert of `job` whose parameters are `$1..$6` in the column order of `jobs`.
+async fn insert_job(tx: &mut sqlx::Transaction<'_, sqlx::Any>, sql: String, job: &Job) -> Result<(), sqlx::Error> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&job.run_id)
+        .bind(&job.step_id)
+        .bind(job.idx)
+        .bind(&job.kind)
+        .bind(i64::from(job.attempt))
+        .bind(job.available_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 fn job_from_row(row: &sqlx::any::AnyRow) -> Result<Job, sqlx::Error> {

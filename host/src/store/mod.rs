@@ -92,10 +92,6 @@ impl Store {
         }
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     pub async fn close(&self) {
         self.pool.close().await
     }

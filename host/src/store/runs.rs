@@ -71,44 +71,6 @@ fn parse_json(text: Option<String>) -> Option<Value> {
 }
 
 impl Store {
-    pub async fn create_run(&self, run: &NewRun) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO runs (id, workspace, workflow, status, inputs, created_at) VALUES ($1, $2, $3, 'running', $4, $5)")
-            .bind(&run.id)
-            .bind(&run.workspace)
-            .bind(&run.workflow)
-            .bind(run.inputs.to_string())
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn finish_run(
-        &self,
-        id: &str,
-        status: &str,
-        outputs: Option<&Value>,
-        error: Option<&str>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET status = $1, outputs = $2, error = $3, finished_at = $4 WHERE id = $5")
-            .bind(status)
-            .bind(outputs.map(Value::to_string))
-            .bind(error)
-            .bind(now_ms())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Writes a step's state and its log lines in one transaction.
-    pub async fn save_step(&self, step: &StepRecord) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        upsert_step(&mut tx, step).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A run with its steps and their logs.
     pub async fn get_run(&self, id: &str) -> Result<RunRecord, StoreError> {
         let mut run = self.run_without_logs(id).await?;
