@@ -9,6 +9,7 @@
 //! [http]
 //! allow_private = ["mastodon.lan"]     # ROOST_HTTP_ALLOW_PRIVATE (comma-separated)
 //! resolve = { "mastodon.lan" = ["192.168.1.20"] }
+//! plain_http = ["mastodon.lan"]       # ROOST_HTTP_PLAIN (comma-separated): http:// on any port
 //! ```
 //!
 //! Secrets for `roost run` come from `ROOST_SECRET_<NAME>`; the optional
@@ -47,6 +48,8 @@ pub struct HttpConfig {
     pub allow_private: Vec<String>,
     #[serde(default)]
     pub resolve: HashMap<String, Vec<IpAddr>>,
+    #[serde(default)]
+    pub plain_http: Vec<String>,
 }
 
 impl Config {
@@ -81,6 +84,9 @@ impl Config {
         if let Some(hosts) = var("ROOST_HTTP_ALLOW_PRIVATE") {
             self.http.allow_private.extend(split_list(&hosts));
         }
+        if let Some(hosts) = var("ROOST_HTTP_PLAIN") {
+            self.http.plain_http.extend(split_list(&hosts));
+        }
     }
 
     /// `data_dir`, or the platform's data directory, or `./.roost`.
@@ -106,7 +112,11 @@ impl Config {
     }
 
     pub fn net_policy(&self) -> NetPolicy {
-        NetPolicy { allow_private: self.http.allow_private.clone(), resolve: self.http.resolve.clone() }
+        NetPolicy {
+            allow_private: self.http.allow_private.clone(),
+            resolve: self.http.resolve.clone(),
+            plain_http: self.http.plain_http.clone(),
+        }
     }
 }
 

@@ -63,7 +63,7 @@ impl HttpCap {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HttpError::InvalidRequest(format!("scheme `{}` is not supported", url.scheme())));
         }
-        if !any_matches(&self.allow, url) {
+        if !any_matches(&self.allow, &self.client.policy.judged_as(url)) {
             return Err(HttpError::Denied(format!(
                 "{} is not in the plugin's [permissions] http allow-list",
                 origin(url)
@@ -117,11 +117,12 @@ impl HttpCap {
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| HttpError::InvalidRequest(format!("bad method `{}`", req.method)))?;
         let mut builder = self.client.client.request(method, url.clone());
+        let judged = self.client.policy.judged_as(url);
         for h in &req.headers {
             if h.name.eq_ignore_ascii_case("host") {
                 continue;
             }
-            let value = secrets.substitute(url, &h.value).map_err(HttpError::Denied)?;
+            let value = secrets.substitute(&judged, &h.value).map_err(HttpError::Denied)?;
             let name = HeaderName::from_bytes(h.name.as_bytes())
                 .map_err(|_| HttpError::InvalidRequest(format!("bad header name `{}`", h.name)))?;
             let value = HeaderValue::from_str(&value)
@@ -130,7 +131,7 @@ impl HttpCap {
         }
         if let Some(body) = &req.body {
             let body = match std::str::from_utf8(body) {
-                Ok(text) => secrets.substitute(url, text).map_err(HttpError::Denied)?.into_bytes(),
+                Ok(text) => secrets.substitute(&judged, text).map_err(HttpError::Denied)?.into_bytes(),
                 Err(_) => body.clone(),
             };
             builder = builder.body(body);

@@ -4,7 +4,8 @@
 //! every redirect, so an allow-listed name that points at `127.0.0.1`, `10.0.0.1`,
 //! `169.254.169.254` (cloud metadata) or `[::1]` does not reach it. The operator may exempt
 //! named hosts (for example a Mastodon instance on the same network) with
-//! [`NetPolicy::allow_private`], and may pin names to addresses with [`NetPolicy::resolve`].
+//! [`NetPolicy::allow_private`], may pin names to addresses with [`NetPolicy::resolve`], and
+//! may let plugins speak plain HTTP on any port to named hosts with [`NetPolicy::plain_http`].
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -19,6 +20,9 @@ pub struct NetPolicy {
     pub allow_private: Vec<String>,
     /// Names answered from this table instead of DNS (still checked like any answer).
     pub resolve: HashMap<String, Vec<IpAddr>>,
+    /// Hosts (`name` or `*.suffix`) reachable over `http://` on any port wherever a plugin
+    /// may reach them over `https://`: a Mastodon or model server on the operator's network.
+    pub plain_http: Vec<String>,
 }
 
 /// A refused address, found in reqwest's error chain to tell a denial from a failure.
@@ -29,13 +33,30 @@ pub struct BlockedAddress {
     pub ip: IpAddr,
 }
 
+/// Whether `host` is named by one of `patterns` (`name`, `*.suffix` or an IP).
+fn host_listed(patterns: &[String], host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    patterns.iter().any(|p| match p.strip_prefix("*.") {
+        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+        None => p.eq_ignore_ascii_case(&host),
+    })
+}
+
 impl NetPolicy {
     fn private_allowed(&self, host: &str) -> bool {
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-        self.allow_private.iter().any(|p| match p.strip_prefix("*.") {
-            Some(suffix) => host.ends_with(&format!(".{suffix}")),
-            None => p.eq_ignore_ascii_case(&host),
-        })
+        host_listed(&self.allow_private, host)
+    }
+
+    /// The URL that allow-lists and secret bindings judge `url` by: a plain-HTTP URL to a
+    /// [`NetPolicy::plain_http`] host counts as HTTPS on the default port; others are as sent.
+    pub fn judged_as(&self, url: &url::Url) -> url::Url {
+        let mut judged = url.clone();
+        if url.scheme() == "http" && url.host_str().is_some_and(|h| host_listed(&self.plain_http, h)) {
+            // Both calls only fail for URLs without a host or with special schemes mixed.
+            let _ = judged.set_scheme("https");
+            let _ = judged.set_port(None);
+        }
+        judged
     }
 
     /// Refuses `ip` for `host` if it is internal and the host is not exempt.
@@ -138,5 +159,14 @@ mod tests {
         assert!(policy.check("nas.lan", "192.168.1.5".parse().unwrap()).is_ok());
         let err = policy.check("evil.example", "10.0.0.1".parse().unwrap()).unwrap_err();
         assert!(err.to_string().contains("evil.example resolves to 10.0.0.1"));
+    }
+
+    #[test]
+    fn plain_http_hosts_are_judged_as_https() {
+        let policy = NetPolicy { plain_http: vec!["*.lan".into()], ..Default::default() };
+        let judged = |u: &str| policy.judged_as(&url::Url::parse(u).unwrap()).to_string();
+        assert_eq!(judged("http://social.lan:8080/api/v1"), "https://social.lan/api/v1");
+        assert_eq!(judged("http://example.com:8080/x"), "http://example.com:8080/x");
+        assert_eq!(judged("https://social.lan:8443/x"), "https://social.lan:8443/x");
     }
 }

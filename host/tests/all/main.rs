@@ -6,5 +6,6 @@ mod engine;
 mod hostile;
 mod kv;
 mod runs;
+mod social;
 mod support;
 mod ui;

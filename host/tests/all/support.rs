@@ -41,6 +41,7 @@ pub fn test_net_policy() -> NetPolicy {
             ("metadata.test".into(), vec![ip("169.254.169.254")]),
             ("six.test".into(), vec![ip("::1")]),
         ]),
+        plain_http: vec!["loopback.test".into()],
     }
 }
 
