@@ -33,3 +33,14 @@ impl From<SecretError> for StepError {
 pub fn placeholder(name: &str) -> Result<String, SecretError> {
     crate::host::secret_placeholder(name)
 }
+
+/// HMAC-SHA256 of `message` keyed with the secret `name`, as lowercase hex, computed by
+/// the host: for signing a webhook body without ever holding the key.
+///
+/// ```rust,ignore
+/// let signature = roost_sdk::secrets::hmac_sha256("WEBHOOK_SECRET", body.as_bytes())?;
+/// request = request.header("X-Signature", format!("sha256={signature}"));
+/// ```
+pub fn hmac_sha256(name: &str, message: &[u8]) -> Result<String, SecretError> {
+    crate::host::secret_hmac_sha256(name, message)
+}

@@ -82,17 +82,32 @@ pub fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
+impl SecretsCap {
+    /// The secret `name` if the manifest declares it and the workspace has set it.
+    fn usable(&self, name: &str) -> Result<&Secret, SecretError> {
+        if !self.declared.iter().any(|d| d == name) {
+            return Err(SecretError::NotDeclared);
+        }
+        self.set.get(name).ok_or(SecretError::NotSet)
+    }
+}
+
 impl Host for StepState {
     async fn placeholder(&mut self, name: String) -> wasmtime::Result<Result<String, SecretError>> {
-        let cap = &self.secrets;
-        Ok(if !cap.declared.contains(&name) {
-            Err(SecretError::NotDeclared)
-        } else if !cap.set.contains_key(&name) {
-            Err(SecretError::NotSet)
-        } else {
-            Ok(format!("{OPEN}{name}{CLOSE}"))
-        })
+        Ok(self.secrets.usable(&name).map(|_| format!("{OPEN}{name}{CLOSE}")))
     }
+
+    async fn hmac_sha256(&mut self, name: String, message: Vec<u8>) -> wasmtime::Result<Result<String, SecretError>> {
+        Ok(self.secrets.usable(&name).map(|secret| hmac_hex(secret.value.as_bytes(), &message)))
+    }
+}
+
+/// HMAC-SHA256 of `message` under `key`, lowercase hex.
+pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    hex::encode(mac.finalize().into_bytes())
 }
 
 #[cfg(test)]
@@ -115,5 +130,12 @@ mod tests {
         assert!(!err.contains("s3cr3t"));
         assert!(cap().substitute(&good, "{{secret:OTHER}}").is_err());
         assert_eq!(cap().substitute(&bad, "no placeholder").unwrap(), "no placeholder");
+    }
+
+    #[test]
+    fn hmac_matches_the_rfc_4231_vector() {
+        // RFC 4231, test case 2.
+        let mac = hmac_hex(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(mac, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 }

@@ -38,3 +38,13 @@ pub(crate) fn secret_placeholder(name: &str) -> Result<String, SecretError> {
         false => Err(SecretError::NotSet(name.to_string())),
     })
 }
+
+pub(crate) fn secret_hmac_sha256(name: &str, message: &[u8]) -> Result<String, SecretError> {
+    use hmac::{Hmac, Mac};
+    with_current(|host| {
+        let key = host.secrets.get(name).ok_or_else(|| SecretError::NotSet(name.to_string()))?;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(message);
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    })
+}

@@ -60,11 +60,19 @@ pub(crate) fn log(level: Level, message: &str) {
     wit_log::log(level, message)
 }
 
-pub(crate) fn secret_placeholder(name: &str) -> Result<String, SecretError> {
-    wit_secrets::placeholder(name).map_err(|e| match e {
+fn secret_error(name: &str, e: wit_secrets::SecretError) -> SecretError {
+    match e {
         wit_secrets::SecretError::NotDeclared => SecretError::NotDeclared(name.to_string()),
         wit_secrets::SecretError::NotSet => SecretError::NotSet(name.to_string()),
-    })
+    }
+}
+
+pub(crate) fn secret_placeholder(name: &str) -> Result<String, SecretError> {
+    wit_secrets::placeholder(name).map_err(|e| secret_error(name, e))
+}
+
+pub(crate) fn secret_hmac_sha256(name: &str, message: &[u8]) -> Result<String, SecretError> {
+    wit_secrets::hmac_sha256(name, message).map_err(|e| secret_error(name, e))
 }
 
 impl From<types::StepContext> for Context {
