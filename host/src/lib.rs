@@ -9,5 +9,6 @@ pub mod capabilities;
 pub mod config;
 pub mod engine;
 pub mod runtime;
+pub mod service;
 pub mod store;
 pub mod workflow;

@@ -3,6 +3,7 @@
 mod approvals;
 mod plugin;
 mod run;
+mod serve;
 mod validate;
 
 use std::path::PathBuf;
@@ -36,12 +37,17 @@ pub struct Cli {
     /// Log filter, e.g. `info` or `roost=debug` (also RUST_LOG).
     #[arg(long, global = true, default_value = "warn")]
     log: String,
+    /// Log lines as `text` or `json` (one object per line).
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the web UI and REST API, fire schedules and webhooks, and work runs.
+    Serve(serve::ServeArgs),
     /// Run a workflow (or resume a run) until it ends or waits; the run is recorded.
     Run(run::RunArgs),
     /// Check workflow files and report every problem with its line and column.
@@ -68,15 +74,31 @@ pub struct RunOutput {
 }
 
 pub fn init_tracing(cli: &Cli) {
+    // `roost serve` tells what it does at `info`; the one-shot commands stay quiet.
+    let default = match (&cli.command, cli.log.as_str()) {
+        (Command::Serve(_), "warn") => "info",
+        (_, level) => level,
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cli.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
-    let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    let mut config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    if let Command::Serve(args) = &cli.command {
+        if let Some(dir) = &args.data_dir {
+            config.data_dir = Some(dir.clone());
+        }
+    }
     let env = Env::new(config, &cli.plugin_dirs)?;
     match cli.command {
+        Command::Serve(args) => serve::serve(&env, args).await,
         Command::Run(args) => run::run(&env, args).await,
         Command::Validate(args) => validate::validate(&env, args),
         Command::Approvals(cmd) => approvals::list(&env, cmd).await,

@@ -32,6 +32,23 @@ pub enum EngineError {
     Invalid(String),
 }
 
+/// Where a step's secrets come from: the workspace's, decrypted when the step runs.
+pub trait SecretSource: Send + Sync {
+    fn secrets<'a>(
+        &'a self,
+        workspace: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<std::collections::BTreeMap<String, Secret>, EngineError>>;
+}
+
+impl SecretSource for std::collections::BTreeMap<String, Secret> {
+    fn secrets<'a>(
+        &'a self,
+        _workspace: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<std::collections::BTreeMap<String, Secret>, EngineError>> {
+        Box::pin(async move { Ok(self.clone()) })
+    }
+}
+
 /// Runs workflows durably.
 pub struct Engine {
     pub(super) runtime: Arc<Runtime>,
@@ -39,7 +56,7 @@ pub struct Engine {
     pub(super) store: Store,
     pub(super) worker: String,
     pub(super) lease: Duration,
-    pub(super) secrets: std::collections::BTreeMap<String, Secret>,
+    pub(super) secrets: Arc<dyn SecretSource>,
     plans: Mutex<HashMap<String, Arc<Plan>>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -72,7 +89,7 @@ impl Engine {
             store,
             worker,
             lease: DEFAULT_LEASE,
-            secrets: Default::default(),
+            secrets: Arc::new(std::collections::BTreeMap::new()),
             plans: Mutex::default(),
             locks: Mutex::default(),
         }
@@ -83,9 +100,21 @@ impl Engine {
         self
     }
 
+    /// The same secrets for every workspace (`roost run`).
     pub fn with_secrets(mut self, secrets: std::collections::BTreeMap<String, Secret>) -> Self {
-        self.secrets = secrets;
+        self.secrets = Arc::new(secrets);
         self
+    }
+
+    /// Secrets looked up per workspace when a step runs (`roost serve`).
+    pub fn with_secret_source(mut self, source: Arc<dyn SecretSource>) -> Self {
+        self.secrets = source;
+        self
+    }
+
+    /// This engine's name on the leases it takes.
+    pub fn worker_id(&self) -> &str {
+        &self.worker
     }
 
     pub fn store(&self) -> &Store {
@@ -106,12 +135,27 @@ impl Engine {
         workspace: &str,
         trigger: &str,
     ) -> Result<String, EngineError> {
+        let context = serde_json::json!({ "trigger": { "kind": trigger } });
+        self.start_with(plan, (name, source), inputs, workspace, trigger, context).await
+    }
+
+    /// [`Engine::start`] with the run's `context`: `{ "trigger": {...}, "vars": {...} }`.
+    pub async fn start_with(
+        &self,
+        plan: &Plan,
+        (name, source): (&str, &str),
+        inputs: Map<String, Value>,
+        workspace: &str,
+        trigger: &str,
+        context: Value,
+    ) -> Result<String, EngineError> {
         let run_id = uuid::Uuid::now_v7().to_string();
         let new = NewRun {
             id: run_id.clone(),
             workspace: workspace.into(),
             workflow: plan.name.clone(),
             inputs: Value::Object(inputs),
+            context,
         };
         // Every step starts `pending`; settling enqueues those with no dependencies.
         let mut commit = Commit { run_id: run_id.clone(), ..Commit::default() };

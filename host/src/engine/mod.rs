@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use durable::{DEFAULT_LEASE, Engine, EngineError, Progress};
+pub use durable::{DEFAULT_LEASE, Engine, EngineError, Progress, SecretSource};
 pub use work::idempotency_key;
 
 use crate::store::{Store, StoreError};

@@ -36,7 +36,10 @@ impl RunScope {
         let run = json!({ "id": state.run.id, "started_at": started, "trigger": state.run.trigger });
         let failed = state.run.steps.iter().find(|s| s.status == "failed");
         let failure = failed.map(|s| json!({ "step": s.step_id, "error": s.error }));
-        Self { inputs, steps, run, trigger: Value::Null, vars: Map::new(), failure }
+        let context = &state.run.context;
+        let trigger = context.get("trigger").cloned().unwrap_or_else(|| json!({ "kind": state.run.trigger }));
+        let vars = context.get("vars").and_then(Value::as_object).cloned().unwrap_or_default();
+        Self { inputs, steps, run, trigger, vars, failure }
     }
 
     /// The scope of a step, or of one `for_each` item.

@@ -174,6 +174,13 @@ impl Engine {
             (Err(e), _) => Err(StepFailure::InvalidInput(e.to_string())),
             (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version} is not installed"))),
             (Ok(input), Some(p)) => {
+                let secrets = match self.secrets.secrets(&state.run.workspace).await {
+                    Ok(secrets) => secrets,
+                    Err(e) => {
+                        tracing::error!("secrets of workspace `{}` unavailable: {e}", state.run.workspace);
+                        Default::default()
+                    }
+                };
                 let call = StepCall {
                     action: action.clone(),
                     workspace: state.run.workspace.clone(),
@@ -183,7 +190,7 @@ impl Engine {
                     attempt: job.attempt,
                     idempotency_key: idempotency_key(job),
                     input: input.clone(),
-                    secrets: self.secrets.clone(),
+                    secrets,
                     db: Some(self.store.clone()),
                     timeout: step.timeout,
                 };

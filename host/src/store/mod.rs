@@ -7,8 +7,13 @@
 mod approvals;
 mod jobs;
 mod kv;
+mod listing;
 mod policy;
 mod runs;
+mod tenancy;
+mod triggers;
+mod vault;
+mod workflows;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,7 +24,12 @@ use sqlx::{AnyPool, ConnectOptions};
 pub use approvals::ApprovalRecord;
 pub use jobs::{AttemptRecord, Commit, ItemRecord, Job, RunLock};
 pub use kv::{KvQuota, KvRefusal, Namespace};
+pub use listing::{RunFilter, RunSummary};
 pub use runs::{LogRecord, NewRun, RunRecord, RunState, StepRecord};
+pub use tenancy::{AuditRecord, TokenRecord, WorkspaceRecord};
+pub use triggers::TriggerEvent;
+pub use vault::SealedSecret;
+pub use workflows::{RevisionRecord, WorkflowRecord};
 
 /// Which database a `Store` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

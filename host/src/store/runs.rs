@@ -13,6 +13,8 @@ pub struct NewRun {
     pub workspace: String,
     pub workflow: String,
     pub inputs: Value,
+    /// `{ "trigger": {...}, "vars": {...} }`: what expressions see besides the inputs.
+    pub context: Value,
 }
 
 /// A run as stored, with its steps in the order they started.
@@ -30,6 +32,8 @@ pub struct RunRecord {
     pub started_at: Option<i64>,
     /// What started the run: `cli`, `schedule`, `webhook`, ...
     pub trigger: Option<String>,
+    /// `{ "trigger": {...}, "vars": {...} }` as fixed when the run started (null before).
+    pub context: Value,
     pub steps: Vec<StepRecord>,
 }
 
@@ -81,7 +85,7 @@ impl Store {
     }
 
     async fn run_without_logs(&self, id: &str) -> Result<RunRecord, StoreError> {
-        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at, started_at, trigger FROM runs WHERE id = $1")
+        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at, started_at, trigger, context FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -98,6 +102,7 @@ impl Store {
             finished_at: row.try_get(8)?,
             started_at: row.try_get(9)?,
             trigger: row.try_get(10)?,
+            context: parse_json(row.try_get(11)?).unwrap_or(Value::Null),
             steps: Vec::new(),
         };
         let rows = sqlx::query("SELECT run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us FROM steps WHERE run_id = $1 ORDER BY started_at, step_id")
@@ -211,7 +216,7 @@ impl Store {
         status: &str,
         commit: &super::Commit,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO runs (id, workspace, workflow, inputs, created_at, started_at, source, source_name, trigger, status) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)")
+        sqlx::query("INSERT INTO runs (id, workspace, workflow, inputs, created_at, started_at, source, source_name, trigger, status, context) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)")
             .bind(&run.id)
             .bind(&run.workspace)
             .bind(&run.workflow)
@@ -221,6 +226,7 @@ impl Store {
             .bind(source_name)
             .bind(trigger)
             .bind(status)
+            .bind(run.context.to_string())
             .execute(&self.pool)
             .await?;
         self.commit(commit).await

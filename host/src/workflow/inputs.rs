@@ -190,6 +190,38 @@ pub(super) fn bind(decls: &[InputDecl], given: &[(String, String)]) -> Result<Ma
     if errors.is_empty() { Ok(bound) } else { Err(errors.join("\n")) }
 }
 
+/// Binds typed JSON inputs (from the API or a webhook) to `decls`: one `(input, message)`
+/// per error, naming the input and the type it needs.
+pub(super) fn bind_json(
+    decls: &[InputDecl],
+    given: &Map<String, Value>,
+) -> Result<Map<String, Value>, Vec<(String, String)>> {
+    let mut bound = Map::new();
+    let mut errors = Vec::new();
+    for (name, value) in given {
+        match decls.iter().find(|d| &d.name == name) {
+            None => errors.push((name.clone(), unknown_input(decls, name))),
+            Some(decl) if decl.ty.accepts(value) => {
+                bound.insert(name.clone(), value.clone());
+            }
+            Some(decl) => errors.push((
+                name.clone(),
+                format!("input `{name}` must be {} {}, got {value}", decl.ty.article(), decl.ty.name()),
+            )),
+        }
+    }
+    for decl in decls {
+        match &decl.default {
+            _ if bound.contains_key(&decl.name) => {}
+            Some(value) => {
+                bound.insert(decl.name.clone(), value.clone());
+            }
+            None => errors.push((decl.name.clone(), format!("missing required input `{}`", decl.name))),
+        }
+    }
+    if errors.is_empty() { Ok(bound) } else { Err(errors) }
+}
+
 fn unknown_input(decls: &[InputDecl], name: &str) -> String {
     let names: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
     let hint = match did_you_mean(name, names.iter().copied()) {

@@ -43,6 +43,11 @@ impl Plan {
         inputs::bind(&self.inputs, given)
     }
 
+    /// Binds typed JSON inputs; each error names its input.
+    pub fn bind_json_inputs(&self, given: &Map<String, Value>) -> Result<Map<String, Value>, Vec<(String, String)>> {
+        inputs::bind_json(&self.inputs, given)
+    }
+
     /// The step with this id, among the main steps and then the `on_failure` steps.
     pub fn step(&self, id: &str) -> Option<&PlanStep> {
         self.steps.iter().chain(&self.on_failure).find(|s| s.id == id)

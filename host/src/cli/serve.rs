@@ -1,0 +1,83 @@
+//! `roost serve`: the service with its triggers, API and web UI, until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use roost::service::start::{ServeOptions, start};
+use roost::service::vault::Vault;
+use roost::store::Store;
+
+use super::Env;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ROOST_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Database URL: sqlite://PATH or postgres://... (default: a SQLite file in the data directory).
+    #[arg(long, env = "ROOST_DB")]
+    pub db: Option<String>,
+    /// Data directory: database, master key, operator token, compiled-plugin cache.
+    #[arg(long, env = "ROOST_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Load every *.yaml in this folder into the workspace at start.
+    #[arg(long, value_name = "DIR")]
+    pub workflows: Option<PathBuf>,
+    /// The workspace created on first start and receiving `--workflows`.
+    #[arg(long, default_value = "default")]
+    pub workspace: String,
+    /// Seconds shutdown waits for runs in flight before handing their jobs back.
+    #[arg(long, default_value_t = 20)]
+    pub grace_seconds: u64,
+}
+
+pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
+    let data_dir = env.config.data_dir();
+    let url = args.db.clone().unwrap_or_else(|| env.config.db_url());
+    let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+    let master = std::env::var("ROOST_MASTER_KEY").ok();
+    let vault = Vault::load(master.as_deref(), &data_dir)?;
+    let options = ServeOptions {
+        addr: args.addr,
+        store,
+        runtime: env.runtime.clone(),
+        registry: env.registry.clone(),
+        vault,
+        lease: env.config.lease(),
+        workspace: args.workspace,
+        workflows: args.workflows,
+        operator_token: std::env::var("ROOST_OPERATOR_TOKEN").ok().filter(|t| !t.trim().is_empty()),
+        data_dir,
+        grace: Duration::from_secs(args.grace_seconds),
+    };
+    let running = start(options).await?;
+    eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);
+    shutdown_signal().await;
+    eprintln!("roost serve: stopping");
+    running.shutdown().await;
+    Ok(0)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

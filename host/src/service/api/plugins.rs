@@ -1,0 +1,51 @@
+//! Installed plugins: their actions, schemas and the permissions they were granted.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use crate::runtime::Plugin;
+use crate::service::AppState;
+use crate::service::auth::Caller;
+use crate::service::error::{ApiError, ApiResult};
+
+fn plugin_json(p: &Plugin, detail: bool) -> Value {
+    let m = &p.manifest;
+    let actions: Vec<Value> = m
+        .actions
+        .iter()
+        .map(|a| {
+            let mut v = json!({ "id": a.id, "description": a.description, "side_effects": a.side_effects });
+            if detail {
+                v["input"] = a.input.clone();
+                v["output"] = a.output.clone();
+            }
+            v
+        })
+        .collect();
+    json!({
+        "id": m.id, "version": m.version.to_string(), "description": m.description, "digest": p.digest,
+        "actions": actions,
+        "permissions": {
+            "http": m.permissions.http.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "kv": m.permissions.kv,
+            "secrets": m.permissions.secrets.iter().map(|(k, v)| (k.clone(), json!(v.iter().map(ToString::to_string).collect::<Vec<_>>()))).collect::<serde_json::Map<_, _>>(),
+        },
+        "limits": { "memory_mb": m.limits.memory_mb, "timeout_ms": m.limits.timeout_ms, "output_kb": m.limits.output_kb },
+    })
+}
+
+/// Every installed plugin; any valid token may read the list.
+pub async fn list(State(s): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<Value>>> {
+    Ok(Json(s.registry.plugins().iter().map(|p| plugin_json(p, false)).collect()))
+}
+
+/// One plugin's versions with schemas and permissions.
+pub async fn get(State(s): State<AppState>, _caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<Value>>> {
+    let found: Vec<Value> =
+        s.registry.plugins().iter().filter(|p| p.manifest.id == id).map(|p| plugin_json(p, true)).collect();
+    if found.is_empty() {
+        return Err(ApiError::not_found(format!("plugin `{id}` is not installed")));
+    }
+    Ok(Json(found))
+}

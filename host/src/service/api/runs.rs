@@ -1,0 +1,254 @@
+//! Runs (start, list, read with steps and logs, cancel, resume) and approvals.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::service::AppState;
+use crate::service::auth::{Caller, Role};
+use crate::service::error::{ApiError, ApiResult};
+use crate::service::launch::start_run;
+use crate::store::{ApprovalRecord, RunFilter, RunRecord, RunSummary};
+
+use super::workflows::find;
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    #[serde(default)]
+    pub inputs: Map<String, Value>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Started {
+    pub run_id: String,
+}
+
+pub async fn start(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+    body: Option<Json<StartRun>>,
+) -> ApiResult<(StatusCode, Json<Started>)> {
+    caller.require(&ws, Role::Editor)?;
+    let w = find(&s, &ws, &name).await?;
+    let inputs = body.map(|Json(b)| b.inputs).unwrap_or_default();
+    let run_id = start_run(&s, &w, &inputs, json!({ "kind": "manual", "by": caller.actor() })).await?;
+    Ok((StatusCode::ACCEPTED, Json(Started { run_id })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RunQuery {
+    pub status: Option<String>,
+    pub workflow: Option<String>,
+    /// A run id: list runs older than it.
+    pub before: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+    Query(q): Query<RunQuery>,
+) -> ApiResult<Json<Vec<RunSummary>>> {
+    caller.require(&ws, Role::Viewer)?;
+    const STATUSES: [&str; 8] =
+        ["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled", "skipped"];
+    if let Some(status) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(ApiError::invalid(format!("status `{status}` is not one of {}", STATUSES.join(", "))));
+    }
+    let filter = RunFilter {
+        workspace: ws,
+        status: q.status,
+        workflow: q.workflow,
+        before: q.before,
+        limit: q.limit.unwrap_or(50).clamp(1, 500),
+    };
+    Ok(Json(s.store.list_runs(&filter).await?))
+}
+
+/// The run `id` if it belongs to `ws`; another workspace's run is "not found".
+async fn run_in(s: &AppState, ws: &str, id: &str) -> ApiResult<RunRecord> {
+    match s.store.run_workspace(id).await? {
+        Some(owner) if owner == ws => Ok(s.store.get_run(id).await?),
+        _ => Err(ApiError::not_found(format!("run `{id}` not found in workspace `{ws}`"))),
+    }
+}
+
+fn millis(t: Option<i64>) -> Value {
+    t.and_then(chrono::DateTime::from_timestamp_millis).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+}
+
+/// A run as the API shows it: steps in start order, each with its logs.
+fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
+    let steps: Vec<Value> = run
+        .steps
+        .iter()
+        .map(|st| {
+            json!({
+                "id": st.step_id, "plugin": st.plugin, "plugin_version": st.plugin_version, "status": st.status,
+                "attempt": st.attempt, "input": st.input, "output": st.output, "error": st.error,
+                "error_kind": st.error_kind, "started_at": millis(st.started_at), "finished_at": millis(st.finished_at),
+                "duration_ms": st.duration_us.map(|us| us as f64 / 1000.0),
+                "logs": st.logs.iter().map(|l| json!({ "level": l.level, "message": l.message, "at": millis(Some(l.at)) })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "id": run.id, "workspace": run.workspace, "workflow": run.workflow, "status": run.status,
+        "trigger": run.context.get("trigger").cloned().unwrap_or_else(|| json!({ "kind": run.trigger })),
+        "inputs": run.inputs, "outputs": run.outputs, "error": run.error,
+        "created_at": millis(Some(run.created_at)), "started_at": millis(run.started_at), "finished_at": millis(run.finished_at),
+        "steps": steps,
+        "approvals": approvals.iter().map(approval_json).collect::<Vec<_>>(),
+    })
+}
+
+pub fn approval_json(a: &ApprovalRecord) -> Value {
+    json!({
+        "run_id": a.run_id, "step_id": a.step_id, "status": a.status, "message": a.message, "preview": a.preview,
+        "approvers": a.approvers, "requested_at": millis(Some(a.requested_at)), "expires_at": millis(a.expires_at),
+        "decided_by": a.decided_by, "decided_at": millis(a.decided_at), "comment": a.comment,
+    })
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Viewer)?;
+    let run = run_in(&s, &ws, &id).await?;
+    let mut approvals = Vec::new();
+    for step in &run.steps {
+        if let Some(a) = s.store.approval(&id, &step.step_id).await? {
+            approvals.push(a);
+        }
+    }
+    Ok(Json(run_json(&run, &approvals)))
+}
+
+pub async fn logs(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Viewer)?;
+    let run = run_in(&s, &ws, &id).await?;
+    let lines: Vec<Value> = run
+        .steps
+        .iter()
+        .flat_map(|st| {
+            st.logs.iter().map(
+                |l| json!({ "step": st.step_id, "level": l.level, "message": l.message, "at": millis(Some(l.at)) }),
+            )
+        })
+        .collect();
+    Ok(Json(Value::Array(lines)))
+}
+
+pub async fn cancel(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Editor)?;
+    let run = run_in(&s, &ws, &id).await?;
+    if !matches!(run.status.as_str(), "queued" | "running" | "waiting") {
+        return Err(ApiError::conflict(format!(
+            "run `{id}` has ended ({}); only active runs can be cancelled",
+            run.status
+        )));
+    }
+    s.store.cancel_run(&id, &format!("cancelled by {}", caller.actor())).await?;
+    s.store.audit(Some(&ws), &caller.actor(), "run.cancel", &id, None).await?;
+    Ok(Json(json!({ "run_id": id, "status": "cancelled" })))
+}
+
+/// Drives an active run again now, e.g. after its worker died; work already done is kept.
+pub async fn resume(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Editor)?;
+    let run = run_in(&s, &ws, &id).await?;
+    if !matches!(run.status.as_str(), "running" | "waiting" | "queued") {
+        return Err(ApiError::conflict(format!("run `{id}` has ended ({}); start a new run instead", run.status)));
+    }
+    s.worker.drive_now(&s, &id);
+    Ok(Json(json!({ "run_id": id, "status": run.status })))
+}
+
+pub async fn approvals(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<Value>>> {
+    caller.require(&ws, Role::Viewer)?;
+    super::workspaces::workspace(&s, &ws).await?;
+    let waiting = s.store.waiting_approvals(&ws).await?;
+    let mut out = Vec::new();
+    for a in &waiting {
+        let mut v = approval_json(a);
+        v["workflow"] = json!(s.store.get_run(&a.run_id).await.map(|r| r.workflow).unwrap_or_default());
+        out.push(v);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub comment: Option<String>,
+}
+
+pub async fn approve(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id, step)): Path<(String, String, String)>,
+    body: Option<Json<Decision>>,
+) -> ApiResult<Json<Value>> {
+    decide(s, caller, (ws, id, step), true, body.and_then(|Json(b)| b.comment)).await
+}
+
+pub async fn reject(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id, step)): Path<(String, String, String)>,
+    body: Option<Json<Decision>>,
+) -> ApiResult<Json<Value>> {
+    decide(s, caller, (ws, id, step), false, body.and_then(|Json(b)| b.comment)).await
+}
+
+async fn decide(
+    s: AppState,
+    caller: Caller,
+    (ws, id, step): (String, String, String),
+    approved: bool,
+    comment: Option<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Approver)?;
+    run_in(&s, &ws, &id).await?;
+    let approval = s
+        .store
+        .approval(&id, &step)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("run `{id}` has no approval `{step}` waiting")))?;
+    if !caller.is_operator() && !approval.approvers.iter().any(|r| r == caller.role.as_str()) {
+        return Err(ApiError::forbidden(format!(
+            "approval `{step}` may be decided by {}; the token has `{}`",
+            approval.approvers.join(", "),
+            caller.role.as_str()
+        )));
+    }
+    s.engine.decide(&id, &step, approved, &caller.actor(), comment.clone()).await?;
+    let action = if approved { "approval.approve" } else { "approval.reject" };
+    s.store.audit(Some(&ws), &caller.actor(), action, &format!("{id}/{step}"), comment.as_deref()).await?;
+    s.worker.drive_now(&s, &id);
+    let decided = s.store.approval(&id, &step).await?.map(|a| approval_json(&a));
+    Ok(Json(decided.unwrap_or(Value::Null)))
+}

@@ -1,0 +1,127 @@
+//! A workspace's secrets (write-only: names and bindings are listed, values never) and variables.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use crate::runtime::pattern::HostPattern;
+use crate::service::AppState;
+use crate::service::auth::{Caller, Role};
+use crate::service::error::{ApiError, ApiResult};
+
+use super::check_name;
+use super::workspaces::workspace;
+
+/// What the API tells of a secret: never its value.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecretInfo {
+    pub name: String,
+    /// Where the value may be sent; empty: wherever the plugin's manifest allows.
+    pub hosts: Vec<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretValue {
+    pub value: String,
+    /// `scheme://host[:port]` patterns the value may be sent to.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+pub async fn secrets(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<SecretInfo>>> {
+    caller.require(&ws, Role::Viewer)?;
+    workspace(&s, &ws).await?;
+    let list = s.store.secrets(&ws).await?;
+    Ok(Json(list.into_iter().map(|x| SecretInfo { name: x.name, hosts: x.hosts, updated_at: x.updated_at }).collect()))
+}
+
+pub async fn put_secret(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+    Json(body): Json<SecretValue>,
+) -> ApiResult<StatusCode> {
+    caller.require(&ws, Role::Editor)?;
+    workspace(&s, &ws).await?;
+    check_name("secret name", &name)?;
+    for (i, host) in body.hosts.iter().enumerate() {
+        HostPattern::parse(host).map_err(|e| ApiError::invalid(format!("hosts[{i}]: {e}")))?;
+    }
+    if body.value.is_empty() {
+        return Err(ApiError::invalid("value: a secret cannot be empty; delete it instead"));
+    }
+    let sealed = s.vault.seal(&ws, &name, &body.value, body.hosts).map_err(ApiError::internal)?;
+    s.store.put_secret(&ws, &sealed).await?;
+    s.store.audit(Some(&ws), &caller.actor(), "secret.set", &name, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_secret(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(&ws, Role::Editor)?;
+    if !s.store.delete_secret(&ws, &name).await? {
+        return Err(ApiError::not_found(format!("secret `{name}` not found in workspace `{ws}`")));
+    }
+    s.store.audit(Some(&ws), &caller.actor(), "secret.delete", &name, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Variable {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariableValue {
+    pub value: String,
+}
+
+pub async fn variables(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<Variable>>> {
+    caller.require(&ws, Role::Viewer)?;
+    workspace(&s, &ws).await?;
+    let list = s.store.variables(&ws).await?;
+    Ok(Json(list.into_iter().map(|(name, value)| Variable { name, value }).collect()))
+}
+
+pub async fn put_variable(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+    Json(body): Json<VariableValue>,
+) -> ApiResult<StatusCode> {
+    caller.require(&ws, Role::Editor)?;
+    workspace(&s, &ws).await?;
+    check_name("variable name", &name)?;
+    s.store.put_variable(&ws, &name, &body.value).await?;
+    s.store.audit(Some(&ws), &caller.actor(), "variable.set", &name, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_variable(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(&ws, Role::Editor)?;
+    if !s.store.delete_variable(&ws, &name).await? {
+        return Err(ApiError::not_found(format!("variable `{name}` not found in workspace `{ws}`")));
+    }
+    s.store.audit(Some(&ws), &caller.actor(), "variable.delete", &name, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

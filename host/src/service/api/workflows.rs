@@ -1,0 +1,181 @@
+//! Workflows of a workspace: created from YAML (errors as JSON with line and column),
+//! listed, read, revised, enabled or disabled, deleted.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::service::AppState;
+use crate::service::auth::{Caller, Role};
+use crate::service::error::{ApiError, ApiResult};
+use crate::store::{RevisionRecord, WorkflowRecord};
+use crate::workflow::{self, Diagnostics, Plan};
+
+use super::workspaces::workspace;
+
+/// The result of storing a workflow.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkflowSaved {
+    pub name: String,
+    pub revision: i64,
+    /// False when the text equals the current revision (nothing was stored).
+    pub changed: bool,
+}
+
+/// Diagnostics as JSON: one `{file, line, column, message, help}` per error.
+pub fn diagnostics_json(d: &Diagnostics) -> Value {
+    Value::Array(
+        d.items
+            .iter()
+            .map(
+                |i| json!({ "file": d.file, "line": i.line, "column": i.column, "message": i.message, "help": i.help }),
+            )
+            .collect(),
+    )
+}
+
+/// Checks `source` against the installed plugins.
+pub fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
+    workflow::load(file, source, s.registry.as_ref()).map_err(|d| {
+        let count = d.items.len();
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_workflow",
+            format!("the workflow has {count} error{}; see details", if count == 1 { "" } else { "s" }),
+        )
+        .with_details(diagnostics_json(&d))
+    })
+}
+
+/// Validates and stores `source` as the next revision of the workflow it names.
+pub async fn save_workflow(s: &AppState, ws: &str, file: &str, source: &str, author: &str) -> ApiResult<WorkflowSaved> {
+    let plan = check(s, file, source)?;
+    let before = s.store.workflow(ws, &plan.name).await?.map(|w| w.revision);
+    let revision = s.store.save_workflow(ws, &plan.name, source, author).await?;
+    let changed = before != Some(revision);
+    if changed {
+        s.store.audit(Some(ws), author, "workflow.save", &plan.name, Some(&format!("revision {revision}"))).await?;
+    }
+    Ok(WorkflowSaved { name: plan.name, revision, changed })
+}
+
+/// The YAML of a request: the raw body, or `{"source": "..."}` when sent as JSON.
+fn source_of(headers: &HeaderMap, body: &Bytes) -> ApiResult<String> {
+    let json = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
+    if json {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Source {
+            source: String,
+        }
+        let parsed: Source = serde_json::from_slice(body)
+            .map_err(|e| ApiError::invalid(format!("expected {{\"source\": \"<workflow YAML>\"}}: {e}")))?;
+        return Ok(parsed.source);
+    }
+    String::from_utf8(body.to_vec()).map_err(|_| ApiError::invalid("the workflow must be UTF-8 text"))
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<WorkflowSaved>)> {
+    caller.require(&ws, Role::Editor)?;
+    workspace(&s, &ws).await?;
+    let source = source_of(&headers, &body)?;
+    let saved = save_workflow(&s, &ws, "workflow.yaml", &source, &caller.actor()).await?;
+    let status = if saved.changed { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(saved)))
+}
+
+/// `{valid, diagnostics}` for a workflow text, without storing it.
+pub async fn validate(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Viewer)?;
+    workspace(&s, &ws).await?;
+    let source = source_of(&headers, &body)?;
+    Ok(Json(match workflow::load("workflow.yaml", &source, s.registry.as_ref()) {
+        Ok(plan) => json!({ "valid": true, "name": plan.name, "diagnostics": [] }),
+        Err(d) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
+    }))
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<WorkflowRecord>>> {
+    caller.require(&ws, Role::Viewer)?;
+    workspace(&s, &ws).await?;
+    Ok(Json(s.store.workflows(Some(&ws)).await?))
+}
+
+pub(crate) async fn find(s: &AppState, ws: &str, name: &str) -> ApiResult<WorkflowRecord> {
+    s.store
+        .workflow(ws, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("workflow `{name}` not found in workspace `{ws}`")))
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+) -> ApiResult<Json<WorkflowRecord>> {
+    caller.require(&ws, Role::Viewer)?;
+    Ok(Json(find(&s, &ws, &name).await?))
+}
+
+pub async fn revisions(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<RevisionRecord>>> {
+    caller.require(&ws, Role::Viewer)?;
+    find(&s, &ws, &name).await?;
+    Ok(Json(s.store.workflow_revisions(&ws, &name).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowUpdate {
+    /// Whether its schedule and webhook triggers fire.
+    pub enabled: bool,
+}
+
+pub async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+    Json(body): Json<WorkflowUpdate>,
+) -> ApiResult<Json<WorkflowRecord>> {
+    caller.require(&ws, Role::Editor)?;
+    find(&s, &ws, &name).await?;
+    s.store.set_workflow_enabled(&ws, &name, body.enabled).await?;
+    let action = if body.enabled { "workflow.enable" } else { "workflow.disable" };
+    s.store.audit(Some(&ws), &caller.actor(), action, &name, None).await?;
+    Ok(Json(find(&s, &ws, &name).await?))
+}
+
+pub async fn delete(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, name)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(&ws, Role::Editor)?;
+    if !s.store.delete_workflow(&ws, &name).await? {
+        return Err(ApiError::not_found(format!("workflow `{name}` not found in workspace `{ws}`")));
+    }
+    s.store.audit(Some(&ws), &caller.actor(), "workflow.delete", &name, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

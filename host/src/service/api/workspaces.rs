@@ -1,0 +1,160 @@
+//! Workspaces (operator only), their tokens (owners) and their audit log.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::service::AppState;
+use crate::service::auth::{Caller, Role, new_token, token_hash};
+use crate::service::error::{ApiError, ApiResult};
+use crate::store::{AuditRecord, TokenRecord, WorkspaceRecord, now_ms};
+
+use super::check_name;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkspace {
+    pub id: String,
+    pub name: Option<String>,
+    /// `{concurrent_runs, steps_per_day, plugin_memory_mb, plugin_timeout_ms}`, each optional.
+    #[serde(default)]
+    pub quotas: Option<Value>,
+}
+
+pub async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<WorkspaceRecord>>> {
+    let all = s.store.workspaces().await?;
+    Ok(Json(all.into_iter().filter(|w| caller.workspace.as_ref().is_none_or(|own| own == &w.id)).collect()))
+}
+
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewWorkspace>,
+) -> ApiResult<(StatusCode, Json<WorkspaceRecord>)> {
+    caller.require_operator()?;
+    check_name("workspace id", &body.id)?;
+    let quotas = body.quotas.unwrap_or_else(|| json!({}));
+    crate::service::quotas::Quotas::parse(&quotas)?;
+    let name = body.name.unwrap_or_else(|| body.id.clone());
+    if !s.store.create_workspace(&body.id, &name, &quotas).await? {
+        return Err(ApiError::conflict(format!("workspace `{}` exists already", body.id)));
+    }
+    s.store.audit(Some(&body.id), &caller.actor(), "workspace.create", &body.id, None).await?;
+    let created = s.store.workspace(&body.id).await?.ok_or_else(|| ApiError::internal("workspace vanished"))?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn get(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<WorkspaceRecord>> {
+    caller.require(&ws, Role::Viewer)?;
+    Ok(Json(workspace(&s, &ws).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceUpdate {
+    pub quotas: Value,
+}
+
+/// Changes a workspace's quotas: the operator's decision, not the client's.
+pub async fn update(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+    Json(body): Json<WorkspaceUpdate>,
+) -> ApiResult<Json<WorkspaceRecord>> {
+    caller.require(&ws, Role::Viewer)?;
+    caller.require_operator()?;
+    crate::service::quotas::Quotas::parse(&body.quotas)?;
+    workspace(&s, &ws).await?;
+    s.store.set_workspace_quotas(&ws, &body.quotas).await?;
+    s.store.audit(Some(&ws), &caller.actor(), "workspace.quotas", &ws, Some(&body.quotas.to_string())).await?;
+    Ok(Json(workspace(&s, &ws).await?))
+}
+
+pub(crate) async fn workspace(s: &AppState, ws: &str) -> ApiResult<WorkspaceRecord> {
+    s.store.workspace(ws).await?.ok_or_else(|| ApiError::not_found(format!("workspace `{ws}` not found")))
+}
+
+pub async fn tokens(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<TokenRecord>>> {
+    caller.require(&ws, Role::Owner)?;
+    workspace(&s, &ws).await?;
+    Ok(Json(s.store.tokens(Some(&ws)).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub name: String,
+    /// `owner`, `editor`, `approver` or `viewer`.
+    pub role: String,
+}
+
+/// A token just created: the only time its value is shown.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub token: String,
+}
+
+pub async fn create_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+    Json(body): Json<NewToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    caller.require(&ws, Role::Owner)?;
+    workspace(&s, &ws).await?;
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        ApiError::invalid(format!("role `{}` is not one of owner, editor, approver, viewer", body.role))
+    })?;
+    if body.name.trim().is_empty() {
+        return Err(ApiError::invalid("a token needs a `name` saying who or what uses it"));
+    }
+    let value = new_token()?;
+    let record = TokenRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        workspace: Some(ws.clone()),
+        role: role.as_str().into(),
+        name: body.name.clone(),
+        created_at: now_ms(),
+        last_used_at: None,
+    };
+    s.store.create_token(&record, &token_hash(&value)).await?;
+    s.store.audit(Some(&ws), &caller.actor(), "token.create", &body.name, Some(role.as_str())).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { id: record.id, name: record.name, role: record.role, token: value })))
+}
+
+pub async fn delete_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require(&ws, Role::Owner)?;
+    if !s.store.delete_token(&ws, &id).await? {
+        return Err(ApiError::not_found(format!("token `{id}` not found in workspace `{ws}`")));
+    }
+    s.store.audit(Some(&ws), &caller.actor(), "token.delete", &id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+) -> ApiResult<Json<Vec<AuditRecord>>> {
+    caller.require(&ws, Role::Owner)?;
+    workspace(&s, &ws).await?;
+    Ok(Json(s.store.audit_log(&ws, 500).await?))
+}

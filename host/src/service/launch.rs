@@ -1,0 +1,80 @@
+//! Starting runs of stored workflows, for the API, webhooks and schedules alike: inputs
+//! bound and typed, the workspace's quota checked, variables and trigger fixed in the run.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::quotas::Quotas;
+use crate::store::WorkflowRecord;
+use crate::workflow::{self, Plan};
+
+/// Plans of stored workflows by (workspace, name, revision), parsed once.
+#[derive(Default)]
+pub struct PlanCache(Mutex<HashMap<(String, String, i64), Arc<Plan>>>);
+
+impl PlanCache {
+    pub fn plan(&self, s: &AppState, w: &WorkflowRecord) -> Result<Arc<Plan>, ApiError> {
+        let key = (w.workspace.clone(), w.name.clone(), w.revision);
+        if let Some(plan) = self.0.lock().unwrap().get(&key) {
+            return Ok(plan.clone());
+        }
+        let plan = workflow::load(&file_name(w), &w.source, s.registry.as_ref()).map_err(|d| {
+            ApiError::new(StatusCode::CONFLICT, "invalid_workflow", format!("the stored workflow no longer loads: {d}"))
+        })?;
+        let plan = Arc::new(plan);
+        self.0.lock().unwrap().insert(key, plan.clone());
+        Ok(plan)
+    }
+}
+
+/// The name diagnostics and runs give a stored workflow's text.
+pub fn file_name(w: &WorkflowRecord) -> String {
+    format!("{}/{}.yaml", w.workspace, w.name)
+}
+
+/// Starts a run of `w` with JSON `inputs`, started by `trigger` (`{"kind": ...}` and what
+/// the trigger carries). Returns the run id.
+pub async fn start_run(
+    s: &AppState,
+    w: &WorkflowRecord,
+    inputs: &Map<String, Value>,
+    trigger: Value,
+) -> Result<String, ApiError> {
+    let plan = s.plans.plan(s, w)?;
+    let inputs = plan.bind_json_inputs(inputs).map_err(|errors| {
+        let details: Vec<Value> = errors
+            .iter()
+            .map(|(field, message)| json!({ "field": format!("inputs.{field}"), "message": message }))
+            .collect();
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_inputs",
+            errors.iter().map(|e| e.1.clone()).collect::<Vec<_>>().join("; "),
+        )
+        .with_details(Value::Array(details))
+    })?;
+    let workspace = s.store.workspace(&w.workspace).await?.ok_or_else(|| ApiError::not_found("workspace not found"))?;
+    let quotas = Quotas::parse(&workspace.quotas)?;
+    if let Some(limit) = quotas.concurrent_runs {
+        let active = s.store.active_runs(&w.workspace).await?;
+        if active >= i64::from(limit) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exceeded",
+                format!("workspace `{}` has {active} active runs, its quota allows {limit}", w.workspace),
+            ));
+        }
+    }
+    let vars: Map<String, Value> =
+        s.store.variables(&w.workspace).await?.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let kind = trigger.get("kind").and_then(Value::as_str).unwrap_or("manual").to_string();
+    let context = json!({ "trigger": trigger, "vars": vars, "revision": w.revision });
+    let run = s.engine.start_with(&plan, (&file_name(w), &w.source), inputs, &w.workspace, &kind, context).await?;
+    s.wake.notify_one();
+    Ok(run)
+}

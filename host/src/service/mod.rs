@@ -1,0 +1,76 @@
+//! `roost serve`: the long-running service with triggers, the REST API and the web UI.
+//!
+//! [`App`] holds what every request and background task shares; [`router`] maps the HTTP
+//! surface (`/api/v1`, `/hooks`, `/healthz`, `/metrics`, the UI); [`worker`] drives runs
+//! with due work; [`scheduler`] fires cron triggers.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod launch;
+pub mod quotas;
+pub mod start;
+pub mod vault;
+pub mod worker;
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::engine::Engine;
+use crate::runtime::Runtime;
+use crate::runtime::registry::Registry;
+use crate::store::Store;
+
+use self::vault::Vault;
+
+/// What the service's parts share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+pub struct App {
+    pub store: Store,
+    pub engine: Arc<Engine>,
+    pub registry: Arc<Registry>,
+    pub runtime: Arc<Runtime>,
+    pub vault: Vault,
+    /// Wakes the worker when a run was started or an approval decided.
+    pub wake: Arc<tokio::sync::Notify>,
+    pub plans: launch::PlanCache,
+    pub worker: worker::Worker,
+}
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        Self(Arc::new(app))
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    Router::new().nest("/api/v1", api::routes()).route("/healthz", axum::routing::get(healthz)).with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.store.workspaces().await {
+        Ok(_) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok" }))).into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database is unreachable",
+            )
+            .into_response()
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Starting and stopping the service: first-start set-up (workspace, operator token),
+//! loading a folder of workflows, the listener, the worker and the scheduler.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::auth::{new_token, token_hash};
+use super::vault::{StoredSecrets, Vault};
+use super::{App, AppState, api, launch, router, worker};
+use crate::engine::Engine;
+use crate::runtime::Runtime;
+use crate::runtime::registry::Registry;
+use crate::store::{Store, TokenRecord, now_ms};
+
+/// Everything `roost serve` is started with.
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub runtime: Arc<Runtime>,
+    pub registry: Arc<Registry>,
+    pub vault: Vault,
+    pub lease: Duration,
+    /// The workspace created on first start, into which `workflows` are loaded.
+    pub workspace: String,
+    /// A folder of `*.yaml` workflows loaded (as new revisions if changed) at start.
+    pub workflows: Option<PathBuf>,
+    /// The operator token to accept; without it, one is created on first start and written
+    /// to `operator-token` in `data_dir`.
+    pub operator_token: Option<String>,
+    pub data_dir: PathBuf,
+    /// How long shutdown waits for runs in flight before handing their jobs back.
+    pub grace: Duration,
+}
+
+/// A service started by [`start`].
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, lets runs in flight finish (up to the grace period) and
+    /// hands back the leases still held.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts the service in this process's tokio runtime.
+pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
+    let engine = Engine::new(options.runtime.clone(), options.registry.clone(), options.store.clone())
+        .with_lease(options.lease)
+        .with_secret_source(Arc::new(StoredSecrets { store: options.store.clone(), vault: options.vault.clone() }));
+    let state = AppState::new(App {
+        store: options.store.clone(),
+        engine: Arc::new(engine),
+        registry: options.registry.clone(),
+        runtime: options.runtime.clone(),
+        vault: options.vault.clone(),
+        wake: Arc::default(),
+        plans: launch::PlanCache::default(),
+        worker: worker::Worker::default(),
+    });
+    bootstrap(&state, &options).await?;
+    if let Some(dir) = &options.workflows {
+        load_workflows(&state, &options.workspace, dir).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(options.addr).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, rx) = watch::channel(false);
+    let app = router(state.clone());
+    let mut http_rx = rx.clone();
+    let http = tokio::spawn(async move {
+        let stop = async move {
+            let _ = http_rx.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+            tracing::error!("the HTTP server stopped: {e}");
+        }
+    });
+    let work = tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace));
+    tracing::info!(%addr, "roost serve is listening");
+    Ok(Running { addr, state, shutdown, tasks: vec![http, work] })
+}
+
+/// First start: the workspace exists, and there is an operator token.
+async fn bootstrap(state: &AppState, options: &ServeOptions) -> anyhow::Result<()> {
+    let store = &state.store;
+    if store.create_workspace(&options.workspace, &options.workspace, &json!({})).await? {
+        tracing::info!(workspace = %options.workspace, "created workspace");
+    }
+    let token = match &options.operator_token {
+        Some(token) => Some(token.clone()),
+        None if store.has_operator_token().await? => None,
+        None => {
+            let token = new_token().map_err(|e| anyhow::anyhow!(e.message))?;
+            let path = options.data_dir.join("operator-token");
+            write_private(&path, &token)?;
+            tracing::warn!("created the operator token; it is in {} (readable by this user only)", path.display());
+            Some(token)
+        }
+    };
+    if let Some(token) = token {
+        let hash = token_hash(&token);
+        if store.token_by_hash(&hash).await?.is_none() {
+            let record = TokenRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                workspace: None,
+                role: "owner".into(),
+                name: "operator".into(),
+                created_at: now_ms(),
+                last_used_at: None,
+            };
+            store.create_token(&record, &hash).await?;
+        }
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, format!("{text}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Stores every `*.yaml` in `dir` in `workspace`; a file that does not validate is
+/// reported with its diagnostics and skipped, the others still load.
+pub async fn load_workflows(state: &AppState, workspace: &str, dir: &Path) -> anyhow::Result<usize> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot read the workflows folder {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    let mut loaded = 0;
+    for file in files {
+        let source = std::fs::read_to_string(&file)?;
+        let name = file.display().to_string();
+        match api::save_workflow(state, workspace, &name, &source, "roost serve --workflows").await {
+            Ok(saved) => {
+                loaded += 1;
+                tracing::info!(workflow = %saved.name, revision = saved.revision, "loaded {name}");
+            }
+            Err(e) => {
+                let details = e.details.map(|d| d.to_string()).unwrap_or_default();
+                tracing::error!("{name} was not loaded: {} {details}", e.message);
+            }
+        }
+    }
+    Ok(loaded)
+}

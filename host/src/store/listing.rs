@@ -1,0 +1,146 @@
+//! Lists for the service: runs by filter, runs with work due, counts for quotas and metrics.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError, now_ms};
+
+/// A run in a list, without its steps.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct RunSummary {
+    pub id: String,
+    pub workflow: String,
+    pub status: String,
+    pub trigger: Option<String>,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub workspace: String,
+    pub status: Option<String>,
+    pub workflow: Option<String>,
+    /// Only runs created before this run id (ids sort by creation time), for paging.
+    pub before: Option<String>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Runs newest first, filtered.
+    pub async fn list_runs(&self, f: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, workflow, status, trigger, error, created_at, finished_at FROM runs \
+             WHERE workspace = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR workflow = $3) AND ($4 = '' OR id < $4) \
+             ORDER BY id DESC LIMIT $5",
+        )
+        .bind(&f.workspace)
+        .bind(f.status.as_deref().unwrap_or(""))
+        .bind(f.workflow.as_deref().unwrap_or(""))
+        .bind(f.before.as_deref().unwrap_or(""))
+        .bind(f.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RunSummary {
+                    id: r.try_get(0)?,
+                    workflow: r.try_get(1)?,
+                    status: r.try_get(2)?,
+                    trigger: r.try_get(3)?,
+                    error: r.try_get(4)?,
+                    created_at: r.try_get(5)?,
+                    finished_at: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The workspace a run belongs to, if the run exists.
+    pub async fn run_workspace(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT workspace FROM runs WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Runs with work a worker should do now: a due job not leased (or its lease expired),
+    /// or running with no job at all (a queued run just promoted). Oldest first.
+    pub async fn runs_with_due_work(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+        let now = now_ms();
+        let rows = sqlx::query(
+            "SELECT r.id FROM runs r WHERE r.status IN ('running', 'waiting') AND ( \
+               EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.available_at <= $1 \
+                       AND (j.lease_until IS NULL OR j.lease_until < $1)) \
+               OR (r.status = 'running' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id))) \
+             ORDER BY r.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// Runs of `workspace` that are running, waiting or queued.
+    pub async fn active_runs(&self, workspace: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM runs WHERE workspace = $1 AND status IN ('running', 'waiting', 'queued')",
+        )
+        .bind(workspace)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Steps of `workspace` started since `since` (ms), for the daily quota.
+    pub async fn steps_started_since(&self, workspace: &str, since: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM attempts a JOIN runs r ON r.id = a.run_id WHERE r.workspace = $1 AND a.started_at >= $2")
+            .bind(workspace)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Hands back every lease `owner` holds, so another worker may take the jobs at once.
+    pub async fn release_leases(&self, owner: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1")
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// `(status, count)` of all runs, for metrics.
+    pub async fn run_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT workspace, status, COUNT(*) FROM runs GROUP BY workspace, status ORDER BY workspace, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    /// Jobs due now and not leased: the queue depth.
+    pub async fn queue_depth(&self) -> Result<i64, StoreError> {
+        let now = now_ms();
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM jobs WHERE available_at <= $1 AND (lease_until IS NULL OR lease_until < $1)",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Waiting approvals per workspace, for metrics.
+    pub async fn waiting_approval_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT workspace, COUNT(*) FROM approvals WHERE status = 'waiting' GROUP BY workspace ORDER BY workspace",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+}

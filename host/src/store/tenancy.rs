@@ -1,0 +1,218 @@
+//! Workspaces, their API tokens (stored as SHA-256 hashes) and the audit log.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+
+use super::{Store, StoreError, now_ms};
+
+/// A workspace: one agency client, with its quotas as JSON.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorkspaceRecord {
+    pub id: String,
+    pub name: String,
+    pub quotas: Value,
+    pub created_at: i64,
+}
+
+/// A token as stored: never its value, only the hash.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TokenRecord {
+    pub id: String,
+    /// `None` for an operator token, which acts on every workspace.
+    pub workspace: Option<String>,
+    pub role: String,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditRecord {
+    pub id: String,
+    pub workspace: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: Option<String>,
+    pub at: i64,
+}
+
+impl Store {
+    /// Creates workspace `id`; false if it exists already.
+    pub async fn create_workspace(&self, id: &str, name: &str, quotas: &Value) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO workspaces (id, name, quotas, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(quotas.to_string())
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn workspaces(&self) -> Result<Vec<WorkspaceRecord>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, quotas, created_at FROM workspaces ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(workspace_from_row).collect()
+    }
+
+    pub async fn workspace(&self, id: &str) -> Result<Option<WorkspaceRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, name, quotas, created_at FROM workspaces WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(workspace_from_row).transpose()
+    }
+
+    pub async fn set_workspace_quotas(&self, id: &str, quotas: &Value) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE workspaces SET quotas = $1 WHERE id = $2")
+            .bind(quotas.to_string())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores a token by the hash of its value.
+    pub async fn create_token(&self, token: &TokenRecord, hash: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO tokens (id, workspace, role, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&token.id)
+            .bind(&token.workspace)
+            .bind(&token.role)
+            .bind(&token.name)
+            .bind(hash)
+            .bind(token.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The token whose value hashes to `hash`, marked as used now.
+    pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, workspace, role, name, created_at, last_used_at FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let token = token_from_row(&row)?;
+        // Minute resolution keeps this from writing on every request.
+        if token.last_used_at.is_none_or(|t| now_ms() - t > 60_000) {
+            sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now_ms())
+                .bind(&token.id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(token))
+    }
+
+    /// Tokens of `workspace` (operator tokens when `None`).
+    pub async fn tokens(&self, workspace: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
+        const SELECT: &str = "SELECT id, workspace, role, name, created_at, last_used_at FROM tokens";
+        let rows = match workspace {
+            Some(ws) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE workspace = $1 ORDER BY created_at, id")))
+                    .bind(ws)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE workspace IS NULL ORDER BY created_at, id")))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// Deletes token `id` of `workspace`; false if there is no such token there.
+    pub async fn delete_token(&self, workspace: &str, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM tokens WHERE id = $1 AND workspace = $2")
+            .bind(id)
+            .bind(workspace)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether any operator token exists (the first start creates one).
+    pub async fn has_operator_token(&self) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM tokens WHERE workspace IS NULL").fetch_one(&self.pool).await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
+    /// Appends to the audit log.
+    pub async fn audit(
+        &self,
+        workspace: Option<&str>,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit (id, workspace, actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(workspace)
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest `limit` audit entries of `workspace`.
+    pub async fn audit_log(&self, workspace: &str, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, workspace, actor, action, target, detail, at FROM audit WHERE workspace = $1 \
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    id: r.try_get(0)?,
+                    workspace: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    target: r.try_get(4)?,
+                    detail: r.try_get(5)?,
+                    at: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn workspace_from_row(r: &sqlx::any::AnyRow) -> Result<WorkspaceRecord, StoreError> {
+    let quotas: String = r.try_get(2)?;
+    Ok(WorkspaceRecord {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        quotas: serde_json::from_str(&quotas).unwrap_or(Value::Null),
+        created_at: r.try_get(3)?,
+    })
+}
+
+fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
+    Ok(TokenRecord {
+        id: r.try_get(0)?,
+        workspace: r.try_get(1)?,
+        role: r.try_get(2)?,
+        name: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        last_used_at: r.try_get(5)?,
+    })
+}
