@@ -27,6 +27,14 @@ fn main() {
     let built = build(&root, &target_dir, first_party.iter().chain(&test_plugins));
     let out = target_dir.join(TARGET).join(PROFILE);
     let wasm_of = |dir: &Path| out.join(format!("{}.wasm", crate_name(dir).replace('-', "_")));
+    let (first_party, unfinished): (Vec<PathBuf>, Vec<PathBuf>) =
+        first_party.into_iter().partition(|dir| dir.join("plugin.toml").is_file());
+    for dir in &unfinished {
+        if env::var("PROFILE").as_deref() == Ok("release") {
+            panic!("plugin {} has no plugin.toml", rel(&root, dir));
+        }
+        println!("cargo:warning=plugin {} has no plugin.toml and is left out of this debug build", rel(&root, dir));
+    }
     let first_party: Vec<PathBuf> = if built {
         first_party
     } else {

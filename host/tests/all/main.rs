@@ -6,6 +6,7 @@ mod engine;
 mod hostile;
 mod kv;
 mod runs;
+mod serve;
 mod social;
 mod support;
 mod ui;

@@ -1,0 +1,113 @@
+//! `roost serve` as clients see it: the REST API, tenancy, triggers and the web UI.
+//! This module holds the harness: a real service on a loopback port over a SQLite file.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use roost::service::AppState;
+use roost::service::start::{Running, ServeOptions, start};
+use roost::service::vault::Vault;
+use roost::store::Store;
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::support;
+
+/// The operator token every test service accepts.
+pub const OPERATOR: &str = "roost_operator-test-token";
+
+/// A running service with its own database and data directory.
+pub struct Service {
+    pub running: Running,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub dir: TempDir,
+}
+
+impl Service {
+    /// A service over a fresh SQLite file, with the first-party plugins and echo.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("roost.db").display());
+        Self::start_with(Store::connect(&db).await.unwrap(), dir, None).await
+    }
+
+    /// A service over `store`, loading the workflows in `workflows` into `default`.
+    pub async fn start_with(store: Store, dir: TempDir, workflows: Option<std::path::PathBuf>) -> Self {
+        let runtime = support::runtime();
+        let registry = support::registry(&runtime);
+        let options = ServeOptions {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            store,
+            runtime: Arc::new(runtime),
+            registry: Arc::new(registry),
+            vault: Vault::from_key(&[42; 32]),
+            lease: Duration::from_secs(5),
+            workspace: "default".into(),
+            workflows,
+            operator_token: Some(OPERATOR.into()),
+            data_dir: dir.path().to_path_buf(),
+            grace: Duration::from_secs(5),
+        };
+        let running = start(options).await.unwrap();
+        let url = format!("http://{}", running.addr);
+        Self { running, url, client: reqwest::Client::new(), dir }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.running.state
+    }
+
+    /// `method path` with `token` and an optional JSON body: (status, JSON or text as a string).
+    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.url)).bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Stores workflow `yaml` in workspace `ws` as the operator; panics unless it validates.
+    pub async fn put_workflow(&self, ws: &str, yaml: &str) {
+        let (status, body) = self
+            .call(OPERATOR, Method::POST, &format!("/api/v1/workspaces/{ws}/workflows"), Some(serde_json::json!({ "source": yaml })))
+            .await;
+        assert!(status == 201 || status == 200, "{status}: {body}");
+    }
+
+    /// Creates workspace `ws` and a token for it with `role`; returns the token.
+    pub async fn workspace_token(&self, ws: &str, role: &str) -> String {
+        let (status, body) =
+            self.call(OPERATOR, Method::POST, "/api/v1/workspaces", Some(serde_json::json!({ "id": ws }))).await;
+        assert!(status == 201 || status == 409, "{status}: {body}");
+        let (status, body) = self
+            .call(
+                OPERATOR,
+                Method::POST,
+                &format!("/api/v1/workspaces/{ws}/tokens"),
+                Some(serde_json::json!({ "name": format!("{ws}-{role}"), "role": role })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Polls run `id` of `ws` until its status is one of `statuses` (or 30 s pass).
+    pub async fn wait_status(&self, ws: &str, id: &str, statuses: &[&str]) -> Value {
+        for _ in 0..300 {
+            let (_, run) = self.call(OPERATOR, Method::GET, &format!("/api/v1/workspaces/{ws}/runs/{id}"), None).await;
+            if run["status"].as_str().is_some_and(|s| statuses.contains(&s)) {
+                return run;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("run {id} never reached {statuses:?}");
+    }
+}
+
+mod api;
