@@ -91,10 +91,8 @@ pub fn init_tracing(cli: &Cli) {
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let mut config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
-    if let Command::Serve(args) = &cli.command {
-        if let Some(dir) = &args.data_dir {
-            config.data_dir = Some(dir.clone());
-        }
+    if let Command::Serve(serve::ServeArgs { data_dir: Some(dir), .. }) = &cli.command {
+        config.data_dir = Some(dir.clone());
     }
     let env = Env::new(config, &cli.plugin_dirs)?;
     match cli.command {

@@ -25,6 +25,13 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "format_time", min: 2, max: 3, signature: "format_time(time, '%Y-%m-%d', timezone = 'UTC')" },
     Function { name: "to_json", min: 1, max: 1, signature: "to_json(value)" },
     Function { name: "from_json", min: 1, max: 1, signature: "from_json(string)" },
+    Function { name: "concat", min: 1, max: 8, signature: "concat(list, list, ...)" },
+    Function { name: "pluck", min: 2, max: 2, signature: "pluck(list of objects, 'key.path')" },
+    Function { name: "slice", min: 2, max: 3, signature: "slice(list, start, end = length)" },
+    Function { name: "unique", min: 1, max: 1, signature: "unique(list)" },
+    Function { name: "time_add", min: 2, max: 2, signature: "time_add(time, '-7d')" },
+    Function { name: "attach", min: 3, max: 3, signature: "attach(list of objects, values, 'key')" },
+    Function { name: "sort_by", min: 2, max: 3, signature: "sort_by(list, 'key.path', 'asc' or 'desc')" },
 ];
 
 pub fn find(name: &str) -> Option<&'static Function> {
@@ -70,6 +77,26 @@ pub fn call(name: &str, args: &[Expr], scope: &Scope<'_>, missing: Missing) -> R
         ("from_json", [Value::String(s)]) => {
             serde_json::from_str(s).map_err(|e| failed(name, format!("not valid JSON: {e}")))
         }
+        ("concat", lists) if lists.iter().all(|l| l.is_array() || l.is_null()) => {
+            Ok(Value::Array(lists.iter().filter_map(Value::as_array).flatten().cloned().collect()))
+        }
+        ("pluck", [Value::Array(items), Value::String(path)]) => pluck(items, path),
+        ("pluck", [Value::Null, Value::String(_)]) => Ok(Value::Array(Vec::new())),
+        ("slice", [Value::Array(items), start]) => slice(items, start, &Value::from(items.len())),
+        ("slice", [Value::Array(items), start, end]) => slice(items, start, end),
+        ("unique", [Value::Array(items)]) => {
+            let mut out: Vec<Value> = Vec::new();
+            for item in items {
+                if !out.iter().any(|seen| equal(seen, item)) {
+                    out.push(item.clone());
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        ("time_add", [time, Value::String(by)]) => time_add(time, by),
+        ("attach", [Value::Array(items), Value::Array(values), Value::String(key)]) => attach(items, values, key),
+        ("sort_by", [Value::Array(items), Value::String(path)]) => sort_by(items, path, "asc"),
+        ("sort_by", [Value::Array(items), Value::String(path), Value::String(order)]) => sort_by(items, path, order),
         _ => Err(bad_arguments(name, &values)),
     }
 }
@@ -125,6 +152,98 @@ fn join(list: &Value, sep: &str) -> Result<Value, RenderFailure> {
     Ok(Value::String(parts.join(sep)))
 }
 
+/// The value at dotted `path` (keys, or indexes into lists) in each element of `items`;
+/// an element without it gives null.
+fn pluck(items: &[Value], path: &str) -> Result<Value, RenderFailure> {
+    let keys: Vec<&str> = path.split('.').collect();
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err(failed("pluck", format!("`{path}` is not a key path like `author.handle`")));
+    }
+    let step = |v: &'_ Value, k: &str| match (v, k.parse::<usize>()) {
+        (Value::Array(a), Ok(i)) => a.get(i).cloned(),
+        _ => v.get(k).cloned(),
+    };
+    let value_at = |item: &Value| keys.iter().try_fold(item.clone(), |v, k| step(&v, k)).unwrap_or(Value::Null);
+    Ok(Value::Array(items.iter().map(value_at).collect()))
+}
+
+/// Each object of `items` with `key` set to the element of `values` at the same position.
+fn attach(items: &[Value], values: &[Value], key: &str) -> Result<Value, RenderFailure> {
+    if items.len() != values.len() {
+        return Err(failed("attach", format!("{} items but {} values; they pair by position", items.len(), values.len())));
+    }
+    let pair = |(item, value): (&Value, &Value)| match item {
+        Value::Object(map) => {
+            let mut map = map.clone();
+            map.insert(key.to_string(), value.clone());
+            Ok(Value::Object(map))
+        }
+        other => Err(failed("attach", format!("items must be objects, found {}", json_kind(other)))),
+    };
+    Ok(Value::Array(items.iter().zip(values).map(pair).collect::<Result<_, _>>()?))
+}
+
+/// `items` ordered by the number or string at `path` (stable; nulls last).
+fn sort_by(items: &[Value], path: &str, order: &str) -> Result<Value, RenderFailure> {
+    let descending = match order {
+        "asc" => false,
+        "desc" => true,
+        other => return Err(failed("sort_by", format!("order `{other}` must be 'asc' or 'desc'"))),
+    };
+    let Value::Array(keys) = pluck(items, path)? else { unreachable!("pluck gives a list") };
+    let mut pairs: Vec<(&Value, &Value)> = keys.iter().zip(items).collect();
+    let mut problem = None;
+    pairs.sort_by(|(a, _), (b, _)| {
+        use std::cmp::Ordering;
+        let ordering = match (a, b) {
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Null, _) => return Ordering::Greater,
+            (_, Value::Null) => return Ordering::Less,
+            (Value::Number(x), Value::Number(y)) => {
+                x.as_f64().unwrap_or(0.0).partial_cmp(&y.as_f64().unwrap_or(0.0)).unwrap_or(Ordering::Equal)
+            }
+            (Value::String(x), Value::String(y)) => x.cmp(y),
+            _ => {
+                problem = Some(format!("`{path}` must be all numbers or all strings"));
+                Ordering::Equal
+            }
+        };
+        if descending { ordering.reverse() } else { ordering }
+    });
+    match problem {
+        Some(p) => Err(failed("sort_by", p)),
+        None => Ok(Value::Array(pairs.into_iter().map(|(_, item)| item.clone()).collect())),
+    }
+}
+
+/// Elements `start..end`; negative positions count from the end; out of range is clamped.
+fn slice(items: &[Value], start: &Value, end: &Value) -> Result<Value, RenderFailure> {
+    let len = items.len() as i64;
+    let position = |v: &Value| -> Result<usize, RenderFailure> {
+        let n = v.as_i64().ok_or_else(|| failed("slice", format!("positions must be integers, found {}", json_kind(v))))?;
+        Ok((if n < 0 { len + n } else { n }).clamp(0, len) as usize)
+    };
+    let (from, to) = (position(start)?, position(end)?);
+    Ok(Value::Array(if from < to { items[from..to].to_vec() } else { Vec::new() }))
+}
+
+/// `time` moved by a duration like `90m` or `-7d`, as RFC 3339 UTC.
+fn time_add(time: &Value, by: &str) -> Result<Value, RenderFailure> {
+    let Value::String(text) = time else {
+        return Err(failed("time_add", format!("expected an RFC 3339 time, found {}", json_kind(time))));
+    };
+    let parsed = DateTime::parse_from_rfc3339(text)
+        .map_err(|e| failed("time_add", format!("`{text}` is not an RFC 3339 time: {e}")))?;
+    let (negative, amount) = match by.trim().strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, by.trim().trim_start_matches('+')),
+    };
+    let duration = super::values::parse_duration(amount).map_err(|e| failed("time_add", e))?;
+    let delta = chrono::Duration::from_std(duration).map_err(|e| failed("time_add", e.to_string()))?;
+    let moved = if negative { parsed - delta } else { parsed + delta };
+    Ok(Value::String(time_text(moved.to_utc())))
+}
+
 fn format_time(time: &Value, format: &str, zone: &str) -> Result<Value, RenderFailure> {
     let Value::String(text) = time else {
         return Err(failed("format_time", format!("expected an RFC 3339 time, found {}", json_kind(time))));
@@ -169,6 +288,29 @@ mod tests {
         assert_eq!(run("from_json(to_json(inputs.obj)).k"), Ok(json!(1)));
         assert_eq!(run("1 == 1.0 && 'b' > 'a' && !(2 <= 1) && null != 0"), Ok(json!(true)));
         let _ = Map::new();
+    }
+
+    #[test]
+    fn list_and_time_functions_compute() {
+        assert_eq!(run("concat(inputs.list, from_json('[2]'), null)"), Ok(json!([1, "a", null, 2])));
+        assert_eq!(run("pluck(from_json('[{\"a\":{\"b\":1}},{\"a\":2}]'), 'a.b')"), Ok(json!([1, null])));
+        assert_eq!(run("pluck(from_json('[{\"c\":[{\"t\":\"x\"}]}]'), 'c.0.t')"), Ok(json!(["x"])));
+        assert_eq!(run("slice(inputs.list, 1)"), Ok(json!(["a", null])));
+        assert_eq!(run("slice(inputs.list, -2, 10)"), Ok(json!(["a", null])));
+        assert_eq!(run("slice(inputs.list, 2, 1)"), Ok(json!([])));
+        assert_eq!(run("unique(concat(inputs.list, inputs.list))"), Ok(json!([1, "a", null])));
+        assert_eq!(run("time_add(now(), '-7d')"), Ok(json!("2024-04-29T07:08:09Z")));
+        assert_eq!(run("time_add(now(), '90m')"), Ok(json!("2024-05-06T08:38:09Z")));
+        let people = "from_json('[{\"n\":\"a\",\"s\":1},{\"n\":\"b\",\"s\":3},{\"n\":\"c\"}]')";
+        assert_eq!(run(&format!("pluck(sort_by({people}, 's', 'desc'), 'n')")), Ok(json!(["b", "a", "c"])));
+        assert_eq!(run(&format!("pluck(sort_by({people}, 'n'), 's')")), Ok(json!([1, 3, null])));
+        let scored = format!("attach({people}, from_json('[10, 20, 30]'), 'score')");
+        assert_eq!(run(&format!("pluck({scored}, 'score')")), Ok(json!([10, 20, 30])));
+        assert!(matches!(run(&format!("attach({people}, inputs.list, 'k')")), Ok(Value::Array(_))));
+        assert!(matches!(run("attach(inputs.list, inputs.list, 'k')"), Err(RenderFailure::Function { .. })));
+        assert!(matches!(run(&format!("sort_by({people}, 's', 'up')")), Err(RenderFailure::Function { .. })));
+        assert!(matches!(run("pluck(inputs.list, '')"), Err(RenderFailure::Function { .. })));
+        assert!(matches!(run("time_add(now(), 'soon')"), Err(RenderFailure::Function { .. })));
     }
 
     #[test]
