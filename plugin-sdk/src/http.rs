@@ -124,6 +124,17 @@ impl Response {
         find_header(&self.headers, name)
     }
 
+    /// `Retry-After` in milliseconds: delay-seconds (fractions allowed) or an HTTP date
+    /// (0 when already past); `None` when absent or unreadable.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        let value = self.header("retry-after")?.trim();
+        if let Ok(seconds) = value.parse::<f64>() {
+            return (seconds.is_finite() && seconds >= 0.0).then(|| (seconds * 1000.0).round() as u64);
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(at.duration_since(std::time::SystemTime::now()).map_or(0, |d| d.as_millis() as u64))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -147,4 +158,23 @@ impl Response {
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let response = |value: &str| Response {
+            status: 429,
+            headers: vec![("Retry-After".into(), value.into())],
+            body: Vec::new(),
+        };
+        assert_eq!(response("7").retry_after_ms(), Some(7000));
+        assert_eq!(response("1.5").retry_after_ms(), Some(1500));
+        assert_eq!(response("Wed, 21 Oct 2015 07:28:00 GMT").retry_after_ms(), Some(0));
+        assert_eq!(response("soon").retry_after_ms(), None);
+        assert_eq!(Response { status: 429, headers: vec![], body: vec![] }.retry_after_ms(), None);
+    }
 }

@@ -36,14 +36,17 @@ impl std::fmt::Debug for Secret {
 pub struct SecretsCap {
     declared: Vec<String>,
     set: BTreeMap<String, Secret>,
+    /// Random per step: only placeholders carrying it are filled in, so a placeholder
+    /// that arrives inside data (a mention's text, a feed item) stays plain text.
+    nonce: String,
 }
 
 const OPEN: &str = "{{secret:";
 const CLOSE: &str = "}}";
 
 impl SecretsCap {
-    pub fn new(declared: Vec<String>, set: BTreeMap<String, Secret>) -> Self {
-        Self { declared, set }
+    pub fn new(declared: Vec<String>, set: BTreeMap<String, Secret>, nonce: String) -> Self {
+        Self { declared, set, nonce }
     }
 
     /// The values, for redaction from logs.
@@ -58,7 +61,12 @@ impl SecretsCap {
         while let Some(start) = rest.find(OPEN) {
             let after = &rest[start + OPEN.len()..];
             let Some(end) = after.find(CLOSE) else { break };
-            let name = &after[..end];
+            let Some(name) = after[..end].strip_suffix(self.nonce.as_str()).and_then(|n| n.strip_suffix('#')) else {
+                // Not this step's placeholder: text that only looks like one.
+                out.push_str(&rest[..start + OPEN.len()]);
+                rest = after;
+                continue;
+            };
             let secret =
                 self.set.get(name).ok_or_else(|| format!("secret `{name}` is not available to this plugin"))?;
             if !any_matches(&secret.hosts, url) {
@@ -94,7 +102,8 @@ impl SecretsCap {
 
 impl Host for StepState {
     async fn placeholder(&mut self, name: String) -> wasmtime::Result<Result<String, SecretError>> {
-        Ok(self.secrets.usable(&name).map(|_| format!("{OPEN}{name}{CLOSE}")))
+        let nonce = &self.secrets.nonce;
+        Ok(self.secrets.usable(&name).map(|_| format!("{OPEN}{name}#{nonce}{CLOSE}")))
     }
 
     async fn hmac_sha256(&mut self, name: String, message: Vec<u8>) -> wasmtime::Result<Result<String, SecretError>> {
@@ -117,19 +126,29 @@ mod tests {
     fn cap() -> SecretsCap {
         let hosts = vec![HostPattern::parse("https://api.example.com").unwrap()];
         let set = BTreeMap::from([("TOKEN".to_string(), Secret { value: "s3cr3t".into(), hosts })]);
-        SecretsCap::new(vec!["TOKEN".into()], set)
+        SecretsCap::new(vec!["TOKEN".into()], set, "n0nce".into())
     }
 
     #[test]
     fn substitutes_only_for_bound_hosts() {
         let good = Url::parse("https://api.example.com/x").unwrap();
         let bad = Url::parse("https://evil.example.net/x").unwrap();
-        assert_eq!(cap().substitute(&good, "Bearer {{secret:TOKEN}}").unwrap(), "Bearer s3cr3t");
-        let err = cap().substitute(&bad, "Bearer {{secret:TOKEN}}").unwrap_err();
+        assert_eq!(cap().substitute(&good, "Bearer {{secret:TOKEN#n0nce}}").unwrap(), "Bearer s3cr3t");
+        let err = cap().substitute(&bad, "Bearer {{secret:TOKEN#n0nce}}").unwrap_err();
         assert!(err.contains("not bound to https://evil.example.net"), "{err}");
         assert!(!err.contains("s3cr3t"));
-        assert!(cap().substitute(&good, "{{secret:OTHER}}").is_err());
+        assert!(cap().substitute(&good, "{{secret:OTHER#n0nce}}").is_err());
         assert_eq!(cap().substitute(&bad, "no placeholder").unwrap(), "no placeholder");
+    }
+
+    #[test]
+    fn placeholders_without_the_steps_nonce_stay_text() {
+        let good = Url::parse("https://api.example.com/x").unwrap();
+        for text in ["{{secret:TOKEN}}", "{{secret:TOKEN#guess}}", "a {{secret:TOKEN#n0nc}} b", "{{secret:"] {
+            assert_eq!(cap().substitute(&good, text).unwrap(), text, "data that looks like a placeholder");
+        }
+        let mixed = "{{secret:TOKEN}} and {{secret:TOKEN#n0nce}}";
+        assert_eq!(cap().substitute(&good, mixed).unwrap(), "{{secret:TOKEN}} and s3cr3t");
     }
 
     #[test]

@@ -54,6 +54,7 @@ impl RunScope {
             vars: &self.vars,
             failure: self.failure.as_ref(),
             now: chrono::Utc::now(),
+            secret_nonce: "",
         }
     }
 }

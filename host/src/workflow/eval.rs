@@ -9,8 +9,13 @@ use super::template::{RenderFailure, Scope, json_kind};
 
 /// The text that stands for a secret in rendered values; only the http capability
 /// replaces it with the secret itself.
-pub fn secret_placeholder(name: &str) -> String {
-    format!("{{{{secret:{name}}}}}")
+/// What `secrets.NAME` renders as in a step's input: `{{secret:NAME#NONCE}}` with the
+/// step's nonce, or `{{secret:NAME}}` where there is none (which no step fills in).
+pub fn secret_placeholder(name: &str, nonce: &str) -> String {
+    match nonce {
+        "" => format!("{{{{secret:{name}}}}}"),
+        nonce => format!("{{{{secret:{name}#{nonce}}}}}"),
+    }
 }
 
 /// Truthiness for `if`, `!`, `&&` and `||`: false, null, 0, "" and empty arrays and
@@ -109,7 +114,7 @@ fn eval_path(root: &str, segments: &[Segment], scope: &Scope<'_>, missing: Missi
             (value.clone(), 1)
         }
         ("steps", Some(id)) => (step_value(id, key(1), scope)?, 2),
-        ("secrets", Some(name)) => (Value::String(secret_placeholder(name)), 1),
+        ("secrets", Some(name)) => (Value::String(secret_placeholder(name, scope.secret_nonce)), 1),
         ("inputs", None) => (Value::Object(scope.inputs.clone()), 0),
         ("vars", _) => (Value::Object(scope.vars.clone()), 0),
         ("run", _) => (scope.run.clone(), 0),

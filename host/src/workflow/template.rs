@@ -35,6 +35,9 @@ pub struct Scope<'a> {
     pub failure: Option<&'a Value>,
     /// What `now()` returns.
     pub now: DateTime<Utc>,
+    /// The step's secret nonce: `secrets.NAME` renders as `{{secret:NAME#NONCE}}`, which
+    /// only that step's http capability fills in (see `capabilities::secrets`).
+    pub secret_nonce: &'a str,
 }
 
 /// What `steps.ID` shows of a step that has ended.
@@ -63,6 +66,7 @@ impl<'a> Scope<'a> {
             vars: &EMPTY_MAP,
             failure: None,
             now: Utc::now(),
+            secret_nonce: "",
         }
     }
 }

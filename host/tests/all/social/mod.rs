@@ -1,6 +1,16 @@
 //! The first-party social plugins against loopback servers that speak each service's wire
 //! format, and the example workflows end to end. This module holds the shared harness.
 
+mod bluesky;
+mod caption;
+mod mastodon;
+mod notify;
+mod rss;
+mod scoring;
+mod scoring_time_report;
+mod workflows;
+pub mod servers;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,6 +33,7 @@ pub struct Harness {
     pub registry: Arc<Registry>,
     pub store: Store,
     pub secrets: BTreeMap<String, Secret>,
+    pub db_url: String,
     _dir: TempDir,
 }
 
@@ -32,7 +43,8 @@ impl Harness {
         let url = format!("sqlite://{}", dir.path().join("roost.db").display());
         let runtime = Arc::new(support::runtime());
         let registry = Arc::new(Registry::with_builtins(&runtime).unwrap());
-        Self { runtime, registry, store: Store::connect(&url).await.unwrap(), secrets: BTreeMap::new(), _dir: dir }
+        let store = Store::connect(&url).await.unwrap();
+        Self { runtime, registry, store, secrets: BTreeMap::new(), db_url: url, _dir: dir }
     }
 
     /// Sets secret `name`, bound to `hosts` (`scheme://host[:port]`; empty: the manifest's).
@@ -63,7 +75,8 @@ impl Harness {
 
     /// Runs `call` on the newest version of `plugin`.
     pub async fn call(&self, plugin: &str, call: StepCall) -> Result<Value, StepFailure> {
-        let found = self.registry.plugins().iter().filter(|p| p.manifest.id == plugin).max_by_key(|p| &p.manifest.version);
+        let found =
+            self.registry.plugins().iter().filter(|p| p.manifest.id == plugin).max_by_key(|p| &p.manifest.version);
         let plugin = found.unwrap_or_else(|| panic!("no plugin `{plugin}` is built in")).clone();
         let outcome = self.runtime.execute(&plugin, call).await;
         for log in &outcome.logs {
@@ -74,16 +87,29 @@ impl Harness {
 
     /// Runs the workflow file `path` with `inputs` to its end (or until it waits).
     pub async fn run_workflow(&self, path: &Path, inputs: Value) -> (Progress, RunReport, Engine) {
+        let (progress, report, engine, _) = self.start_workflow(path, inputs).await;
+        (progress, report, engine)
+    }
+
+    /// [`Harness::run_workflow`], also giving the run id (to decide approvals, resume).
+    pub async fn start_workflow(&self, path: &Path, inputs: Value) -> (Progress, RunReport, Engine, String) {
         let text = std::fs::read_to_string(path).unwrap();
         let name = path.display().to_string();
         let plan = roost::workflow::load(&name, &text, self.registry.as_ref()).unwrap_or_else(|d| panic!("{d}"));
         let engine = Engine::new(self.runtime.clone(), self.registry.clone(), self.store.clone())
             .with_secrets(self.secrets.clone());
-        let inputs: Map<String, Value> = serde_json::from_value(inputs).unwrap();
+        let given: Map<String, Value> = serde_json::from_value(inputs).unwrap();
+        let inputs = plan.bind_json_inputs(&given).unwrap_or_else(|e| panic!("inputs: {e:?}"));
         let run = engine.start(&plan, &name, &text, inputs, "acme", "manual").await.unwrap();
         let progress = engine.drive(&run, Duration::from_secs(30)).await.unwrap();
         let report = report(&self.store, &run).await.unwrap();
-        (progress, report, engine)
+        (progress, report, engine, run)
+    }
+
+    /// Drives run `run` again (after a decision or a moved timer) and reports it.
+    pub async fn resume(&self, engine: &Engine, run: &str) -> (Progress, RunReport) {
+        let progress = engine.drive(run, Duration::from_secs(30)).await.unwrap();
+        (progress, report(&self.store, run).await.unwrap())
     }
 }
 

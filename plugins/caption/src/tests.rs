@@ -1,0 +1,181 @@
+//! The actions end to end against the in-memory host: offline determinism, the request a
+//! model server receives, and how each answer becomes captions or a step error.
+
+use roost_sdk::testing::{FakeHost, Reply};
+use roost_sdk::{StepError, Value, json};
+
+use super::*;
+
+fn completion(contents: &[&str]) -> Value {
+    let choices: Vec<Value> = contents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"index": i, "message": {"role": "assistant", "content": c}, "finish_reason": "stop"}))
+        .collect();
+    json!({"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": choices})
+}
+
+fn model_input(network: &str) -> Value {
+    json!({"topic": "our spring release", "network": network, "endpoint": "http://llm.test/v1", "model": "qwen3:8b"})
+}
+
+#[test]
+fn offline_is_deterministic_and_fits_the_network() {
+    let host = FakeHost::new();
+    let input = json!({"topic": "the Roost 1.0 release", "network": "bluesky", "keywords": ["open source", "Rust"]});
+    let first = host.run_action(ACTIONS, "generate", input.clone()).unwrap();
+    assert_eq!(first, host.run_action(ACTIONS, "generate", input).unwrap());
+    assert_eq!(first["source"], "offline");
+    assert!(first.get("model").is_none());
+    let captions = first["captions"].as_array().unwrap();
+    assert_eq!(captions.len(), 3);
+    for c in captions {
+        let text = c["text"].as_str().unwrap();
+        assert_eq!(c["length"], Network::Bluesky.length(text));
+        assert!(c["length"].as_u64().unwrap() <= 300);
+        assert_eq!(c["hashtags"], json!(["#OpenSource", "#Rust"]), "{text}");
+    }
+    assert!(host.requests().is_empty());
+}
+
+#[test]
+fn offline_german_casual() {
+    let input = json!({"topic": "unser Sommerfest", "network": "mastodon", "language": "de", "voice": "locker, wir duzen",
+                       "variants": 5});
+    let out = FakeHost::new().run::<Generate>(input).unwrap();
+    let texts: Vec<&str> = out["captions"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 5);
+    assert!(texts.iter().all(|t| t.contains("Sommerfest") && t.ends_with("#Sommerfest")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("du") || t.contains("Lass uns") || t.contains("Schreib")), "{texts:?}");
+    assert_eq!(out["explanations"][0], "offline templates: de, casual tone; no model called");
+}
+
+#[test]
+fn refuses_bad_input() {
+    let host = FakeHost::new();
+    let run = |input: Value| host.run::<Generate>(input).unwrap_err();
+    assert!(
+        matches!(run(json!({"topic": " ", "network": "mastodon"})), StepError::InvalidInput(m) if m.contains("`topic`"))
+    );
+    let many = run(json!({"topic": "x", "network": "mastodon", "variants": 6}));
+    assert!(matches!(many, StepError::InvalidInput(m) if m.contains("`variants` is 6")));
+    let no_model = run(json!({"topic": "x", "network": "mastodon", "endpoint": "http://llm.test/v1"}));
+    assert!(matches!(no_model, StepError::InvalidInput(m) if m.contains("`model` is required")));
+    let bad_url = run(json!({"topic": "x", "network": "mastodon", "endpoint": "localhost:11434", "model": "m"}));
+    assert!(matches!(bad_url, StepError::InvalidInput(m) if m.contains("`endpoint`")));
+    let network = host.run::<Generate>(json!({"topic": "x", "network": "myspace"})).unwrap_err();
+    assert!(matches!(network, StepError::InvalidInput(m) if m.contains("myspace")));
+}
+
+#[test]
+fn an_empty_endpoint_means_offline() {
+    let out = FakeHost::new().run::<Generate>(json!({"topic": "x", "network": "generic", "endpoint": ""})).unwrap();
+    assert_eq!(out["source"], "offline");
+}
+
+#[test]
+fn asks_the_model_once_per_variant_and_cleans_replies() {
+    let host = FakeHost::new().on_http(|req| {
+        let body: Value = serde_json::from_slice(req.body.as_deref().unwrap()).unwrap();
+        let reply = format!("\"Spring release, take {} #Spring\"", body["seed"]);
+        Reply::json(200, &completion(&[&reply]))
+    });
+    let out = host.run::<Generate>(model_input("mastodon")).unwrap();
+    assert_eq!(out["source"], "model");
+    assert_eq!(out["model"], "qwen3:8b");
+    let texts: Vec<&str> = out["captions"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();
+    assert_eq!(
+        texts,
+        ["Spring release, take 1 #Spring", "Spring release, take 2 #Spring", "Spring release, take 3 #Spring"]
+    );
+    assert_eq!(out["captions"][0]["hashtags"], json!(["#Spring"]));
+    let requests = host.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0].url, "http://llm.test/v1/chat/completions");
+    assert_eq!(requests[0].header_value("authorization"), None, "no key is set, so none is sent");
+    let body: Value = serde_json::from_slice(requests[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["model"], "qwen3:8b");
+    assert_eq!(body["stream"], false);
+    assert!(body["messages"][0]["content"].as_str().unwrap().contains("500 characters"));
+}
+
+#[test]
+fn sends_the_key_when_set_and_trims_to_bluesky() {
+    let long = format!("{} #Spring #Release", "word ".repeat(100));
+    let host = FakeHost::new()
+        .secret("OPENAI_API_KEY", "sk-test")
+        .on_http(move |_| Reply::json(200, &completion(&[&long, "", "<think>only thinking</think>"])));
+    let out = host
+        .run::<Generate>(json!({"topic": "t", "network": "bluesky", "endpoint": "http://llm.test/v1",
+                                          "model": "m", "variants": 2}))
+        .unwrap();
+    assert_eq!(host.requests()[0].header_value("authorization"), Some("Bearer sk-test"));
+    let captions = out["captions"].as_array().unwrap();
+    assert_eq!(captions.len(), 1, "identical and empty replies count once");
+    assert!(captions[0]["length"].as_u64().unwrap() <= 300);
+    assert!(captions[0]["text"].as_str().unwrap().ends_with(" word word… #Spring #Release"), "{}", captions[0]["text"]);
+    assert!(out["explanations"].to_string().contains("repeated itself"));
+}
+
+fn failure(status: u16, body: &'static str, retry_after: Option<&'static str>) -> StepError {
+    let host = FakeHost::new().on_http(move |_| {
+        let mut response = Reply::text(status, body)?;
+        if let Some(after) = retry_after {
+            response.headers.push(("Retry-After".into(), after.into()));
+        }
+        Ok(response)
+    });
+    host.run::<Generate>(model_input("generic")).unwrap_err()
+}
+
+#[test]
+fn maps_each_status_to_a_step_error() {
+    let openai_404 = r#"{"error":{"message":"model \"qwen3:8b\" not found, try pulling it first","type":"not_found_error","param":null,"code":null}}"#;
+    assert!(
+        matches!(failure(404, openai_404, None), StepError::InvalidInput(m) if m.contains("`qwen3:8b`") && m.contains("try pulling"))
+    );
+    let vllm_400 = r#"{"object":"error","message":"The model `qwen3:8b` does not exist.","type":"NotFoundError","param":null,"code":404}"#;
+    assert!(matches!(failure(400, vllm_400, None), StepError::InvalidInput(m) if m.contains("does not exist")));
+    let plain_404 = failure(404, "404 page not found", None);
+    assert!(matches!(plain_404, StepError::InvalidInput(m) if m.contains("`endpoint`") && m.contains("/v1")));
+    assert!(
+        matches!(failure(401, r#"{"error":"unauthorized"}"#, None), StepError::Fatal(m) if m.contains("OPENAI_API_KEY"))
+    );
+    let loading = r#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#;
+    assert_eq!(
+        failure(503, loading, Some("2")),
+        StepError::Retryable {
+            message:
+                "http://llm.test/v1/chat/completions is busy or failing (HTTP 503: Loading model [unavailable_error])"
+                    .into(),
+            after_ms: Some(2000)
+        }
+    );
+    assert!(matches!(failure(429, "slow down", None), StepError::Retryable { after_ms: None, .. }));
+    assert!(matches!(failure(502, "<html>Bad Gateway</html>", None), StepError::Retryable { .. }));
+}
+
+#[test]
+fn connection_failures_are_retryable_and_junk_is_fatal() {
+    let host = FakeHost::new();
+    assert!(matches!(host.run::<Generate>(model_input("mastodon")).unwrap_err(), StepError::Retryable { .. }));
+    let junk = FakeHost::new().on_http(|_| Reply::text(200, "<html>hello</html>"));
+    let err = junk.run::<Generate>(model_input("mastodon")).unwrap_err();
+    assert!(matches!(err, StepError::Fatal(m) if m.contains("did not answer with a chat completion")));
+    let errored = FakeHost::new()
+        .on_http(|_| Reply::json(200, &json!({"error": {"message": "overloaded", "type": "api_error"}})));
+    assert!(
+        matches!(errored.run::<Generate>(model_input("mastodon")).unwrap_err(), StepError::Fatal(m) if m.contains("overloaded"))
+    );
+}
+
+#[test]
+fn hashtags_action() {
+    let host = FakeHost::new();
+    let out = host
+        .run_action(ACTIONS, "hashtags", json!({"text": "Our #Roost launch: WebAssembly plugins, plugins!", "max": 3}))
+        .unwrap();
+    assert_eq!(out, json!({"hashtags": ["#Roost", "#WebAssembly", "#Plugins"]}));
+    let err = host.run_action(ACTIONS, "hashtags", json!({"text": "x", "max": 0})).unwrap_err();
+    assert!(matches!(err, StepError::InvalidInput(m) if m.contains("`max` is 0")));
+}
