@@ -17,7 +17,8 @@ const BATCH: usize = 10_000;
 const ROUNDS: usize = 7;
 
 fn texts() -> Vec<String> {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/sentiment/tweets_GroundTruth.txt");
+    let data =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/sentiment/tweets_GroundTruth.txt");
     let mut base: Vec<String> = std::fs::read_to_string(data)
         .map(|t| t.lines().filter_map(|l| l.splitn(3, '\t').nth(2)).map(String::from).collect())
         .unwrap_or_default();

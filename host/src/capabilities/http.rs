@@ -63,7 +63,7 @@ impl HttpCap {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HttpError::InvalidRequest(format!("scheme `{}` is not supported", url.scheme())));
         }
-        if !any_matches(&self.allow, &self.client.policy.judged_as(url)) {
+        if !self.client.policy.judged_as(url).iter().any(|u| any_matches(&self.allow, u)) {
             return Err(HttpError::Denied(format!(
                 "{} is not in the plugin's [permissions] http allow-list",
                 origin(url)

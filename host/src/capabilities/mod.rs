@@ -6,17 +6,17 @@ pub mod log;
 pub mod net;
 pub mod secrets;
 
-use wasmtime::StoreLimits;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::runtime::bindings::{Plugin, types};
+use crate::runtime::limits::MeteredLimits;
 
 /// Everything one step execution owns: its sandbox context and its capabilities.
 pub struct StepState {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: MeteredLimits,
     pub(crate) log: log::LogCap,
     pub(crate) secrets: secrets::SecretsCap,
     /// `None` when the manifest declares no http permission.

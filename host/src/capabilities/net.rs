@@ -47,14 +47,17 @@ impl NetPolicy {
         host_listed(&self.allow_private, host)
     }
 
-    /// The URL that allow-lists and secret bindings judge `url` by: a plain-HTTP URL to a
-    /// [`NetPolicy::plain_http`] host counts as HTTPS on the default port; others are as sent.
-    pub fn judged_as(&self, url: &url::Url) -> url::Url {
-        let mut judged = url.clone();
+    /// The URLs that allow-lists and secret bindings may match `url` by: the URL as sent,
+    /// and for a plain-HTTP URL to a [`NetPolicy::plain_http`] host, the same as HTTPS on
+    /// the default port.
+    pub fn judged_as(&self, url: &url::Url) -> Vec<url::Url> {
+        let mut judged = vec![url.clone()];
         if url.scheme() == "http" && url.host_str().is_some_and(|h| host_listed(&self.plain_http, h)) {
+            let mut https = url.clone();
             // Both calls only fail for URLs without a host or with special schemes mixed.
-            let _ = judged.set_scheme("https");
-            let _ = judged.set_port(None);
+            let _ = https.set_scheme("https");
+            let _ = https.set_port(None);
+            judged.push(https);
         }
         judged
     }
@@ -164,9 +167,14 @@ mod tests {
     #[test]
     fn plain_http_hosts_are_judged_as_https() {
         let policy = NetPolicy { plain_http: vec!["*.lan".into()], ..Default::default() };
-        let judged = |u: &str| policy.judged_as(&url::Url::parse(u).unwrap()).to_string();
-        assert_eq!(judged("http://social.lan:8080/api/v1"), "https://social.lan/api/v1");
-        assert_eq!(judged("http://example.com:8080/x"), "http://example.com:8080/x");
-        assert_eq!(judged("https://social.lan:8443/x"), "https://social.lan:8443/x");
+        let judged = |u: &str| -> Vec<String> {
+            policy.judged_as(&url::Url::parse(u).unwrap()).iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            judged("http://social.lan:8080/api/v1"),
+            ["http://social.lan:8080/api/v1", "https://social.lan/api/v1"]
+        );
+        assert_eq!(judged("http://example.com:8080/x"), ["http://example.com:8080/x"]);
+        assert_eq!(judged("https://social.lan:8443/x"), ["https://social.lan:8443/x"]);
     }
 }

@@ -54,8 +54,9 @@ impl SecretsCap {
         self.set.values().map(|s| s.value.clone()).filter(|v| !v.is_empty()).collect()
     }
 
-    /// `text` with every placeholder replaced, or why the request must not go to `url`.
-    pub fn substitute(&self, url: &Url, text: &str) -> Result<String, String> {
+    /// `text` with every placeholder replaced, or why the request must not go to `urls[0]`
+    /// (judged by any of `urls`, see `NetPolicy::judged_as`).
+    pub fn substitute(&self, urls: &[Url], text: &str) -> Result<String, String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find(OPEN) {
@@ -69,10 +70,10 @@ impl SecretsCap {
             };
             let secret =
                 self.set.get(name).ok_or_else(|| format!("secret `{name}` is not available to this plugin"))?;
-            if !any_matches(&secret.hosts, url) {
+            if !urls.iter().any(|url| any_matches(&secret.hosts, url)) {
                 return Err(format!(
                     "secret `{name}` is not bound to {}; it may be sent to: {}",
-                    origin(url),
+                    urls.first().map(origin).unwrap_or_default(),
                     secret.hosts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
                 ));
             }
@@ -133,22 +134,29 @@ mod tests {
     fn substitutes_only_for_bound_hosts() {
         let good = Url::parse("https://api.example.com/x").unwrap();
         let bad = Url::parse("https://evil.example.net/x").unwrap();
-        assert_eq!(cap().substitute(&good, "Bearer {{secret:TOKEN#n0nce}}").unwrap(), "Bearer s3cr3t");
-        let err = cap().substitute(&bad, "Bearer {{secret:TOKEN#n0nce}}").unwrap_err();
+        assert_eq!(
+            cap().substitute(std::slice::from_ref(&good), "Bearer {{secret:TOKEN#n0nce}}").unwrap(),
+            "Bearer s3cr3t"
+        );
+        let err = cap().substitute(std::slice::from_ref(&bad), "Bearer {{secret:TOKEN#n0nce}}").unwrap_err();
         assert!(err.contains("not bound to https://evil.example.net"), "{err}");
         assert!(!err.contains("s3cr3t"));
-        assert!(cap().substitute(&good, "{{secret:OTHER#n0nce}}").is_err());
-        assert_eq!(cap().substitute(&bad, "no placeholder").unwrap(), "no placeholder");
+        assert!(cap().substitute(std::slice::from_ref(&good), "{{secret:OTHER#n0nce}}").is_err());
+        assert_eq!(cap().substitute(std::slice::from_ref(&bad), "no placeholder").unwrap(), "no placeholder");
     }
 
     #[test]
     fn placeholders_without_the_steps_nonce_stay_text() {
         let good = Url::parse("https://api.example.com/x").unwrap();
         for text in ["{{secret:TOKEN}}", "{{secret:TOKEN#guess}}", "a {{secret:TOKEN#n0nc}} b", "{{secret:"] {
-            assert_eq!(cap().substitute(&good, text).unwrap(), text, "data that looks like a placeholder");
+            assert_eq!(
+                cap().substitute(std::slice::from_ref(&good), text).unwrap(),
+                text,
+                "data that looks like a placeholder"
+            );
         }
         let mixed = "{{secret:TOKEN}} and {{secret:TOKEN#n0nce}}";
-        assert_eq!(cap().substitute(&good, mixed).unwrap(), "{{secret:TOKEN}} and s3cr3t");
+        assert_eq!(cap().substitute(std::slice::from_ref(&good), mixed).unwrap(), "{{secret:TOKEN}} and s3cr3t");
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
         operator_token: std::env::var("ROOST_OPERATOR_TOKEN").ok().filter(|t| !t.trim().is_empty()),
         data_dir,
         grace: Duration::from_secs(args.grace_seconds),
+        clock: None,
     };
     let running = start(options).await?;
     eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);

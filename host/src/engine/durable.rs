@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::hooks::{LimitSource, StepObserver, Unlimited, Unobserved};
 use crate::capabilities::secrets::Secret;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
@@ -57,6 +58,8 @@ pub struct Engine {
     pub(super) worker: String,
     pub(super) lease: Duration,
     pub(super) secrets: Arc<dyn SecretSource>,
+    pub(super) limits: Arc<dyn LimitSource>,
+    pub(super) observer: Arc<dyn StepObserver>,
     plans: Mutex<HashMap<String, Arc<Plan>>>,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -90,6 +93,8 @@ impl Engine {
             worker,
             lease: DEFAULT_LEASE,
             secrets: Arc::new(std::collections::BTreeMap::new()),
+            limits: Arc::new(Unlimited),
+            observer: Arc::new(Unobserved),
             plans: Mutex::default(),
             locks: Mutex::default(),
         }
@@ -109,6 +114,18 @@ impl Engine {
     /// Secrets looked up per workspace when a step runs (`roost serve`).
     pub fn with_secret_source(mut self, source: Arc<dyn SecretSource>) -> Self {
         self.secrets = source;
+        self
+    }
+
+    /// Each workspace's step limits and quota, checked when a step is about to run (`roost serve`).
+    pub fn with_limits(mut self, limits: Arc<dyn LimitSource>) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Told of every plugin execution (`roost serve` keeps metrics).
+    pub fn with_observer(mut self, observer: Arc<dyn StepObserver>) -> Self {
+        self.observer = observer;
         self
     }
 

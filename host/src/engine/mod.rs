@@ -7,6 +7,7 @@
 
 mod approvals;
 mod durable;
+mod hooks;
 mod scope;
 mod settle;
 mod work;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use durable::{DEFAULT_LEASE, Engine, EngineError, Progress, SecretSource};
+pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};
 pub use work::idempotency_key;
 
 use crate::store::{Store, StoreError};

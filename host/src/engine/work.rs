@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::runtime::{StepCall, StepFailure};
+use crate::runtime::{Plugin, StepCall, StepFailure, StepOutcome};
 use crate::store::{AttemptRecord, Commit, ItemRecord, Job, RunState, StepRecord, now_ms};
 use crate::workflow::{OnTimeout, PlanStep, StepKind, truthy};
 
 use super::durable::{Engine, EngineError};
+use super::hooks::{StepEvent, StepLimits};
 use super::scope::RunScope;
 
 impl Engine {
@@ -169,44 +170,27 @@ impl Engine {
             (job.idx >= 0).then(|| state.items.iter().find(|i| i.step_id == step.id && i.idx == job.idx)).flatten();
         let item_value = item.and_then(|i| i.item.clone());
         let started = now_ms();
-        let rendered = with.render(&scope.scope(item_value.as_ref(), item.map(|i| i.idx as usize)));
+        let nonce = secret_nonce(job);
+        let mut input_scope = scope.scope(item_value.as_ref(), item.map(|i| i.idx as usize));
+        input_scope.secret_nonce = &nonce;
+        let rendered = with.render(&input_scope);
         let result = match (rendered, self.registry.get(plugin, version)) {
             (Err(e), _) => Err(StepFailure::InvalidInput(e.to_string())),
             (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version} is not installed"))),
-            (Ok(input), Some(p)) => {
-                let secrets = match self.secrets.secrets(&state.run.workspace).await {
-                    Ok(secrets) => secrets,
-                    Err(e) => {
-                        tracing::error!("secrets of workspace `{}` unavailable: {e}", state.run.workspace);
-                        Default::default()
-                    }
-                };
-                let call = StepCall {
-                    action: action.clone(),
-                    workspace: state.run.workspace.clone(),
-                    workflow: state.run.workflow.clone(),
-                    run_id: state.run.id.clone(),
-                    step_id: step.id.clone(),
-                    attempt: job.attempt,
-                    idempotency_key: idempotency_key(job),
-                    input: input.clone(),
-                    secrets,
-                    db: Some(self.store.clone()),
-                    timeout: step.timeout,
-                };
-                let outcome = tokio::select! {
-                    outcome = self.runtime.execute(&p, call) => outcome,
-                    () = self.keep_leased(job) => unreachable!("keep_leased never returns"),
-                };
-                let mut record = step_record(state, step, "running");
-                record.started_at = Some(started);
-                record.digest = p.digest.clone();
-                record.input = if job.idx < 0 { Some(input) } else { None };
-                record.logs = outcome.logs;
-                record.duration_us = Some(outcome.duration.as_micros() as i64);
-                commit.steps.push(record);
-                outcome.result
-            }
+            (Ok(input), Some(p)) => match self.limits.admit(&state.run.workspace).await {
+                Err(refused) => Err(refused),
+                Ok(limits) => {
+                    let outcome = self.execute(&p, action, (state, step, job), input.clone(), limits).await;
+                    let mut record = step_record(state, step, "running");
+                    record.started_at = Some(started);
+                    record.digest = p.digest.clone();
+                    record.input = if job.idx < 0 { Some(input) } else { None };
+                    record.logs = outcome.logs;
+                    record.duration_us = Some(outcome.duration.as_micros() as i64);
+                    commit.steps.push(record);
+                    outcome.result
+                }
+            },
         };
         let retry = match &result {
             Err(f @ (StepFailure::Retryable { .. } | StepFailure::Timeout(_)))
@@ -265,6 +249,49 @@ impl Engine {
         }
     }
 
+    /// Runs one action attempt under the workspace's `limits`, its lease kept, the observer told.
+    async fn execute(
+        &self,
+        plugin: &Plugin,
+        action: &str,
+        (state, step, job): (&RunState, &PlanStep, &Job),
+        input: Value,
+        limits: StepLimits,
+    ) -> StepOutcome {
+        let secrets = match self.secrets.secrets(&state.run.workspace).await {
+            Ok(secrets) => secrets,
+            Err(e) => {
+                tracing::error!("secrets of workspace `{}` unavailable: {e}", state.run.workspace);
+                Default::default()
+            }
+        };
+        let manifest_timeout = Duration::from_millis(plugin.manifest.limits.timeout_ms);
+        let call = StepCall {
+            action: action.to_string(),
+            workspace: state.run.workspace.clone(),
+            workflow: state.run.workflow.clone(),
+            run_id: state.run.id.clone(),
+            step_id: step.id.clone(),
+            attempt: job.attempt,
+            idempotency_key: idempotency_key(job),
+            input,
+            secrets,
+            db: Some(self.store.clone()),
+            timeout: limits.timeout(step.timeout, manifest_timeout),
+            max_memory_mb: limits.memory_mb,
+            secret_nonce: secret_nonce(job),
+        };
+        let event = StepEvent { workspace: &state.run.workspace, plugin: plugin.id(), action };
+        self.observer.started(event);
+        let outcome = tokio::select! {
+            outcome = self.runtime.execute(plugin, call) => outcome,
+            () = self.keep_leased(job) => unreachable!("keep_leased never returns"),
+        };
+        let kind = outcome.result.as_ref().map_or_else(StepFailure::kind, |_| "succeeded");
+        self.observer.finished(event, kind, outcome.duration, outcome.memory_peak);
+        outcome
+    }
+
     async fn approval_timeout(
         &self,
         step: &PlanStep,
@@ -310,6 +337,15 @@ impl Engine {
             }
         }
     }
+}
+
+/// The nonce of one attempt's secret placeholders: keyed with a random key of this
+/// process, so data cannot guess it, and the same when rendering and when executing.
+fn secret_nonce(job: &Job) -> String {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(crate::runtime::new_nonce);
+    let message = format!("{}/{}/{}/{}", job.run_id, job.step_id, job.idx, job.attempt);
+    crate::capabilities::secrets::hmac_hex(key.as_bytes(), message.as_bytes())[..32].to_string()
 }
 
 /// The same on every attempt of the same step (and item), across processes.

@@ -9,7 +9,9 @@ use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 use super::bindings::types::{StepContext, StepError};
-use super::limits::{HOSTCALL_FUEL, MAX_MEMORY_MB, MAX_OUTPUT_KB, MAX_RANDOM_BYTES, MAX_TIMEOUT, STDIO_CAPTURE};
+use super::limits::{
+    HOSTCALL_FUEL, MAX_MEMORY_MB, MAX_OUTPUT_KB, MAX_RANDOM_BYTES, MAX_TIMEOUT, MeteredLimits, STDIO_CAPTURE,
+};
 use super::{Plugin, Runtime};
 use crate::capabilities::StepState;
 use crate::capabilities::http::HttpCap;
@@ -35,6 +37,10 @@ pub struct StepCall {
     pub db: Option<Db>,
     /// The workflow's timeout for this step; clamped by the host's ceiling like the manifest's.
     pub timeout: Option<Duration>,
+    /// The nonce the step's `secrets.NAME` placeholders were rendered with; empty: a fresh one.
+    pub secret_nonce: String,
+    /// A ceiling on the manifest's memory request in MiB (a workspace quota), below the host's.
+    pub max_memory_mb: Option<u32>,
 }
 
 /// How a step ended, with its log and timing.
@@ -43,6 +49,8 @@ pub struct StepOutcome {
     pub result: Result<Value, StepFailure>,
     pub logs: Vec<LogRecord>,
     pub duration: Duration,
+    /// The most linear memory the plugin held at once, in bytes.
+    pub memory_peak: usize,
 }
 
 /// Why a step failed.
@@ -83,11 +91,12 @@ struct StepLimits {
     output: usize,
 }
 
-fn step_limits(plugin: &Plugin, timeout: Option<Duration>) -> StepLimits {
+fn step_limits(plugin: &Plugin, call: &StepCall) -> StepLimits {
     let asked = plugin.manifest.limits;
+    let memory_mb = asked.memory_mb.min(MAX_MEMORY_MB).min(call.max_memory_mb.unwrap_or(MAX_MEMORY_MB));
     StepLimits {
-        memory: (asked.memory_mb.min(MAX_MEMORY_MB) as usize) << 20,
-        timeout: timeout.unwrap_or(Duration::from_millis(asked.timeout_ms)).min(MAX_TIMEOUT),
+        memory: (memory_mb as usize) << 20,
+        timeout: call.timeout.unwrap_or(Duration::from_millis(asked.timeout_ms)).min(MAX_TIMEOUT),
         output: (asked.output_kb.min(MAX_OUTPUT_KB) as usize) << 10,
     }
 }
@@ -96,10 +105,10 @@ impl Runtime {
     /// Runs `call` on `plugin`; never panics or returns early on a plugin's misbehaviour.
     pub async fn execute(&self, plugin: &Plugin, call: StepCall) -> StepOutcome {
         let started = Instant::now();
-        let limits = step_limits(plugin, call.timeout);
+        let limits = step_limits(plugin, &call);
         let mut stdio = None;
-        let (result, log) = match self.prepare(plugin, &call, &limits) {
-            Err(failure) => (Err(failure), LogCap::default()),
+        let (result, log, memory_peak) = match self.prepare(plugin, &call, &limits) {
+            Err(failure) => (Err(failure), LogCap::default(), 0),
             Ok((state, out, err)) => {
                 stdio = Some((out, err));
                 self.call(plugin, &call, state, &limits).await
@@ -111,7 +120,7 @@ impl Runtime {
             log.push_stdio("warn", &err.contents());
         }
         let result = result.and_then(|text| check_output(plugin, &call.action, &text, limits.output));
-        StepOutcome { result, logs: log.finish(), duration: started.elapsed() }
+        StepOutcome { result, logs: log.finish(), duration: started.elapsed(), memory_peak }
     }
 
     /// Validates the input and builds the step's sandbox state.
@@ -137,14 +146,17 @@ impl Runtime {
             .iter()
             .filter_map(|(name, s)| perms.secrets.get(name).map(|hosts| (name.clone(), bind(s, hosts))))
             .collect();
-        let secrets = SecretsCap::new(declared, secrets);
+        let nonce = if call.secret_nonce.is_empty() { new_nonce() } else { call.secret_nonce.clone() };
+        let secrets = SecretsCap::new(declared, secrets, nonce);
         let (out, err) = (MemoryOutputPipe::new(STDIO_CAPTURE), MemoryOutputPipe::new(STDIO_CAPTURE));
         let wasi = WasiCtx::builder().stdout(out.clone()).stderr(err.clone()).max_random_size(MAX_RANDOM_BYTES).build();
         let deadline = Instant::now() + limits.timeout;
         let state = StepState {
             wasi,
             table: Default::default(),
-            limits: StoreLimitsBuilder::new().memory_size(limits.memory).trap_on_grow_failure(true).build(),
+            limits: MeteredLimits::new(
+                StoreLimitsBuilder::new().memory_size(limits.memory).trap_on_grow_failure(true).build(),
+            ),
             log: LogCap::new(plugin.id(), secrets.values()),
             http: (!perms.http.is_empty()).then(|| HttpCap::new(self.http.clone(), perms.http.clone(), deadline)),
             kv: call.db.clone().filter(|_| perms.kv).map(|db| {
@@ -163,7 +175,7 @@ impl Runtime {
         call: &StepCall,
         state: StepState,
         limits: &StepLimits,
-    ) -> (Result<String, StepFailure>, LogCap) {
+    ) -> (Result<String, StepFailure>, LogCap, usize) {
         let _slot = self.slots.acquire().await.expect("the slot semaphore is never closed");
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -182,7 +194,8 @@ impl Runtime {
             Ok(Ok(Err(e))) => Err(from_plugin_error(e)),
             Ok(Ok(Ok(output))) => Ok(output),
         };
-        (result, std::mem::take(&mut store.data_mut().log))
+        let peak = store.data().limits.peak();
+        (result, std::mem::take(&mut store.data_mut().log), peak)
     }
 }
 
@@ -264,4 +277,15 @@ fn check_output(plugin: &Plugin, action: &str, text: &str, cap: usize) -> Result
 
 fn pointer_or_root(pointer: &str) -> &str {
     if pointer.is_empty() { "/" } else { pointer }
+}
+
+/// A fresh secret nonce: 16 random bytes, hex.
+pub fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness a nonce from the clock and the process still differs per step.
+    if getrandom::fill(&mut bytes).is_err() {
+        let seed = format!("{:?}{}", Instant::now(), std::process::id());
+        bytes.copy_from_slice(&sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(seed))[..16]);
+    }
+    hex::encode(bytes)
 }

@@ -1,6 +1,9 @@
-//! The sandbox's ceilings, each a named constant that says which threat it stops.
+//! The sandbox's ceilings, each a named constant that says which threat it stops, and the
+//! limiter that enforces a step's memory ceiling while recording the most memory it held.
 
 use std::time::Duration;
+
+use wasmtime::{ResourceLimiter, StoreLimits};
 
 /// How often the epoch advances. A guest in a loop yields to tokio at every tick, so one
 /// runaway plugin cannot starve the other steps sharing a worker thread.
@@ -48,3 +51,72 @@ pub const HTTP_DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Stack a guest may use: stops runaway recursion with a trap instead of a host crash.
 pub const MAX_WASM_STACK: usize = 1 << 20;
+
+/// A step's store limits (wasmtime's `StoreLimits`) that also record the most linear
+/// memory, summed over the store's memories, that the step was granted at once.
+pub struct MeteredLimits {
+    inner: StoreLimits,
+    held: usize,
+    peak: usize,
+}
+
+impl MeteredLimits {
+    pub fn new(inner: StoreLimits) -> Self {
+        Self { inner, held: 0, peak: 0 }
+    }
+
+    /// The most linear memory, in bytes, the step held at once.
+    pub fn peak(&self) -> usize {
+        self.peak
+    }
+}
+
+impl ResourceLimiter for MeteredLimits {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.held = self.held.saturating_add(desired.saturating_sub(current));
+            self.peak = self.peak.max(self.held);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.memory_grow_failed(error)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metered_limits_record_the_peak_of_granted_memory() {
+        let mut limits = MeteredLimits::new(wasmtime::StoreLimitsBuilder::new().memory_size(4 << 20).build());
+        assert!(limits.memory_growing(0, 1 << 20, None).unwrap());
+        assert!(limits.memory_growing(0, 64 << 10, None).unwrap(), "a second memory adds to the first");
+        assert!(limits.memory_growing(1 << 20, 3 << 20, None).unwrap());
+        assert!(!limits.memory_growing(3 << 20, 5 << 20, None).unwrap(), "over the ceiling is refused");
+        assert_eq!(limits.peak(), (3 << 20) + (64 << 10));
+    }
+}

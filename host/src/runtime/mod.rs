@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use executor::{StepCall, StepFailure, StepOutcome};
+pub use executor::{StepCall, StepFailure, StepOutcome, new_nonce};
 pub use plugin::{LoadError, Plugin};
 
 use crate::capabilities::{self, StepState, http::HttpClient, net::NetPolicy};

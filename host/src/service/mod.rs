@@ -7,9 +7,13 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod hooks;
 pub mod launch;
+pub mod metrics;
 pub mod quotas;
+pub mod scheduler;
 pub mod start;
+pub mod ui;
 pub mod vault;
 pub mod worker;
 
@@ -39,6 +43,10 @@ pub struct App {
     pub wake: Arc<tokio::sync::Notify>,
     pub plans: launch::PlanCache,
     pub worker: worker::Worker,
+    /// The counters `/metrics` shows; the engine's step observer.
+    pub metrics: Arc<metrics::Metrics>,
+    /// The scheduler's clock and how late schedules fire.
+    pub scheduling: scheduler::Scheduling,
 }
 
 impl Deref for AppState {
@@ -56,10 +64,21 @@ impl AppState {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    Router::new().nest("/api/v1", api::routes()).route("/healthz", axum::routing::get(healthz)).with_state(state)
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/metrics", axum::routing::get(metrics::scrape))
+        .route("/hooks/{workspace}/{workflow}", axum::routing::post(hooks::receive))
+        .route("/", axum::routing::get(ui::index))
+        .route("/ui/{*path}", axum::routing::get(ui::asset))
+        .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+/// Whether the service can reach its database.
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "service",
+    responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Object),
+        (status = 503, description = "The database is unreachable", body = error::ErrorBody)))]
+pub async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
     match state.store.workspaces().await {
         Ok(_) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok" }))).into_response(),

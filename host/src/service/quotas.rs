@@ -1,9 +1,25 @@
 //! Per-workspace quotas: concurrent runs, steps per day, plugin memory and time ceilings.
+//!
+//! `concurrent_runs` is checked when a run starts (`launch.rs`); the others when a step is
+//! about to run, by [`StepQuotas`], the engine's [`LimitSource`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::metrics::Metrics;
+use crate::engine::{LimitSource, StepLimits};
+use crate::runtime::StepFailure;
+use crate::store::{Store, StoreError, now_ms};
+
+/// How long a workspace's quotas and step count are used before they are read again.
+pub const QUOTA_TTL: Duration = Duration::from_secs(1);
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// A workspace's limits; `None` is unlimited (up to the host's own ceilings).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -33,6 +49,88 @@ impl Quotas {
     }
 }
 
+/// Each workspace's step quotas, read from the store at most once per TTL; between reads
+/// the day's step count goes on in memory, so a burst of steps cannot outrun the quota.
+/// (Steps of other processes count from their next read on.)
+pub struct StepQuotas {
+    store: Store,
+    metrics: Arc<Metrics>,
+    ttl: Duration,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+struct Cached {
+    quotas: Quotas,
+    /// The UTC day (Unix milliseconds of its start) `steps` counts.
+    day: i64,
+    steps: u64,
+    read_at: Instant,
+}
+
+impl StepQuotas {
+    pub fn new(store: Store, metrics: Arc<Metrics>) -> Self {
+        Self::with_ttl(store, metrics, QUOTA_TTL)
+    }
+
+    pub fn with_ttl(store: Store, metrics: Arc<Metrics>, ttl: Duration) -> Self {
+        Self { store, metrics, ttl, cache: Mutex::default() }
+    }
+
+    /// Counts one step of `workspace` against its quota and answers its limits.
+    pub async fn admit_step(&self, workspace: &str) -> Result<StepLimits, StepFailure> {
+        let day = now_ms() - now_ms().rem_euclid(DAY_MS);
+        let fresh =
+            self.cache.lock().unwrap().get(workspace).is_some_and(|c| c.day == day && c.read_at.elapsed() < self.ttl);
+        if !fresh {
+            let (quotas, counted) = self.read(workspace, day).await.map_err(|e| StepFailure::Retryable {
+                message: format!("the quotas of workspace {workspace} could not be read: {e}"),
+                after_ms: Some(1_000),
+            })?;
+            let mut cache = self.cache.lock().unwrap();
+            let kept = cache.get(workspace).filter(|c| c.day == day).map_or(0, |c| c.steps);
+            let steps = counted.max(kept);
+            cache.insert(workspace.to_string(), Cached { quotas, day, steps, read_at: Instant::now() });
+        }
+        let mut cache = self.cache.lock().unwrap();
+        let Some(cached) = cache.get_mut(workspace) else {
+            return Err(StepFailure::Retryable { message: "quota cache raced; trying again".into(), after_ms: None });
+        };
+        if let Some(limit) = cached.quotas.steps_per_day
+            && cached.steps >= limit
+        {
+            self.metrics.quota_refused(workspace, "steps_per_day");
+            return Err(StepFailure::Fatal(format!(
+                "quota exceeded: {limit} steps per day in workspace {workspace}; the count starts again at 00:00 UTC, \
+                 or the operator can raise the workspace's `steps_per_day`"
+            )));
+        }
+        cached.steps += 1;
+        Ok(StepLimits {
+            memory_mb: cached.quotas.plugin_memory_mb,
+            timeout: cached.quotas.plugin_timeout_ms.map(Duration::from_millis),
+        })
+    }
+
+    /// The workspace's quotas and the steps it started since `day` began.
+    async fn read(&self, workspace: &str, day: i64) -> Result<(Quotas, u64), StoreError> {
+        let quotas = match self.store.workspace(workspace).await? {
+            Some(w) => Quotas::parse(&w.quotas).unwrap_or_else(|e| {
+                tracing::warn!("workspace {workspace} has invalid quotas ({}); none apply", e.message);
+                Quotas::default()
+            }),
+            None => Quotas::default(),
+        };
+        let steps = self.store.steps_started_since(workspace, day).await?;
+        Ok((quotas, steps.max(0) as u64))
+    }
+}
+
+impl LimitSource for StepQuotas {
+    fn admit<'a>(&'a self, workspace: &'a str) -> futures::future::BoxFuture<'a, Result<StepLimits, StepFailure>> {
+        Box::pin(self.admit_step(workspace))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +143,45 @@ mod tests {
         let err = Quotas::parse(&serde_json::json!({ "concurrent": 2 })).unwrap_err();
         assert!(err.message.contains("unknown field `concurrent`"), "{}", err.message);
         assert!(Quotas::parse(&serde_json::json!({ "steps_per_day": -1 })).is_err());
+    }
+}
+
+#[cfg(test)]
+mod step_quota_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    async fn store_with(quotas: Value) -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("q.db").display())).await.unwrap();
+        store.create_workspace("acme", "Acme", &quotas).await.unwrap();
+        (store, dir)
+    }
+
+    #[tokio::test]
+    async fn steps_beyond_the_daily_quota_are_refused_for_good() {
+        let (store, _dir) =
+            store_with(json!({ "steps_per_day": 2, "plugin_memory_mb": 16, "plugin_timeout_ms": 250 })).await;
+        let metrics = Arc::new(Metrics::new(true));
+        let quotas = StepQuotas::new(store, metrics.clone());
+        let limits = quotas.admit_step("acme").await.unwrap();
+        assert_eq!(limits, StepLimits { memory_mb: Some(16), timeout: Some(Duration::from_millis(250)) });
+        quotas.admit_step("acme").await.unwrap();
+        let refused = quotas.admit_step("acme").await.unwrap_err();
+        assert!(matches!(refused, StepFailure::Fatal(_)), "a refusal is not retried: {refused:?}");
+        assert!(refused.to_string().starts_with("quota exceeded: 2 steps per day in workspace acme"), "{refused}");
+        assert_eq!(quotas.admit_step("other").await.unwrap(), StepLimits::default(), "no quotas, no limits");
+    }
+
+    #[tokio::test]
+    async fn quota_changes_apply_after_the_ttl() {
+        let (store, _dir) = store_with(json!({ "steps_per_day": 1 })).await;
+        let quotas = StepQuotas::with_ttl(store.clone(), Arc::new(Metrics::new(true)), Duration::from_millis(50));
+        quotas.admit_step("acme").await.unwrap();
+        assert!(quotas.admit_step("acme").await.is_err());
+        store.set_workspace_quotas("acme", &json!({ "steps_per_day": 5 })).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        quotas.admit_step("acme").await.expect("the raised quota applies once the cache expired");
     }
 }

@@ -11,8 +11,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::auth::{new_token, token_hash};
+use super::metrics::Metrics;
+use super::quotas::StepQuotas;
 use super::vault::{StoredSecrets, Vault};
-use super::{App, AppState, api, launch, router, worker};
+use super::{App, AppState, api, launch, router, scheduler, worker};
 use crate::engine::Engine;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
@@ -36,6 +38,8 @@ pub struct ServeOptions {
     pub data_dir: PathBuf,
     /// How long shutdown waits for runs in flight before handing their jobs back.
     pub grace: Duration,
+    /// The scheduler's clock; `None`: the system clock.
+    pub clock: Option<Arc<dyn scheduler::Clock>>,
 }
 
 /// A service started by [`start`].
@@ -59,9 +63,12 @@ impl Running {
 
 /// Starts the service in this process's tokio runtime.
 pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
+    let metrics = Arc::new(Metrics::new(options.addr.ip().is_loopback()));
     let engine = Engine::new(options.runtime.clone(), options.registry.clone(), options.store.clone())
         .with_lease(options.lease)
-        .with_secret_source(Arc::new(StoredSecrets { store: options.store.clone(), vault: options.vault.clone() }));
+        .with_secret_source(Arc::new(StoredSecrets { store: options.store.clone(), vault: options.vault.clone() }))
+        .with_limits(Arc::new(StepQuotas::new(options.store.clone(), metrics.clone())))
+        .with_observer(metrics.clone());
     let state = AppState::new(App {
         store: options.store.clone(),
         engine: Arc::new(engine),
@@ -71,6 +78,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         wake: Arc::default(),
         plans: launch::PlanCache::default(),
         worker: worker::Worker::default(),
+        metrics,
+        scheduling: scheduler::Scheduling::new(options.clock.clone()),
     });
     bootstrap(&state, &options).await?;
     if let Some(dir) = &options.workflows {
@@ -90,8 +99,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         }
     });
     let work = tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace));
+    let schedules = tokio::spawn(scheduler::run(state.clone(), rx.clone()));
     tracing::info!(%addr, "roost serve is listening");
-    Ok(Running { addr, state, shutdown, tasks: vec![http, work] })
+    Ok(Running { addr, state, shutdown, tasks: vec![http, work, schedules] })
 }
 
 /// First start: the workspace exists, and there is an operator token.

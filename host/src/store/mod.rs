@@ -5,6 +5,7 @@
 //! from the plain SQL files under `migrations/`.
 
 mod approvals;
+mod calendar;
 mod jobs;
 mod kv;
 mod listing;
@@ -22,6 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use approvals::ApprovalRecord;
+pub use calendar::TimerRecord;
 pub use jobs::{AttemptRecord, Commit, ItemRecord, Job, RunLock};
 pub use kv::{KvQuota, KvRefusal, Namespace};
 pub use listing::{RunFilter, RunSummary};

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{Store, StoreError, now_ms};
 
 /// A workspace: one agency client, with its quotas as JSON.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct WorkspaceRecord {
     pub id: String,
     pub name: String,
@@ -16,7 +16,7 @@ pub struct WorkspaceRecord {
 }
 
 /// A token as stored: never its value, only the hash.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TokenRecord {
     pub id: String,
     /// `None` for an operator token, which acts on every workspace.
@@ -28,7 +28,7 @@ pub struct TokenRecord {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: String,
     pub workspace: Option<String>,

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Store, StoreError, now_ms};
 
 /// A stored workflow: its newest revision and whether its triggers fire.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct WorkflowRecord {
     pub workspace: String,
     pub name: String,
@@ -17,7 +17,7 @@ pub struct WorkflowRecord {
 }
 
 /// One revision of a workflow's text.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RevisionRecord {
     pub revision: i64,
     pub author: String,

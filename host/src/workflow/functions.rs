@@ -170,7 +170,10 @@ fn pluck(items: &[Value], path: &str) -> Result<Value, RenderFailure> {
 /// Each object of `items` with `key` set to the element of `values` at the same position.
 fn attach(items: &[Value], values: &[Value], key: &str) -> Result<Value, RenderFailure> {
     if items.len() != values.len() {
-        return Err(failed("attach", format!("{} items but {} values; they pair by position", items.len(), values.len())));
+        return Err(failed(
+            "attach",
+            format!("{} items but {} values; they pair by position", items.len(), values.len()),
+        ));
     }
     let pair = |(item, value): (&Value, &Value)| match item {
         Value::Object(map) => {
@@ -220,7 +223,8 @@ fn sort_by(items: &[Value], path: &str, order: &str) -> Result<Value, RenderFail
 fn slice(items: &[Value], start: &Value, end: &Value) -> Result<Value, RenderFailure> {
     let len = items.len() as i64;
     let position = |v: &Value| -> Result<usize, RenderFailure> {
-        let n = v.as_i64().ok_or_else(|| failed("slice", format!("positions must be integers, found {}", json_kind(v))))?;
+        let n =
+            v.as_i64().ok_or_else(|| failed("slice", format!("positions must be integers, found {}", json_kind(v))))?;
         Ok((if n < 0 { len + n } else { n }).clamp(0, len) as usize)
     };
     let (from, to) = (position(start)?, position(end)?);

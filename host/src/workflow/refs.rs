@@ -10,7 +10,7 @@ use super::template::{Located, Template};
 /// Names an expression may start with.
 const ROOTS: &[&str] = &["inputs", "steps", "item", "index", "run", "trigger", "vars", "secrets", "failure"];
 const RUN_FIELDS: &[&str] = &["id", "started_at", "trigger"];
-const TRIGGER_FIELDS: &[&str] = &["body", "headers"];
+const TRIGGER_FIELDS: &[&str] = &["kind", "body", "headers", "delivery", "by", "cron", "timezone", "due_at"];
 const FAILURE_FIELDS: &[&str] = &["step", "error"];
 const STEP_FIELDS: &[&str] = &["output", "status"];
 

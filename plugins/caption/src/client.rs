@@ -173,7 +173,6 @@ fn plain(text: &str) -> String {
     }
 }
 
-
 /// `error` of the same kind, with `message`.
 fn with_message(error: &StepError, message: String) -> StepError {
     match error {

@@ -25,7 +25,6 @@ pub fn check_url(field: &str, url: &str) -> Result<(), StepError> {
     Err(StepError::invalid_input(format!("`{field}` {url:?} is not an http(s) URL")))
 }
 
-
 /// A retryable error, after `after_ms` when the service said how long to wait.
 pub fn retry(message: String, after_ms: Option<u64>) -> StepError {
     match after_ms {

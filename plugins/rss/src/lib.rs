@@ -157,7 +157,6 @@ fn new_items(url: &str, response: &Response, state: &mut FeedState, limit: usize
     Ok(FetchOutput { count: fresh.len(), items: fresh, not_modified: false })
 }
 
-
 roost_sdk::plugin! { "fetch" => Fetch }
 
 #[cfg(test)]

@@ -1,48 +1,100 @@
 //! The REST API under `/api/v1`: every workspace-scoped route checks the caller's token
 //! against the workspace in its path before it reads or writes anything.
 
+mod calendar;
+pub mod openapi;
 mod plugins;
 mod runs;
+mod schedules;
 mod settings;
 mod workflows;
 mod workspaces;
 
 use axum::Router;
-use axum::routing::{get, post, put};
 
 use super::AppState;
+use super::auth::Role;
 
 pub use workflows::{WorkflowSaved, save_workflow};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/workspaces", get(workspaces::list).post(workspaces::create))
-        .route("/workspaces/{ws}", get(workspaces::get).patch(workspaces::update))
-        .route("/workspaces/{ws}/tokens", get(workspaces::tokens).post(workspaces::create_token))
-        .route("/workspaces/{ws}/tokens/{id}", axum::routing::delete(workspaces::delete_token))
-        .route("/workspaces/{ws}/audit", get(workspaces::audit))
-        .route("/workspaces/{ws}/secrets", get(settings::secrets))
-        .route("/workspaces/{ws}/secrets/{name}", put(settings::put_secret).delete(settings::delete_secret))
-        .route("/workspaces/{ws}/variables", get(settings::variables))
-        .route("/workspaces/{ws}/variables/{name}", put(settings::put_variable).delete(settings::delete_variable))
-        .route("/workspaces/{ws}/workflows", get(workflows::list).post(workflows::create))
-        .route(
-            "/workspaces/{ws}/workflows/{name}",
-            get(workflows::get).delete(workflows::delete).patch(workflows::update),
-        )
-        .route("/workspaces/{ws}/workflows/{name}/revisions", get(workflows::revisions))
-        .route("/workspaces/{ws}/workflows/{name}/runs", post(runs::start))
-        .route("/workspaces/{ws}/validate", post(workflows::validate))
-        .route("/workspaces/{ws}/runs", get(runs::list))
-        .route("/workspaces/{ws}/runs/{id}", get(runs::get))
-        .route("/workspaces/{ws}/runs/{id}/logs", get(runs::logs))
-        .route("/workspaces/{ws}/runs/{id}/cancel", post(runs::cancel))
-        .route("/workspaces/{ws}/runs/{id}/resume", post(runs::resume))
-        .route("/workspaces/{ws}/approvals", get(runs::approvals))
-        .route("/workspaces/{ws}/runs/{id}/approvals/{step}/approve", post(runs::approve))
-        .route("/workspaces/{ws}/runs/{id}/approvals/{step}/reject", post(runs::reject))
-        .route("/plugins", get(plugins::list))
-        .route("/plugins/{id}", get(plugins::get))
+/// Who may call an endpoint. Each handler enforces it itself; this table says it once for
+/// the documentation and the tests, which check that the handlers agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token needed.
+    Public,
+    /// Any valid token; what is answered is limited to the token's workspace.
+    Token,
+    /// The operator token only.
+    Operator,
+    /// The operator, or a token of the workspace in the path with at least this role.
+    Role(Role),
+}
+
+/// One method on one path under `/api/v1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Lowercase, as in `axum::routing`: `get`, `post`, `put`, `patch`, `delete`.
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Declares [`ENDPOINTS`] and [`routes`] from one table, so neither can miss a route.
+macro_rules! endpoints {
+    ($($method:ident $path:literal => $handler:path, $access:expr;)*) => {
+        /// Every endpoint of the API, in the order the router registers them.
+        pub const ENDPOINTS: &[Endpoint] =
+            &[$(Endpoint { method: stringify!($method), path: $path, access: $access }),*];
+
+        /// The router of [`ENDPOINTS`] (several methods on one path merge into one route).
+        pub fn routes() -> Router<AppState> {
+            Router::new()$(.route($path, axum::routing::$method($handler)))*
+        }
+    };
+}
+
+// Routes added here are checked against the OpenAPI document (`openapi.rs`) and walked
+// by the tenancy tests with every role.
+endpoints! {
+    get "/openapi.json" => openapi::document, Access::Public;
+    get "/workspaces" => workspaces::list, Access::Token;
+    post "/workspaces" => workspaces::create, Access::Operator;
+    get "/workspaces/{ws}" => workspaces::get, Access::Role(Role::Viewer);
+    patch "/workspaces/{ws}" => workspaces::update, Access::Operator;
+    get "/workspaces/{ws}/tokens" => workspaces::tokens, Access::Role(Role::Owner);
+    post "/workspaces/{ws}/tokens" => workspaces::create_token, Access::Role(Role::Owner);
+    delete "/workspaces/{ws}/tokens/{id}" => workspaces::delete_token, Access::Role(Role::Owner);
+    get "/workspaces/{ws}/audit" => workspaces::audit, Access::Role(Role::Owner);
+    get "/workspaces/{ws}/secrets" => settings::secrets, Access::Role(Role::Viewer);
+    put "/workspaces/{ws}/secrets/{name}" => settings::put_secret, Access::Role(Role::Editor);
+    delete "/workspaces/{ws}/secrets/{name}" => settings::delete_secret, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/variables" => settings::variables, Access::Role(Role::Viewer);
+    put "/workspaces/{ws}/variables/{name}" => settings::put_variable, Access::Role(Role::Editor);
+    delete "/workspaces/{ws}/variables/{name}" => settings::delete_variable, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/workflows" => workflows::list, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/workflows" => workflows::create, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/workflows/{name}" => workflows::get, Access::Role(Role::Viewer);
+    delete "/workspaces/{ws}/workflows/{name}" => workflows::delete, Access::Role(Role::Editor);
+    patch "/workspaces/{ws}/workflows/{name}" => workflows::update, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/workflows/{name}/revisions" => workflows::revisions, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/workflows/{name}/runs" => runs::start, Access::Role(Role::Editor);
+    post "/workspaces/{ws}/validate" => workflows::validate, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/runs" => runs::list, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/runs/{id}" => runs::get, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/runs/{id}/logs" => runs::logs, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/runs/{id}/cancel" => runs::cancel, Access::Role(Role::Editor);
+    post "/workspaces/{ws}/runs/{id}/resume" => runs::resume, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/approvals" => runs::approvals, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/runs/{id}/approvals/{step}/approve" => runs::approve, Access::Role(Role::Approver);
+    post "/workspaces/{ws}/runs/{id}/approvals/{step}/reject" => runs::reject, Access::Role(Role::Approver);
+    get "/workspaces/{ws}/calendar" => calendar::list, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/calendar/{id}/{step}/move" => calendar::move_timer, Access::Role(Role::Editor);
+    post "/workspaces/{ws}/calendar/{id}/cancel" => calendar::cancel, Access::Role(Role::Editor);
+    get "/plugins" => plugins::list, Access::Token;
+    get "/plugins/{id}" => plugins::get, Access::Token;
+    get "/workspaces/{ws}/schedules" => schedules::list, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/triggers" => schedules::events, Access::Role(Role::Viewer);
 }
 
 /// A name used in a path: a workspace id, a secret or variable name.

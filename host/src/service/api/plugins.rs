@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use crate::runtime::Plugin;
 use crate::service::AppState;
 use crate::service::auth::Caller;
-use crate::service::error::{ApiError, ApiResult};
+use crate::service::error::{ApiError, ApiResult, ErrorBody};
+
+use super::openapi::Unauthorized;
 
 fn plugin_json(p: &Plugin, detail: bool) -> Value {
     let m = &p.manifest;
@@ -36,11 +38,17 @@ fn plugin_json(p: &Plugin, detail: bool) -> Value {
 }
 
 /// Every installed plugin; any valid token may read the list.
+#[utoipa::path(get, operation_id = "list_plugins", path = "/api/v1/plugins", tag = "plugins", security(("bearer" = [])),
+    responses((status = 200, description = "Every installed plugin: `{id, version, description, digest, actions, permissions, limits}`", body = Vec<Object>), Unauthorized))]
 pub async fn list(State(s): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<Value>>> {
     Ok(Json(s.registry.plugins().iter().map(|p| plugin_json(p, false)).collect()))
 }
 
 /// One plugin's versions with schemas and permissions.
+#[utoipa::path(get, operation_id = "get_plugin", path = "/api/v1/plugins/{id}", tag = "plugins", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Plugin id")),
+    responses((status = 200, description = "Each installed version, with the actions' input and output schemas", body = Vec<Object>), Unauthorized,
+        (status = 404, description = "Not installed", body = ErrorBody)))]
 pub async fn get(State(s): State<AppState>, _caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<Value>>> {
     let found: Vec<Value> =
         s.registry.plugins().iter().filter(|p| p.manifest.id == id).map(|p| plugin_json(p, true)).collect();

@@ -8,10 +8,11 @@ use serde_json::{Map, Value, json};
 
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
-use crate::service::error::{ApiError, ApiResult};
+use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::launch::start_run;
 use crate::store::{ApprovalRecord, RunFilter, RunRecord, RunSummary};
 
+use super::openapi::Denied;
 use super::workflows::find;
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -26,6 +27,12 @@ pub struct Started {
     pub run_id: String,
 }
 
+#[utoipa::path(post, operation_id = "start_run", path = "/api/v1/workspaces/{ws}/workflows/{name}/runs", tag = "runs", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name")), request_body(content = StartRun, description = "Optional: the run's inputs"),
+    responses((status = 202, description = "Started; the worker drives it", body = Started), Denied,
+        (status = 409, description = "The stored workflow no longer loads", body = ErrorBody),
+        (status = 422, description = "Inputs do not match; `details` names each field", body = ErrorBody),
+        (status = 429, description = "The workspace's `concurrent_runs` quota is reached", body = ErrorBody)))]
 pub async fn start(
     State(s): State<AppState>,
     caller: Caller,
@@ -48,6 +55,10 @@ pub struct RunQuery {
     pub limit: Option<i64>,
 }
 
+#[utoipa::path(get, operation_id = "list_runs", path = "/api/v1/workspaces/{ws}/runs", tag = "runs", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), RunQuery),
+    responses((status = 200, description = "Runs, newest first", body = Vec<RunSummary>), Denied,
+        (status = 400, description = "Unknown status", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -115,6 +126,9 @@ pub fn approval_json(a: &ApprovalRecord) -> Value {
     })
 }
 
+#[utoipa::path(get, operation_id = "get_run", path = "/api/v1/workspaces/{ws}/runs/{id}", tag = "runs", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "The run with its trigger, inputs, outputs, steps (each with its logs) and approvals", body = Object), Denied))]
 pub async fn get(
     State(s): State<AppState>,
     caller: Caller,
@@ -131,6 +145,9 @@ pub async fn get(
     Ok(Json(run_json(&run, &approvals)))
 }
 
+#[utoipa::path(get, operation_id = "get_run_logs", path = "/api/v1/workspaces/{ws}/runs/{id}/logs", tag = "runs", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "`[{step, level, message, at}]` in step order", body = Vec<Object>), Denied))]
 pub async fn logs(
     State(s): State<AppState>,
     caller: Caller,
@@ -150,6 +167,10 @@ pub async fn logs(
     Ok(Json(Value::Array(lines)))
 }
 
+#[utoipa::path(post, operation_id = "cancel_run", path = "/api/v1/workspaces/{ws}/runs/{id}/cancel", tag = "runs", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "`{run_id, status: cancelled}`", body = Object), Denied,
+        (status = 409, description = "The run has ended", body = ErrorBody)))]
 pub async fn cancel(
     State(s): State<AppState>,
     caller: Caller,
@@ -169,6 +190,10 @@ pub async fn cancel(
 }
 
 /// Drives an active run again now, e.g. after its worker died; work already done is kept.
+#[utoipa::path(post, operation_id = "resume_run", path = "/api/v1/workspaces/{ws}/runs/{id}/resume", tag = "runs", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "`{run_id, status}`: the run is driven again now", body = Object), Denied,
+        (status = 409, description = "The run has ended", body = ErrorBody)))]
 pub async fn resume(
     State(s): State<AppState>,
     caller: Caller,
@@ -183,6 +208,9 @@ pub async fn resume(
     Ok(Json(json!({ "run_id": id, "status": run.status })))
 }
 
+#[utoipa::path(get, operation_id = "list_approvals", path = "/api/v1/workspaces/{ws}/approvals", tag = "approvals", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")),
+    responses((status = 200, description = "Waiting approvals: `{run_id, step_id, workflow, message, preview, approvers, requested_at, expires_at}`", body = Vec<Object>), Denied))]
 pub async fn approvals(
     State(s): State<AppState>,
     caller: Caller,
@@ -206,6 +234,11 @@ pub struct Decision {
     pub comment: Option<String>,
 }
 
+#[utoipa::path(post, operation_id = "approve", path = "/api/v1/workspaces/{ws}/runs/{id}/approvals/{step}/approve", tag = "approvals", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id"), ("step" = String, Path, description = "The approval step's id")),
+    request_body(content = Decision, description = "Optional comment"),
+    responses((status = 200, description = "The decided approval", body = Object), Denied,
+        (status = 409, description = "Already decided", body = ErrorBody)))]
 pub async fn approve(
     State(s): State<AppState>,
     caller: Caller,
@@ -215,6 +248,11 @@ pub async fn approve(
     decide(s, caller, (ws, id, step), true, body.and_then(|Json(b)| b.comment)).await
 }
 
+#[utoipa::path(post, operation_id = "reject", path = "/api/v1/workspaces/{ws}/runs/{id}/approvals/{step}/reject", tag = "approvals", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id"), ("step" = String, Path, description = "The approval step's id")),
+    request_body(content = Decision, description = "Optional comment"),
+    responses((status = 200, description = "The decided approval; the run fails", body = Object), Denied,
+        (status = 409, description = "Already decided", body = ErrorBody)))]
 pub async fn reject(
     State(s): State<AppState>,
     caller: Caller,

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::runtime::pattern::HostPattern;
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
-use crate::service::error::{ApiError, ApiResult};
+use crate::service::error::{ApiError, ApiResult, ErrorBody};
 
 use super::check_name;
+use super::openapi::Denied;
 use super::workspaces::workspace;
 
 /// What the API tells of a secret: never its value.
@@ -31,6 +32,8 @@ pub struct SecretValue {
     pub hosts: Vec<String>,
 }
 
+#[utoipa::path(get, operation_id = "list_secrets", path = "/api/v1/workspaces/{ws}/secrets", tag = "settings", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "Names and bindings; values are never answered", body = Vec<SecretInfo>), Denied))]
 pub async fn secrets(
     State(s): State<AppState>,
     caller: Caller,
@@ -42,6 +45,10 @@ pub async fn secrets(
     Ok(Json(list.into_iter().map(|x| SecretInfo { name: x.name, hosts: x.hosts, updated_at: x.updated_at }).collect()))
 }
 
+#[utoipa::path(put, operation_id = "put_secret", path = "/api/v1/workspaces/{ws}/secrets/{name}", tag = "settings", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Secret name")), request_body = SecretValue,
+    responses((status = 204, description = "Stored, encrypted"), Denied,
+        (status = 400, description = "Bad name, value or host pattern", body = ErrorBody)))]
 pub async fn put_secret(
     State(s): State<AppState>,
     caller: Caller,
@@ -63,6 +70,9 @@ pub async fn put_secret(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, operation_id = "delete_secret", path = "/api/v1/workspaces/{ws}/secrets/{name}", tag = "settings", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Secret name")),
+    responses((status = 204, description = "Deleted"), Denied))]
 pub async fn delete_secret(
     State(s): State<AppState>,
     caller: Caller,
@@ -88,6 +98,8 @@ pub struct VariableValue {
     pub value: String,
 }
 
+#[utoipa::path(get, operation_id = "list_variables", path = "/api/v1/workspaces/{ws}/variables", tag = "settings", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "The variables, as `vars.NAME` in workflows", body = Vec<Variable>), Denied))]
 pub async fn variables(
     State(s): State<AppState>,
     caller: Caller,
@@ -99,6 +111,10 @@ pub async fn variables(
     Ok(Json(list.into_iter().map(|(name, value)| Variable { name, value }).collect()))
 }
 
+#[utoipa::path(put, operation_id = "put_variable", path = "/api/v1/workspaces/{ws}/variables/{name}", tag = "settings", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Variable name")), request_body = VariableValue,
+    responses((status = 204, description = "Stored"), Denied,
+        (status = 400, description = "Bad name", body = ErrorBody)))]
 pub async fn put_variable(
     State(s): State<AppState>,
     caller: Caller,
@@ -113,6 +129,9 @@ pub async fn put_variable(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, operation_id = "delete_variable", path = "/api/v1/workspaces/{ws}/variables/{name}", tag = "settings", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Variable name")),
+    responses((status = 204, description = "Deleted"), Denied))]
 pub async fn delete_variable(
     State(s): State<AppState>,
     caller: Caller,

@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
-use crate::service::error::{ApiError, ApiResult};
+use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::{RevisionRecord, WorkflowRecord};
 use crate::workflow::{self, Diagnostics, Plan};
 
+use super::openapi::Denied;
 use super::workspaces::workspace;
 
 /// The result of storing a workflow.
@@ -62,22 +63,31 @@ pub async fn save_workflow(s: &AppState, ws: &str, file: &str, source: &str, aut
     Ok(WorkflowSaved { name: plan.name, revision, changed })
 }
 
+/// A workflow sent as JSON.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowSource {
+    /// The workflow's YAML text.
+    pub source: String,
+}
+
 /// The YAML of a request: the raw body, or `{"source": "..."}` when sent as JSON.
 fn source_of(headers: &HeaderMap, body: &Bytes) -> ApiResult<String> {
     let json = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"));
     if json {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Source {
-            source: String,
-        }
-        let parsed: Source = serde_json::from_slice(body)
+        let parsed: WorkflowSource = serde_json::from_slice(body)
             .map_err(|e| ApiError::invalid(format!("expected {{\"source\": \"<workflow YAML>\"}}: {e}")))?;
         return Ok(parsed.source);
     }
     String::from_utf8(body.to_vec()).map_err(|_| ApiError::invalid("the workflow must be UTF-8 text"))
 }
 
+#[utoipa::path(post, operation_id = "create_workflow", path = "/api/v1/workspaces/{ws}/workflows", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), request_body(description = "The workflow YAML as the raw body, or `{\"source\": YAML}` as JSON",
+        content((WorkflowSource = "application/json"), (String = "application/yaml"))),
+    responses((status = 201, description = "Stored as a new revision", body = WorkflowSaved),
+        (status = 200, description = "Same text as the current revision: nothing stored", body = WorkflowSaved), Denied,
+        (status = 422, description = "The workflow does not validate; `details` lists `{file, line, column, message, help}`", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -94,6 +104,10 @@ pub async fn create(
 }
 
 /// `{valid, diagnostics}` for a workflow text, without storing it.
+#[utoipa::path(post, operation_id = "validate_workflow", path = "/api/v1/workspaces/{ws}/validate", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), request_body(description = "The workflow YAML as the raw body, or `{\"source\": YAML}` as JSON",
+        content((WorkflowSource = "application/json"), (String = "application/yaml"))),
+    responses((status = 200, description = "`{valid, name?, diagnostics: [{file, line, column, message, help}]}`", body = Object), Denied))]
 pub async fn validate(
     State(s): State<AppState>,
     caller: Caller,
@@ -110,6 +124,8 @@ pub async fn validate(
     }))
 }
 
+#[utoipa::path(get, operation_id = "list_workflows", path = "/api/v1/workspaces/{ws}/workflows", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "The workflows with their current revision", body = Vec<WorkflowRecord>), Denied))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -127,6 +143,8 @@ pub(crate) async fn find(s: &AppState, ws: &str, name: &str) -> ApiResult<Workfl
         .ok_or_else(|| ApiError::not_found(format!("workflow `{name}` not found in workspace `{ws}`")))
 }
 
+#[utoipa::path(get, operation_id = "get_workflow", path = "/api/v1/workspaces/{ws}/workflows/{name}", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name")), responses((status = 200, description = "The workflow", body = WorkflowRecord), Denied))]
 pub async fn get(
     State(s): State<AppState>,
     caller: Caller,
@@ -136,6 +154,8 @@ pub async fn get(
     Ok(Json(find(&s, &ws, &name).await?))
 }
 
+#[utoipa::path(get, operation_id = "list_revisions", path = "/api/v1/workspaces/{ws}/workflows/{name}/revisions", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name")), responses((status = 200, description = "Every revision, newest first", body = Vec<RevisionRecord>), Denied))]
 pub async fn revisions(
     State(s): State<AppState>,
     caller: Caller,
@@ -153,6 +173,9 @@ pub struct WorkflowUpdate {
     pub enabled: bool,
 }
 
+#[utoipa::path(patch, operation_id = "update_workflow", path = "/api/v1/workspaces/{ws}/workflows/{name}", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name")), request_body = WorkflowUpdate,
+    responses((status = 200, description = "The workflow", body = WorkflowRecord), Denied))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
@@ -167,6 +190,8 @@ pub async fn update(
     Ok(Json(find(&s, &ws, &name).await?))
 }
 
+#[utoipa::path(delete, operation_id = "delete_workflow", path = "/api/v1/workspaces/{ws}/workflows/{name}", tag = "workflows", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name")), responses((status = 204, description = "Deleted with its revisions"), Denied))]
 pub async fn delete(
     State(s): State<AppState>,
     caller: Caller,

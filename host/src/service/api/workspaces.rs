@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role, new_token, token_hash};
-use crate::service::error::{ApiError, ApiResult};
+use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::{AuditRecord, TokenRecord, WorkspaceRecord, now_ms};
 
 use super::check_name;
+use super::openapi::{Denied, OperatorOnly, Unauthorized};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,11 +24,18 @@ pub struct NewWorkspace {
     pub quotas: Option<Value>,
 }
 
+#[utoipa::path(get, operation_id = "list_workspaces", path = "/api/v1/workspaces", tag = "workspaces", security(("bearer" = [])),
+    responses((status = 200, description = "The workspaces the token may see: all for the operator, its own for a workspace token", body = Vec<WorkspaceRecord>), Unauthorized))]
 pub async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<WorkspaceRecord>>> {
     let all = s.store.workspaces().await?;
     Ok(Json(all.into_iter().filter(|w| caller.workspace.as_ref().is_none_or(|own| own == &w.id)).collect()))
 }
 
+#[utoipa::path(post, operation_id = "create_workspace", path = "/api/v1/workspaces", tag = "workspaces", security(("bearer" = [])),
+    request_body = NewWorkspace,
+    responses((status = 201, description = "Created", body = WorkspaceRecord), OperatorOnly,
+        (status = 400, description = "Bad id or quotas", body = ErrorBody),
+        (status = 409, description = "The workspace exists already", body = ErrorBody)))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -46,6 +54,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(get, operation_id = "get_workspace", path = "/api/v1/workspaces/{ws}", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "The workspace", body = WorkspaceRecord), Denied))]
 pub async fn get(
     State(s): State<AppState>,
     caller: Caller,
@@ -62,6 +72,10 @@ pub struct WorkspaceUpdate {
 }
 
 /// Changes a workspace's quotas: the operator's decision, not the client's.
+#[utoipa::path(patch, operation_id = "update_workspace", path = "/api/v1/workspaces/{ws}", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), request_body = WorkspaceUpdate,
+    responses((status = 200, description = "The workspace with its new quotas", body = WorkspaceRecord), Denied,
+        (status = 400, description = "Bad quotas", body = ErrorBody)))]
 pub async fn update(
     State(s): State<AppState>,
     caller: Caller,
@@ -81,6 +95,8 @@ pub(crate) async fn workspace(s: &AppState, ws: &str) -> ApiResult<WorkspaceReco
     s.store.workspace(ws).await?.ok_or_else(|| ApiError::not_found(format!("workspace `{ws}` not found")))
 }
 
+#[utoipa::path(get, operation_id = "list_tokens", path = "/api/v1/workspaces/{ws}/tokens", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "The workspace's tokens, never their values", body = Vec<TokenRecord>), Denied))]
 pub async fn tokens(
     State(s): State<AppState>,
     caller: Caller,
@@ -108,6 +124,10 @@ pub struct CreatedToken {
     pub token: String,
 }
 
+#[utoipa::path(post, operation_id = "create_token", path = "/api/v1/workspaces/{ws}/tokens", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), request_body = NewToken,
+    responses((status = 201, description = "Created; the only time the value is shown", body = CreatedToken), Denied,
+        (status = 400, description = "Bad role or name", body = ErrorBody)))]
 pub async fn create_token(
     State(s): State<AppState>,
     caller: Caller,
@@ -136,6 +156,9 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(CreatedToken { id: record.id, name: record.name, role: record.role, token: value })))
 }
 
+#[utoipa::path(delete, operation_id = "delete_token", path = "/api/v1/workspaces/{ws}/tokens/{id}", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"), Denied))]
 pub async fn delete_token(
     State(s): State<AppState>,
     caller: Caller,
@@ -149,6 +172,8 @@ pub async fn delete_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, operation_id = "get_audit_log", path = "/api/v1/workspaces/{ws}/audit", tag = "workspaces", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "The newest 500 entries of the audit log", body = Vec<AuditRecord>), Denied))]
 pub async fn audit(
     State(s): State<AppState>,
     caller: Caller,

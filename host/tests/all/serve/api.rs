@@ -24,7 +24,12 @@ async fn a_run_waits_for_approval_and_finishes_when_approved() {
     let service = Service::start().await;
     service.put_workflow("default", APPROVAL_FLOW).await;
     let (status, started) = service
-        .call(OPERATOR, Method::POST, "/api/v1/workspaces/default/workflows/approve-echo/runs", Some(json!({ "inputs": { "text": "hello" } })))
+        .call(
+            OPERATOR,
+            Method::POST,
+            "/api/v1/workspaces/default/workflows/approve-echo/runs",
+            Some(json!({ "inputs": { "text": "hello" } })),
+        )
         .await;
     assert_eq!(status, 202, "{started}");
     let run = started["run_id"].as_str().unwrap();
@@ -45,7 +50,12 @@ async fn a_run_waits_for_approval_and_finishes_when_approved() {
 async fn invalid_workflows_and_inputs_are_answered_with_where_and_what() {
     let service = Service::start().await;
     let (status, body) = service
-        .call(OPERATOR, Method::POST, "/api/v1/workspaces/default/workflows", Some(json!({ "source": "name: bad\nsteps:\n  - id: a\n    uses: sentiment/scor@0.1\n" })))
+        .call(
+            OPERATOR,
+            Method::POST,
+            "/api/v1/workspaces/default/workflows",
+            Some(json!({ "source": "name: bad\nsteps:\n  - id: a\n    uses: sentiment/scor@0.1\n" })),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "invalid_workflow");
@@ -53,7 +63,12 @@ async fn invalid_workflows_and_inputs_are_answered_with_where_and_what() {
     assert_eq!(body["error"]["details"][0]["column"], 11);
     service.put_workflow("default", APPROVAL_FLOW).await;
     let (status, body) = service
-        .call(OPERATOR, Method::POST, "/api/v1/workspaces/default/workflows/approve-echo/runs", Some(json!({ "inputs": { "text": 5 } })))
+        .call(
+            OPERATOR,
+            Method::POST,
+            "/api/v1/workspaces/default/workflows/approve-echo/runs",
+            Some(json!({ "inputs": { "text": 5 } })),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "invalid_inputs");

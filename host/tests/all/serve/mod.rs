@@ -50,6 +50,7 @@ impl Service {
             operator_token: Some(OPERATOR.into()),
             data_dir: dir.path().to_path_buf(),
             grace: Duration::from_secs(5),
+            clock: None,
         };
         let running = start(options).await.unwrap();
         let url = format!("http://{}", running.addr);
@@ -75,7 +76,12 @@ impl Service {
     /// Stores workflow `yaml` in workspace `ws` as the operator; panics unless it validates.
     pub async fn put_workflow(&self, ws: &str, yaml: &str) {
         let (status, body) = self
-            .call(OPERATOR, Method::POST, &format!("/api/v1/workspaces/{ws}/workflows"), Some(serde_json::json!({ "source": yaml })))
+            .call(
+                OPERATOR,
+                Method::POST,
+                &format!("/api/v1/workspaces/{ws}/workflows"),
+                Some(serde_json::json!({ "source": yaml })),
+            )
             .await;
         assert!(status == 201 || status == 200, "{status}: {body}");
     }
@@ -111,3 +117,12 @@ impl Service {
 }
 
 mod api;
+mod browser;
+mod calendar;
+mod hooks;
+mod metrics;
+mod postgres;
+mod quotas;
+mod schedules;
+mod secrets;
+mod tenancy;

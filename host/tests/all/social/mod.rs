@@ -8,8 +8,8 @@ mod notify;
 mod rss;
 mod scoring;
 mod scoring_time_report;
-mod workflows;
 pub mod servers;
+mod workflows;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -73,10 +73,17 @@ async fn mention_triage_alerts_a_signed_webhook_when_negative_mentions_spike() {
     assert!(receiver.deliveries().is_empty());
     // Then a burst of angry mentions on both networks.
     for i in 0..9 {
-        masto.add_mention(&fan, &format!("<p>This is terrible. Worst update ever, I hate it and want a refund ({i})</p>"));
+        masto.add_mention(
+            &fan,
+            &format!("<p>This is terrible. Worst update ever, I hate it and want a refund ({i})</p>"),
+        );
     }
     for i in 0..5 {
-        sky.add_notification("mention", "angry.test", &format!("@roost.test awful service, totally broken and useless {i}"));
+        sky.add_notification(
+            "mention",
+            "angry.test",
+            &format!("@roost.test awful service, totally broken and useless {i}"),
+        );
     }
     let (progress, report, _) = h.run_workflow(&file, inputs.clone()).await;
     assert_eq!(progress, Progress::Finished);
@@ -100,7 +107,11 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
     let h = harness().await;
     let owner = masto.owner_id();
     for i in 0..12 {
-        masto.add_status(&owner, &format!("<p>Earlier post {i}</p>"), json!({ "favourites_count": 10 + i, "reblogs_count": i }));
+        masto.add_status(
+            &owner,
+            &format!("<p>Earlier post {i}</p>"),
+            json!({ "favourites_count": 10 + i, "reblogs_count": i }),
+        );
     }
     let inputs = json!({
         "topic": "our new open-source release",
@@ -111,7 +122,8 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
         "bluesky_service": url(sky_addr, ""),
         "bluesky_identifier": bluesky::HANDLE,
     });
-    let (progress, report, engine, run) = h.start_workflow(&workflow_file("caption-approve-publish.yaml"), inputs).await;
+    let (progress, report, engine, run) =
+        h.start_workflow(&workflow_file("caption-approve-publish.yaml"), inputs).await;
     let Progress::Waiting { approvals, until: Some(expires) } = progress else { panic!("{progress:?} {report:?}") };
     assert_eq!(approvals, ["review"]);
     let in_48h = roost::store::now_ms() + 48 * 3_600_000;
@@ -124,7 +136,9 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
 
     engine.decide(&run, "review", true, "editor:ada", None).await.unwrap();
     let (progress, report) = h.resume(&engine, &run).await;
-    let Progress::Waiting { until: Some(at), .. } = progress else { panic!("waits for the slot: {progress:?} {report:?}") };
+    let Progress::Waiting { until: Some(at), .. } = progress else {
+        panic!("waits for the slot: {progress:?} {report:?}")
+    };
     let slot = report.steps["slot"].output["slots"][0]["at"].as_str().unwrap().to_string();
     let slot_ms = chrono::DateTime::parse_from_rfc3339(&slot).unwrap().timestamp_millis();
     assert_eq!(at, slot_ms, "the publish steps wait for the best slot");
@@ -147,15 +161,24 @@ async fn influencer_shortlist_ranks_the_authors_of_a_hashtag_by_score() {
     let (masto, addr) = Mastodon::start().await;
     let h = harness().await;
     let big = masto.add_account("big", Some("news.example"), json!({ "followers_count": 42000, "following_count": 600, "statuses_count": 900, "note": "<p>Open source and privacy</p>" }));
-    let bot = masto.add_account("spam", Some("bots.example"), json!({ "followers_count": 1200, "following_count": 4800, "bot": true, "statuses_count": 50 }));
+    let bot = masto.add_account(
+        "spam",
+        Some("bots.example"),
+        json!({ "followers_count": 1200, "following_count": 4800, "bot": true, "statuses_count": 50 }),
+    );
     let small = masto.add_account("small", None, json!({ "followers_count": 800, "following_count": 300, "statuses_count": 200, "note": "<p>Rust and open source</p>" }));
     for (account, likes) in [(&big, 840), (&bot, 0), (&small, 40)] {
         for i in 0..8 {
-            masto.add_status(account, &format!("<p>Open source news {i}</p>"), json!({ "favourites_count": likes, "reblogs_count": likes / 10, "replies_count": likes / 20 }));
+            masto.add_status(
+                account,
+                &format!("<p>Open source news {i}</p>"),
+                json!({ "favourites_count": likes, "reblogs_count": likes / 10, "replies_count": likes / 20 }),
+            );
         }
         masto.add_status(account, "<p>Talking about #opensource</p>", json!({ "tags": [{ "name": "opensource" }] }));
     }
-    let inputs = json!({ "mastodon_instance": Mastodon::instance(addr), "tag": "opensource", "topics": ["open source"] });
+    let inputs =
+        json!({ "mastodon_instance": Mastodon::instance(addr), "tag": "opensource", "topics": ["open source"] });
     let (progress, report, _) = h.run_workflow(&workflow_file("influencer-shortlist.yaml"), inputs).await;
     assert_eq!(progress, Progress::Finished);
     assert_eq!(report.status, "succeeded", "{report:?}");
@@ -203,7 +226,8 @@ async fn rss_to_post_drafts_new_items_waits_for_approval_and_publishes_them_once
     let h = harness().await;
     feeds.add(FeedItem::numbered(1));
     feeds.add(FeedItem::numbered(2));
-    let inputs = json!({ "feed_url": url(feeds_addr, "/rss.xml"), "mastodon_instance": Mastodon::instance(masto_addr) });
+    let inputs =
+        json!({ "feed_url": url(feeds_addr, "/rss.xml"), "mastodon_instance": Mastodon::instance(masto_addr) });
     let file = workflow_file("rss-to-post.yaml");
     let (progress, report, engine, run) = h.start_workflow(&file, inputs.clone()).await;
     assert_eq!(progress, Progress::Waiting { approvals: vec!["review".into()], until: None }, "{report:?}");
@@ -214,9 +238,13 @@ async fn rss_to_post_drafts_new_items_waits_for_approval_and_publishes_them_once
     let (progress, report) = h.resume(&engine, &run).await;
     assert_eq!(progress, Progress::Finished);
     assert_eq!(report.status, "succeeded", "{report:?}");
-    let posted: Vec<String> = masto.posted().iter().map(|s| s["content"].as_str().unwrap_or_default().to_string()).collect();
+    let posted: Vec<String> =
+        masto.posted().iter().map(|s| s["content"].as_str().unwrap_or_default().to_string()).collect();
     assert_eq!(posted.len(), 2, "{posted:?}");
-    assert!(posted.iter().any(|c| c.contains("posts/1.html")) && posted.iter().any(|c| c.contains("posts/2.html")), "{posted:?}");
+    assert!(
+        posted.iter().any(|c| c.contains("posts/1.html")) && posted.iter().any(|c| c.contains("posts/2.html")),
+        "{posted:?}"
+    );
 
     // Nothing new: the feed answers 304, nothing waits, nothing is posted again.
     let (progress, report, _) = h.run_workflow(&file, inputs).await;

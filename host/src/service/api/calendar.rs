@@ -1,0 +1,212 @@
+//! Scheduled publishes: runs waiting on a timer (`wait`, `wait_until`) before a step whose
+//! action has side effects (posting, sending). Listed by time, moved, or cancelled.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::service::AppState;
+use crate::service::auth::{Caller, Role};
+use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::store::{RunState, TimerRecord, now_ms};
+use crate::workflow::{self, Plan, PlanStep, Scope, StepKind, StepView, Template};
+
+use super::openapi::Denied;
+use super::workspaces::workspace;
+
+/// Timers read per request; the calendar shows those with a publishing step among them.
+const LIMIT: i64 = 1000;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CalendarQuery {
+    /// RFC 3339: only publishes at or after this time.
+    pub from: Option<String>,
+    /// RFC 3339: only publishes before this time.
+    pub to: Option<String>,
+}
+
+/// A time given as RFC 3339, in Unix milliseconds; `field` names it in the error.
+fn parse_time(field: &str, text: &str) -> ApiResult<i64> {
+    chrono::DateTime::parse_from_rfc3339(text.trim()).map(|t| t.timestamp_millis()).map_err(|e| {
+        ApiError::invalid(format!("{field}: `{text}` is not an RFC 3339 time such as 2030-06-01T09:00:00Z ({e})"))
+    })
+}
+
+fn rfc3339(ms: i64) -> Value {
+    chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+}
+
+/// A run's workflow as loaded, and its text as plain YAML for raw previews.
+struct Loaded {
+    plan: Plan,
+    yaml: Option<Value>,
+}
+
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/calendar", tag = "calendar", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), CalendarQuery),
+    responses((status = 200, description = "Scheduled publishes, earliest first: `{run_id, workflow, step, kind, at, \
+        publish_steps: [{id, plugin, action, version, preview}]}`", body = Vec<Object>), Denied,
+        (status = 400, description = "`from` or `to` is not an RFC 3339 time", body = ErrorBody)))]
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(ws): Path<String>,
+    Query(q): Query<CalendarQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    caller.require(&ws, Role::Viewer)?;
+    workspace(&s, &ws).await?;
+    let from = q.from.as_deref().map(|t| parse_time("from", t)).transpose()?.unwrap_or(i64::MIN);
+    let to = q.to.as_deref().map(|t| parse_time("to", t)).transpose()?.unwrap_or(i64::MAX);
+    if from >= to {
+        return Err(ApiError::invalid("from: must be before `to`"));
+    }
+    let timers = s.store.waiting_timers(&ws, from, to, LIMIT).await?;
+    // Runs of one workflow revision share its text: load each text once.
+    let mut loaded: HashMap<String, Arc<Loaded>> = HashMap::new();
+    let mut out = Vec::new();
+    for timer in &timers {
+        let Some((name, source)) = s.store.run_source(&timer.run_id).await? else { continue };
+        let entry = match loaded.get(&source) {
+            Some(entry) => entry.clone(),
+            None => {
+                let Ok(plan) = workflow::load(&name, &source, s.registry.as_ref()) else {
+                    tracing::warn!(run = %timer.run_id, "the workflow of a waiting run no longer loads");
+                    continue;
+                };
+                let yaml = marked_yaml::from_yaml::<Value>(0, &source).ok();
+                let entry = Arc::new(Loaded { plan, yaml });
+                loaded.insert(source, entry.clone());
+                entry
+            }
+        };
+        let publishing = publish_steps(&s, &entry.plan, &timer.step_id);
+        if publishing.is_empty() {
+            continue;
+        }
+        let state = s.store.run_state(&timer.run_id).await?;
+        out.push(entry_json(timer, &publishing, &state, entry.yaml.as_ref()));
+    }
+    Ok(Json(out))
+}
+
+fn entry_json(timer: &TimerRecord, publishing: &[&PlanStep], state: &RunState, yaml: Option<&Value>) -> Value {
+    let steps: Vec<Value> = publishing
+        .iter()
+        .filter_map(|step| match &step.kind {
+            StepKind::Action { plugin, action, version, with } => Some(json!({
+                "id": step.id, "plugin": plugin, "action": action, "version": version.to_string(),
+                "preview": preview(with, state, || raw_with(yaml, &step.id)),
+            })),
+            _ => None,
+        })
+        .collect();
+    json!({
+        "run_id": timer.run_id, "workflow": timer.workflow, "step": timer.step_id,
+        "kind": if timer.kind == "wake" { "wait" } else { "wait_until" },
+        "at": rfc3339(timer.at), "publish_steps": steps,
+    })
+}
+
+/// The steps with side effects that run after the timer of `timer`: the step itself (held
+/// by `wait_until`) and every step depending on it, directly or not, in execution order.
+fn publish_steps<'p>(s: &AppState, plan: &'p Plan, timer: &str) -> Vec<&'p PlanStep> {
+    let order = plan.topological_order();
+    let mut after: BTreeSet<&str> = BTreeSet::from([timer]);
+    for step in &order {
+        if step.needs.iter().any(|n| after.contains(n.as_str())) {
+            after.insert(&step.id);
+        }
+    }
+    order.into_iter().filter(|step| after.contains(step.id.as_str()) && side_effects(s, step)).collect()
+}
+
+fn side_effects(s: &AppState, step: &PlanStep) -> bool {
+    let StepKind::Action { plugin, action, version, .. } = &step.kind else { return false };
+    s.registry.get(plugin, version).and_then(|p| p.manifest.action(action).map(|a| a.side_effects)).unwrap_or(false)
+}
+
+/// The step's input rendered with what the run knows now; the input as written when it
+/// needs what is not known yet (a later step's output, a `for_each` item).
+fn preview(with: &Template, state: &RunState, raw: impl FnOnce() -> Value) -> Value {
+    let inputs = state.run.inputs.as_object().cloned().unwrap_or_default();
+    let steps: HashMap<String, StepView> = state
+        .run
+        .steps
+        .iter()
+        .filter(|st| matches!(st.status.as_str(), "succeeded" | "failed" | "skipped" | "cancelled"))
+        .map(|st| {
+            let view = StepView { output: st.output.clone().unwrap_or(Value::Null), status: st.status.clone() };
+            (st.step_id.clone(), view)
+        })
+        .collect();
+    let context = &state.run.context;
+    let trigger = context.get("trigger").cloned().unwrap_or_else(|| json!({ "kind": state.run.trigger }));
+    let vars: Map<String, Value> = context.get("vars").and_then(Value::as_object).cloned().unwrap_or_default();
+    let run =
+        json!({ "id": state.run.id, "started_at": state.run.started_at.map(rfc3339), "trigger": state.run.trigger });
+    let scope = Scope { run: &run, trigger: &trigger, vars: &vars, ..Scope::new(&inputs, &steps) };
+    with.render(&scope).unwrap_or_else(|_| raw())
+}
+
+/// The `with:` of step `id` as written in the workflow text.
+fn raw_with(yaml: Option<&Value>, id: &str) -> Value {
+    let steps = yaml.and_then(|y| y.get("steps")).and_then(Value::as_array);
+    let step = steps.and_then(|list| list.iter().find(|st| st.get("id").and_then(Value::as_str) == Some(id)));
+    step.and_then(|st| st.get("with")).cloned().unwrap_or(Value::Null)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    /// RFC 3339, in the future: when the step continues.
+    pub at: String,
+}
+
+/// Moves a waiting step's timer: the publishes after it happen at the new time.
+#[utoipa::path(post, path = "/api/v1/workspaces/{ws}/calendar/{id}/{step}/move", tag = "calendar", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id"),
+        ("step" = String, Path, description = "The step waiting for its time")),
+    request_body(content = Move, description = "The new time"),
+    responses((status = 200, description = "`{run_id, step, at, previous}`", body = Object), Denied,
+        (status = 400, description = "`at` is not an RFC 3339 time in the future", body = ErrorBody),
+        (status = 409, description = "The time has come and the step is being worked on", body = ErrorBody)))]
+pub async fn move_timer(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((ws, id, step)): Path<(String, String, String)>,
+    Json(body): Json<Move>,
+) -> ApiResult<Json<Value>> {
+    caller.require(&ws, Role::Editor)?;
+    if s.store.run_workspace(&id).await?.as_deref() != Some(ws.as_str()) {
+        return Err(ApiError::not_found(format!("run `{id}` not found in workspace `{ws}`")));
+    }
+    let at = parse_time("at", &body.at)?;
+    if at <= now_ms() {
+        return Err(ApiError::invalid(format!("at: `{}` is in the past; choose a time in the future", body.at)));
+    }
+    let timer = s.store.waiting_timer(&id, &step).await?.ok_or_else(|| {
+        ApiError::not_found(format!("step `{step}` of run `{id}` is not waiting for a time (it ran, or the run ended)"))
+    })?;
+    if !s.store.move_timer(&id, &step, at).await? {
+        return Err(ApiError::conflict(format!(
+            "step `{step}` of run `{id}` is being worked on now; its time can no longer be moved"
+        )));
+    }
+    let details = format!("{} -> {}", rfc3339(timer.at).as_str().unwrap_or("?"), rfc3339(at).as_str().unwrap_or("?"));
+    s.store.audit(Some(&ws), &caller.actor(), "calendar.move", &format!("{id}/{step}"), Some(&details)).await?;
+    s.wake.notify_one();
+    Ok(Json(json!({ "run_id": id, "step": step, "at": rfc3339(at), "previous": rfc3339(timer.at) })))
+}
+
+/// Cancels the run of a scheduled publish, so nothing is posted.
+#[utoipa::path(post, path = "/api/v1/workspaces/{ws}/calendar/{id}/cancel", tag = "calendar", security(("bearer" = [])),
+    params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "`{run_id, status: cancelled}`", body = Object), Denied,
+        (status = 409, description = "The run has ended", body = ErrorBody)))]
+pub async fn cancel(state: State<AppState>, caller: Caller, path: Path<(String, String)>) -> ApiResult<Json<Value>> {
+    super::runs::cancel(state, caller, path).await
+}

@@ -1,0 +1,254 @@
+//! Webhook triggers: `POST /hooks/{workspace}/{workflow}` starts a run of a workflow with
+//! `on.webhook`, once the body's HMAC-SHA256 signature checks out with the workspace
+//! secret the workflow names. Each delivery id starts at most one run; replays are
+//! answered with the first run and recorded as duplicates.
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::error::{ApiError, ApiResult};
+use super::quotas::Quotas;
+use super::scheduler::{admission, event};
+use super::{AppState, launch};
+use crate::store::{TriggerEvent, WorkflowRecord};
+use crate::workflow::Plan;
+
+/// The largest body accepted.
+pub const MAX_BODY: usize = 1 << 20;
+/// Headers carrying the signature, `sha256=<hex>`: Roost's own, then GitHub's.
+const SIGNATURE_HEADERS: [&str; 2] = ["x-roost-signature", "x-hub-signature-256"];
+/// Headers naming the delivery, in order of preference.
+const DELIVERY_HEADERS: [&str; 3] = ["x-roost-delivery", "x-github-delivery", "x-request-id"];
+/// Parts of header names never passed to the run.
+const PRIVATE_HEADER_PARTS: [&str; 8] =
+    ["auth", "cookie", "signature", "secret", "token", "key", "password", "session"];
+
+pub async fn receive(
+    State(s): State<AppState>,
+    Path((ws, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match handle(&s, &ws, &name, &headers, body).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn handle(s: &AppState, ws: &str, name: &str, headers: &HeaderMap, body: Body) -> ApiResult<Response> {
+    let body = read_body(headers, body).await?;
+    let not_found = || ApiError::not_found(format!("no webhook for workflow `{name}` in workspace `{ws}`"));
+    let w = s.store.workflow(ws, name).await?.ok_or_else(not_found)?;
+    let plan = s.plans.plan(s, &w).map_err(|e| {
+        tracing::error!(workspace = %ws, workflow = %name, "webhook refused: {}", e.message);
+        ApiError::conflict(format!("workflow `{name}` no longer validates against the installed plugins"))
+    })?;
+    let hook = plan.triggers.webhook.as_ref().ok_or_else(not_found)?;
+    verify(s, ws, name, &hook.secret, headers, &body).await?;
+    if !w.enabled {
+        let reason = "the workflow is disabled; enable it to accept webhooks";
+        s.store
+            .record_trigger(&TriggerEvent { reason: Some(reason.into()), ..event(s, &w, "webhook", "skipped") })
+            .await?;
+        return Err(ApiError::conflict(format!("workflow `{name}` is disabled; enable it to accept webhooks")));
+    }
+    let delivery = delivery_id(headers, &body)?;
+    let parsed = parse_body(&body)?;
+    let inputs = match parsed.get("inputs") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(inputs)) => inputs.clone(),
+        Some(_) => return Err(ApiError::invalid("`inputs` in the body must be an object of input values")),
+    };
+    // Refusals that a retry could fix come before the delivery id is used up.
+    check_inputs(&plan, &inputs)?;
+    check_quota(s, ws).await?;
+    let claim = format!("hook:{delivery}");
+    if !s.store.claim_delivery(ws, name, &claim).await? {
+        let run_id = s.store.delivery_run(ws, name, &claim).await?;
+        let reason = format!("delivery `{delivery}` was received before");
+        let e = TriggerEvent { run_id: run_id.clone(), reason: Some(reason), ..event(s, &w, "webhook", "duplicate") };
+        s.store.record_trigger(&e).await?;
+        return Ok((StatusCode::OK, Json(json!({ "duplicate": true, "run_id": run_id }))).into_response());
+    }
+    let trigger = json!({ "kind": "webhook", "delivery": delivery, "body": parsed, "headers": safe_headers(headers) });
+    start(s, &w, &inputs, trigger, &delivery).await
+}
+
+async fn start(
+    s: &AppState,
+    w: &WorkflowRecord,
+    inputs: &Map<String, Value>,
+    trigger: Value,
+    delivery: &str,
+) -> ApiResult<Response> {
+    let run = match launch::start_run(s, w, inputs, trigger).await {
+        Ok(run) => run,
+        Err(e) => {
+            let reason = format!("delivery `{delivery}`: the run was not started: {}", e.message);
+            s.store.record_trigger(&TriggerEvent { reason: Some(reason), ..event(s, w, "webhook", "skipped") }).await?;
+            return Err(e);
+        }
+    };
+    s.store.set_delivery_run(&w.workspace, &w.name, &format!("hook:{delivery}"), &run).await?;
+    let (outcome, why) = admission(s, &run).await?;
+    let reason = Some(match why {
+        Some(why) => format!("delivery `{delivery}`: {why}"),
+        None => format!("delivery `{delivery}`"),
+    });
+    let e = TriggerEvent { run_id: Some(run.clone()), reason, ..event(s, w, "webhook", outcome) };
+    s.store.record_trigger(&e).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "run_id": run, "outcome": outcome }))).into_response())
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is larger than {MAX_BODY} bytes"))
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> ApiResult<Bytes> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| too_large())
+}
+
+/// Checks the body's signature against secret `secret` of `ws`, in constant time.
+async fn verify(s: &AppState, ws: &str, name: &str, secret: &str, headers: &HeaderMap, body: &[u8]) -> ApiResult<()> {
+    let unsigned = || {
+        ApiError::unauthorized(
+            "sign the body: send `X-Roost-Signature: sha256=<hex HMAC-SHA256 of the body>` keyed with the webhook secret",
+        )
+    };
+    let given = SIGNATURE_HEADERS.iter().find_map(|h| headers.get(*h)).ok_or_else(unsigned)?;
+    let given = given.to_str().ok().and_then(|v| v.trim().strip_prefix("sha256=")).ok_or_else(unsigned)?;
+    let given =
+        hex::decode(given).map_err(|_| ApiError::unauthorized("the signature must be `sha256=` and hex digits"))?;
+    let sealed = s.store.secrets(ws).await?.into_iter().find(|x| x.name == secret);
+    let Some(sealed) = sealed else {
+        tracing::warn!(workspace = %ws, workflow = %name, "webhook refused: workspace secret `{secret}` is not set");
+        return Err(ApiError::unauthorized("the signature cannot be verified"));
+    };
+    let key = s.vault.open(ws, &sealed).map_err(ApiError::internal)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).map_err(ApiError::internal)?;
+    mac.update(body);
+    mac.verify_slice(&given).map_err(|_| ApiError::unauthorized("the signature does not match the body"))
+}
+
+/// The sender's delivery id, or one derived from the body.
+fn delivery_id(headers: &HeaderMap, body: &[u8]) -> ApiResult<String> {
+    let Some((name, value)) = DELIVERY_HEADERS.iter().find_map(|h| headers.get(*h).map(|v| (h, v))) else {
+        return Ok(format!("sha256:{}", hex::encode(Sha256::digest(body))));
+    };
+    let id = value.to_str().map(str::trim).unwrap_or_default();
+    if id.is_empty() || id.len() > 200 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::invalid(format!("{name} must be 1 to 200 visible ASCII characters")));
+    }
+    Ok(id.to_string())
+}
+
+/// The body as JSON; text that is not JSON stays a string, an empty body is null.
+fn parse_body(body: &[u8]) -> ApiResult<Value> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
+    String::from_utf8(body.to_vec())
+        .map(Value::String)
+        .map_err(|_| ApiError::invalid("the body must be JSON or UTF-8 text"))
+}
+
+fn check_inputs(plan: &Plan, inputs: &Map<String, Value>) -> ApiResult<()> {
+    plan.bind_json_inputs(inputs).map(|_| ()).map_err(|errors| {
+        let details: Vec<Value> =
+            errors.iter().map(|(f, m)| json!({ "field": format!("inputs.{f}"), "message": m })).collect();
+        let message = errors.iter().map(|e| e.1.clone()).collect::<Vec<_>>().join("; ");
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_inputs", message).with_details(Value::Array(details))
+    })
+}
+
+async fn check_quota(s: &AppState, ws: &str) -> ApiResult<()> {
+    let Some(workspace) = s.store.workspace(ws).await? else { return Ok(()) };
+    if let Some(limit) = Quotas::parse(&workspace.quotas)?.concurrent_runs {
+        let active = s.store.active_runs(ws).await?;
+        if active >= i64::from(limit) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exceeded",
+                format!("workspace `{ws}` has {active} active runs, its quota allows {limit}; retry later"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The request headers a run may see: content type, user agent and `X-` headers whose
+/// names do not suggest credentials.
+fn safe_headers(headers: &HeaderMap) -> Value {
+    let mut out = Map::new();
+    for (name, value) in headers {
+        let name = name.as_str();
+        let public = name == "content-type"
+            || name == "user-agent"
+            || (name.starts_with("x-") && !PRIVATE_HEADER_PARTS.iter().any(|p| name.contains(p)));
+        if let (true, Ok(value)) = (public, value.to_str())
+            && out.len() < 50
+        {
+            out.insert(name.to_string(), Value::String(value.chars().take(1024).collect()));
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn delivery_ids_come_from_headers_in_order_or_from_the_body() {
+        let mut headers = HeaderMap::new();
+        let from_body = delivery_id(&headers, b"{}").unwrap();
+        assert_eq!(from_body, format!("sha256:{}", hex::encode(Sha256::digest(b"{}"))));
+        headers.insert("x-request-id", HeaderValue::from_static("req-1"));
+        assert_eq!(delivery_id(&headers, b"{}").unwrap(), "req-1");
+        headers.insert("x-github-delivery", HeaderValue::from_static("gh-1"));
+        headers.insert("x-roost-delivery", HeaderValue::from_static("roost-1"));
+        assert_eq!(delivery_id(&headers, b"{}").unwrap(), "roost-1");
+        headers.insert("x-roost-delivery", HeaderValue::from_static("has space"));
+        assert_eq!(delivery_id(&headers, b"{}").unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn runs_see_no_credentials_among_the_headers() {
+        let mut headers = HeaderMap::new();
+        for (k, v) in [
+            ("authorization", "Bearer x"),
+            ("cookie", "a=b"),
+            ("x-roost-signature", "sha256=00"),
+            ("x-api-key", "k"),
+            ("x-github-event", "push"),
+            ("content-type", "application/json"),
+        ] {
+            headers.insert(k, HeaderValue::from_static(v));
+        }
+        let safe = safe_headers(&headers);
+        assert_eq!(safe, json!({ "x-github-event": "push", "content-type": "application/json" }));
+    }
+
+    #[test]
+    fn bodies_parse_as_json_text_or_null() {
+        assert_eq!(parse_body(b"").unwrap(), Value::Null);
+        assert_eq!(parse_body(b"{\"a\":1}").unwrap(), json!({ "a": 1 }));
+        assert_eq!(parse_body(b"a=1&b=2").unwrap(), json!("a=1&b=2"));
+        assert_eq!(parse_body(&[0xff, 0xfe]).unwrap_err().status, 400);
+    }
+}

@@ -1,0 +1,126 @@
+// One run: its status, a timeline of its steps with their durations, inputs, outputs and
+// logs, its waiting approvals; refreshed while it is active.
+
+import { api, seg, ws } from './api.js';
+import { ACTIVE, announce, badge, busy, duration, fill, h, jsonBlock, ms, section, timeEl } from './dom.js';
+import { approvalCard } from './approvals.js';
+
+export async function runView(main, ctx) {
+  const [id] = ctx.params;
+  const head = h('div');
+  const body = h('div');
+  fill(main, h('p', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'Runs')), head, body);
+  let last = '';
+
+  /** Shows the run afresh, unless nothing changed or (when `force` is false) a comment is being typed. */
+  async function load(force = true) {
+    const run = await api('GET', ws(`/runs/${seg(id)}`));
+    if (!ctx.current) return;
+    const key = JSON.stringify(run);
+    const typing = [...body.querySelectorAll('textarea')].some((t) => t.value || t === document.activeElement);
+    if (key === last || (typing && !force)) return;
+    last = key;
+    // Keep the step details that are open.
+    const open = new Set([...body.querySelectorAll('details[open]')].map((d) => d.dataset.step));
+    fill(head, header(run, load));
+    fill(body, content(run, open, load));
+  }
+
+  ctx.every(2000, () => {
+    const status = main.querySelector('.run-status');
+    if (status && ACTIVE.includes(status.dataset.status)) load(false).catch(() => {});
+  });
+  await load();
+}
+
+function header(run, reload) {
+  const active = ACTIVE.includes(run.status);
+  const started = ms(run.started_at) ?? ms(run.created_at);
+  const took = run.finished_at ? duration(ms(run.finished_at) - started) : null;
+  const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel run');
+  cancel.addEventListener('click', () => {
+    if (!window.confirm(`Cancel this run of ${run.workflow}? Steps not yet done will not run.`)) return;
+    busy(cancel, async () => {
+      try {
+        await api('POST', ws(`/runs/${seg(run.id)}/cancel`));
+        announce('The run was cancelled.');
+        reload();
+      } catch (e) {
+        announce(`Cancelling failed: ${e.message}`, 'error');
+      }
+    });
+  });
+  const trigger = run.trigger && typeof run.trigger === 'object' ? run.trigger.kind : run.trigger;
+  return [
+    h('div', { class: 'page-head' },
+      h('h1', { tabindex: -1 }, run.workflow),
+      h('span', { class: 'run-status', 'data-status': run.status }, badge(run.status))),
+    h('dl', { class: 'facts' },
+      h('dt', null, 'Run'), h('dd', null, h('code', null, run.id)),
+      h('dt', null, 'Trigger'), h('dd', null, trigger || '—'),
+      h('dt', null, 'Started'), h('dd', null, timeEl(run.started_at || run.created_at)),
+      h('dt', null, 'Finished'), h('dd', null, run.finished_at ? timeEl(run.finished_at) : 'not yet'),
+      h('dt', null, 'Took'), h('dd', null, took || (active ? duration(Date.now() - started) + ' so far' : '—'))),
+    run.error ? h('p', { class: 'callout error' }, h('strong', null, 'Error: '), run.error) : null,
+    active ? h('div', { class: 'actions' }, cancel) : null,
+  ];
+}
+
+function content(run, open, reload) {
+  const waiting = (run.approvals || []).filter((a) => a.status === 'waiting');
+  const logs = run.steps.flatMap((s) => s.logs.map((l) => ({ ...l, step: s.id })));
+  logs.sort((a, b) => ms(a.at) - ms(b.at));
+  return [
+    waiting.length ? section('Waiting for approval', waiting.map((a) => approvalCard({ ...a, workflow: run.workflow }, {
+      heading: 'h3', onDecided: reload,
+    }))) : null,
+    section('Steps', timeline(run, open)),
+    h('div', { class: 'columns' },
+      section('Inputs', jsonBlock(run.inputs, 'Inputs')),
+      section('Outputs', run.outputs ? jsonBlock(run.outputs, 'Outputs') : h('p', { class: 'muted' }, 'None yet'))),
+    section('Logs', logs.length ? h('ol', { class: 'logs' }, logs.map((l) => h('li', { class: `log-${l.level}` },
+      timeEl(l.at), ' ', h('span', { class: 'log-step' }, l.step), ' ', h('span', { class: 'log-level' }, l.level), ' ',
+      h('span', { class: 'log-message' }, l.message)))) : h('p', { class: 'muted' }, 'No log lines.')),
+  ];
+}
+
+/** Steps in start order, each with a bar placed on the run's own time scale. */
+function timeline(run, open) {
+  const start = ms(run.started_at) ?? ms(run.created_at);
+  const now = Date.now();
+  const ends = run.steps.map((s) => ms(s.finished_at) ?? (ACTIVE.includes(s.status) && s.started_at ? now : null));
+  const end = Math.max(ms(run.finished_at) ?? now, ...ends.filter((e) => e !== null), start + 1);
+  const span = end - start;
+  const steps = [...run.steps].sort((a, b) => (ms(a.started_at) ?? Infinity) - (ms(b.started_at) ?? Infinity));
+  if (!steps.length) return h('p', { class: 'muted' }, 'No steps.');
+  return h('ol', { class: 'timeline' }, steps.map((step) => {
+    const from = ms(step.started_at);
+    const to = ms(step.finished_at) ?? (ACTIVE.includes(step.status) ? now : from);
+    const took = step.duration_ms ?? (from !== null && to !== null ? to - from : null);
+    const bar = h('div', { class: `bar s-${step.status}` });
+    if (from !== null) {
+      bar.style.marginLeft = `${Math.min(99, ((from - start) / span) * 100)}%`;
+      bar.style.width = `${Math.max(0.8, ((to - from) / span) * 100)}%`;
+    } else {
+      bar.hidden = true;
+    }
+    const plugin = step.plugin_version ? `${step.plugin}@${step.plugin_version}` : step.plugin;
+    const details = h('details', { open: open.has(step.id), 'data-step': step.id },
+      h('summary', null, 'Input, output and logs'),
+      step.error ? h('p', { class: 'callout error' }, h('strong', null, `${step.error_kind || 'error'}: `), step.error) : null,
+      h('h4', null, 'Input'), step.input === null ? h('p', { class: 'muted' }, 'Not recorded') : jsonBlock(step.input),
+      h('h4', null, 'Output'), step.output === null ? h('p', { class: 'muted' }, 'None') : jsonBlock(step.output),
+      step.logs.length ? [h('h4', null, 'Logs'), h('ol', { class: 'logs' }, step.logs.map((l) => h('li', { class: `log-${l.level}` },
+        h('span', { class: 'log-level' }, l.level), ' ', h('span', { class: 'log-message' }, l.message))))] : null);
+    return h('li', { class: 'step' },
+      h('div', { class: 'step-head' },
+        badge(step.status),
+        h('strong', { class: 'step-id' }, step.id),
+        h('span', { class: 'muted' }, plugin),
+        step.attempt > 1 ? h('span', { class: 'muted' }, `attempt ${step.attempt}`) : null,
+        h('span', { class: 'step-took' }, took === null ? '' : duration(took))),
+      h('div', { class: 'track', role: 'img', 'aria-label': from === null ? 'not started'
+        : `${step.status}, started ${duration(from - start)} after the run, took ${duration(took)}` }, bar),
+      details);
+  }));
+}

@@ -1,0 +1,276 @@
+//! Tenancy: every API endpoint, taken from the router's own table, called by another
+//! workspace's owner, by each role of the right workspace, by the operator and with no
+//! token, each with a fixture the call could succeed on.
+
+use reqwest::Method;
+use roost::service::api::{Access, ENDPOINTS, Endpoint};
+use roost::service::auth::Role;
+use serde_json::{Value, json};
+
+use super::{OPERATOR, Service};
+
+const FLOW: &str = "name: review-echo
+inputs:
+  text: { type: string }
+steps:
+  - id: review
+    approval: { message: \"Post ${{ inputs.text }}?\" }
+  - id: echo
+    needs: [review]
+    uses: echo/echo@1
+    with: { text: \"${{ inputs.text }}\" }
+";
+
+const LATER: &str = "name: later
+steps:
+  - id: pause
+    wait: 1h
+  - id: post
+    needs: [pause]
+    uses: echo/echo@1
+    with: { text: later }
+";
+
+const ROLES: [Role; 4] = [Role::Viewer, Role::Approver, Role::Editor, Role::Owner];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Nobody,
+    /// The owner of another workspace.
+    Stranger,
+    Member(Role),
+    Operator,
+}
+
+/// The statuses `who` must get from `e` in workspace `acme`: 2xx is any success.
+fn expected(e: &Endpoint, who: Who) -> &'static str {
+    match (e.access, who) {
+        (Access::Public, _) => "2xx",
+        (_, Who::Nobody) => "401",
+        (_, Who::Operator) | (Access::Token, _) => "2xx",
+        (Access::Operator, Who::Stranger) if e.path.contains("{ws}") => "404",
+        (Access::Operator, _) => "403",
+        (Access::Role(_), Who::Stranger) => "404",
+        (Access::Role(needed), Who::Member(role)) if role >= needed => "2xx",
+        (Access::Role(_), Who::Member(_)) => "403",
+    }
+}
+
+struct World {
+    service: Service,
+    members: Vec<(Role, String)>,
+    stranger: String,
+    /// A run of FLOW, waiting for its approval, that the read-only endpoints look at.
+    run: String,
+    made: usize,
+}
+
+impl World {
+    async fn new() -> Self {
+        let service = Service::start().await;
+        let mut members = Vec::new();
+        for role in ROLES {
+            members.push((role, service.workspace_token("acme", role.as_str()).await));
+        }
+        let stranger = service.workspace_token("globex", "owner").await;
+        service.put_workflow("acme", FLOW).await;
+        service.put_workflow("acme", LATER).await;
+        let mut world = Self { service, members, stranger, run: String::new(), made: 0 };
+        world.run = world.waiting_run().await;
+        world
+    }
+
+    fn token(&self, who: Who) -> Option<&str> {
+        match who {
+            Who::Nobody => None,
+            Who::Stranger => Some(&self.stranger),
+            Who::Operator => Some(OPERATOR),
+            Who::Member(role) => self.members.iter().find(|(r, _)| *r == role).map(|(_, t)| t.as_str()),
+        }
+    }
+
+    async fn op(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, body) = self.service.call(OPERATOR, method, &format!("/api/v1{path}"), body).await;
+        assert!((200..300).contains(&status), "fixture {path}: {status} {body}");
+        body
+    }
+
+    async fn waiting_run(&self) -> String {
+        let started = self
+            .op(
+                Method::POST,
+                "/workspaces/acme/workflows/review-echo/runs",
+                Some(json!({ "inputs": { "text": "hi" } })),
+            )
+            .await;
+        let run = started["run_id"].as_str().unwrap().to_string();
+        self.service.wait_status("acme", &run, &["waiting"]).await;
+        run
+    }
+
+    /// A run of LATER whose first step waits an hour on its timer.
+    async fn timer_run(&self) -> String {
+        let started = self.op(Method::POST, "/workspaces/acme/workflows/later/runs", None).await;
+        let run = started["run_id"].as_str().unwrap().to_string();
+        for _ in 0..300 {
+            let run = self.op(Method::GET, &format!("/workspaces/acme/runs/{run}"), None).await;
+            if run["steps"].as_array().unwrap().iter().any(|s| s["id"] == "pause" && s["status"] == "waiting") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        run
+    }
+
+    fn unique(&mut self, prefix: &str) -> String {
+        self.made += 1;
+        format!("{prefix}-{}", self.made)
+    }
+
+    /// The concrete path and body of a call to `e` that can succeed for a caller allowed it.
+    async fn prepare(&mut self, e: &Endpoint) -> (String, Option<Value>) {
+        let mut path = e.path.replace("{ws}", "acme").replace("{step}", "review");
+        let body = match (e.method, e.path) {
+            ("post", "/workspaces") => Some(json!({ "id": self.unique("ws") })),
+            ("patch", "/workspaces/{ws}") => Some(json!({ "quotas": {} })),
+            ("post", "/workspaces/{ws}/tokens") => Some(json!({ "name": self.unique("t"), "role": "viewer" })),
+            ("delete", "/workspaces/{ws}/tokens/{id}") => {
+                let name = self.unique("doomed");
+                let made = self
+                    .op(Method::POST, "/workspaces/acme/tokens", Some(json!({ "name": name, "role": "viewer" })))
+                    .await;
+                path = path.replace("{id}", made["id"].as_str().unwrap());
+                None
+            }
+            ("put", "/workspaces/{ws}/secrets/{name}") => {
+                path = path.replace("{name}", &self.unique("S"));
+                Some(json!({ "value": "v", "hosts": [] }))
+            }
+            ("delete", "/workspaces/{ws}/secrets/{name}") => {
+                let name = self.unique("S");
+                self.op(Method::PUT, &format!("/workspaces/acme/secrets/{name}"), Some(json!({ "value": "v" }))).await;
+                path = path.replace("{name}", &name);
+                None
+            }
+            ("put", "/workspaces/{ws}/variables/{name}") => {
+                path = path.replace("{name}", &self.unique("V"));
+                Some(json!({ "value": "v" }))
+            }
+            ("delete", "/workspaces/{ws}/variables/{name}") => {
+                let name = self.unique("V");
+                self.op(Method::PUT, &format!("/workspaces/acme/variables/{name}"), Some(json!({ "value": "v" })))
+                    .await;
+                path = path.replace("{name}", &name);
+                None
+            }
+            ("post", "/workspaces/{ws}/workflows") => {
+                let source = FLOW.replace("name: review-echo", &format!("name: {}", self.unique("made")));
+                Some(json!({ "source": source }))
+            }
+            ("delete", "/workspaces/{ws}/workflows/{name}") => {
+                let name = self.unique("doomed");
+                let source = FLOW.replace("name: review-echo", &format!("name: {name}"));
+                self.op(Method::POST, "/workspaces/acme/workflows", Some(json!({ "source": source }))).await;
+                path = path.replace("{name}", &name);
+                None
+            }
+            ("patch", "/workspaces/{ws}/workflows/{name}") => Some(json!({ "enabled": true })),
+            ("post", "/workspaces/{ws}/workflows/{name}/runs") => Some(json!({ "inputs": { "text": "hi" } })),
+            ("post", "/workspaces/{ws}/validate") => Some(json!({ "source": FLOW })),
+            ("post", p) if p.starts_with("/workspaces/{ws}/calendar/{id}/") => {
+                path =
+                    e.path.replace("{ws}", "acme").replace("{step}", "pause").replace("{id}", &self.timer_run().await);
+                let at = chrono::Utc::now() + chrono::Duration::hours(2);
+                p.ends_with("/move").then(|| json!({ "at": at.to_rfc3339() }))
+            }
+            ("post", p) if p.starts_with("/workspaces/{ws}/runs/{id}/") => {
+                // Each decision or cancellation gets a run of its own, waiting.
+                path = path.replace("{id}", &self.waiting_run().await);
+                p.contains("/approvals/").then(|| json!({ "comment": "checked" }))
+            }
+            _ => None,
+        };
+        let path = if e.path.starts_with("/plugins/") { path.replace("{id}", "echo") } else { path };
+        (path.replace("{name}", "review-echo").replace("{id}", &self.run), body)
+    }
+
+    async fn send(&self, who: Who, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let mut req = self.service.client.request(method, format!("{}/api/v1{path}", self.service.url));
+        if let Some(token) = self.token(who) {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_each_caller_as_its_access_says() {
+    let mut world = World::new().await;
+    let callers: Vec<Who> =
+        [Who::Nobody, Who::Stranger, Who::Operator].into_iter().chain(ROLES.into_iter().map(Who::Member)).collect();
+    let mut wrong = Vec::new();
+    let mut calls = 0;
+    for e in ENDPOINTS {
+        for &who in &callers {
+            let (path, body) = world.prepare(e).await;
+            let (status, text) = world.send(who, e.method, &path, body).await;
+            calls += 1;
+            let want = expected(e, who);
+            let ok = if want == "2xx" { (200..300).contains(&status) } else { status.to_string() == want };
+            if !ok {
+                wrong.push(format!("{} {path} as {who:?}: want {want}, got {status} {text}", e.method.to_uppercase()));
+            }
+            if !(200..300).contains(&status) && e.access != Access::Public {
+                let error: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                assert!(
+                    error["error"]["code"].is_string(),
+                    "{} {path}: a refusal without an error body: {text}",
+                    e.method
+                );
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {calls} calls answered wrongly (a new endpoint may need a fixture in `prepare`):\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(calls >= 7 * 32, "the table lists every endpoint: only {calls} calls");
+    world.service.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn refused_callers_leave_no_trace_and_see_only_their_workspace() {
+    let mut world = World::new().await;
+    for e in ENDPOINTS.iter().filter(|e| e.method != "get") {
+        for who in [Who::Stranger, Who::Member(Role::Viewer)] {
+            let (path, body) = world.prepare(e).await;
+            world.send(who, e.method, &path, body).await;
+        }
+    }
+    let (_, audit) = world.service.call(OPERATOR, Method::GET, "/api/v1/workspaces/acme/audit", None).await;
+    let actors: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|a| a["actor"].as_str()).collect();
+    assert!(actors.contains(&"token:operator"), "the fixtures' own changes are audited: {actors:?}");
+    for refused in ["token:globex-owner", "token:acme-viewer"] {
+        assert!(!actors.contains(&refused), "{refused} changed something in acme: {audit}");
+    }
+    let (_, runs) = world
+        .service
+        .call(OPERATOR, Method::GET, "/api/v1/workspaces/acme/runs?limit=500&workflow=review-echo", None)
+        .await;
+    let statuses: Vec<&str> = runs.as_array().unwrap().iter().filter_map(|r| r["status"].as_str()).collect();
+    assert!(statuses.len() > 4 && statuses.iter().all(|s| *s == "waiting"), "none decided or cancelled: {statuses:?}");
+    let (_, approvals) = world.service.call(OPERATOR, Method::GET, "/api/v1/workspaces/acme/approvals", None).await;
+    assert_eq!(approvals.as_array().unwrap().len(), statuses.len(), "every approval still waits: {approvals}");
+    let (status, seen) = world.service.call(&world.stranger, Method::GET, "/api/v1/workspaces", None).await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = seen.as_array().unwrap().iter().filter_map(|w| w["id"].as_str()).collect();
+    assert_eq!(ids, ["globex"], "a workspace token lists only its own workspace");
+    world.service.running.shutdown().await;
+}
