@@ -1,18 +1,13 @@
 //! The calendar of scheduled publishes: runs waiting on `wait_until` or `wait` before a step
 //! with side effects, listed with previews, moved to another time, cancelled.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
 use roost::runtime::{Plugin, Runtime};
-use roost::service::start::{ServeOptions, start};
-use roost::service::vault::Vault;
-use roost::store::Store;
 use serde_json::{Value, json};
 
-use super::{OPERATOR, Service};
+use super::{OPERATOR, Service, Setup};
 use crate::support;
 
 /// The echo component as `poster`, whose action `echo` is declared to have side effects:
@@ -29,28 +24,7 @@ fn load_poster(runtime: &Runtime) -> Plugin {
 
 /// A service like [`Service::start`] whose plugins also include `poster`.
 pub async fn service_with_poster() -> Service {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("roost.db").display())).await.unwrap();
-    let runtime = support::runtime();
-    let mut registry = support::registry(&runtime);
-    registry.add(load_poster(&runtime));
-    let options = ServeOptions {
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        store,
-        runtime: Arc::new(runtime),
-        registry: Arc::new(registry),
-        vault: Vault::from_key(&[42; 32]),
-        lease: Duration::from_secs(5),
-        workspace: "default".into(),
-        workflows: None,
-        operator_token: Some(OPERATOR.into()),
-        data_dir: dir.path().to_path_buf(),
-        grace: Duration::from_secs(5),
-        clock: None,
-    };
-    let running = start(options).await.unwrap();
-    let url = format!("http://{}", running.addr);
-    Service { running, url, client: reqwest::Client::new(), dir }
+    Service::launch(Setup::default(), |runtime| vec![load_poster(runtime)]).await
 }
 
 /// A draft, then a post held until `at`.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
+use roost::runtime::{Plugin, Runtime};
 use roost::service::AppState;
+use roost::service::scheduler::Clock;
 use roost::service::start::{Running, ServeOptions, start};
 use roost::service::vault::Vault;
 use roost::store::Store;
@@ -26,34 +28,60 @@ pub struct Service {
     pub dir: TempDir,
 }
 
+/// How a test service differs from [`Service::start`]'s.
+#[derive(Default)]
+pub struct Setup {
+    /// Where to listen (default: a free loopback port).
+    pub addr: Option<SocketAddr>,
+    /// The data directory, e.g. of a service started before (default: a fresh one).
+    pub dir: Option<TempDir>,
+    /// The database (default: `roost.db` in the data directory).
+    pub store: Option<Store>,
+    /// Workflows loaded into `default` at start.
+    pub workflows: Option<std::path::PathBuf>,
+    /// The scheduler's clock (default: the system's).
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
 impl Service {
     /// A service over a fresh SQLite file, with the first-party plugins and echo.
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("roost.db").display());
-        Self::start_with(Store::connect(&db).await.unwrap(), dir, None).await
+        Self::launch(Setup::default(), |_| Vec::new()).await
     }
 
     /// A service over `store`, loading the workflows in `workflows` into `default`.
     pub async fn start_with(store: Store, dir: TempDir, workflows: Option<std::path::PathBuf>) -> Self {
+        Self::launch(Setup { store: Some(store), dir: Some(dir), workflows, ..Setup::default() }, |_| Vec::new()).await
+    }
+
+    /// A service as `setup` says, whose registry also holds the plugins `extra` loads.
+    pub async fn launch(setup: Setup, extra: impl FnOnce(&Runtime) -> Vec<Plugin>) -> Self {
+        let dir = setup.dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let store = match setup.store {
+            Some(store) => store,
+            None => Store::connect(&format!("sqlite://{}", dir.path().join("roost.db").display())).await.unwrap(),
+        };
         let runtime = support::runtime();
-        let registry = support::registry(&runtime);
+        let mut registry = support::registry(&runtime);
+        for plugin in extra(&runtime) {
+            registry.add(plugin);
+        }
         let options = ServeOptions {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            addr: setup.addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
             store,
             runtime: Arc::new(runtime),
             registry: Arc::new(registry),
             vault: Vault::from_key(&[42; 32]),
             lease: Duration::from_secs(5),
             workspace: "default".into(),
-            workflows,
+            workflows: setup.workflows,
             operator_token: Some(OPERATOR.into()),
             data_dir: dir.path().to_path_buf(),
             grace: Duration::from_secs(5),
-            clock: None,
+            clock: setup.clock,
         };
         let running = start(options).await.unwrap();
-        let url = format!("http://{}", running.addr);
+        let url = format!("http://127.0.0.1:{}", running.addr.port());
         Self { running, url, client: reqwest::Client::new(), dir }
     }
 

@@ -1,21 +1,16 @@
 //! Cron triggers of `roost serve` on a hand-set clock: daily times across DST changes in
 //! two zones, catch-up after downtime, concurrency and lateness, each decision recorded.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use roost::service::scheduler::ManualClock;
-use roost::service::start::{ServeOptions, start};
-use roost::service::vault::Vault;
-use roost::store::Store;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use super::{OPERATOR, Service};
-use crate::support;
+use super::{OPERATOR, Service, Setup};
 
 fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
@@ -23,26 +18,8 @@ fn utc(text: &str) -> DateTime<Utc> {
 
 /// A service over the database in `dir` whose scheduler reads `clock`.
 async fn clocked(dir: TempDir, clock: &Arc<ManualClock>) -> Service {
-    let db = format!("sqlite://{}", dir.path().join("roost.db").display());
-    let runtime = support::runtime();
-    let registry = support::registry(&runtime);
-    let options = ServeOptions {
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        store: Store::connect(&db).await.unwrap(),
-        runtime: Arc::new(runtime),
-        registry: Arc::new(registry),
-        vault: Vault::from_key(&[42; 32]),
-        lease: Duration::from_secs(5),
-        workspace: "default".into(),
-        workflows: None,
-        operator_token: Some(OPERATOR.into()),
-        data_dir: dir.path().to_path_buf(),
-        grace: Duration::from_secs(5),
-        clock: Some(clock.clone()),
-    };
-    let running = start(options).await.unwrap();
-    let url = format!("http://{}", running.addr);
-    Service { running, url, client: reqwest::Client::new(), dir }
+    let setup = Setup { dir: Some(dir), clock: Some(clock.clone()), ..Setup::default() };
+    Service::launch(setup, |_| Vec::new()).await
 }
 
 /// A daily workflow `name` at `cron` in `timezone` with one echo step.

@@ -4,46 +4,19 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use reqwest::Method;
 use roost::runtime::Plugin;
 use roost::service::api::ENDPOINTS;
-use roost::service::start::{ServeOptions, start};
-use roost::service::vault::Vault;
-use roost::store::Store;
 use serde_json::{Value, json};
 use tracing_subscriber::Layer as _;
 
-use super::{OPERATOR, Service};
+use super::{OPERATOR, Service, Setup};
 use crate::support::{self, Recorder};
 
 /// A service like [`Service::start`] on `addr`, whose registry also holds `extra` plugins.
 pub async fn service_with(addr: SocketAddr, extra: impl FnOnce(&roost::runtime::Runtime) -> Vec<Plugin>) -> Service {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite://{}", dir.path().join("roost.db").display())).await.unwrap();
-    let runtime = support::runtime();
-    let mut registry = support::registry(&runtime);
-    for plugin in extra(&runtime) {
-        registry.add(plugin);
-    }
-    let options = ServeOptions {
-        addr,
-        store,
-        runtime: Arc::new(runtime),
-        registry: Arc::new(registry),
-        vault: Vault::from_key(&[42; 32]),
-        lease: Duration::from_secs(5),
-        workspace: "default".into(),
-        workflows: None,
-        operator_token: Some(OPERATOR.into()),
-        data_dir: dir.path().to_path_buf(),
-        grace: Duration::from_secs(5),
-        clock: None,
-    };
-    let running = start(options).await.unwrap();
-    let url = format!("http://127.0.0.1:{}", running.addr.port());
-    Service { running, url, client: reqwest::Client::new(), dir }
+    Service::launch(Setup { addr: Some(addr), ..Setup::default() }, extra).await
 }
 
 /// The hostile test plugin allowed to call, and to send its secret `TOKEN` to, `hosts`.
