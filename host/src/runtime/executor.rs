@@ -133,7 +133,10 @@ impl Runtime {
         let (input_schema, _) = plugin.schemas(&call.action).ok_or_else(|| {
             StepFailure::InvalidInput(format!("plugin `{}` has no action `{}`", plugin.id(), call.action))
         })?;
-        if let Some(first) = input_schema.iter_errors(&call.input).next() {
+        // `is_valid` short-circuits without building errors; the error is built only on failure.
+        if !input_schema.is_valid(&call.input)
+            && let Some(first) = input_schema.iter_errors(&call.input).next()
+        {
             return Err(StepFailure::InvalidInput(format!(
                 "{first} (at `{}`)",
                 pointer_or_root(first.instance_path().as_str())
@@ -264,6 +267,7 @@ fn check_output(plugin: &Plugin, action: &str, text: &str, cap: usize) -> Result
     let value: Value =
         serde_json::from_str(text).map_err(|e| StepFailure::BadOutput(format!("output is not JSON: {e}")))?;
     if let Some((_, output_schema)) = plugin.schemas(action)
+        && !output_schema.is_valid(&value)
         && let Some(first) = output_schema.iter_errors(&value).next()
     {
         return Err(StepFailure::BadOutput(format!(
