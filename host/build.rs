@@ -18,7 +18,7 @@ const PROFILE: &str = "plugin";
 fn main() {
     let host = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = host.parent().unwrap().to_path_buf();
-    for watched in ["plugins", "plugin-sdk", "wit", "host/tests/plugins", "Cargo.lock"] {
+    for watched in ["plugins", "plugin-sdk", "wit", "host/tests/plugins", "Cargo.lock", "Cargo.toml"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let first_party = crates_in(&root.join("plugins"));
