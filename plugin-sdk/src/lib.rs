@@ -72,6 +72,7 @@ pub mod http;
 pub mod kv;
 pub mod log;
 pub mod secrets;
+pub mod social;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 

@@ -80,7 +80,7 @@ pub fn router(state: AppState) -> Router {
         (status = 503, description = "The database is unreachable", body = error::ErrorBody)))]
 pub async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match state.store.workspaces().await {
+    match state.store.ping().await {
         Ok(_) => (axum::http::StatusCode::OK, axum::Json(serde_json::json!({ "status": "ok" }))).into_response(),
         Err(e) => {
             tracing::error!("health check: {e}");

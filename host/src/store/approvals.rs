@@ -69,6 +69,28 @@ impl Store {
         rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>().map_err(Into::into)
     }
 
+    /// Every approval of `run_id`, decided or not, by step.
+    pub async fn run_approvals(&self, run_id: &str) -> Result<Vec<ApprovalRecord>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM approvals WHERE run_id = $1 ORDER BY step_id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect::<Result<_, _>>().map_err(Into::into)
+    }
+
+    /// The workflow of each run of `workspace` with an approval waiting: run id -> name.
+    pub async fn waiting_approval_workflows(
+        &self,
+        workspace: &str,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT a.run_id, r.workflow FROM approvals a JOIN runs r ON r.id = a.run_id \
+             WHERE a.status = 'waiting' AND a.workspace = $1",
+        )
+        .bind(workspace)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
     pub async fn approval(&self, run_id: &str, step_id: &str) -> Result<Option<ApprovalRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM approvals WHERE run_id = $1 AND step_id = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(step_id).fetch_optional(&self.pool).await?;

@@ -33,9 +33,7 @@ async fn publish(State(seen): State<Publications>, headers: HeaderMap) -> Status
 async fn server() -> (Publications, SocketAddr) {
     let seen = Publications::default();
     let app = Router::new().route("/statuses", post(publish)).with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = crate::support::serve_loopback(app).await;
     (seen, addr)
 }
 

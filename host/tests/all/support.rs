@@ -100,6 +100,14 @@ pub fn registry(runtime: &Runtime) -> Registry {
     registry
 }
 
+/// Serves `app` on a free loopback port until the test ends; its address.
+pub async fn serve_loopback(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
 /// One request a [`Recorder`] received.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -119,9 +127,7 @@ impl Recorder {
     pub async fn start() -> (Self, SocketAddr) {
         let recorder = Recorder::default();
         let app = Router::new().fallback(record).with_state(recorder.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = serve_loopback(app).await;
         (recorder, addr)
     }
 
@@ -197,9 +203,7 @@ impl Publisher {
     pub async fn start(delay: std::time::Duration) -> (Self, SocketAddr) {
         let publisher = Publisher { delay, ..Publisher::default() };
         let app = Router::new().fallback(publish).with_state(publisher.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = serve_loopback(app).await;
         (publisher, addr)
     }
 

@@ -2,68 +2,11 @@
 //! and profileViewDetailed JSON, which may leave out any optional field.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
+pub use roost_sdk::social::{Author, Mention, Profile, RecentPost};
+
 use crate::rkey::{post_url, profile_url, rkey_of};
-
-/// The author of a mention.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Author {
-    pub id: String,
-    pub handle: String,
-    pub display_name: String,
-    pub url: String,
-}
-
-/// A post that mentions, replies to, quotes or matches: the shape shared with Mastodon.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Mention {
-    pub network: &'static str,
-    /// The post's AT-URI.
-    pub id: String,
-    pub url: String,
-    /// `mention`, `reply`, `quote` or `post`.
-    pub kind: String,
-    pub text: String,
-    pub created_at: String,
-    pub author: Author,
-    /// The AT-URI of the post it replies to.
-    pub in_reply_to: Option<String>,
-    pub likes: u64,
-    pub reposts: u64,
-    pub replies: u64,
-}
-
-/// A recent post of a profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecentPost {
-    pub id: String,
-    pub url: String,
-    pub text: String,
-    pub created_at: String,
-    pub likes: u64,
-    pub reposts: u64,
-    pub replies: u64,
-}
-
-/// An account: the shape shared with Mastodon's `account`, the input of influencer scoring.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Profile {
-    pub network: &'static str,
-    /// The DID.
-    pub id: String,
-    pub handle: String,
-    pub display_name: String,
-    pub bio: String,
-    pub url: String,
-    pub followers: u64,
-    pub following: u64,
-    pub posts_count: u64,
-    pub created_at: Option<String>,
-    pub bot: bool,
-    pub recent_posts: Vec<RecentPost>,
-}
 
 fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
@@ -107,7 +50,7 @@ fn mention(uri: &str, author_view: &Value, record: &Value, indexed_at: &str, kin
     let author = author(author_view);
     let page_owner = if author.handle.is_empty() { author.id.clone() } else { author.handle.clone() };
     Mention {
-        network: "bluesky",
+        network: "bluesky".into(),
         id: uri.into(),
         url: post_url(&page_owner, rkey_of(uri)),
         kind: kind.into(),
@@ -161,7 +104,7 @@ pub fn profile(view: &Value, posts: &[Value]) -> Profile {
         .is_some_and(|labels| labels.iter().any(|l| l.get("val").and_then(Value::as_str) == Some("bot")));
     let created = text(view, "/createdAt");
     Profile {
-        network: "bluesky",
+        network: "bluesky".into(),
         id: text(view, "/did").into(),
         handle: text(view, "/handle").into(),
         display_name: text(view, "/displayName").into(),

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use roost_sdk::social::{Author, Mention, Profile, RecentPost};
+
 use crate::html;
 use crate::ids::{de_id, de_opt_id};
 
@@ -63,30 +65,6 @@ pub struct ScheduledStatus {
     pub scheduled_at: String,
 }
 
-/// The shared mention shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Mention {
-    pub network: String,
-    pub id: String,
-    pub url: String,
-    pub kind: String,
-    pub text: String,
-    pub created_at: String,
-    pub author: Author,
-    pub in_reply_to: Option<String>,
-    pub likes: u64,
-    pub reposts: u64,
-    pub replies: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Author {
-    pub id: String,
-    pub handle: String,
-    pub display_name: String,
-    pub url: String,
-}
-
 /// `{ mentions, count, cursor }`: the output of `mentions` and `hashtag`.
 #[derive(Debug, Clone, Serialize)]
 pub struct MentionList {
@@ -94,34 +72,6 @@ pub struct MentionList {
     pub count: usize,
     /// The id the next run starts after; `null` when nothing has been seen yet.
     pub cursor: Option<String>,
-}
-
-/// The shared profile shape.
-#[derive(Debug, Clone, Serialize)]
-pub struct Profile {
-    pub network: String,
-    pub id: String,
-    pub handle: String,
-    pub display_name: String,
-    pub bio: String,
-    pub url: String,
-    pub followers: u64,
-    pub following: u64,
-    pub posts_count: u64,
-    pub created_at: Option<String>,
-    pub bot: bool,
-    pub recent_posts: Vec<RecentPost>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RecentPost {
-    pub id: String,
-    pub url: String,
-    pub text: String,
-    pub created_at: String,
-    pub likes: u64,
-    pub reposts: u64,
-    pub replies: u64,
 }
 
 /// The shared published-post shape.

@@ -89,6 +89,14 @@ async fn run_in(s: &AppState, ws: &str, id: &str) -> ApiResult<RunRecord> {
     }
 }
 
+/// 409 unless `run` is queued, running or waiting; `hint` says what to do instead.
+fn require_active(run: &RunRecord, hint: &str) -> ApiResult<()> {
+    match run.status.as_str() {
+        "queued" | "running" | "waiting" => Ok(()),
+        ended => Err(ApiError::conflict(format!("run `{}` has ended ({ended}); {hint}", run.id))),
+    }
+}
+
 fn millis(t: Option<i64>) -> Value {
     t.and_then(chrono::DateTime::from_timestamp_millis).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
 }
@@ -136,13 +144,7 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     caller.require(&ws, Role::Viewer)?;
     let run = run_in(&s, &ws, &id).await?;
-    let mut approvals = Vec::new();
-    for step in &run.steps {
-        if let Some(a) = s.store.approval(&id, &step.step_id).await? {
-            approvals.push(a);
-        }
-    }
-    Ok(Json(run_json(&run, &approvals)))
+    Ok(Json(run_json(&run, &s.store.run_approvals(&id).await?)))
 }
 
 #[utoipa::path(get, operation_id = "get_run_logs", path = "/api/v1/workspaces/{ws}/runs/{id}/logs", tag = "runs", security(("bearer" = [])),
@@ -178,12 +180,7 @@ pub async fn cancel(
 ) -> ApiResult<Json<Value>> {
     caller.require(&ws, Role::Editor)?;
     let run = run_in(&s, &ws, &id).await?;
-    if !matches!(run.status.as_str(), "queued" | "running" | "waiting") {
-        return Err(ApiError::conflict(format!(
-            "run `{id}` has ended ({}); only active runs can be cancelled",
-            run.status
-        )));
-    }
+    require_active(&run, "only active runs can be cancelled")?;
     s.store.cancel_run(&id, &format!("cancelled by {}", caller.actor())).await?;
     s.store.audit(Some(&ws), &caller.actor(), "run.cancel", &id, None).await?;
     Ok(Json(json!({ "run_id": id, "status": "cancelled" })))
@@ -201,9 +198,7 @@ pub async fn resume(
 ) -> ApiResult<Json<Value>> {
     caller.require(&ws, Role::Editor)?;
     let run = run_in(&s, &ws, &id).await?;
-    if !matches!(run.status.as_str(), "running" | "waiting" | "queued") {
-        return Err(ApiError::conflict(format!("run `{id}` has ended ({}); start a new run instead", run.status)));
-    }
+    require_active(&run, "start a new run instead")?;
     s.worker.drive_now(&s, &id);
     Ok(Json(json!({ "run_id": id, "status": run.status })))
 }
@@ -220,9 +215,10 @@ pub async fn approvals(
     super::workspaces::workspace(&s, &ws).await?;
     let waiting = s.store.waiting_approvals(&ws).await?;
     let mut out = Vec::new();
+    let workflows = s.store.waiting_approval_workflows(&ws).await?;
     for a in &waiting {
         let mut v = approval_json(a);
-        v["workflow"] = json!(s.store.get_run(&a.run_id).await.map(|r| r.workflow).unwrap_or_default());
+        v["workflow"] = json!(workflows.get(&a.run_id));
         out.push(v);
     }
     Ok(Json(out))

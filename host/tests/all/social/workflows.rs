@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use roost::engine::Progress;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::servers::bluesky::{self, Bluesky};
 use super::servers::feeds::{FeedItem, Feeds};
@@ -254,5 +254,4 @@ async fn rss_to_post_drafts_new_items_waits_for_approval_and_publishes_them_once
     assert_eq!(report.steps["review"].status, "skipped");
     assert_eq!(feeds.counts().1, 1, "the second fetch was a conditional GET answered 304");
     assert_eq!(masto.posted().len(), 2);
-    let _: Value = report.outputs.clone();
 }

@@ -69,9 +69,7 @@ impl Bluesky {
             s.handles.insert(HANDLE.into(), DID.into());
         }
         let app = Router::new().route("/xrpc/{nsid}", any(xrpc)).with_state(server.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = crate::support::serve_loopback(app).await;
         (server, addr)
     }
 

@@ -63,9 +63,7 @@ impl Feeds {
     pub async fn start() -> (Self, SocketAddr) {
         let server = Feeds::default();
         let app = Router::new().fallback(handle).with_state(server.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = crate::support::serve_loopback(app).await;
         (server, addr)
     }
 

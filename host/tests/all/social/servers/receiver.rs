@@ -74,9 +74,7 @@ impl Receiver {
             .route("/slack/{*hook}", post(slack))
             .route("/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}", put(matrix))
             .with_state(server.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = crate::support::serve_loopback(app).await;
         (server, addr)
     }
 
