@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use roost::engine::{Engine, Progress};
 use roost::runtime::registry::Registry;
 use roost::runtime::{Runtime, RuntimeConfig};
@@ -37,8 +38,9 @@ steps:
     approval: { message: Publish? }
 ";
 
-const RUNS: usize = 400;
-const DRIVERS: usize = 8;
+const RUNS: usize = 2_000;
+/// Runs worked at once, as many as `roost serve`'s worker drives at once.
+const DRIVERS: usize = 64;
 const WAITING: usize = 10_000;
 
 fn main() {
@@ -64,7 +66,7 @@ async fn bench() {
     for (name, url) in [("SQLite file (WAL)", &file), ("SQLite in memory", &memory)] {
         let engine = Engine::new(runtime.clone(), registry.clone(), Store::connect(url).await.unwrap());
         let plan = workflow::load("four.yaml", FOUR_STEPS, registry.as_ref()).unwrap();
-        throughput(&engine, &plan, 40).await; // warm-up
+        throughput(&engine, &plan, 200).await; // warm-up
         let elapsed = throughput(&engine, &plan, RUNS).await;
         let runs_per_s = RUNS as f64 / elapsed.as_secs_f64();
         println!(
@@ -105,19 +107,16 @@ async fn bench() {
     );
 }
 
-/// Starts `count` runs and works them with `DRIVERS` drivers at a time.
+/// Starts and works `count` runs, `DRIVERS` at a time, each driven as soon as it is
+/// started: how `roost serve` takes runs from webhooks and schedules.
 async fn throughput(engine: &Engine, plan: &Plan, count: usize) -> Duration {
     let started = Instant::now();
-    let mut ids = Vec::new();
-    for _ in 0..count {
-        ids.push(engine.start(plan, "four.yaml", FOUR_STEPS, Map::new(), "bench", "bench").await.unwrap());
-    }
-    for chunk in ids.chunks(DRIVERS) {
-        let drives = chunk.iter().map(|id| engine.drive(id, Duration::from_secs(5)));
-        for progress in futures::future::join_all(drives).await {
-            assert_eq!(progress.unwrap(), Progress::Finished);
-        }
-    }
+    futures::stream::iter(0..count)
+        .for_each_concurrent(DRIVERS, |_| async {
+            let id = engine.start(plan, "four.yaml", FOUR_STEPS, Map::new(), "bench", "bench").await.unwrap();
+            assert_eq!(engine.drive(&id, Duration::from_secs(5)).await.unwrap(), Progress::Finished);
+        })
+        .await;
     started.elapsed()
 }
 

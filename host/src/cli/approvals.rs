@@ -45,12 +45,12 @@ pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<u8> {
             .iter()
             .map(|a| json!({ "run_id": a.run_id, "step": a.step_id, "workspace": a.workspace, "message": a.message, "preview": a.preview, "approvers": a.approvers, "requested_at": a.requested_at, "expires_at": a.expires_at }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        out!("{}", serde_json::to_string_pretty(&list)?);
     } else if waiting.is_empty() {
-        println!("no approvals waiting");
+        out!("no approvals waiting");
     } else {
         for a in &waiting {
-            println!("{} {}  [{}]  {}", a.run_id, a.step_id, a.approvers.join(", "), a.message);
+            out!("{} {}  [{}]  {}", a.run_id, a.step_id, a.approvers.join(", "), a.message);
         }
     }
     Ok(0)

@@ -1,5 +1,13 @@
 //! Command-line arguments and the set-up every command shares.
 
+/// `println!` for command output: a reader that went away (`roost run ... | head`) ends
+/// the command quietly, as a closed pipe ends other command-line tools, instead of a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::say(format_args!($($arg)*))
+    };
+}
+
 mod approvals;
 mod plugin;
 mod run;
@@ -144,28 +152,37 @@ impl Env {
 
 /// A run in words: its status, each step, and what it waits for.
 pub fn print_report(report: &RunReport, progress: &Progress) {
-    println!("run {} {}", report.run_id, report.status);
+    out!("run {} {}", report.run_id, report.status);
     for (id, step) in &report.steps {
         match &step.error {
-            Some(e) => println!("  {id}: {}: {e}", step.status),
-            None => println!("  {id}: {}", step.status),
+            Some(e) => out!("  {id}: {}: {e}", step.status),
+            None => out!("  {id}: {}", step.status),
         }
     }
     if *progress == Progress::Queued {
-        println!(
-            "queued behind other runs of the workflow (its concurrency limit): roost run --resume {}",
-            report.run_id
-        );
+        out!("queued behind other runs of the workflow (its concurrency limit): roost run --resume {}", report.run_id);
     }
     if let Progress::Waiting { approvals, until } = progress {
         for step in approvals {
-            println!("waiting for approval of `{step}`: roost approve {} {step} [--reject]", report.run_id);
+            out!("waiting for approval of `{step}`: roost approve {} {step} [--reject]", report.run_id);
         }
         if let Some(at) = until.and_then(chrono::DateTime::from_timestamp_millis) {
-            println!("waiting until {}: roost run --resume {}", at.to_rfc3339(), report.run_id);
+            out!("waiting until {}: roost run --resume {}", at.to_rfc3339(), report.run_id);
         }
     }
     if report.status == "succeeded" {
-        println!("outputs: {}", serde_json::to_string_pretty(&report.outputs).unwrap_or_default());
+        out!("outputs: {}", serde_json::to_string_pretty(&report.outputs).unwrap_or_default());
+    }
+}
+
+/// Writes `line` to standard output; see [`out!`].
+pub fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe.
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
     }
 }

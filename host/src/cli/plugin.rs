@@ -34,22 +34,22 @@ pub fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        out!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(0);
     }
     for p in plugins {
         let m = &p.manifest;
         let actions: Vec<&str> = m.actions.iter().map(|a| a.id.as_str()).collect();
-        println!("{} {}  actions: {}  sha256: {}", m.id, m.version, actions.join(", "), &p.digest[..12]);
+        out!("{} {}  actions: {}  sha256: {}", m.id, m.version, actions.join(", "), &p.digest[..12]);
         for h in &m.permissions.http {
-            println!("    http    {h}");
+            out!("    http    {h}");
         }
         if m.permissions.kv {
-            println!("    kv");
+            out!("    kv");
         }
         for (name, hosts) in &m.permissions.secrets {
             let hosts: Vec<String> = hosts.iter().map(ToString::to_string).collect();
-            println!("    secret  {name} -> {}", hosts.join(", "));
+            out!("    secret  {name} -> {}", hosts.join(", "));
         }
     }
     Ok(0)

@@ -82,7 +82,7 @@ pub async fn finish(engine: &Engine, run_id: &str, json: bool) -> anyhow::Result
         if let Progress::Waiting { approvals, until } = &progress {
             value["waiting"] = serde_json::json!({ "approvals": approvals, "until": until.and_then(chrono::DateTime::from_timestamp_millis) });
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        out!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         super::print_report(&report, &progress);
     }

@@ -27,7 +27,7 @@ pub fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
             }
         };
         match workflow::load(&name, &source, env.registry.as_ref()) {
-            Ok(_) => println!("ok {name}"),
+            Ok(_) => out!("ok {name}"),
             Err(diagnostics) => {
                 print!("{diagnostics}");
                 code = EXIT_FAILED;

@@ -2,10 +2,12 @@
 
 use serde_json::json;
 
-use crate::store::{ApprovalRecord, Commit, RunState, now_ms};
+use crate::store::{ApprovalRecord, RunState, Written, now_ms};
 use crate::workflow::{PlanStep, StepKind};
 
 use super::durable::{Engine, EngineError};
+use super::live::{Commit, Live};
+use super::settle::settle;
 use super::work::step_record;
 
 /// Records a decision: the approval row, and the step's output `{approved, by, at, comment}`.
@@ -45,20 +47,29 @@ impl Engine {
         let step = plan.step(step_id).filter(|s| matches!(s.kind, StepKind::Approval(_)));
         let step =
             step.ok_or_else(|| EngineError::Invalid(format!("run `{run_id}` has no approval step `{step_id}`")))?;
-        let approval = self.store.approval(run_id, step_id).await?;
-        let approval = approval.ok_or_else(|| {
-            EngineError::Invalid(format!("step `{step_id}` of run `{run_id}` is not waiting for approval yet"))
-        })?;
-        if approval.status != "waiting" {
-            return Err(EngineError::Invalid(format!(
-                "step `{step_id}` of run `{run_id}` was already decided: {}",
-                approval.status
-            )));
+        // Read, decide and write again if the run changed in between (a worker settled it).
+        loop {
+            let approval = self.store.approval(run_id, step_id).await?;
+            let approval = approval.ok_or_else(|| {
+                EngineError::Invalid(format!("step `{step_id}` of run `{run_id}` is not waiting for approval yet"))
+            })?;
+            if approval.status != "waiting" {
+                return Err(EngineError::Invalid(format!(
+                    "step `{step_id}` of run `{run_id}` was already decided: {}",
+                    approval.status
+                )));
+            }
+            let mut live = Live::loaded(self.store.load_run(run_id).await?);
+            let mut commit = Commit::default();
+            decision(&live.state, step, approval, approved, by, comment.clone(), &mut commit);
+            live.apply(&commit);
+            let ended = settle(&plan, &mut live);
+            if let Written::Done(_) = self.store.write_run(live.take_write()).await? {
+                if ended {
+                    self.promote_queued(&plan, &live.state.run.workspace).await?;
+                }
+                return Ok(());
+            }
         }
-        let state = self.store.run_state(run_id).await?;
-        let mut commit = Commit { run_id: run_id.into(), ..Commit::default() };
-        decision(&state, step, approval, approved, by, comment, &mut commit);
-        self.store.commit(&commit).await?;
-        self.settle(run_id).await
     }
 }

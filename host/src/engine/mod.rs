@@ -8,6 +8,7 @@
 mod approvals;
 mod durable;
 mod hooks;
+mod live;
 mod scope;
 mod settle;
 mod work;

@@ -1,66 +1,49 @@
 //! Settling a run after each change: what is ready now, what is skipped, and how it ends.
 //!
-//! Settling reads the run afresh and derives every consequence from the recorded states,
-//! so it is idempotent: running it twice, or after a crash, changes nothing more.
+//! Settling derives every consequence from the run's recorded states, so it is
+//! idempotent: running it twice, or after a crash, changes nothing more.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::store::{ApprovalRecord, Commit, Job, RunState, now_ms};
+use crate::store::{ApprovalRecord, Job, RunState, now_ms};
 use crate::workflow::{Plan, PlanStep, StepKind};
 
-use super::durable::{Engine, EngineError};
+use super::live::{Commit, Live};
 use super::scope::RunScope;
 use super::work::step_record;
 
 const FINAL: &[&str] = &["succeeded", "failed", "skipped", "cancelled"];
 
-impl Engine {
-    /// Enqueues what became ready, skips what cannot run, finishes `for_each` steps and
-    /// the run. Serialized per run within this process.
-    pub(super) async fn settle(&self, run_id: &str) -> Result<(), EngineError> {
-        let lock = self.run_lock(run_id);
-        let _in_process = lock.lock().await;
-        let _across_processes = self.store.lock_run(run_id).await?;
-        let plan = self.plan(run_id).await?;
-        // Each pass may finish steps that make others ready; stop when a pass changes nothing.
-        loop {
-            // Jobs before states: a job that commits in between is then seen as still
-            // pending (never as a pending step without a job, which would run it twice).
-            let jobs = self.store.pending_jobs(run_id).await?;
-            let state = self.store.run_state(run_id).await?;
-            if matches!(state.run.status.as_str(), "queued" | "cancelled") {
-                return Ok(());
-            }
-            let mut commit = step_changes(&plan, &state, &jobs);
-            if !commit.steps.is_empty() || !commit.remove_jobs.is_empty() {
-                self.store.commit(&commit).await?;
-                continue;
-            }
-            // No step changed state: this pass's view is final, with its new jobs counted.
-            let mut open_jobs = jobs;
-            open_jobs.extend(commit.enqueue.iter().cloned());
-            commit.run = run_status(&plan, &state, &open_jobs);
-            let ended = commit
-                .run
-                .as_ref()
-                .is_some_and(|(status, ..)| FINAL.contains(&status.as_str()) || status == "rejected");
-            if commit.run.is_some() || !commit.enqueue.is_empty() {
-                self.store.commit(&commit).await?;
-            }
-            if ended {
-                self.promote_queued(&plan, &state.run.workspace).await?;
-            }
-            return Ok(());
+/// Settles `live` in memory: enqueues what became ready, skips what cannot run, finishes
+/// `for_each` steps and the run. True when the run just reached its end.
+pub(super) fn settle(plan: &Plan, live: &mut Live) -> bool {
+    // Each pass may finish steps that make others ready; stop when a pass changes nothing.
+    loop {
+        if matches!(live.status(), "queued" | "cancelled") {
+            return false;
         }
+        let mut commit = step_changes(plan, &live.state, &live.jobs);
+        if !commit.steps.is_empty() || !commit.remove_jobs.is_empty() {
+            live.apply(&commit);
+            continue;
+        }
+        // No step changed state: this pass's view is final, with its new jobs counted.
+        let mut open_jobs = live.jobs.clone();
+        open_jobs.extend(commit.enqueue.iter().cloned());
+        commit.run = run_status(plan, &live.state, &open_jobs);
+        let ended =
+            commit.run.as_ref().is_some_and(|(status, ..)| FINAL.contains(&status.as_str()) || status == "rejected");
+        live.apply(&commit);
+        return ended;
     }
 }
 
 /// The steps that become ready, skipped or cancelled, and the `for_each` steps that end.
 fn step_changes(plan: &Plan, state: &RunState, jobs: &[Job]) -> Commit {
     let run_id = &state.run.id;
-    let mut commit = Commit { run_id: run_id.clone(), ..Commit::default() };
+    let mut commit = Commit::default();
     let status: HashMap<&str, &str> = state.run.steps.iter().map(|s| (s.step_id.as_str(), s.status.as_str())).collect();
     finish_items(plan, state, jobs, &mut commit);
     let failed = failed(plan, &status);

@@ -1,32 +1,29 @@
 //! Working one claimed job: start a step, run an action attempt or an item, wake a timer,
 //! time out an approval. Each records only its own outcome; `settle` derives the rest.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::runtime::{Plugin, StepCall, StepFailure, StepOutcome};
-use crate::store::{AttemptRecord, Commit, ItemRecord, Job, RunState, StepRecord, now_ms};
+use crate::store::{AttemptRecord, ItemRecord, Job, RunState, StepRecord, now_ms};
 use crate::workflow::{OnTimeout, PlanStep, StepKind, truthy};
 
 use super::durable::{Engine, EngineError};
 use super::hooks::{StepEvent, StepLimits};
+use super::live::Commit;
 use super::scope::RunScope;
 
 impl Engine {
-    /// Works `job` and commits its outcome; the caller settles the run afterwards.
-    pub(super) async fn work(&self, job: Job) -> Result<(), EngineError> {
+    /// Works `job` on the run as `state` holds it; the outcome, for the caller to write.
+    pub(super) async fn work(&self, job: Job, state: Arc<RunState>) -> Result<Commit, EngineError> {
         let plan = self.plan(&job.run_id).await?;
-        let state = self.store.run_state(&job.run_id).await?;
         let step = plan
             .step(&job.step_id)
             .ok_or_else(|| EngineError::Invalid(format!("run `{}` has no step `{}`", job.run_id, job.step_id)))?;
         let scope = RunScope::new(&state);
-        let mut commit = Commit {
-            run_id: job.run_id.clone(),
-            remove_jobs: vec![(job.step_id.clone(), job.idx)],
-            ..Commit::default()
-        };
+        let mut commit = Commit { remove_jobs: vec![(job.step_id.clone(), job.idx)], ..Commit::default() };
         match job.kind.as_str() {
             "step" => self.start_step(step, &state, &scope, &job, true, &mut commit).await,
             "ready" => self.start_step(step, &state, &scope, &job, false, &mut commit).await,
@@ -35,7 +32,7 @@ impl Engine {
             "approval" => self.approval_timeout(step, &state, &job, &mut commit).await?,
             other => return Err(EngineError::Invalid(format!("unknown job kind `{other}`"))),
         }
-        Ok(self.store.commit(&commit).await?)
+        Ok(commit)
     }
 
     /// Starts a step: `if` and `wait_until` first (unless `first` is false: the step's

@@ -3,7 +3,6 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use super::runs::json_text;
 use super::{Store, StoreError};
 
 /// An approval as stored.
@@ -24,30 +23,7 @@ pub struct ApprovalRecord {
     pub comment: Option<String>,
 }
 
-pub(super) async fn upsert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, a: &ApprovalRecord) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO approvals (run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (run_id, step_id) DO UPDATE SET status = $4, decided_by = $10, decided_at = $11, comment = $12",
-    )
-    .bind(&a.run_id)
-    .bind(&a.step_id)
-    .bind(&a.workspace)
-    .bind(&a.status)
-    .bind(&a.message)
-    .bind(json_text(&a.preview))
-    .bind(a.approvers.join(","))
-    .bind(a.requested_at)
-    .bind(a.expires_at)
-    .bind(&a.decided_by)
-    .bind(a.decided_at)
-    .bind(&a.comment)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment";
+pub(super) const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment";
 
 impl Store {
     /// Approvals still waiting, in `workspace` (all workspaces when empty), oldest first.

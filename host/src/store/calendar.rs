@@ -72,6 +72,7 @@ impl Store {
     /// Moves the timer of the waiting step `step_id` to `at` (Unix ms). False when the
     /// step no longer waits on a timer, or a worker holds the job (its time has come).
     pub async fn move_timer(&self, run_id: &str, step_id: &str, at: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE jobs SET available_at = $1 WHERE run_id = $2 AND step_id = $3 AND idx = -1 \
              AND kind IN ('wake', 'ready') AND (lease_until IS NULL OR lease_until < $4) \
@@ -82,8 +83,13 @@ impl Store {
         .bind(run_id)
         .bind(step_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let moved = done.rows_affected() == 1;
+        if moved {
+            sqlx::query("UPDATE runs SET version = version + 1 WHERE id = $1").bind(run_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 }

@@ -5,6 +5,7 @@
 //! from the plain SQL files under `migrations/`.
 
 mod approvals;
+mod batch;
 mod calendar;
 mod jobs;
 mod kv;
@@ -23,8 +24,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use approvals::ApprovalRecord;
+pub use batch::{LoadedRun, NewRunRow, RunWrite, Written};
 pub use calendar::TimerRecord;
-pub use jobs::{AttemptRecord, Commit, ItemRecord, Job, RunLock};
+pub use jobs::{AttemptRecord, ItemRecord, Job};
 pub use kv::{KvQuota, KvRefusal, Namespace};
 pub use listing::{RunFilter, RunSummary};
 pub use runs::{LogRecord, NewRun, RunRecord, RunState, StepRecord};
@@ -45,6 +47,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    writer: batch::Writer,
 }
 
 /// Why the store failed. Never shown to API clients as is.
@@ -58,6 +61,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("run `{0}` not found")]
     RunNotFound(String),
+    #[error("the store is closed")]
+    Closed,
+    #[error("database error: {0}")]
+    Batch(String),
 }
 
 impl Store {
@@ -81,7 +88,7 @@ impl Store {
             }
         }
         let pool = pool.connect_with(options).await?;
-        let store = Self { pool, backend };
+        let store = Self { pool, backend, writer: batch::Writer::default() };
         store.migrate().await?;
         Ok(store)
     }
@@ -98,10 +105,7 @@ impl Store {
     /// transaction that upgrades to writing fails at once ("database is locked") when
     /// another connection wrote first, where an immediate one waits its turn.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+        begin_write(&self.pool, self.backend).await
     }
 
     /// One round trip to the database, for health checks.
@@ -112,6 +116,14 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await
+    }
+}
+
+/// [`Store::begin_write`] on `pool`.
+async fn begin_write(pool: &AnyPool, backend: Backend) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
     }
 }
 

@@ -31,7 +31,7 @@ impl Store {
     /// Sets a run's status (and error) without touching its steps.
     pub async fn set_run_status(&self, run_id: &str, status: &str, error: Option<&str>) -> Result<(), StoreError> {
         let finished = matches!(status, "succeeded" | "failed" | "rejected" | "cancelled").then(now_ms);
-        sqlx::query("UPDATE runs SET status = $1, error = COALESCE($2, error), finished_at = $3 WHERE id = $4")
+        sqlx::query("UPDATE runs SET status = $1, error = COALESCE($2, error), finished_at = $3, version = version + 1 WHERE id = $4")
             .bind(status)
             .bind(error)
             .bind(finished)
@@ -55,12 +55,14 @@ impl Store {
             .bind(run_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE runs SET status = 'cancelled', error = $2, finished_at = $3 WHERE id = $1")
-            .bind(run_id)
-            .bind(reason)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE runs SET status = 'cancelled', error = $2, finished_at = $3, version = version + 1 WHERE id = $1",
+        )
+        .bind(run_id)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

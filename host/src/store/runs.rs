@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, now_ms};
+use super::{Store, StoreError};
 
 /// A run about to start.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct RunRecord {
     pub trigger: Option<String>,
     /// `{ "trigger": {...}, "vars": {...} }` as fixed when the run started (null before).
     pub context: Value,
+    /// Incremented by every change to the run's state.
+    pub version: i64,
     pub steps: Vec<StepRecord>,
 }
 
@@ -85,7 +87,7 @@ impl Store {
     }
 
     async fn run_without_logs(&self, id: &str) -> Result<RunRecord, StoreError> {
-        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at, started_at, trigger, context FROM runs WHERE id = $1")
+        let row = sqlx::query("SELECT id, workspace, workflow, status, inputs, outputs, error, created_at, finished_at, started_at, trigger, context, version FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -103,6 +105,7 @@ impl Store {
             started_at: row.try_get(9)?,
             trigger: row.try_get(10)?,
             context: parse_json(row.try_get(11)?).unwrap_or(Value::Null),
+            version: row.try_get(12)?,
             steps: Vec::new(),
         };
         let rows = sqlx::query("SELECT run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us FROM steps WHERE run_id = $1 ORDER BY started_at, step_id")
@@ -124,57 +127,6 @@ impl Store {
                 .await?;
         rows.iter().map(|r| Ok(LogRecord { level: r.try_get(0)?, message: r.try_get(1)?, at: r.try_get(2)? })).collect()
     }
-}
-
-/// Upserts a step's state and appends its new log lines, inside `tx`.
-pub(super) async fn upsert_step(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    step: &StepRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO steps (run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (run_id, step_id) DO UPDATE SET status = $7, attempt = $8, input = COALESCE($9, steps.input), output = $10, error = $11, error_kind = $12, \
-         started_at = COALESCE(steps.started_at, $13), finished_at = $14, duration_us = $15, digest = CASE WHEN $6 = '' THEN steps.digest ELSE $6 END",
-    )
-    .bind(&step.run_id)
-    .bind(&step.step_id)
-    .bind(&step.workspace)
-    .bind(&step.plugin)
-    .bind(&step.plugin_version)
-    .bind(&step.digest)
-    .bind(&step.status)
-    .bind(i64::from(step.attempt))
-    .bind(json_text(&step.input))
-    .bind(json_text(&step.output))
-    .bind(&step.error)
-    .bind(&step.error_kind)
-    .bind(step.started_at)
-    .bind(step.finished_at)
-    .bind(step.duration_us)
-    .execute(&mut **tx)
-    .await?;
-    if step.logs.is_empty() {
-        return Ok(());
-    }
-    let first: i64 = sqlx::query("SELECT COUNT(*) FROM step_logs WHERE run_id = $1 AND step_id = $2")
-        .bind(&step.run_id)
-        .bind(&step.step_id)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
-    for (i, line) in step.logs.iter().enumerate() {
-        sqlx::query("INSERT INTO step_logs (run_id, step_id, seq, level, message, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&step.run_id)
-            .bind(&step.step_id)
-            .bind(first + i as i64)
-            .bind(&line.level)
-            .bind(&line.message)
-            .bind(line.at)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 fn step_from_row(row: &AnyRow) -> Result<StepRecord, sqlx::Error> {
@@ -206,32 +158,6 @@ pub struct RunState {
 }
 
 impl Store {
-    /// Creates a run (`running`, or `queued` behind others) with the workflow text it
-    /// follows, so another process can resume it.
-    pub async fn create_durable_run(
-        &self,
-        run: &NewRun,
-        (source_name, source): (&str, &str),
-        trigger: &str,
-        status: &str,
-        commit: &super::Commit,
-    ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO runs (id, workspace, workflow, inputs, created_at, started_at, source, source_name, trigger, status, context) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10)")
-            .bind(&run.id)
-            .bind(&run.workspace)
-            .bind(&run.workflow)
-            .bind(run.inputs.to_string())
-            .bind(now_ms())
-            .bind(source)
-            .bind(source_name)
-            .bind(trigger)
-            .bind(status)
-            .bind(run.context.to_string())
-            .execute(&self.pool)
-            .await?;
-        self.commit(commit).await
-    }
-
     /// The name and text of the workflow a run follows.
     pub async fn run_source(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
         let row = sqlx::query("SELECT source_name, source FROM runs WHERE id = $1")

@@ -92,3 +92,19 @@ fn approvals_are_listed_and_decided_through_the_cli() {
     let out = roost(data.path(), &["approvals", "list", "--json", "--db", &db]);
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
 }
+
+#[test]
+fn a_reader_that_hangs_up_ends_the_command_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = roost_command(data.path(), &["plugin", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running roost");
+    // The reading end closes before roost writes its first line, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

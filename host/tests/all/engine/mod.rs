@@ -1,5 +1,6 @@
 //! The durable engine, one semantic point per test: DAG order, `for_each`, retries,
-//! approvals, timers, `if`, resuming in another engine, exactly-once publishing, and the
+//! approvals, timers, `if`, resuming in another engine, exactly-once publishing, run
+//! versions (a write from a stale copy of a run is refused), and the
 //! CLI around approvals. Runs are recorded in a real SQLite file (a few also in PostgreSQL);
 //! the engine's own tables (`attempts`, `step_items`, `jobs`) are read with a second pool.
 //!
@@ -27,6 +28,7 @@ mod for_each;
 mod resume;
 mod retries;
 mod timers;
+mod versions;
 
 const LEASE: Duration = Duration::from_secs(2);
 const PATIENCE: Duration = Duration::from_secs(30);

@@ -1,0 +1,633 @@
+//! Group commit: the engine's writes for many runs in one transaction, each applied only
+//! if its run is still at the version its writer read.
+//!
+//! One task per store does every engine write. It takes whatever requests are waiting,
+//! writes them together with multi-row statements, and answers each. On SQLite this
+//! keeps the engine from contending for the write lock with itself; on either backend
+//! the cost of a transaction is shared by every run that reached a commit meanwhile.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use super::jobs::{claim_sql, job_from_row};
+use super::runs::json_text;
+use super::{
+    ApprovalRecord, AttemptRecord, Backend, ItemRecord, Job, LogRecord, NewRun, StepRecord, Store, StoreError, now_ms,
+};
+
+/// A run's changes as whole rows, from a process that holds the run in memory.
+#[derive(Debug, Default)]
+pub struct RunWrite {
+    pub run_id: String,
+    /// The version the writer's copy of the run is at; ignored for a new run.
+    pub version: i64,
+    /// Set for a new run: it is inserted, at version 0.
+    pub create: Option<Box<NewRunRow>>,
+    pub status: String,
+    pub outputs: Option<Value>,
+    pub error: Option<String>,
+    pub finished_at: Option<i64>,
+    pub steps: Vec<StepRecord>,
+    /// New log lines: step, sequence number, line.
+    pub logs: Vec<(String, i64, LogRecord)>,
+    pub items: Vec<ItemRecord>,
+    pub attempts: Vec<AttemptRecord>,
+    /// Jobs done or withdrawn, by step and item.
+    pub removed_jobs: Vec<(String, i64)>,
+    /// Jobs added or changed, with the lease their writer takes on them at once.
+    pub jobs: Vec<(Job, Option<(String, i64)>)>,
+    pub approvals: Vec<ApprovalRecord>,
+}
+
+/// What a new run's row holds besides its state.
+#[derive(Debug)]
+pub struct NewRunRow {
+    pub run: NewRun,
+    /// The workflow's file name and text, so another process can load it.
+    pub source: (String, String),
+    pub trigger: String,
+    pub created_at: i64,
+}
+
+/// How a [`RunWrite`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Written; the run is now at this version.
+    Done(i64),
+    /// Not written: the run changed since the writer read it (or is gone).
+    Stale,
+}
+
+enum Op {
+    Write(Box<RunWrite>),
+    Claim { owner: String, lease_ms: i64, run: String, limit: i64 },
+}
+
+enum Reply {
+    Written(Written),
+    Claimed(Vec<Job>),
+}
+
+struct Request {
+    op: Op,
+    reply: oneshot::Sender<Result<Reply, StoreError>>,
+}
+
+impl Op {
+    fn run(&self) -> &str {
+        match self {
+            Op::Write(w) => &w.run_id,
+            Op::Claim { run, .. } => run,
+        }
+    }
+}
+
+/// The handle on a store's writer task, started on first use.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Writer(Arc<OnceLock<mpsc::UnboundedSender<Request>>>);
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Request({})", self.op.run())
+    }
+}
+
+/// Requests written in one transaction at most.
+const MAX_BATCH: usize = 256;
+
+impl Store {
+    /// Writes `write` unless its run changed since its writer read it.
+    pub async fn write_run(&self, write: RunWrite) -> Result<Written, StoreError> {
+        match self.request(Op::Write(Box::new(write))).await? {
+            Reply::Written(w) => Ok(w),
+            Reply::Claimed(_) => unreachable!("a write is answered with its outcome"),
+        }
+    }
+
+    /// Claims up to `limit` ready jobs of `run` for `owner` for `lease_ms`, through the writer.
+    pub async fn claim_run(&self, owner: &str, lease_ms: i64, run: &str, limit: i64) -> Result<Vec<Job>, StoreError> {
+        let op = Op::Claim { owner: owner.into(), lease_ms, run: run.into(), limit };
+        match self.request(op).await? {
+            Reply::Claimed(jobs) => Ok(jobs),
+            Reply::Written(_) => unreachable!("a claim is answered with its jobs"),
+        }
+    }
+
+    async fn request(&self, op: Op) -> Result<Reply, StoreError> {
+        let sender = self.writer.0.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(serve(self.pool.clone(), self.backend, rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        sender.send(Request { op, reply }).map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// The writer task: batches waiting requests, one per run per transaction.
+async fn serve(pool: sqlx::AnyPool, backend: Backend, mut rx: mpsc::UnboundedReceiver<Request>) {
+    let mut later: VecDeque<Request> = VecDeque::new();
+    loop {
+        let first = match later.pop_front() {
+            Some(r) => r,
+            None => match rx.recv().await {
+                Some(r) => r,
+                None => return,
+            },
+        };
+        let mut runs = HashSet::from([first.op.run().to_string()]);
+        let mut batch = vec![first];
+        let mut again = VecDeque::new();
+        while batch.len() < MAX_BATCH {
+            let Some(next) = later.pop_front().or_else(|| rx.try_recv().ok()) else { break };
+            if runs.insert(next.op.run().to_string()) {
+                batch.push(next);
+            } else {
+                again.push_back(next);
+            }
+        }
+        again.extend(later.drain(..));
+        later = again;
+        let ops: Vec<&Op> = batch.iter().map(|r| &r.op).collect();
+        match write_batch(&pool, backend, &ops).await {
+            Ok(replies) => {
+                for (request, reply) in batch.into_iter().zip(replies) {
+                    let _ = request.reply.send(Ok(reply));
+                }
+            }
+            // One bad request must not fail the others: each is tried alone.
+            Err(_) if batch.len() > 1 => {
+                for request in batch {
+                    let result = write_batch(&pool, backend, &[&request.op]).await;
+                    let _ = request.reply.send(result.map(|mut r| r.remove(0)));
+                }
+            }
+            Err(e) => {
+                for request in batch {
+                    let _ = request.reply.send(Err(StoreError::Batch(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+/// Writes `ops` in one transaction; a reply per op, in order.
+async fn write_batch(pool: &sqlx::AnyPool, backend: Backend, ops: &[&Op]) -> Result<Vec<Reply>, StoreError> {
+    let mut conn = pool.acquire().await?;
+    let result = write_on(&mut conn, backend, ops).await;
+    if result.is_err() {
+        // The connection goes back to the pool: it must not stay inside the transaction.
+        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+    }
+    result
+}
+
+/// The transaction of [`write_batch`] in two scripts: the runs' versions first, then the
+/// rows of the writes that go ahead, the claims, and the commit.
+async fn write_on(conn: &mut sqlx::AnyConnection, backend: Backend, ops: &[&Op]) -> Result<Vec<Reply>, StoreError> {
+    let writes: Vec<&RunWrite> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Write(w) => Some(&**w),
+            Op::Claim { .. } => None,
+        })
+        .collect();
+    let mut first = Script::new(backend);
+    first.raw(if backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" });
+    let updates = accept(&mut first, &writes);
+    let mut accepted: HashSet<&str> = writes.iter().filter(|w| w.create.is_some()).map(|w| w.run_id.as_str()).collect();
+    for row in first.run(conn).await? {
+        let id: String = row.try_get(0)?;
+        if let Some(w) = updates.iter().copied().find(|w| w.run_id == id) {
+            accepted.insert(w.run_id.as_str());
+        }
+    }
+    let kept: Vec<&RunWrite> = writes.iter().copied().filter(|w| accepted.contains(w.run_id.as_str())).collect();
+    let mut second = Script::new(backend);
+    write_rows(&mut second, &kept);
+    let now = now_ms();
+    for op in ops {
+        if let Op::Claim { owner, lease_ms, run, limit } = op {
+            let params = vec![
+                text(owner),
+                Param::Int(Some(now + lease_ms)),
+                Param::Int(Some(now)),
+                text(run),
+                Param::Int(Some(*limit)),
+            ];
+            second.statement(claim_sql(backend), params);
+        }
+    }
+    second.raw("COMMIT");
+    let mut claimed: Vec<Job> = Vec::new();
+    for row in second.run(conn).await? {
+        claimed.push(job_from_row(&row)?);
+    }
+    Ok(ops
+        .iter()
+        .map(|op| match op {
+            Op::Claim { run, .. } => Reply::Claimed(claimed.iter().filter(|j| j.run_id == *run).cloned().collect()),
+            Op::Write(w) if accepted.contains(w.run_id.as_str()) => {
+                Reply::Written(Written::Done(if w.create.is_some() { 0 } else { w.version + 1 }))
+            }
+            Op::Write(_) => Reply::Written(Written::Stale),
+        })
+        .collect())
+}
+
+/// Adds to `script` the insert of new runs, and the move of each updated run to its next
+/// version if it is still at the version its writer read (it returns those runs' ids).
+/// The updated runs, in the order the script names them.
+fn accept<'a>(script: &mut Script, writes: &[&'a RunWrite]) -> Vec<&'a RunWrite> {
+    let created: Vec<Vec<Param>> = writes
+        .iter()
+        .filter_map(|w| w.create.as_ref().map(|c| (w, c)))
+        .map(|(w, c)| {
+            vec![
+                text(&w.run_id),
+                text(&c.run.workspace),
+                text(&c.run.workflow),
+                Param::Text(Some(c.run.inputs.to_string())),
+                Param::Int(Some(c.created_at)),
+                Param::Int(Some(c.created_at)),
+                text(&c.source.1),
+                text(&c.source.0),
+                text(&c.trigger),
+                text(&w.status),
+                Param::Text(Some(c.run.context.to_string())),
+                Param::Text(json_text(&w.outputs)),
+                Param::Text(w.error.clone()),
+                Param::Int(w.finished_at),
+            ]
+        })
+        .collect();
+    script.push(
+        "INSERT INTO runs (id, workspace, workflow, inputs, created_at, started_at, source, source_name, trigger, status, context, outputs, error, finished_at) VALUES ".into(),
+        "",
+        created,
+    );
+    let mut updates: Vec<&RunWrite> = writes.iter().copied().filter(|w| w.create.is_none()).collect();
+    // The same order in every transaction, so that two processes never lock runs crosswise.
+    updates.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+    let updated = updates
+        .iter()
+        .map(|w| {
+            vec![
+                text(&w.run_id),
+                Param::Int(Some(w.version)),
+                text(&w.status),
+                Param::Text(json_text(&w.outputs)),
+                Param::Text(w.error.clone()),
+                Param::Int(w.finished_at),
+            ]
+        })
+        .collect();
+    script.push(
+        "UPDATE runs SET version = version + 1, status = v.column3, outputs = v.column4, error = v.column5, \
+         finished_at = v.column6 FROM (VALUES "
+            .into(),
+        ") AS v WHERE runs.id = v.column1 AND runs.version = v.column2 RETURNING id",
+        updated,
+    );
+    updates
+}
+
+/// Adds to `script` the rows of accepted writes: steps, logs, items, attempts, jobs, approvals.
+fn write_rows(script: &mut Script, writes: &[&RunWrite]) {
+    let removed = writes
+        .iter()
+        .flat_map(|w| {
+            w.removed_jobs.iter().map(|(step, idx)| vec![text(&w.run_id), text(step), Param::Int(Some(*idx))])
+        })
+        .collect();
+    script.push("DELETE FROM jobs WHERE (run_id, step_id, idx) IN (VALUES ".into(), ")", removed);
+    let steps = writes.iter().flat_map(|w| w.steps.iter().map(step_row)).collect();
+    script.push(
+        "INSERT INTO steps (run_id, step_id, workspace, plugin, plugin_version, digest, status, attempt, input, output, error, error_kind, started_at, finished_at, duration_us) VALUES ".into(),
+        " ON CONFLICT (run_id, step_id) DO UPDATE SET digest = excluded.digest, status = excluded.status, \
+         attempt = excluded.attempt, input = excluded.input, output = excluded.output, error = excluded.error, \
+         error_kind = excluded.error_kind, started_at = excluded.started_at, finished_at = excluded.finished_at, \
+         duration_us = excluded.duration_us",
+        steps,
+    );
+    let logs = writes
+        .iter()
+        .flat_map(|w| {
+            w.logs.iter().map(|(step, seq, line)| {
+                vec![
+                    text(&w.run_id),
+                    text(step),
+                    Param::Int(Some(*seq)),
+                    text(&line.level),
+                    text(&line.message),
+                    Param::Int(Some(line.at)),
+                ]
+            })
+        })
+        .collect();
+    script.push("INSERT INTO step_logs (run_id, step_id, seq, level, message, at) VALUES ".into(), "", logs);
+    let items = writes.iter().flat_map(|w| w.items.iter().map(item_row)).collect();
+    script.push(
+        "INSERT INTO step_items (run_id, step_id, idx, status, item, output, error, attempt) VALUES ".into(),
+        " ON CONFLICT (run_id, step_id, idx) DO UPDATE SET status = excluded.status, output = excluded.output, \
+         error = excluded.error, attempt = excluded.attempt",
+        items,
+    );
+    let attempts = writes.iter().flat_map(|w| w.attempts.iter().map(attempt_row)).collect();
+    script.push(
+        "INSERT INTO attempts (run_id, step_id, idx, attempt, status, error, error_kind, started_at, finished_at) VALUES ".into(),
+        " ON CONFLICT (run_id, step_id, idx, attempt) DO NOTHING",
+        attempts,
+    );
+    let jobs = writes.iter().flat_map(|w| w.jobs.iter().map(|(job, lease)| job_row(job, lease.as_ref()))).collect();
+    script.push(
+        "INSERT INTO jobs (run_id, step_id, idx, kind, attempt, available_at, lease_owner, lease_until) VALUES ".into(),
+        " ON CONFLICT (run_id, step_id, idx) DO UPDATE SET kind = excluded.kind, attempt = excluded.attempt, \
+         available_at = excluded.available_at, lease_owner = excluded.lease_owner, lease_until = excluded.lease_until",
+        jobs,
+    );
+    let approvals = writes.iter().flat_map(|w| w.approvals.iter().map(approval_row)).collect();
+    script.push(
+        format!("INSERT INTO approvals ({}) VALUES ", super::approvals::COLUMNS),
+        " ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by, \
+         decided_at = excluded.decided_at, comment = excluded.comment",
+        approvals,
+    );
+}
+
+/// A statement parameter.
+#[derive(Clone)]
+enum Param {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+fn text(s: &str) -> Param {
+    Param::Text(Some(s.to_string()))
+}
+
+fn step_row(s: &StepRecord) -> Vec<Param> {
+    vec![
+        text(&s.run_id),
+        text(&s.step_id),
+        text(&s.workspace),
+        text(&s.plugin),
+        text(&s.plugin_version),
+        text(&s.digest),
+        text(&s.status),
+        Param::Int(Some(i64::from(s.attempt))),
+        Param::Text(json_text(&s.input)),
+        Param::Text(json_text(&s.output)),
+        Param::Text(s.error.clone()),
+        Param::Text(s.error_kind.clone()),
+        Param::Int(s.started_at),
+        Param::Int(s.finished_at),
+        Param::Int(s.duration_us),
+    ]
+}
+
+fn item_row(i: &ItemRecord) -> Vec<Param> {
+    vec![
+        text(&i.run_id),
+        text(&i.step_id),
+        Param::Int(Some(i.idx)),
+        text(&i.status),
+        Param::Text(json_text(&i.item)),
+        Param::Text(json_text(&i.output)),
+        Param::Text(i.error.clone()),
+        Param::Int(Some(i64::from(i.attempt))),
+    ]
+}
+
+fn attempt_row(a: &AttemptRecord) -> Vec<Param> {
+    vec![
+        text(&a.run_id),
+        text(&a.step_id),
+        Param::Int(Some(a.idx)),
+        Param::Int(Some(i64::from(a.attempt))),
+        text(&a.status),
+        Param::Text(a.error.clone()),
+        Param::Text(a.error_kind.clone()),
+        Param::Int(Some(a.started_at)),
+        Param::Int(Some(a.finished_at)),
+    ]
+}
+
+fn job_row(job: &Job, lease: Option<&(String, i64)>) -> Vec<Param> {
+    vec![
+        text(&job.run_id),
+        text(&job.step_id),
+        Param::Int(Some(job.idx)),
+        text(&job.kind),
+        Param::Int(Some(i64::from(job.attempt))),
+        Param::Int(Some(job.available_at)),
+        Param::Text(lease.map(|(owner, _)| owner.clone())),
+        Param::Int(lease.map(|(_, until)| *until)),
+    ]
+}
+
+fn approval_row(a: &ApprovalRecord) -> Vec<Param> {
+    vec![
+        text(&a.run_id),
+        text(&a.step_id),
+        text(&a.workspace),
+        text(&a.status),
+        text(&a.message),
+        Param::Text(json_text(&a.preview)),
+        text(&a.approvers.join(",")),
+        Param::Int(Some(a.requested_at)),
+        Param::Int(a.expires_at),
+        Param::Text(a.decided_by.clone()),
+        Param::Int(a.decided_at),
+        Param::Text(a.comment.clone()),
+    ]
+}
+
+/// Parameters in one statement (or one SQLite script) at most: under both PostgreSQL's
+/// and SQLite's limits.
+const MAX_PARAMS: usize = 30_000;
+
+/// Statements run in order in one round trip where the backend allows it: SQLite takes
+/// several statements in one query (positional parameters running on across them);
+/// PostgreSQL takes them one by one.
+struct Script {
+    backend: Backend,
+    /// Each statement's text, with parameters numbered from $1, and its parameters.
+    statements: Vec<(String, Vec<Param>)>,
+}
+
+impl Script {
+    fn new(backend: Backend) -> Self {
+        Self { backend, statements: Vec::new() }
+    }
+
+    fn raw(&mut self, sql: &str) {
+        self.statement(sql.to_string(), Vec::new());
+    }
+
+    /// Adds `sql`, whose parameters are numbered from $1.
+    fn statement(&mut self, sql: String, params: Vec<Param>) {
+        self.statements.push((sql, params));
+    }
+
+    /// Adds `head (..), (..) tail` over `rows`, in as many statements as the parameter
+    /// limit needs; nothing when there are no rows.
+    fn push(&mut self, head: String, tail: &str, rows: Vec<Vec<Param>>) {
+        let Some(width) = rows.first().map(Vec::len) else { return };
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Param>> = rows.by_ref().take(MAX_PARAMS / width).collect();
+            let mut sql = head.clone();
+            for r in 0..chunk.len() {
+                sql.push_str(if r == 0 { "(" } else { ", (" });
+                let numbers: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                sql.push_str(&numbers.join(", "));
+                sql.push(')');
+            }
+            sql.push_str(tail);
+            self.statements.push((sql, chunk.into_iter().flatten().collect()));
+        }
+    }
+
+    /// Runs the statements on `conn`; the rows they return, in order.
+    async fn run(self, conn: &mut sqlx::AnyConnection) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let mut returned = Vec::new();
+        if self.backend == Backend::Postgres {
+            for (sql, params) in self.statements {
+                returned.extend(query(sql, params).fetch_all(&mut *conn).await?);
+            }
+            return Ok(returned);
+        }
+        let mut sql = String::new();
+        let mut params = Vec::new();
+        for (text, own) in self.statements {
+            if !params.is_empty() && params.len() + own.len() > MAX_PARAMS {
+                returned
+                    .extend(query(std::mem::take(&mut sql), std::mem::take(&mut params)).fetch_all(&mut *conn).await?);
+            }
+            positional(&text, &own, &mut sql, &mut params);
+            sql.push_str(";\n");
+        }
+        returned.extend(query(sql, params).fetch_all(&mut *conn).await?);
+        Ok(returned)
+    }
+}
+
+/// A query of `sql` with `params` bound in order, not kept among prepared statements
+/// (a script's text rarely repeats).
+fn query(sql: String, params: Vec<Param>) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
+    for param in params {
+        query = match param {
+            Param::Text(t) => query.bind(t),
+            Param::Int(i) => query.bind(i),
+        };
+    }
+    query
+}
+
+/// Appends `sql` to `out` with each `$N` written as `?` and its parameter appended to
+/// `bound`, in the order they appear. SQLite looks a numbered parameter up by name in a
+/// list as long as the statement's parameters; `?` is bound by position.
+fn positional(sql: &str, params: &[Param], out: &mut String, bound: &mut Vec<Param>) {
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let mut n = 0usize;
+        while let Some(d) = chars.next_if(char::is_ascii_digit) {
+            n = n * 10 + (d as usize - '0' as usize);
+        }
+        out.push('?');
+        bound.push(params[n - 1].clone());
+    }
+}
+
+impl Store {
+    /// Everything an engine needs to hold a run in memory: its state (with its version),
+    /// its jobs with their leases, and how many log lines each step has.
+    pub async fn load_run(&self, id: &str) -> Result<LoadedRun, StoreError> {
+        let state = self.run_state(id).await?;
+        let rows = sqlx::query(
+            "SELECT run_id, step_id, idx, kind, attempt, available_at, lease_owner, lease_until FROM jobs WHERE run_id = $1 ORDER BY available_at",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let owner: Option<String> = row.try_get(6)?;
+            let until: Option<i64> = row.try_get(7)?;
+            jobs.push((job_from_row(row)?, owner.zip(until)));
+        }
+        let rows = sqlx::query("SELECT step_id, COUNT(*) FROM step_logs WHERE run_id = $1 GROUP BY step_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let log_lines = rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, sqlx::Error>>()?;
+        Ok(LoadedRun { state, jobs, log_lines })
+    }
+}
+
+/// A run as [`Store::load_run`] reads it.
+#[derive(Debug)]
+pub struct LoadedRun {
+    pub state: super::RunState,
+    pub jobs: Vec<(Job, Option<(String, i64)>)>,
+    pub log_lines: std::collections::HashMap<String, i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(values: &[i64]) -> Vec<Param> {
+        values.iter().map(|v| Param::Int(Some(*v))).collect()
+    }
+
+    fn as_ints(params: &[Param]) -> Vec<i64> {
+        params.iter().map(|p| if let Param::Int(Some(v)) = p { *v } else { -1 }).collect()
+    }
+
+    #[test]
+    fn numbered_parameters_become_positional_in_the_order_they_appear() {
+        let (mut sql, mut bound) = (String::new(), Vec::new());
+        positional(
+            "SELECT $2, $1 WHERE a = $2 AND b = $10",
+            &ints(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+            &mut sql,
+            &mut bound,
+        );
+        assert_eq!(sql, "SELECT ?, ? WHERE a = ? AND b = ?");
+        assert_eq!(as_ints(&bound), vec![2, 1, 2, 10]);
+    }
+
+    #[test]
+    fn rows_beyond_the_parameter_limit_are_split_into_statements() {
+        let mut script = Script::new(Backend::Sqlite);
+        let width = 7;
+        let rows: Vec<Vec<Param>> = (0..10_000).map(|r| ints(&vec![r; width])).collect();
+        script.push("INSERT INTO t (a, b, c, d, e, f, g) VALUES ".into(), "", rows);
+        let per_statement = MAX_PARAMS / width;
+        assert_eq!(script.statements.len(), 10_000usize.div_ceil(per_statement));
+        let (sql, params) = &script.statements[1];
+        assert_eq!(params.len(), per_statement * width);
+        assert_eq!(as_ints(&params[..width]), vec![per_statement as i64; width]);
+        assert!(sql.ends_with(&format!("${})", per_statement * width)), "{}", &sql[sql.len() - 40..]);
+        assert_eq!(script.statements[2].1.len(), (10_000 - 2 * per_statement) * width);
+    }
+
+    #[test]
+    fn no_rows_add_no_statement() {
+        let mut script = Script::new(Backend::Postgres);
+        script.push("DELETE FROM jobs WHERE (run_id, step_id, idx) IN (VALUES ".into(), ")", Vec::new());
+        assert!(script.statements.is_empty());
+    }
+}
