@@ -10,19 +10,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::{Map, Value};
 
 use super::hooks::{LimitSource, StepObserver, Unlimited, Unobserved};
-use super::live::{Commit, Live};
+use super::live::Live;
 use super::settle::settle;
 use super::work::blank_record;
 use crate::capabilities::secrets::Secret;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
-use crate::store::{Job, NewRun, NewRunRow, RunRecord, RunState, StepRecord, Store, StoreError, Written, now_ms};
-use crate::workflow::{self, OnBusy, Plan, StepKind};
+use crate::store::{NewRun, NewRunRow, RunRecord, RunState, StepRecord, Store, StoreError, Written, now_ms};
+use crate::workflow::{self, OnBusy, Plan};
 
 /// How long a claimed job stays leased without renewal.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
@@ -282,175 +280,20 @@ impl Engine {
         self.plans.lock().unwrap().insert(run_id.into(), plan.clone());
         Ok(plan)
     }
-
-    /// Works on `run_id` until it finishes or waits. Timers due within `patience` are
-    /// waited for in this process; later ones, and approvals, make the run `Waiting`.
-    ///
-    /// The run is held in memory and each change written before it is acted on: a job
-    /// starts only once the write that made it ready (and leased it) went through.
-    pub async fn drive(&self, run_id: &str, patience: Duration) -> Result<Progress, EngineError> {
-        let plan = self.plan(run_id).await?;
-        let kept = self.kept.lock().unwrap().remove(run_id);
-        let mut live = match kept {
-            Some(live) => live,
-            None => self.load(run_id).await?,
-        };
-        let lease = self.lease.as_millis() as i64;
-        let mut running = FuturesUnordered::new();
-        // Outcomes of jobs not yet folded into the run, and those folded but not yet written.
-        let mut arrived: Vec<(Job, Result<Commit, EngineError>)> = Vec::new();
-        let mut unwritten: Vec<(Job, Commit)> = Vec::new();
-        loop {
-            for (job, outcome) in arrived.drain(..) {
-                let commit = outcome?;
-                if live.jobs.contains(&job) {
-                    live.apply(&commit);
-                    unwritten.push((job, commit));
-                }
-            }
-            if live.status() == "queued" && running.is_empty() {
-                self.forget(run_id);
-                return Ok(Progress::Queued);
-            }
-            let ended = settle(&plan, &mut live);
-            let fresh = live.lease_new(&self.worker, now_ms() + lease, MAX_PARALLEL.saturating_sub(running.len()));
-            if live.has_changes() {
-                let write = self.store.write_run(live.take_write());
-                match polling(write, &mut running, &mut arrived).await? {
-                    Written::Done(version) => {
-                        live.state.run.version = version;
-                        unwritten.clear();
-                    }
-                    Written::Stale => {
-                        // Another process (or a decision) changed the run: read it again
-                        // and fold in again what this process did meanwhile.
-                        live = self.load(run_id).await?;
-                        if matches!(live.status(), "succeeded" | "failed" | "rejected" | "cancelled") {
-                            self.forget(run_id);
-                            return Ok(Progress::Finished);
-                        }
-                        for (job, commit) in std::mem::take(&mut unwritten) {
-                            arrived.push((job, Ok(commit)));
-                        }
-                        continue;
-                    }
-                }
-            }
-            if ended {
-                self.promote_queued(&plan, &live.state.run.workspace).await?;
-            }
-            if !fresh.is_empty() {
-                let snapshot = Arc::new(live.state.clone());
-                running.extend(fresh.into_iter().map(|job| self.worked(job, snapshot.clone())));
-            }
-            if !arrived.is_empty() {
-                // Jobs ended while the write went on: fold them in first.
-                continue;
-            }
-            if running.is_empty() {
-                let now = now_ms();
-                match live.next_claimable() {
-                    None => {
-                        self.forget(run_id);
-                        let approvals = waiting_approvals(&plan, &live);
-                        return Ok(if approvals.is_empty() {
-                            Progress::Finished
-                        } else {
-                            Progress::Waiting { approvals, until: None }
-                        });
-                    }
-                    Some(at) if at <= now => {
-                        // Jobs another process left (or made ready): claim them in the store.
-                        let claimed = self.store.claim_run(&self.worker, lease, run_id, MAX_PARALLEL as i64).await?;
-                        if claimed.is_empty() {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                        }
-                        if claimed.is_empty() || !live.knows(&claimed) {
-                            live = self.load(run_id).await?;
-                        }
-                        live.leased(&claimed, &self.worker, now + lease);
-                        let snapshot = Arc::new(live.state.clone());
-                        running.extend(claimed.into_iter().map(|job| self.worked(job, snapshot.clone())));
-                        continue;
-                    }
-                    Some(at) => {
-                        let wait = at - now;
-                        if wait > patience.as_millis() as i64 {
-                            self.forget(run_id);
-                            return Ok(Progress::Waiting {
-                                approvals: waiting_approvals(&plan, &live),
-                                until: Some(at),
-                            });
-                        }
-                        // A timer due soon, or a job leased by another worker (whose lease may expire).
-                        tokio::time::sleep(Duration::from_millis(wait.min(500) as u64)).await;
-                        live = self.load(run_id).await?;
-                        continue;
-                    }
-                }
-            }
-            if let Some(done) = running.next().await {
-                arrived.push(done);
-            }
-            while let Some(Some(done)) = running.next().now_or_never() {
-                arrived.push(done);
-            }
-        }
-    }
-
-    /// `job` worked on `state`, with the job it came from.
-    async fn worked(&self, job: Job, state: Arc<RunState>) -> (Job, Result<Commit, EngineError>) {
-        let outcome = self.work(job.clone(), state).await;
-        (job, outcome)
-    }
-
-    /// Reads run `run_id` from the store into memory.
-    async fn load(&self, run_id: &str) -> Result<Live, EngineError> {
-        Ok(Live::loaded(self.store.load_run(run_id).await?))
-    }
-
-    /// Drops what this process keeps of a run it stops working on: a waiting run costs
-    /// a database row, not memory.
-    fn forget(&self, run_id: &str) {
-        self.plans.lock().unwrap().remove(run_id);
-        self.kept.lock().unwrap().remove(run_id);
-    }
-}
-
-/// The approval steps of `live` that wait for a decision (not for their `wait_until`), by step id.
-fn waiting_approvals(plan: &Plan, live: &Live) -> Vec<String> {
-    let timed = |id: &str| live.jobs.iter().any(|j| j.step_id == id && j.kind == "ready");
-    let mut ids: Vec<String> = live
-        .state
-        .run
-        .steps
-        .iter()
-        .filter(|s| s.status == "waiting" && !timed(&s.step_id))
-        .filter(|s| plan.step(&s.step_id).is_some_and(|p| matches!(p.kind, StepKind::Approval(_))))
-        .map(|s| s.step_id.clone())
-        .collect();
-    ids.sort();
-    ids
-}
-
-/// Awaits `fut` while the jobs in `running` go on; those that end meanwhile go to `arrived`.
-async fn polling<T, F: Future>(
-    fut: impl Future<Output = T>,
-    running: &mut FuturesUnordered<F>,
-    arrived: &mut Vec<F::Output>,
-) -> T {
-    let mut fut = std::pin::pin!(fut);
-    loop {
-        tokio::select! {
-            biased;
-            out = &mut fut => return out,
-            Some(done) = running.next(), if !running.is_empty() => arrived.push(done),
-        }
-    }
 }
 
 /// Runs started but not yet driven kept in memory at most.
 const MAX_KEPT: usize = 4096;
 
-/// Jobs of one run worked at once by one process.
-const MAX_PARALLEL: usize = 64;
+impl Engine {
+    /// The run `run_id` as this process started it, if it keeps it.
+    pub(super) fn take_kept(&self, run_id: &str) -> Option<Live> {
+        self.kept.lock().unwrap().remove(run_id)
+    }
+
+    /// Drops what this process keeps of a run it stops working on.
+    pub(super) fn forget(&self, run_id: &str) {
+        self.plans.lock().unwrap().remove(run_id);
+        self.kept.lock().unwrap().remove(run_id);
+    }
+}

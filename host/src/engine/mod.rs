@@ -6,6 +6,7 @@
 //! pick up any run where the last one stopped.
 
 mod approvals;
+mod drive;
 mod durable;
 mod hooks;
 mod live;

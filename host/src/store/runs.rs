@@ -4,7 +4,8 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError};
+use super::jobs::job_from_row;
+use super::{Job, Store, StoreError};
 
 /// A run about to start.
 #[derive(Debug, Clone)]
@@ -193,4 +194,38 @@ impl Store {
             .collect::<Result<_, sqlx::Error>>()?;
         Ok(RunState { run, items })
     }
+}
+
+impl Store {
+    /// Everything an engine needs to hold a run in memory: its state (with its version),
+    /// its jobs with their leases, and how many log lines each step has.
+    pub async fn load_run(&self, id: &str) -> Result<LoadedRun, StoreError> {
+        let state = self.run_state(id).await?;
+        let rows = sqlx::query(
+            "SELECT run_id, step_id, idx, kind, attempt, available_at, lease_owner, lease_until FROM jobs WHERE run_id = $1 ORDER BY available_at",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let owner: Option<String> = row.try_get(6)?;
+            let until: Option<i64> = row.try_get(7)?;
+            jobs.push((job_from_row(row)?, owner.zip(until)));
+        }
+        let rows = sqlx::query("SELECT step_id, COUNT(*) FROM step_logs WHERE run_id = $1 GROUP BY step_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let log_lines = rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, sqlx::Error>>()?;
+        Ok(LoadedRun { state, jobs, log_lines })
+    }
+}
+
+/// A run as [`Store::load_run`] reads it.
+#[derive(Debug)]
+pub struct LoadedRun {
+    pub state: super::RunState,
+    pub jobs: Vec<(Job, Option<(String, i64)>)>,
+    pub log_lines: std::collections::HashMap<String, i64>,
 }
