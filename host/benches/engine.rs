@@ -3,7 +3,9 @@
 //!
 //! Run with `cargo bench -p roost --bench engine`. Throughput runs a 4-step workflow of
 //! trivial plugin steps through the whole engine (jobs, leases, commits, settling);
-//! the ratio between the two stores is the cost of durability.
+//! the ratio between the two stores is the cost of durability. With `ROOST_BENCH_POSTGRES`
+//! set to a server's URL (e.g. postgres://postgres@127.0.0.1:5432/test), the same runs go
+//! through PostgreSQL too, in a schema of their own.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,8 +64,13 @@ async fn bench() {
 
     let file = format!("sqlite://{}", dir.path().join("bench.db").display());
     let memory = "sqlite::memory:".to_string();
+    let mut stores = vec![("SQLite file (WAL)", file), ("SQLite in memory", memory)];
+    let postgres = std::env::var("ROOST_BENCH_POSTGRES").ok();
+    if let Some(base) = &postgres {
+        stores.push(("PostgreSQL", postgres_schema(base, true).await));
+    }
     let mut results = Vec::new();
-    for (name, url) in [("SQLite file (WAL)", &file), ("SQLite in memory", &memory)] {
+    for (name, url) in &stores {
         let engine = Engine::new(runtime.clone(), registry.clone(), Store::connect(url).await.unwrap());
         let plan = workflow::load("four.yaml", FOUR_STEPS, registry.as_ref()).unwrap();
         throughput(&engine, &plan, 200).await; // warm-up
@@ -75,6 +82,9 @@ async fn bench() {
             runs_per_s * 4.0
         );
         results.push(runs_per_s);
+    }
+    if let Some(base) = &postgres {
+        postgres_schema(base, false).await;
     }
     println!("durability costs {:.2}x (in-memory runs/s over file runs/s)", results[1] / results[0]);
 
@@ -118,6 +128,22 @@ async fn throughput(engine: &Engine, plan: &Plan, count: usize) -> Duration {
         })
         .await;
     started.elapsed()
+}
+
+/// A fresh schema in the PostgreSQL database at `base`, as a URL that uses it; dropped
+/// again, when not `create`.
+async fn postgres_schema(base: &str, create: bool) -> String {
+    use sqlx::Connection;
+    let schema = format!("roost_bench_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    if create {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut conn).await.unwrap();
+    }
+    format!("{base}?options=-c%20search_path%3D{schema}")
 }
 
 fn resident_kib() -> u64 {
