@@ -90,6 +90,7 @@ async fn start(
     let run = match launch::start_run(s, w, inputs, trigger).await {
         Ok(run) => run,
         Err(e) => {
+            s.store.release_delivery(&w.workspace, &w.name, &format!("hook:{delivery}")).await?;
             let reason = format!("delivery `{delivery}`: the run was not started: {}", e.message);
             s.store.record_trigger(&TriggerEvent { reason: Some(reason), ..event(s, w, "webhook", "skipped") }).await?;
             return Err(e);

@@ -91,6 +91,19 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Gives back a claimed delivery that started no run, so the sender's retry can.
+    pub async fn release_delivery(&self, workspace: &str, workflow: &str, delivery_id: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM hook_deliveries WHERE workspace = $1 AND workflow = $2 AND delivery_id = $3 AND run_id IS NULL",
+        )
+        .bind(workspace)
+        .bind(workflow)
+        .bind(delivery_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Records the run a claimed delivery started.
     pub async fn set_delivery_run(
         &self,
