@@ -7,13 +7,13 @@
 //! set to a server's URL (e.g. postgres://postgres@127.0.0.1:5432/test), the same runs go
 //! through PostgreSQL too, in a schema of their own.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use roost::engine::{Engine, Progress};
-use roost::runtime::registry::Registry;
-use roost::runtime::{Runtime, RuntimeConfig};
 use roost::store::Store;
 use roost::workflow::{self, Plan};
 use serde_json::Map;
@@ -51,14 +51,7 @@ fn main() {
 }
 
 async fn bench() {
-    let wasm = std::fs::read(std::path::Path::new(env!("ROOST_WASM_PLUGIN_DIR")).join("echo.wasm")).unwrap();
-    let manifest = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/echo/plugin.toml"),
-    )
-    .unwrap();
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
-    let mut registry = Registry::default();
-    registry.add(runtime.load("echo/plugin.toml", &manifest, &wasm).unwrap());
+    let (runtime, registry, _) = support::echo();
     let registry = Arc::new(registry);
     let dir = tempfile::tempdir().unwrap();
 

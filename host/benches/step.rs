@@ -4,15 +4,16 @@
 //! times; the measured paths take turns every iteration so that machine noise hits them
 //! alike, and the ratios are what to read.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use roost::engine::{Engine, Progress};
+use roost::runtime::StepCall;
 use roost::runtime::bindings::PluginPre;
-use roost::runtime::registry::Registry;
-use roost::runtime::{Runtime, RuntimeConfig, StepCall};
 use roost::store::Store;
 use roost::workflow;
 use roost::workflow::{Scope, StepKind, StepView};
@@ -49,13 +50,7 @@ fn main() {
 }
 
 async fn bench() {
-    let wasm_dir = std::path::PathBuf::from(env!("ROOST_WASM_PLUGIN_DIR"));
-    let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/echo/plugin.toml");
-    let wasm = std::fs::read(wasm_dir.join("echo.wasm")).unwrap();
-    let manifest = std::fs::read_to_string(tests).unwrap();
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
-    let mut registry = Registry::default();
-    registry.add(runtime.load("echo/plugin.toml", &manifest, &wasm).unwrap());
+    let (runtime, registry, wasm) = support::echo();
     let registry = Arc::new(registry);
     let plugin = registry.plugins()[0].clone();
     let plan = workflow::load("one-step.yaml", ONE_STEP, registry.as_ref()).unwrap();

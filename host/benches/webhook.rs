@@ -10,13 +10,13 @@
 //! Past what the machine sustains, the latencies are mostly queueing: the achieved
 //! rates are printed too.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use roost::runtime::registry::Registry;
-use roost::runtime::{Runtime, RuntimeConfig};
 use roost::service::start::{Running, ServeOptions, start};
 use roost::service::vault::Vault;
 use roost::store::Store;
@@ -100,14 +100,7 @@ async fn bench() {
 }
 
 async fn service(dir: &tempfile::TempDir, rate: u64) -> Bench {
-    let wasm = std::fs::read(std::path::Path::new(env!("ROOST_WASM_PLUGIN_DIR")).join("echo.wasm")).unwrap();
-    let manifest = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/echo/plugin.toml"),
-    )
-    .unwrap();
-    let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
-    let mut registry = Registry::default();
-    registry.add(runtime.load("echo/plugin.toml", &manifest, &wasm).unwrap());
+    let (runtime, registry, _) = support::echo();
     let db = format!("sqlite://{}", dir.path().join("bench.db").display());
     let options = ServeOptions {
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),

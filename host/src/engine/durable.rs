@@ -19,7 +19,7 @@ use super::work::blank_record;
 use crate::capabilities::secrets::Secret;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
-use crate::store::{NewRun, NewRunRow, RunRecord, RunState, StepRecord, Store, StoreError, Written, now_ms};
+use crate::store::{RunRecord, RunState, StepRecord, Store, StoreError, Written, now_ms};
 use crate::workflow::{self, OnBusy, Plan};
 
 /// How long a claimed job stays leased without renewal.
@@ -174,7 +174,6 @@ impl Engine {
         let admission = self.admit(plan, workspace, &run_id).await?;
         let status = if admission == Admission::Start { "running" } else { "queued" };
         let now = now_ms();
-        let inputs = Value::Object(inputs);
         // Every step starts `pending`; settling enqueues those with no dependencies.
         let steps = plan
             .steps
@@ -186,30 +185,18 @@ impl Engine {
             workspace: workspace.into(),
             workflow: plan.name.clone(),
             status: status.into(),
-            inputs: inputs.clone(),
+            inputs: Value::Object(inputs),
             outputs: None,
             error: None,
             created_at: now,
             finished_at: None,
             started_at: Some(now),
             trigger: Some(trigger.into()),
-            context: context.clone(),
+            context,
             version: 0,
             steps,
         };
-        let row = NewRunRow {
-            run: NewRun {
-                id: run_id.clone(),
-                workspace: workspace.into(),
-                workflow: plan.name.clone(),
-                inputs,
-                context,
-            },
-            source: (name.into(), source.into()),
-            trigger: trigger.into(),
-            created_at: now,
-        };
-        let mut live = Live::created(RunState { run, items: Vec::new() }, row);
+        let mut live = Live::created(RunState { run, items: Vec::new() }, (name.into(), source.into()));
         if admission == Admission::Start {
             settle(plan, &mut live);
         }

@@ -55,7 +55,8 @@ pub struct Live {
 
 #[derive(Debug, Default)]
 struct Changed {
-    create: Option<Box<NewRunRow>>,
+    /// A new run's workflow file name and text: the run's row is inserted.
+    create: Option<(String, String)>,
     steps: BTreeSet<String>,
     items: BTreeSet<Key>,
     jobs: BTreeSet<Key>,
@@ -82,10 +83,11 @@ impl Live {
         Self { state: loaded.state, jobs, leases, log_lines: loaded.log_lines, changed: Changed::default() }
     }
 
-    /// A new run, written when its first changes are.
-    pub fn created(state: RunState, row: NewRunRow) -> Self {
+    /// A new run following the workflow `source` (file name and text), written with its
+    /// first changes.
+    pub fn created(state: RunState, source: (String, String)) -> Self {
         let changed = Changed {
-            create: Some(Box::new(row)),
+            create: Some(source),
             steps: state.run.steps.iter().map(|s| s.step_id.clone()).collect(),
             run: true,
             ..Changed::default()
@@ -236,8 +238,12 @@ impl Live {
         let changed = std::mem::take(&mut self.changed);
         let run = &self.state.run;
         let steps = run.steps.iter().filter(|s| changed.steps.contains(&s.step_id)).cloned().collect();
-        let items =
-            self.state.items.iter().filter(|i| changed.items.contains(&(i.step_id.clone(), i.idx))).cloned().collect();
+        let items = changed
+            .items
+            .iter()
+            .filter_map(|(step, idx)| self.state.items.iter().find(|i| i.step_id == *step && i.idx == *idx))
+            .cloned()
+            .collect();
         let mut jobs = Vec::new();
         let mut removed_jobs = Vec::new();
         for k in changed.jobs {
@@ -249,7 +255,17 @@ impl Live {
         RunWrite {
             run_id: run.id.clone(),
             version: run.version,
-            create: changed.create,
+            create: changed.create.map(|source| {
+                Box::new(NewRunRow {
+                    workspace: run.workspace.clone(),
+                    workflow: run.workflow.clone(),
+                    inputs: run.inputs.clone(),
+                    context: run.context.clone(),
+                    trigger: run.trigger.clone().unwrap_or_default(),
+                    created_at: run.created_at,
+                    source,
+                })
+            }),
             status: run.status.clone(),
             outputs: run.outputs.clone(),
             error: run.error.clone(),

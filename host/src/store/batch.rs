@@ -13,13 +13,11 @@ use serde_json::Value;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use super::jobs::{claim_sql, job_from_row};
-use super::rows::{approval_row, attempt_row, item_row, job_row, step_row, text};
+use super::jobs::{claim_statement, job_from_row};
+use super::rows::{approval_row, attempt_row, item_row, job_row, log_row, step_row, text};
 use super::runs::json_text;
 use super::script::{Param, Script};
-use super::{
-    ApprovalRecord, AttemptRecord, Backend, ItemRecord, Job, LogRecord, NewRun, StepRecord, Store, StoreError, now_ms,
-};
+use super::{ApprovalRecord, AttemptRecord, Backend, ItemRecord, Job, LogRecord, StepRecord, Store, StoreError};
 
 /// A run's changes as whole rows, from a process that holds the run in memory.
 #[derive(Debug, Default)]
@@ -48,11 +46,15 @@ pub struct RunWrite {
 /// What a new run's row holds besides its state.
 #[derive(Debug)]
 pub struct NewRunRow {
-    pub run: NewRun,
-    /// The workflow's file name and text, so another process can load it.
-    pub source: (String, String),
+    pub workspace: String,
+    pub workflow: String,
+    pub inputs: Value,
+    /// `{ "trigger": {...}, "vars": {...} }`: what expressions see besides the inputs.
+    pub context: Value,
     pub trigger: String,
     pub created_at: i64,
+    /// The workflow's file name and text, so another process can load it.
+    pub source: (String, String),
 }
 
 /// How a [`RunWrite`] ended.
@@ -212,17 +214,10 @@ async fn write_on(conn: &mut sqlx::AnyConnection, backend: Backend, ops: &[&Op])
     let kept: Vec<&RunWrite> = writes.iter().copied().filter(|w| accepted.contains(w.run_id.as_str())).collect();
     let mut second = Script::new(backend);
     write_rows(&mut second, &kept);
-    let now = now_ms();
     for op in ops {
         if let Op::Claim { owner, lease_ms, run, limit } = op {
-            let params = vec![
-                text(owner),
-                Param::Int(Some(now + lease_ms)),
-                Param::Int(Some(now)),
-                text(run),
-                Param::Int(Some(*limit)),
-            ];
-            second.statement(claim_sql(backend), params);
+            let (sql, params) = claim_statement(backend, owner, *lease_ms, Some(run), *limit);
+            second.statement(sql, params);
         }
     }
     second.raw("COMMIT");
@@ -243,8 +238,8 @@ async fn write_on(conn: &mut sqlx::AnyConnection, backend: Backend, ops: &[&Op])
 }
 
 /// Adds to `script` the insert of new runs, and the move of each updated run to its next
-/// version if it is still at the version its writer read (it returns those runs' ids).
-/// The updated runs, in the order the script names them.
+/// version if it is still at the version its writer read; the statement returns the ids
+/// of the runs moved. The writes of updated runs.
 fn accept<'a>(script: &mut Script, writes: &[&'a RunWrite]) -> Vec<&'a RunWrite> {
     let created: Vec<Vec<Param>> = writes
         .iter()
@@ -252,16 +247,16 @@ fn accept<'a>(script: &mut Script, writes: &[&'a RunWrite]) -> Vec<&'a RunWrite>
         .map(|(w, c)| {
             vec![
                 text(&w.run_id),
-                text(&c.run.workspace),
-                text(&c.run.workflow),
-                Param::Text(Some(c.run.inputs.to_string())),
+                text(&c.workspace),
+                text(&c.workflow),
+                Param::Text(Some(c.inputs.to_string())),
                 Param::Int(Some(c.created_at)),
                 Param::Int(Some(c.created_at)),
                 text(&c.source.1),
                 text(&c.source.0),
                 text(&c.trigger),
                 text(&w.status),
-                Param::Text(Some(c.run.context.to_string())),
+                Param::Text(Some(c.context.to_string())),
                 Param::Text(json_text(&w.outputs)),
                 Param::Text(w.error.clone()),
                 Param::Int(w.finished_at),
@@ -273,9 +268,9 @@ fn accept<'a>(script: &mut Script, writes: &[&'a RunWrite]) -> Vec<&'a RunWrite>
         "",
         created,
     );
-    let mut updates: Vec<&RunWrite> = writes.iter().copied().filter(|w| w.create.is_none()).collect();
-    // The same order in every transaction, so that two processes never lock runs crosswise.
-    updates.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+    // Two processes on PostgreSQL may lock the same runs in opposite orders: the server
+    // then aborts one transaction, and its requests are written again one by one.
+    let updates: Vec<&RunWrite> = writes.iter().copied().filter(|w| w.create.is_none()).collect();
     let updated = updates
         .iter()
         .map(|w| {
@@ -319,18 +314,7 @@ fn write_rows(script: &mut Script, writes: &[&RunWrite]) {
     );
     let logs = writes
         .iter()
-        .flat_map(|w| {
-            w.logs.iter().map(|(step, seq, line)| {
-                vec![
-                    text(&w.run_id),
-                    text(step),
-                    Param::Int(Some(*seq)),
-                    text(&line.level),
-                    text(&line.message),
-                    Param::Int(Some(line.at)),
-                ]
-            })
-        })
+        .flat_map(|w| w.logs.iter().map(|(step, seq, line)| log_row(&w.run_id, step, *seq, line)))
         .collect();
     script.push("INSERT INTO step_logs (run_id, step_id, seq, level, message, at) VALUES ".into(), "", logs);
     let items = writes.iter().flat_map(|w| w.items.iter().map(item_row)).collect();

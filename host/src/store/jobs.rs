@@ -8,6 +8,7 @@
 
 use sqlx::Row;
 
+use super::script::{Param, query};
 use super::{Backend, Store, StoreError, now_ms};
 
 /// A unit of work.
@@ -53,7 +54,9 @@ pub struct AttemptRecord {
 impl Store {
     /// Claims the next ready job (of `run` only, if given) for `owner` for `lease_ms`.
     pub async fn claim(&self, owner: &str, lease_ms: i64, run: Option<&str>) -> Result<Option<Job>, StoreError> {
-        Ok(claim_jobs(&self.pool, self.backend, owner, lease_ms, run, 1).await?.pop())
+        let (sql, params) = claim_statement(self.backend, owner, lease_ms, run, 1);
+        let row = query(sql, params).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| job_from_row(&r)).transpose()?)
     }
 
     /// Extends a lease while a long step runs.
@@ -81,39 +84,32 @@ impl Store {
     }
 }
 
-/// The statement that claims ready jobs, earliest first. Its parameters: owner, lease
-/// until, now, run (or '' for any run), how many at most.
-pub(super) fn claim_sql(backend: Backend) -> String {
-    let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-    format!(
-        "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE (run_id, step_id, idx) IN (\
-           SELECT run_id, step_id, idx FROM jobs WHERE available_at <= $3 \
-           AND (lease_until IS NULL OR lease_until < $3) AND ($4 = '' OR run_id = $4) \
-           ORDER BY available_at LIMIT $5 {lock}) \
-         RETURNING run_id, step_id, idx, kind, attempt, available_at"
-    )
-}
-
-/// Claims up to `limit` ready jobs (of `run` only, if given) for `owner` for `lease_ms`, earliest first.
-async fn claim_jobs<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    executor: E,
+/// The statement that claims up to `limit` ready jobs (of `run` only, if given) for
+/// `owner` for `lease_ms`, earliest first, with its parameters.
+pub(super) fn claim_statement(
     backend: Backend,
     owner: &str,
     lease_ms: i64,
     run: Option<&str>,
     limit: i64,
-) -> Result<Vec<Job>, StoreError> {
+) -> (String, Vec<Param>) {
+    let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "UPDATE jobs SET lease_owner = $1, lease_until = $2 WHERE (run_id, step_id, idx) IN (\
+           SELECT run_id, step_id, idx FROM jobs WHERE available_at <= $3 \
+           AND (lease_until IS NULL OR lease_until < $3) AND ($4 = '' OR run_id = $4) \
+           ORDER BY available_at LIMIT $5 {lock}) \
+         RETURNING run_id, step_id, idx, kind, attempt, available_at"
+    );
     let now = now_ms();
-    let sql = claim_sql(backend);
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(owner)
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(run.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(executor)
-        .await?;
-    rows.iter().map(job_from_row).collect::<Result<_, _>>().map_err(Into::into)
+    let params = vec![
+        Param::Text(Some(owner.into())),
+        Param::Int(Some(now + lease_ms)),
+        Param::Int(Some(now)),
+        Param::Text(Some(run.unwrap_or("").into())),
+        Param::Int(Some(limit)),
+    ];
+    (sql, params)
 }
 
 pub(super) fn job_from_row(row: &sqlx::any::AnyRow) -> Result<Job, sqlx::Error> {

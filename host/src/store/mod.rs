@@ -31,7 +31,7 @@ pub use calendar::TimerRecord;
 pub use jobs::{AttemptRecord, ItemRecord, Job};
 pub use kv::{KvQuota, KvRefusal, Namespace};
 pub use listing::{RunFilter, RunSummary};
-pub use runs::{LoadedRun, LogRecord, NewRun, RunRecord, RunState, StepRecord};
+pub use runs::{LoadedRun, LogRecord, RunRecord, RunState, StepRecord};
 pub use tenancy::{AuditRecord, TokenRecord, WorkspaceRecord};
 pub use triggers::TriggerEvent;
 pub use vault::SealedSecret;

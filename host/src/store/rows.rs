@@ -3,7 +3,7 @@
 
 use super::runs::json_text;
 use super::script::Param;
-use super::{ApprovalRecord, AttemptRecord, ItemRecord, Job, StepRecord};
+use super::{ApprovalRecord, AttemptRecord, ItemRecord, Job, LogRecord, StepRecord};
 
 pub(super) fn text(s: &str) -> Param {
     Param::Text(Some(s.to_string()))
@@ -83,5 +83,16 @@ pub(super) fn approval_row(a: &ApprovalRecord) -> Vec<Param> {
         Param::Text(a.decided_by.clone()),
         Param::Int(a.decided_at),
         Param::Text(a.comment.clone()),
+    ]
+}
+
+pub(super) fn log_row(run_id: &str, step_id: &str, seq: i64, line: &LogRecord) -> Vec<Param> {
+    vec![
+        text(run_id),
+        text(step_id),
+        Param::Int(Some(seq)),
+        text(&line.level),
+        text(&line.message),
+        Param::Int(Some(line.at)),
     ]
 }

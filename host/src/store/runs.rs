@@ -7,17 +7,6 @@ use sqlx::any::AnyRow;
 use super::jobs::job_from_row;
 use super::{Job, Store, StoreError};
 
-/// A run about to start.
-#[derive(Debug, Clone)]
-pub struct NewRun {
-    pub id: String,
-    pub workspace: String,
-    pub workflow: String,
-    pub inputs: Value,
-    /// `{ "trigger": {...}, "vars": {...} }`: what expressions see besides the inputs.
-    pub context: Value,
-}
-
 /// A run as stored, with its steps in the order they started.
 #[derive(Debug, Clone)]
 pub struct RunRecord {

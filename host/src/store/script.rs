@@ -83,7 +83,10 @@ impl Script {
 
 /// A query of `sql` with `params` bound in order, not kept among prepared statements
 /// (a script's text rarely repeats).
-fn query(sql: String, params: Vec<Param>) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+pub(super) fn query(
+    sql: String,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
     for param in params {
         query = match param {
