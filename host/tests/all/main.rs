@@ -9,4 +9,5 @@ mod runs;
 mod serve;
 mod social;
 mod support;
+mod tenants;
 mod ui;

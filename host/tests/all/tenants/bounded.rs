@@ -1,0 +1,1 @@
+//! Inputs of every size and depth end in a clear error, never a crash or a frozen service.

@@ -1,0 +1,9 @@
+//! A shared Roost tried by hostile or careless tenants: every attack refused or contained
+//! with a clear error while the service keeps answering.
+
+mod bounded;
+mod fairness;
+mod retention;
+mod rules;
+mod secrets;
+mod webhooks;
