@@ -68,6 +68,18 @@ pub struct Engine {
     kept: Mutex<HashMap<String, Live>>,
 }
 
+/// What started a run.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The trigger's kind: `manual`, `schedule`, `webhook`, ...
+    pub kind: String,
+    /// `{ "trigger": {...}, "vars": {...} }`: what expressions see besides the inputs.
+    pub context: Value,
+    /// The key of the delivery the run answers, unique per workflow: a second run claiming
+    /// it is not created.
+    pub delivery: Option<String>,
+}
+
 /// What the concurrency policy decided for a new run.
 #[derive(Debug, PartialEq, Eq)]
 enum Admission {
@@ -164,12 +176,29 @@ impl Engine {
     pub async fn start_with(
         &self,
         plan: &Plan,
-        (name, source): (&str, &str),
+        source: (&str, &str),
         inputs: Map<String, Value>,
         workspace: &str,
         trigger: &str,
         context: Value,
     ) -> Result<String, EngineError> {
+        let origin = Origin { kind: trigger.into(), context, delivery: None };
+        let started = self.start_from(plan, source, inputs, workspace, origin).await?;
+        started.ok_or_else(|| EngineError::Invalid("a run without a delivery was refused as claimed".into()))
+    }
+
+    /// Records a new run of `plan` and its first jobs, and claims its origin's delivery in
+    /// the same transaction. `None`, with nothing written, when another run holds the claim.
+    pub async fn start_from(
+        &self,
+        plan: &Plan,
+        (name, source): (&str, &str),
+        inputs: Map<String, Value>,
+        workspace: &str,
+        origin: Origin,
+    ) -> Result<Option<String>, EngineError> {
+        let Origin { kind: trigger, context, delivery } = origin;
+        let trigger = trigger.as_str();
         let run_id = uuid::Uuid::now_v7().to_string();
         let admission = self.admit(plan, workspace, &run_id).await?;
         let status = if admission == Admission::Start { "running" } else { "queued" };
@@ -200,8 +229,14 @@ impl Engine {
         if admission == Admission::Start {
             settle(plan, &mut live);
         }
-        if self.store.write_run(live.take_write()).await? == Written::Stale {
-            return Err(EngineError::Invalid(format!("run id `{run_id}` is taken")));
+        let mut write = live.take_write();
+        if let Some(create) = write.create.as_mut() {
+            create.delivery = delivery;
+        }
+        match self.store.write_run(write).await? {
+            Written::Done(_) => {}
+            Written::Claimed => return Ok(None),
+            Written::Stale => return Err(EngineError::Invalid(format!("run id `{run_id}` is taken"))),
         }
         match admission {
             Admission::Start => {
@@ -214,7 +249,7 @@ impl Engine {
             Admission::Queue => {}
             Admission::Skip(reason) => self.store.cancel_run(&run_id, &reason).await?,
         }
-        Ok(run_id)
+        Ok(Some(run_id))
     }
 
     /// Applies the workflow's `concurrency` to a new run: start it, queue it, skip it, or

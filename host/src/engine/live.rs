@@ -264,6 +264,7 @@ impl Live {
                     trigger: run.trigger.clone().unwrap_or_default(),
                     created_at: run.created_at,
                     source,
+                    delivery: None,
                 })
             }),
             status: run.status.clone(),

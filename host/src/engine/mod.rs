@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use durable::{DEFAULT_LEASE, Engine, EngineError, Progress, SecretSource};
+pub use durable::{DEFAULT_LEASE, Engine, EngineError, Origin, Progress, SecretSource};
 pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};
 pub use work::idempotency_key;
 

@@ -1,7 +1,8 @@
 //! Webhook triggers: `POST /hooks/{workspace}/{workflow}` starts a run of a workflow with
 //! `on.webhook`, once the body's HMAC-SHA256 signature checks out with the workspace
-//! secret the workflow names. Each delivery id starts at most one run; replays are
-//! answered with the first run and recorded as duplicates.
+//! secret the workflow names. Each delivery id starts at most one run: the delivery is
+//! claimed in the transaction that creates its run, and answered only after it committed.
+//! Replays are answered with that run and recorded as duplicates.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -13,11 +14,9 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::error::{ApiError, ApiResult};
-use super::quotas::Quotas;
 use super::scheduler::{admission, event};
 use super::{AppState, launch};
 use crate::store::{TriggerEvent, WorkflowRecord};
-use crate::workflow::Plan;
 
 /// The largest body accepted.
 pub const MAX_BODY: usize = 1 << 20;
@@ -65,21 +64,21 @@ async fn handle(s: &AppState, ws: &str, name: &str, headers: &HeaderMap, body: B
         Some(Value::Object(inputs)) => inputs.clone(),
         Some(_) => return Err(ApiError::invalid("`inputs` in the body must be an object of input values")),
     };
-    // Refusals that a retry could fix come before the delivery id is used up.
-    check_inputs(&plan, &inputs)?;
-    check_quota(s, ws).await?;
-    let claim = format!("hook:{delivery}");
-    if !s.store.claim_delivery(ws, name, &claim).await? {
-        let run_id = s.store.delivery_run(ws, name, &claim).await?;
-        let reason = format!("delivery `{delivery}` was received before");
-        let e = TriggerEvent { run_id: run_id.clone(), reason: Some(reason), ..event(s, &w, "webhook", "duplicate") };
-        s.store.record_trigger(&e).await?;
-        return Ok((StatusCode::OK, Json(json!({ "duplicate": true, "run_id": run_id }))).into_response());
+    if let Some(run) = s.store.delivery_run(ws, name, &claim_key(&delivery)).await? {
+        return duplicate(s, &w, &delivery, run).await;
     }
     let trigger = json!({ "kind": "webhook", "delivery": delivery, "body": parsed, "headers": safe_headers(headers) });
     start(s, &w, &inputs, trigger, &delivery).await
 }
 
+/// The key a webhook delivery is claimed under among a workflow's claims (schedules
+/// claim theirs under another prefix).
+fn claim_key(delivery: &str) -> String {
+    format!("hook:{delivery}")
+}
+
+/// Starts the run of `delivery`, claimed in the transaction that creates it: the answer
+/// is sent once both are committed, so a 2xx always names a run that exists.
 async fn start(
     s: &AppState,
     w: &WorkflowRecord,
@@ -87,16 +86,23 @@ async fn start(
     trigger: Value,
     delivery: &str,
 ) -> ApiResult<Response> {
-    let run = match launch::start_run(s, w, inputs, trigger).await {
-        Ok(run) => run,
+    let claim = claim_key(delivery);
+    let run = match launch::start_claiming(s, w, inputs, trigger, Some(claim.clone())).await {
+        Ok(Some(run)) => run,
+        // Another attempt of the same delivery committed its run first.
+        Ok(None) => {
+            let run = s.store.delivery_run(&w.workspace, &w.name, &claim).await?;
+            let run =
+                run.ok_or_else(|| ApiError::internal(format!("delivery `{delivery}` is claimed without a run")))?;
+            return duplicate(s, w, delivery, run).await;
+        }
+        // Nothing was claimed: the sender's retry may start the run.
         Err(e) => {
-            s.store.release_delivery(&w.workspace, &w.name, &format!("hook:{delivery}")).await?;
             let reason = format!("delivery `{delivery}`: the run was not started: {}", e.message);
             s.store.record_trigger(&TriggerEvent { reason: Some(reason), ..event(s, w, "webhook", "skipped") }).await?;
             return Err(e);
         }
     };
-    s.store.set_delivery_run(&w.workspace, &w.name, &format!("hook:{delivery}"), &run).await?;
     let (outcome, why) = admission(s, &run).await?;
     let reason = Some(match why {
         Some(why) => format!("delivery `{delivery}`: {why}"),
@@ -105,6 +111,14 @@ async fn start(
     let e = TriggerEvent { run_id: Some(run.clone()), reason, ..event(s, w, "webhook", outcome) };
     s.store.record_trigger(&e).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "run_id": run, "outcome": outcome }))).into_response())
+}
+
+/// The answer to a delivery seen before: the run it started.
+async fn duplicate(s: &AppState, w: &WorkflowRecord, delivery: &str, run: String) -> ApiResult<Response> {
+    let reason = format!("delivery `{delivery}` was received before");
+    let e = TriggerEvent { run_id: Some(run.clone()), reason: Some(reason), ..event(s, w, "webhook", "duplicate") };
+    s.store.record_trigger(&e).await?;
+    Ok((StatusCode::OK, Json(json!({ "duplicate": true, "run_id": run }))).into_response())
 }
 
 fn too_large() -> ApiError {
@@ -164,30 +178,6 @@ fn parse_body(body: &[u8]) -> ApiResult<Value> {
     String::from_utf8(body.to_vec())
         .map(Value::String)
         .map_err(|_| ApiError::invalid("the body must be JSON or UTF-8 text"))
-}
-
-fn check_inputs(plan: &Plan, inputs: &Map<String, Value>) -> ApiResult<()> {
-    plan.bind_json_inputs(inputs).map(|_| ()).map_err(|errors| {
-        let details: Vec<Value> =
-            errors.iter().map(|(f, m)| json!({ "field": format!("inputs.{f}"), "message": m })).collect();
-        let message = errors.iter().map(|e| e.1.clone()).collect::<Vec<_>>().join("; ");
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_inputs", message).with_details(Value::Array(details))
-    })
-}
-
-async fn check_quota(s: &AppState, ws: &str) -> ApiResult<()> {
-    let Some(workspace) = s.store.workspace(ws).await? else { return Ok(()) };
-    if let Some(limit) = Quotas::parse(&workspace.quotas)?.concurrent_runs {
-        let active = s.store.active_runs(ws).await?;
-        if active >= i64::from(limit) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "quota_exceeded",
-                format!("workspace `{ws}` has {active} active runs, its quota allows {limit}; retry later"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The request headers a run may see: content type, user agent and `X-` headers whose

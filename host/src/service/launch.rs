@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::quotas::Quotas;
+use crate::engine::Origin;
 use crate::store::WorkflowRecord;
 use crate::workflow::{self, Plan};
 
@@ -45,8 +46,38 @@ pub async fn start_run(
     inputs: &Map<String, Value>,
     trigger: Value,
 ) -> Result<String, ApiError> {
+    let started = start_claiming(s, w, inputs, trigger, None).await?;
+    started.ok_or_else(|| ApiError::internal("a run without a delivery was refused as claimed"))
+}
+
+/// [`start_run`] for delivery `delivery` of `w`, claimed in the transaction that creates
+/// the run: `None`, with nothing started, when an earlier run holds it. A refusal (inputs,
+/// quota) claims nothing, so the sender's retry may start the run.
+pub async fn start_claiming(
+    s: &AppState,
+    w: &WorkflowRecord,
+    inputs: &Map<String, Value>,
+    trigger: Value,
+    delivery: Option<String>,
+) -> Result<Option<String>, ApiError> {
     let plan = s.plans.plan(s, w)?;
-    let inputs = plan.bind_json_inputs(inputs).map_err(|errors| {
+    let inputs = bind_inputs(&plan, inputs)?;
+    check_quota(s, &w.workspace).await?;
+    let vars: Map<String, Value> =
+        s.store.variables(&w.workspace).await?.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let kind = trigger.get("kind").and_then(Value::as_str).unwrap_or("manual").to_string();
+    let context = json!({ "trigger": trigger, "vars": vars, "revision": w.revision });
+    let origin = Origin { kind, context, delivery };
+    let run = s.engine.start_from(&plan, (&file_name(w), &w.source), inputs, &w.workspace, origin).await?;
+    if run.is_some() {
+        s.wake.notify_one();
+    }
+    Ok(run)
+}
+
+/// `inputs` typed by `plan`'s declarations; every invalid field is named in the error.
+fn bind_inputs(plan: &Plan, inputs: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+    plan.bind_json_inputs(inputs).map_err(|errors| {
         let details: Vec<Value> = errors
             .iter()
             .map(|(field, message)| json!({ "field": format!("inputs.{field}"), "message": message }))
@@ -57,24 +88,20 @@ pub async fn start_run(
             errors.iter().map(|e| e.1.clone()).collect::<Vec<_>>().join("; "),
         )
         .with_details(Value::Array(details))
-    })?;
-    let workspace = s.store.workspace(&w.workspace).await?.ok_or_else(|| ApiError::not_found("workspace not found"))?;
-    let quotas = Quotas::parse(&workspace.quotas)?;
-    if let Some(limit) = quotas.concurrent_runs {
-        let active = s.store.active_runs(&w.workspace).await?;
-        if active >= i64::from(limit) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "quota_exceeded",
-                format!("workspace `{}` has {active} active runs, its quota allows {limit}", w.workspace),
-            ));
-        }
+    })
+}
+
+/// Refuses a new run of `ws` while its active runs fill its quota.
+async fn check_quota(s: &AppState, ws: &str) -> Result<(), ApiError> {
+    let workspace = s.store.workspace(ws).await?.ok_or_else(|| ApiError::not_found("workspace not found"))?;
+    let Some(limit) = Quotas::parse(&workspace.quotas)?.concurrent_runs else { return Ok(()) };
+    let active = s.store.active_runs(ws).await?;
+    if active >= i64::from(limit) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "quota_exceeded",
+            format!("workspace `{ws}` has {active} active runs, its quota allows {limit}; retry later"),
+        ));
     }
-    let vars: Map<String, Value> =
-        s.store.variables(&w.workspace).await?.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-    let kind = trigger.get("kind").and_then(Value::as_str).unwrap_or("manual").to_string();
-    let context = json!({ "trigger": trigger, "vars": vars, "revision": w.revision });
-    let run = s.engine.start_with(&plan, (&file_name(w), &w.source), inputs, &w.workspace, &kind, context).await?;
-    s.wake.notify_one();
-    Ok(run)
+    Ok(())
 }

@@ -14,7 +14,7 @@ use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
 use super::jobs::{claim_statement, job_from_row};
-use super::rows::{approval_row, attempt_row, item_row, job_row, log_row, step_row, text};
+use super::rows::{approval_row, attempt_row, delivery_row, item_row, job_row, log_row, new_run_row, step_row, text};
 use super::runs::json_text;
 use super::script::{Param, Script};
 use super::{ApprovalRecord, AttemptRecord, Backend, ItemRecord, Job, LogRecord, StepRecord, Store, StoreError};
@@ -55,6 +55,9 @@ pub struct NewRunRow {
     pub created_at: i64,
     /// The workflow's file name and text, so another process can load it.
     pub source: (String, String),
+    /// The delivery (of a webhook) this run answers: claimed for the workflow in the
+    /// transaction that inserts the run, so a claim never exists without its run.
+    pub delivery: Option<String>,
 }
 
 /// How a [`RunWrite`] ended.
@@ -64,6 +67,8 @@ pub enum Written {
     Done(i64),
     /// Not written: the run changed since the writer read it (or is gone).
     Stale,
+    /// Not written: the new run's delivery is claimed by another run.
+    Claimed,
 }
 
 enum Op {
@@ -191,8 +196,9 @@ async fn write_batch(pool: &sqlx::AnyPool, backend: Backend, ops: &[&Op]) -> Res
     result
 }
 
-/// The transaction of [`write_batch`] in two scripts: the runs' versions first, then the
-/// rows of the writes that go ahead, the claims, and the commit.
+/// The transaction of [`write_batch`] in two scripts: what may go ahead first (the new
+/// runs' delivery claims, the updated runs' versions), then the rows of the writes that
+/// go ahead, the claims of jobs, and the commit.
 async fn write_on(conn: &mut sqlx::AnyConnection, backend: Backend, ops: &[&Op]) -> Result<Vec<Reply>, StoreError> {
     let writes: Vec<&RunWrite> = ops
         .iter()
@@ -203,16 +209,23 @@ async fn write_on(conn: &mut sqlx::AnyConnection, backend: Backend, ops: &[&Op])
         .collect();
     let mut first = Script::new(backend);
     first.raw(if backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" });
-    let updates = accept(&mut first, &writes);
-    let mut accepted: HashSet<&str> = writes.iter().filter(|w| w.create.is_some()).map(|w| w.run_id.as_str()).collect();
+    claim_deliveries(&mut first, &writes);
+    move_versions(&mut first, &writes);
+    let mut accepted: HashSet<&str> = writes
+        .iter()
+        .filter(|w| w.create.as_ref().is_some_and(|c| c.delivery.is_none()))
+        .map(|w| w.run_id.as_str())
+        .collect();
+    // Each row is the id of a new run whose claim went in, or of an updated run moved on.
     for row in first.run(conn).await? {
         let id: String = row.try_get(0)?;
-        if let Some(w) = updates.iter().copied().find(|w| w.run_id == id) {
+        if let Some(w) = writes.iter().find(|w| w.run_id == id) {
             accepted.insert(w.run_id.as_str());
         }
     }
     let kept: Vec<&RunWrite> = writes.iter().copied().filter(|w| accepted.contains(w.run_id.as_str())).collect();
     let mut second = Script::new(backend);
+    insert_runs(&mut second, &kept);
     write_rows(&mut second, &kept);
     for op in ops {
         if let Op::Claim { owner, lease_ms, run, limit } = op {
@@ -232,47 +245,46 @@ async fn write_on(conn: &mut sqlx::AnyConnection, backend: Backend, ops: &[&Op])
             Op::Write(w) if accepted.contains(w.run_id.as_str()) => {
                 Reply::Written(Written::Done(if w.create.is_some() { 0 } else { w.version + 1 }))
             }
+            Op::Write(w) if w.create.is_some() => Reply::Written(Written::Claimed),
             Op::Write(_) => Reply::Written(Written::Stale),
         })
         .collect())
 }
 
-/// Adds to `script` the insert of new runs, and the move of each updated run to its next
-/// version if it is still at the version its writer read; the statement returns the ids
-/// of the runs moved. The writes of updated runs.
-fn accept<'a>(script: &mut Script, writes: &[&'a RunWrite]) -> Vec<&'a RunWrite> {
-    let created: Vec<Vec<Param>> = writes
+/// Adds to `script` the claim of each new run's delivery, which returns the ids of the
+/// runs whose claim went in. On PostgreSQL a claim another transaction holds waits for it
+/// to end; on SQLite the writer holds the write lock: either way one run per delivery.
+fn claim_deliveries(script: &mut Script, writes: &[&RunWrite]) {
+    let claims = writes
         .iter()
         .filter_map(|w| w.create.as_ref().map(|c| (w, c)))
-        .map(|(w, c)| {
-            vec![
-                text(&w.run_id),
-                text(&c.workspace),
-                text(&c.workflow),
-                Param::Text(Some(c.inputs.to_string())),
-                Param::Int(Some(c.created_at)),
-                Param::Int(Some(c.created_at)),
-                text(&c.source.1),
-                text(&c.source.0),
-                text(&c.trigger),
-                text(&w.status),
-                Param::Text(Some(c.context.to_string())),
-                Param::Text(json_text(&w.outputs)),
-                Param::Text(w.error.clone()),
-                Param::Int(w.finished_at),
-            ]
-        })
+        .filter_map(|(w, c)| c.delivery.as_deref().map(|d| delivery_row(&w.run_id, c, d)))
         .collect();
+    script.push(
+        "INSERT INTO hook_deliveries (workspace, workflow, delivery_id, run_id, received_at) VALUES ".into(),
+        " ON CONFLICT (workspace, workflow, delivery_id) DO NOTHING RETURNING run_id",
+        claims,
+    );
+}
+
+/// Adds to `script` the insert of the new runs among `writes`.
+fn insert_runs(script: &mut Script, writes: &[&RunWrite]) {
+    let created = writes.iter().filter_map(|w| w.create.as_ref().map(|c| new_run_row(w, c))).collect();
     script.push(
         "INSERT INTO runs (id, workspace, workflow, inputs, created_at, started_at, source, source_name, trigger, status, context, outputs, error, finished_at) VALUES ".into(),
         "",
         created,
     );
+}
+
+/// Adds to `script` the move of each updated run to its next version if it is still at
+/// the version its writer read; the statement returns the ids of the runs moved.
+fn move_versions(script: &mut Script, writes: &[&RunWrite]) {
     // Two processes on PostgreSQL may lock the same runs in opposite orders: the server
     // then aborts one transaction, and its requests are written again one by one.
-    let updates: Vec<&RunWrite> = writes.iter().copied().filter(|w| w.create.is_none()).collect();
-    let updated = updates
+    let updated = writes
         .iter()
+        .filter(|w| w.create.is_none())
         .map(|w| {
             vec![
                 text(&w.run_id),
@@ -291,7 +303,6 @@ fn accept<'a>(script: &mut Script, writes: &[&'a RunWrite]) -> Vec<&'a RunWrite>
         ") AS v WHERE runs.id = v.column1 AND runs.version = v.column2 RETURNING id",
         updated,
     );
-    updates
 }
 
 /// Adds to `script` the rows of accepted writes: steps, logs, items, attempts, jobs, approvals.

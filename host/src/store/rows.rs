@@ -1,6 +1,7 @@
 //! The engine's records as statement parameters, a row each, for the writer's multi-row
 //! statements.
 
+use super::batch::{NewRunRow, RunWrite};
 use super::runs::json_text;
 use super::script::Param;
 use super::{ApprovalRecord, AttemptRecord, ItemRecord, Job, LogRecord, StepRecord};
@@ -95,4 +96,28 @@ pub(super) fn log_row(run_id: &str, step_id: &str, seq: i64, line: &LogRecord) -
         text(&line.message),
         Param::Int(Some(line.at)),
     ]
+}
+
+pub(super) fn new_run_row(w: &RunWrite, c: &NewRunRow) -> Vec<Param> {
+    vec![
+        text(&w.run_id),
+        text(&c.workspace),
+        text(&c.workflow),
+        Param::Text(Some(c.inputs.to_string())),
+        Param::Int(Some(c.created_at)),
+        Param::Int(Some(c.created_at)),
+        text(&c.source.1),
+        text(&c.source.0),
+        text(&c.trigger),
+        text(&w.status),
+        Param::Text(Some(c.context.to_string())),
+        Param::Text(json_text(&w.outputs)),
+        Param::Text(w.error.clone()),
+        Param::Int(w.finished_at),
+    ]
+}
+
+/// A claim of `delivery` for the workflow of new run `run_id`.
+pub(super) fn delivery_row(run_id: &str, c: &NewRunRow, delivery: &str) -> Vec<Param> {
+    vec![text(&c.workspace), text(&c.workflow), text(delivery), text(run_id), Param::Int(Some(c.created_at))]
 }

@@ -1,5 +1,6 @@
-//! What triggers did: every fired, skipped or late occurrence, webhook deliveries seen,
-//! and the last schedule occurrence handled per workflow (for catching up after downtime).
+//! What triggers did: every fired, skipped or late occurrence, deliveries claimed and the
+//! runs they started, and the last schedule occurrence handled per workflow (for catching
+//! up after downtime).
 
 use serde::Serialize;
 use sqlx::Row;
@@ -76,7 +77,9 @@ impl Store {
             .collect()
     }
 
-    /// Claims webhook delivery `delivery_id`: true the first time it is seen, false on a replay.
+    /// Claims `delivery_id` for a workflow without starting a run (a schedule's occurrence
+    /// handled in other ways): true the first time, false on a replay. A claim that starts
+    /// a run is written with the run instead ([`crate::store::NewRunRow::delivery`]).
     pub async fn claim_delivery(&self, workspace: &str, workflow: &str, delivery_id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO hook_deliveries (workspace, workflow, delivery_id, received_at) VALUES ($1, $2, $3, $4) \
@@ -89,39 +92,6 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Gives back a claimed delivery that started no run, so the sender's retry can.
-    pub async fn release_delivery(&self, workspace: &str, workflow: &str, delivery_id: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "DELETE FROM hook_deliveries WHERE workspace = $1 AND workflow = $2 AND delivery_id = $3 AND run_id IS NULL",
-        )
-        .bind(workspace)
-        .bind(workflow)
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Records the run a claimed delivery started.
-    pub async fn set_delivery_run(
-        &self,
-        workspace: &str,
-        workflow: &str,
-        delivery_id: &str,
-        run_id: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE hook_deliveries SET run_id = $1 WHERE workspace = $2 AND workflow = $3 AND delivery_id = $4",
-        )
-        .bind(run_id)
-        .bind(workspace)
-        .bind(workflow)
-        .bind(delivery_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// The run a delivery started, if any.
