@@ -1,7 +1,8 @@
 //! A 2xx to a webhook means its run is committed, even when the service is killed: the
-//! delivery is claimed in the transaction that creates its run, on SQLite and PostgreSQL,
-//! and a real `roost serve` killed with SIGKILL under a stream of deliveries answers
-//! every one with a run that exists, once.
+//! delivery is claimed in the transaction that creates its run, on SQLite and PostgreSQL;
+//! claims that earlier versions left without a run are repaired on upgrade; and a real
+//! `roost serve` killed with SIGKILL under a stream of deliveries answers every one with
+//! a run that exists, once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -85,6 +86,53 @@ async fn concurrent_claims_of_a_delivery_create_one_run_in_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_claims_of_a_delivery_create_one_run_in_postgres() {
     one_run_per_delivery(&support::pg_url().await).await;
+}
+
+/// A database that an earlier version left with two claims without a run (its process
+/// died between claiming and linking): one delivery's run was created, the other's not.
+/// Upgrading links the first claim to its run and gives the second back.
+async fn claims_left_by_earlier_versions_are_linked_or_given_back(url: &str, backend: &str) {
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations").join(backend);
+    let earlier = tempfile::tempdir().unwrap();
+    for file in std::fs::read_dir(&all).unwrap().map(|f| f.unwrap().path()) {
+        if file.file_name().unwrap().to_str().unwrap() < "0006" {
+            std::fs::copy(&file, earlier.path().join(file.file_name().unwrap())).unwrap();
+        }
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.path()).await.unwrap().run(&pool).await.unwrap();
+    for sql in [
+        "INSERT INTO runs (id, workspace, workflow, status, inputs, created_at, trigger, context) VALUES \
+         ('run-1', 'acme', 'hooked', 'running', '{}', 1, 'webhook', '{\"trigger\":{\"kind\":\"webhook\",\"delivery\":\"d-1\"}}')",
+        "INSERT INTO hook_deliveries (workspace, workflow, delivery_id, run_id, received_at) VALUES \
+         ('acme', 'hooked', 'hook:d-1', NULL, 1), ('acme', 'hooked', 'hook:d-2', NULL, 1), \
+         ('acme', 'hooked', 'schedule:every@1', NULL, 1)",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+    }
+    let store = Store::connect(url).await.unwrap();
+    assert_eq!(store.delivery_run("acme", "hooked", "hook:d-1").await.unwrap().as_deref(), Some("run-1"));
+    assert_eq!(count(&pool, "SELECT COUNT(*) FROM hook_deliveries WHERE delivery_id = 'hook:d-2'").await, 0);
+    assert_eq!(count(&pool, "SELECT COUNT(*) FROM hook_deliveries WHERE delivery_id LIKE 'schedule:%'").await, 1);
+    // The given-back delivery's retry starts its run.
+    let runtime = Arc::new(support::runtime());
+    let registry = Arc::new(support::registry(&runtime));
+    let engine = Engine::new(runtime, registry, store);
+    let run = start(&engine, Some("hook:d-2")).await.expect("the retry starts the run");
+    assert_eq!(engine.store().delivery_run("acme", "hooked", "hook:d-2").await.unwrap(), Some(run));
+}
+
+#[tokio::test]
+async fn claims_left_by_earlier_versions_are_linked_or_given_back_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("roost.db").display());
+    claims_left_by_earlier_versions_are_linked_or_given_back(&url, "sqlite").await;
+}
+
+#[tokio::test]
+async fn claims_left_by_earlier_versions_are_linked_or_given_back_in_postgres() {
+    claims_left_by_earlier_versions_are_linked_or_given_back(&support::pg_url().await, "postgres").await;
 }
 
 /// Deliveries sent per second.
