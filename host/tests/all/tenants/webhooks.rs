@@ -227,17 +227,22 @@ async fn send(client: reqwest::Client, url: String, n: usize, ledger: Ledger) {
     }
 }
 
-/// Sends new deliveries at [`RATE`] to whichever service `url` names, until `stop`.
-async fn stream(client: reqwest::Client, url: Arc<Mutex<String>>, ledger: Ledger, stop: Arc<AtomicBool>) -> usize {
+/// Sends new deliveries at [`RATE`] to whichever service `url` names, until `stop`; the
+/// sends, each ending within the client's timeout.
+async fn stream(
+    client: reqwest::Client,
+    url: Arc<Mutex<String>>,
+    ledger: Ledger,
+    stop: Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
-    let mut n = 0;
+    let mut sends = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         tick.tick().await;
         let target = url.lock().unwrap().clone();
-        tokio::spawn(send(client.clone(), target, n, ledger.clone()));
-        n += 1;
+        sends.push(tokio::spawn(send(client.clone(), target, sends.len(), ledger.clone())));
     }
-    n
+    sends
 }
 
 /// Deliveries with no 2xx yet.
@@ -323,9 +328,11 @@ async fn every_delivery_answered_2xx_has_exactly_one_run_across_kills() {
     }
     tokio::time::sleep(PHASE).await;
     stop.store(true, Ordering::Relaxed);
-    let sent = sender.await.unwrap();
-    // Requests still in flight end within the client's timeout.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let sends = sender.await.unwrap();
+    let sent = sends.len();
+    for send in sends {
+        send.await.unwrap();
+    }
     let first_try = sent - unanswered(&ledger).len();
     let retried = retry_until_answered(&client, &serve.url, &ledger, Instant::now() + PATIENCE).await;
     // A sender that retries an answered delivery is told the same run.
