@@ -158,7 +158,9 @@ fn rejection(
             format!("`{path}` does not accept `{method}`; it accepts {allowed}")
         }
         StatusCode::PAYLOAD_TOO_LARGE => format!("the request body to `{path}` is larger than the service accepts"),
-        _ if text.is_empty() => format!("`{method} {path}` was refused: {}", status.canonical_reason().unwrap_or("error")),
+        _ if text.is_empty() => {
+            format!("`{method} {path}` was refused: {}", status.canonical_reason().unwrap_or("error"))
+        }
         _ => lowercase_first(text),
     };
     ApiError::new(status, code, message)

@@ -87,6 +87,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     }
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     let addr = listener.local_addr()?;
+    options.runtime.net().serve_at(addr);
     let (shutdown, rx) = watch::channel(false);
     let app = router(state.clone());
     let mut http_rx = rx.clone();

@@ -10,9 +10,9 @@ use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 
-use crate::service::names::{self, NameKind};
 use super::openapi::Denied;
 use super::workspaces::workspace;
+use crate::service::names::{self, NameKind};
 
 /// What the API tells of a secret: never its value.
 #[derive(Serialize, utoipa::ToSchema)]

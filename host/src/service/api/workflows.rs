@@ -52,7 +52,13 @@ pub fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
 }
 
 /// Validates and stores `source` as the next revision of the workflow it names.
-pub async fn save_workflow(s: &AppState, ws: &str, file: &str, source: &str, author: &Actor) -> ApiResult<WorkflowSaved> {
+pub async fn save_workflow(
+    s: &AppState,
+    ws: &str,
+    file: &str,
+    source: &str,
+    author: &Actor,
+) -> ApiResult<WorkflowSaved> {
     let plan = check(s, file, source)?;
     let before = s.store.workflow(ws, &plan.name).await?.map(|w| w.revision);
     let revision = s.store.save_workflow(ws, &plan.name, source, &author.to_string()).await?;
