@@ -181,62 +181,52 @@ fn a_plain_http_entry_without_a_port_stops_the_start() {
     assert!(!Path::new(&dir.path().join("roost.db")).exists(), "nothing was started");
 }
 
-/// `method path` with a raw body and content type, as the operator: status, headers, JSON.
-async fn raw(service: &Service, method: Method, path: &str, body: Vec<u8>, content_type: &str) -> (u16, String, Value) {
+/// A request the HTTP layer refuses before any handler runs, and what it must answer.
+struct Rejection {
+    request: (Method, &'static str, &'static str),
+    body: Vec<u8>,
+    status: u16,
+    code: &'static str,
+    says: &'static str,
+}
+
+/// `method path` with a raw body and content type, as the operator: status, Allow, JSON.
+async fn raw(
+    service: &Service,
+    (method, path, content_type): (Method, &str, &str),
+    body: Vec<u8>,
+) -> (u16, String, Value) {
     let url = format!("{}{path}", service.url);
     let resp = service.client.request(method, url).bearer_auth(OPERATOR).header("content-type", content_type);
     let resp = resp.body(body).send().await.unwrap();
-    let (status, allow) =
-        (resp.status().as_u16(), resp.headers().get("allow").map(|v| v.to_str().unwrap().to_string()));
-    let json: Value = resp.json().await.expect("the answer is JSON");
-    (status, allow.unwrap_or_default(), json)
+    let allow = resp.headers().get("allow").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (resp.status().as_u16(), allow, resp.json().await.expect("the answer is JSON"))
 }
 
 #[tokio::test]
 async fn every_framework_rejection_is_answered_in_the_envelope() {
     let service = Service::start().await;
-    let json = "application/json";
-    let big = format!("{{\"id\": \"{}\"}}", "a".repeat(3 << 20)).into_bytes();
-    let cases: Vec<(Method, &str, Vec<u8>, &str, u16, &str, &str)> = vec![
-        (
-            Method::POST,
-            "/api/v1/workspaces",
-            b"{\"id\": ".to_vec(),
-            json,
-            400,
-            "invalid_request",
-            "EOF while parsing a value at line 1",
-        ),
-        (Method::POST, "/api/v1/workspaces", b"{\"id\": 5}".to_vec(), json, 422, "invalid_request", "id: invalid type"),
-        (Method::POST, "/api/v1/workspaces", b"{}".to_vec(), json, 422, "invalid_request", "missing field `id`"),
-        (Method::POST, "/api/v1/workspaces", big, json, 413, "payload_too_large", "larger than the service accepts"),
-        (
-            Method::POST,
-            "/api/v1/workspaces",
-            b"id=acme".to_vec(),
-            "text/plain",
-            415,
-            "unsupported_media_type",
-            "content-type",
-        ),
-        (
-            Method::GET,
-            "/api/v1/nothing/here",
-            Vec::new(),
-            json,
-            404,
-            "not_found",
-            "no route `GET /api/v1/nothing/here`",
-        ),
-        (Method::PUT, "/api/v1/workspaces", Vec::new(), json, 405, "method_not_allowed", "does not accept `PUT`"),
-        (Method::GET, "/api/v1/workspaces/%FF", Vec::new(), json, 400, "invalid_request", "utf-8"),
-        (Method::GET, "/api/v1/workspaces/default/runs?limit=many", Vec::new(), json, 400, "invalid_request", "limit"),
+    let (json, create) = ("application/json", "/api/v1/workspaces");
+    let case =
+        |request, body: &[u8], status, code, says| Rejection { request, body: body.to_vec(), status, code, says };
+    let big = format!("{{\"id\": \"{}\"}}", "a".repeat(3 << 20));
+    let cases = [
+        case((Method::POST, create, json), b"{\"id\": ", 400, "invalid_request", "EOF while parsing a value at line 1"),
+        case((Method::POST, create, json), b"{\"id\": 5}", 422, "invalid_request", "id: invalid type"),
+        case((Method::POST, create, json), b"{}", 422, "invalid_request", "missing field `id`"),
+        case((Method::POST, create, json), big.as_bytes(), 413, "payload_too_large", "larger than the service accepts"),
+        case((Method::POST, create, "text/plain"), b"id=acme", 415, "unsupported_media_type", "content-type"),
+        case((Method::GET, "/api/v1/nothing/here", json), b"", 404, "not_found", "no route `GET /api/v1/nothing/here`"),
+        case((Method::PUT, create, json), b"", 405, "method_not_allowed", "does not accept `PUT`"),
+        case((Method::GET, "/api/v1/workspaces/%FF", json), b"", 400, "invalid_request", "utf-8"),
+        case((Method::GET, "/api/v1/workspaces/default/runs?limit=many", json), b"", 400, "invalid_request", "limit"),
     ];
-    for (method, path, body, content_type, status, code, says) in cases {
-        let (got, allow, answer) = raw(&service, method.clone(), path, body, content_type).await;
-        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{method} {path}: {answer}");
+    for Rejection { request, body, status, code, says } in cases {
+        let what = format!("{} {}", request.0, request.1);
+        let (got, allow, answer) = raw(&service, request, body).await;
+        assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{what}: {answer}");
         let message = answer["error"]["message"].as_str().unwrap();
-        assert!(message.to_lowercase().contains(&says.to_lowercase()), "{method} {path}: {message}");
+        assert!(message.to_lowercase().contains(&says.to_lowercase()), "{what}: {message}");
         assert!(message.starts_with(|c: char| !c.is_uppercase()), "lowercase: {message}");
         if status == 405 {
             assert!(allow.contains("GET") && allow.contains("POST"), "405 keeps its Allow header: {allow}");
