@@ -193,6 +193,7 @@ async fn every_page_renders_and_is_screenshotted() {
         ("workflow", "#/workflows/scheduled-post".into(), "pre.yaml", "scheduled-post"),
         ("plugins", "#/plugins".into(), ".plugin", "Plugins"),
         ("settings", "#/settings".into(), "#h-variables + div table", "Settings"),
+        ("audit", "#/audit".into(), "table.audit .actor-operator", "Audit log"),
     ];
     for (name, hash, ready, heading) in &pages {
         browser.goto(&format!("{}/{hash}", service.url)).await;
