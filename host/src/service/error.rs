@@ -99,16 +99,20 @@ impl From<crate::engine::EngineError> for ApiError {
 /// The result type of every handler.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// The most of a framework rejection's plain-text body read to put into the envelope: its
-/// texts are one line; a bigger body is not a rejection and is not buffered.
+/// The most of a framework rejection's plain-text body read into the envelope: its texts
+/// are one line, and a hostile response must not make the service buffer more.
 const MAX_REJECTION_TEXT: usize = 4 << 10;
+
+/// The most of a request's path an error repeats, so a long path cannot flood answers or logs.
+const SHOWN_PATH_CHARS: usize = 200;
 
 /// Puts every error the framework answers by itself (a JSON body that does not parse or
 /// fit, 413, 415, an unknown route, 405, a path or query that does not parse) into the one
 /// envelope, so no client ever has to handle plain text. Handlers' own errors are
 /// [`ApiError`]s already and pass through untouched.
 pub async fn envelope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let method = request.method().clone();
+    let path: String = request.uri().path().chars().take(SHOWN_PATH_CHARS).collect();
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response
@@ -151,17 +155,19 @@ fn rejection(
         s if s.is_server_error() => "internal",
         _ => "invalid_request",
     };
-    let message = match status {
-        StatusCode::NOT_FOUND => format!("no route `{method} {path}`; the API is described at /api/v1/openapi.json"),
-        StatusCode::METHOD_NOT_ALLOWED => {
+    let message = match (status, text.is_empty()) {
+        (StatusCode::NOT_FOUND, true) => {
+            format!("no route `{method} {path}`; the API is described at /api/v1/openapi.json")
+        }
+        (StatusCode::METHOD_NOT_ALLOWED, _) => {
             let allowed = allow.and_then(|v| v.to_str().ok()).unwrap_or("another method");
             format!("`{path}` does not accept `{method}`; it accepts {allowed}")
         }
-        StatusCode::PAYLOAD_TOO_LARGE => format!("the request body to `{path}` is larger than the service accepts"),
-        _ if text.is_empty() => {
-            format!("`{method} {path}` was refused: {}", status.canonical_reason().unwrap_or("error"))
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            format!("the request body to `{path}` is larger than the service accepts")
         }
-        _ => lowercase_first(text),
+        (_, true) => format!("`{method} {path}` was refused: {}", status.canonical_reason().unwrap_or("error")),
+        (_, false) => lowercase_first(text),
     };
     ApiError::new(status, code, message)
 }
