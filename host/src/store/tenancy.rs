@@ -297,3 +297,26 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
         last_used_at: r.try_get(5)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_read_back_by_kind_and_old_entries_stay_readable() {
+        let text = |kind: Option<&str>, id: &str, role: Option<&str>, label: &str| {
+            let actor =
+                Actor::from_columns(kind.map(String::from), Some(id.into()), role.map(String::from), label.into());
+            (actor.kind, actor.to_string(), actor.name)
+        };
+        let spoof = text(Some("workspace"), "0193", Some("editor"), "operator");
+        assert_eq!(spoof, (ActorKind::Workspace, "editor:0193".into(), Some("operator".into())));
+        assert_eq!(text(Some("operator"), "0190", None, "ops").1, "operator:0190");
+        assert_eq!(
+            text(Some("system"), "startup", None, "startup"),
+            (ActorKind::System, "system:startup".into(), None)
+        );
+        let old = text(None, "", None, "token:operator");
+        assert_eq!(old, (ActorKind::Unrecorded, "token:operator".into(), Some("token:operator".into())));
+    }
+}
