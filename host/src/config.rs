@@ -9,8 +9,12 @@
 //! [http]
 //! allow_private = ["mastodon.lan"]     # ROOST_HTTP_ALLOW_PRIVATE (comma-separated)
 //! resolve = { "mastodon.lan" = ["192.168.1.20"] }
-//! plain_http = ["mastodon.lan"]       # ROOST_HTTP_PLAIN (comma-separated): http:// on any port
+//! plain_http = ["mastodon.lan:8080"]  # ROOST_HTTP_PLAIN (comma-separated): http:// to host:port
 //! ```
+//!
+//! A `plain_http` entry names a host and a port (`host:port`) or a port range
+//! (`host:low-high`); an entry without a port is refused at start. Roost's own listen
+//! address is never reachable from plugins, whatever these lists say.
 //!
 //! Secrets for `roost run` come from `ROOST_SECRET_<NAME>`; the optional
 //! `ROOST_SECRET_<NAME>_HOSTS` (comma-separated `scheme://host[:port]`) binds the secret to
@@ -22,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::capabilities::net::NetPolicy;
+use crate::capabilities::net::{NetPolicy, PlainHttp};
 use crate::capabilities::secrets::Secret;
 use crate::runtime::pattern::HostPattern;
 
@@ -65,6 +69,9 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok());
+        for entry in &config.http.plain_http {
+            PlainHttp::parse(entry).map_err(|e| format!("[http] plain_http (or ROOST_HTTP_PLAIN): {e}"))?;
+        }
         Ok(config)
     }
 
@@ -115,7 +122,9 @@ impl Config {
         NetPolicy {
             allow_private: self.http.allow_private.clone(),
             resolve: self.http.resolve.clone(),
-            plain_http: self.http.plain_http.clone(),
+            // `load` refused any entry that does not parse.
+            plain_http: self.http.plain_http.iter().filter_map(|p| PlainHttp::parse(p).ok()).collect(),
+            own: Default::default(),
         }
     }
 }

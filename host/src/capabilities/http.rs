@@ -94,6 +94,7 @@ impl HttpCap {
             Url::parse(&req.url).map_err(|e| HttpError::InvalidRequest(format!("bad url `{}`: {e}", req.url)))?;
         for _ in 0..=HTTP_MAX_REDIRECTS {
             self.admit(&url)?;
+            self.client.policy.refuse_own(&url).await.map_err(|e| HttpError::Denied(e.to_string()))?;
             let resp = self.send_once(secrets, &url, &req).await?;
             let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok());
             match (resp.status().is_redirection(), location) {

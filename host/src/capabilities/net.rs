@@ -5,11 +5,14 @@
 //! `169.254.169.254` (cloud metadata) or `[::1]` does not reach it. The operator may exempt
 //! named hosts (for example a Mastodon instance on the same network) with
 //! [`NetPolicy::allow_private`], may pin names to addresses with [`NetPolicy::resolve`], and
-//! may let plugins speak plain HTTP on any port to named hosts with [`NetPolicy::plain_http`].
+//! may let plugins speak plain HTTP to named ports of named hosts with
+//! [`NetPolicy::plain_http`]. Roost's own listen address is never reachable, whatever the
+//! operator exempts: [`NetPolicy::serve_at`].
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::ops::RangeInclusive;
+use std::sync::{Arc, RwLock};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
@@ -20,9 +23,73 @@ pub struct NetPolicy {
     pub allow_private: Vec<String>,
     /// Names answered from this table instead of DNS (still checked like any answer).
     pub resolve: HashMap<String, Vec<IpAddr>>,
-    /// Hosts (`name` or `*.suffix`) reachable over `http://` on any port wherever a plugin
-    /// may reach them over `https://`: a Mastodon or model server on the operator's network.
-    pub plain_http: Vec<String>,
+    /// Host and port pairs reachable over `http://` wherever a plugin may reach the host
+    /// over `https://`: a Mastodon or model server on the operator's network. Only the
+    /// ports named, so an exemption for one server does not open the host's other services.
+    pub plain_http: Vec<PlainHttp>,
+    /// Where this process serves (its API, `/metrics`): refused to plugins whatever else
+    /// allows it, so a step cannot call the service it runs in.
+    pub own: OwnAddresses,
+}
+
+/// One `[http] plain_http` entry: `host:port` or `host:low-high`, the host a name,
+/// `*.suffix`, an IPv4 address or a bracketed IPv6 address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainHttp {
+    pub host: String,
+    pub ports: RangeInclusive<u16>,
+}
+
+impl PlainHttp {
+    /// Reads `host:port` or `host:low-high`; an entry without a port is refused, since it
+    /// used to open every port of the host.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let hint = "plain HTTP is allowed only to the ports named: write `host:port` or `host:low-high`, \
+                    e.g. `mastodon.lan:8080`";
+        let (host, ports) = match text.rsplit_once(':') {
+            Some((host, ports)) if !host.is_empty() && (!host.contains(':') || host.ends_with(']')) => (host, ports),
+            _ => return Err(format!("`{text}` names no port; {hint}")),
+        };
+        let port = |p: &str| p.trim().parse::<u16>().ok().filter(|p| *p > 0);
+        let ports = match ports.split_once('-') {
+            Some((low, high)) => port(low).zip(port(high)).map(|(l, h)| l..=h).filter(|r| !r.is_empty()),
+            None => port(ports).map(|p| p..=p),
+        };
+        let ports = ports.ok_or_else(|| format!("`{text}` has no valid port or port range; {hint}"))?;
+        Ok(Self { host: host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase(), ports })
+    }
+
+    fn admits(&self, host: &str, port: u16) -> bool {
+        self.ports.contains(&port) && host_listed(std::slice::from_ref(&self.host), host)
+    }
+}
+
+/// The addresses the service listens on, set once it has bound them; shared by every clone
+/// of the policy (the HTTP client holds one).
+#[derive(Debug, Clone, Default)]
+pub struct OwnAddresses(Arc<RwLock<Vec<SocketAddr>>>);
+
+impl OwnAddresses {
+    /// Whether a connection to `ip:port` would reach this process: the exact address, or
+    /// any loopback or internal address on the port of a wildcard or loopback listener.
+    fn includes(&self, ip: IpAddr, port: u16) -> bool {
+        let ip = ip.to_canonical();
+        let own = self.0.read().unwrap_or_else(|e| e.into_inner());
+        own.iter().filter(|a| a.port() == port).any(|a| {
+            let listen = a.ip().to_canonical();
+            listen == ip
+                || (listen.is_unspecified() && is_internal(ip))
+                || (listen.is_loopback() && (ip.is_loopback() || ip.is_unspecified()))
+        })
+    }
+}
+
+/// A refused destination: this Roost itself.
+#[derive(Debug, thiserror::Error)]
+#[error("{host}:{port} is this Roost's own address, which plugins may not reach")]
+pub struct OwnAddress {
+    pub host: String,
+    pub port: u16,
 }
 
 /// A refused address, found in reqwest's error chain to tell a denial from a failure.
@@ -47,12 +114,19 @@ impl NetPolicy {
         host_listed(&self.allow_private, host)
     }
 
+    /// Records that the service listens on `addr`, so that plugins cannot reach it.
+    pub fn serve_at(&self, addr: SocketAddr) {
+        self.own.0.write().unwrap_or_else(|e| e.into_inner()).push(addr);
+    }
+
     /// The URLs that allow-lists and secret bindings may match `url` by: the URL as sent,
-    /// and for a plain-HTTP URL to a [`NetPolicy::plain_http`] host, the same as HTTPS on
-    /// the default port.
+    /// and for a plain-HTTP URL to a [`NetPolicy::plain_http`] host and port, the same as
+    /// HTTPS on the default port.
     pub fn judged_as(&self, url: &url::Url) -> Vec<url::Url> {
         let mut judged = vec![url.clone()];
-        if url.scheme() == "http" && url.host_str().is_some_and(|h| host_listed(&self.plain_http, h)) {
+        let port = url.port_or_known_default().unwrap_or(80);
+        let exempt = url.host_str().is_some_and(|h| self.plain_http.iter().any(|p| p.admits(h, port)));
+        if url.scheme() == "http" && exempt {
             let mut https = url.clone();
             // Both calls only fail for URLs without a host or with special schemes mixed.
             let _ = https.set_scheme("https");
@@ -60,6 +134,32 @@ impl NetPolicy {
             judged.push(https);
         }
         judged
+    }
+
+    /// Refuses `url` if its host resolves to this process's own listen address on its port.
+    pub async fn refuse_own(&self, url: &url::Url) -> Result<(), OwnAddress> {
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else { return Ok(()) };
+        if !self.own.0.read().unwrap_or_else(|e| e.into_inner()).iter().any(|a| a.port() == port) {
+            return Ok(());
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        // A name that does not resolve cannot be connected to either; DNS decides later.
+        let ips = self.lookup(bare).await.unwrap_or_default();
+        match ips.iter().any(|ip| self.own.includes(*ip, port)) {
+            true => Err(OwnAddress { host: host.to_string(), port }),
+            false => Ok(()),
+        }
+    }
+
+    /// The addresses `host` stands for: itself if an IP, the pinned table, or DNS.
+    async fn lookup(&self, host: &str) -> std::io::Result<Vec<IpAddr>> {
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        match self.resolve.get(host) {
+            Some(ips) => Ok(ips.clone()),
+            None => Ok(tokio::net::lookup_host((host, 0)).await?.map(|a| a.ip()).collect()),
+        }
     }
 
     /// Refuses `ip` for `host` if it is internal and the host is not exempt.
@@ -115,10 +215,7 @@ impl Resolve for GuardedResolver {
         let policy = self.0.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let ips: Vec<IpAddr> = match policy.resolve.get(&host) {
-                Some(ips) => ips.clone(),
-                None => tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect(),
-            };
+            let ips = policy.lookup(&host).await?;
             // One internal answer refuses the name: a mixed answer is a rebinding attempt.
             for ip in &ips {
                 policy.check(&host, *ip)?;
@@ -165,8 +262,36 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_names_host_and_port() {
+        let entry = |t: &str| PlainHttp::parse(t).map(|p| (p.host, p.ports));
+        assert_eq!(entry("Social.lan:8080"), Ok(("social.lan".into(), 8080..=8080)));
+        assert_eq!(entry("*.lan:8000-8099"), Ok(("*.lan".into(), 8000..=8099)));
+        assert_eq!(entry("[fd00::1]:80"), Ok(("fd00::1".into(), 80..=80)));
+        for bad in ["mastodon.lan", "fd00::1", "a.lan:0", "a.lan:9-8", "a.lan:http", ":80"] {
+            assert!(entry(bad).is_err(), "{bad}");
+        }
+        assert!(entry("mastodon.lan").unwrap_err().contains("e.g. `mastodon.lan:8080`"));
+    }
+
+    #[tokio::test]
+    async fn the_own_address_is_refused_whatever_the_exemptions() {
+        let policy = NetPolicy::default();
+        policy.serve_at("0.0.0.0:8080".parse().unwrap());
+        for (url, refused) in [
+            ("http://127.0.0.1:8080/metrics", true),
+            ("http://10.1.2.3:8080/", true),
+            ("http://[::1]:8080/", true),
+            ("http://127.0.0.1:8081/", false),
+            ("http://93.184.216.34:8080/", false),
+        ] {
+            assert_eq!(policy.refuse_own(&url::Url::parse(url).unwrap()).await.is_err(), refused, "{url}");
+        }
+    }
+
+    #[test]
     fn plain_http_hosts_are_judged_as_https() {
-        let policy = NetPolicy { plain_http: vec!["*.lan".into()], ..Default::default() };
+        let plain = ["*.lan:8080", "api.lan:80"].map(|p| PlainHttp::parse(p).unwrap());
+        let policy = NetPolicy { plain_http: plain.to_vec(), ..Default::default() };
         let judged = |u: &str| -> Vec<String> {
             policy.judged_as(&url::Url::parse(u).unwrap()).iter().map(ToString::to_string).collect()
         };
@@ -175,6 +300,8 @@ mod tests {
             ["http://social.lan:8080/api/v1", "https://social.lan/api/v1"]
         );
         assert_eq!(judged("http://example.com:8080/x"), ["http://example.com:8080/x"]);
+        assert_eq!(judged("http://social.lan:9090/metrics"), ["http://social.lan:9090/metrics"]);
+        assert_eq!(judged("http://api.lan/x"), ["http://api.lan/x", "https://api.lan/x"]);
         assert_eq!(judged("https://social.lan:8443/x"), ["https://social.lan:8443/x"]);
     }
 }

@@ -315,7 +315,7 @@ impl Engine {
                     step,
                     current,
                     approved,
-                    "timeout",
+                    "system:timeout",
                     Some("decided by the approval's timeout".into()),
                     commit,
                 );

@@ -73,6 +73,11 @@ impl Runtime {
         &self.engine
     }
 
+    /// The network policy the runtime's HTTP client enforces (shared, not a copy).
+    pub fn net(&self) -> &NetPolicy {
+        &self.config.net
+    }
+
     /// Checks a plugin (manifest, imports against permissions, schemas) and prepares it.
     pub fn load(&self, manifest_path: &str, manifest_text: &str, wasm: &[u8]) -> Result<Plugin, LoadError> {
         Plugin::load(&self.engine, &self.linker, manifest_path, manifest_text, wasm, self.config.cache_dir.as_deref())

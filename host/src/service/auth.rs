@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::store::Actor;
 
 /// What a workspace token may do; each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -52,9 +53,12 @@ impl Caller {
         self.workspace.is_none()
     }
 
-    /// Who the audit log and approvals name: `token:NAME`.
-    pub fn actor(&self) -> String {
-        format!("token:{}", self.token_name)
+    /// Who the audit log and approvals name: the token by kind and id, its name a label.
+    pub fn actor(&self) -> Actor {
+        match self.workspace {
+            None => Actor::operator(&self.token_id, &self.token_name),
+            Some(_) => Actor::workspace(&self.token_id, self.role.as_str(), &self.token_name),
+        }
     }
 
     /// Allows acting on `workspace` with at least `role`. Another workspace's data is
@@ -125,6 +129,26 @@ mod tests {
         assert!(caller(None, Role::Owner).require("globex", Role::Owner).is_ok());
         assert_eq!(Role::parse("editor"), Some(Role::Editor));
         assert_eq!(Role::parse("admin"), None);
+    }
+
+    /// `approvers` may name exactly the roles the service lets decide (`Role::Approver` and
+    /// up), so no workflow can wait for a decision nobody but the operator may make.
+    #[test]
+    fn approvers_are_the_roles_that_can_decide() {
+        let all = [Role::Viewer, Role::Approver, Role::Editor, Role::Owner];
+        let deciders: Vec<Role> = all.into_iter().filter(|r| *r >= Role::Approver).collect();
+        let mut named: Vec<Role> = crate::workflow::DEFAULT_APPROVERS.iter().filter_map(|r| Role::parse(r)).collect();
+        named.sort();
+        assert_eq!(named, deciders);
+    }
+
+    #[test]
+    fn actors_are_kinds_and_ids_not_names() {
+        let mut named = caller(Some("acme"), Role::Viewer);
+        named.token_name = "operator".into();
+        assert_eq!(named.actor().to_string(), "viewer:t");
+        assert_eq!(named.actor().name.as_deref(), Some("operator"));
+        assert_eq!(caller(None, Role::Owner).actor().to_string(), "operator:t");
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid_request`,
-    /// `invalid_workflow`, `invalid_inputs`, `conflict`, `quota_exceeded`, `internal`.
+    /// `invalid_workflow`, `invalid_inputs`, `conflict`, `quota_exceeded`,
+    /// `method_not_allowed`, `payload_too_large`, `unsupported_media_type`, `internal`.
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,3 +98,82 @@ impl From<crate::engine::EngineError> for ApiError {
 
 /// The result type of every handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The most of a framework rejection's plain-text body read into the envelope: its texts
+/// are one line, and a hostile response must not make the service buffer more.
+const MAX_REJECTION_TEXT: usize = 4 << 10;
+
+/// The most of a request's path an error repeats, so a long path cannot flood answers or logs.
+const SHOWN_PATH_CHARS: usize = 200;
+
+/// Puts every error the framework answers by itself (a JSON body that does not parse or
+/// fit, 413, 415, an unknown route, 405, a path or query that does not parse) into the one
+/// envelope, so no client ever has to handle plain text. Handlers' own errors are
+/// [`ApiError`]s already and pass through untouched.
+pub async fn envelope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path: String = request.uri().path().chars().take(SHOWN_PATH_CHARS).collect();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    let text = match axum::body::to_bytes(response.into_body(), MAX_REJECTION_TEXT).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let mut answer = rejection(status, &method, &path, &text, allow.as_ref()).into_response();
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(axum::http::header::ALLOW, allow);
+    }
+    answer
+}
+
+/// The envelope of a framework rejection: its code from the status, its message from the
+/// framework's text (which names the field, line and column) or, if it has none, from
+/// what was asked.
+fn rejection(
+    status: StatusCode,
+    method: &axum::http::Method,
+    path: &str,
+    text: &str,
+    allow: Option<&axum::http::HeaderValue>,
+) -> ApiError {
+    let code = match status {
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_request",
+    };
+    let message = match (status, text.is_empty()) {
+        (StatusCode::NOT_FOUND, true) => {
+            format!("no route `{method} {path}`; the API is described at /api/v1/openapi.json")
+        }
+        (StatusCode::METHOD_NOT_ALLOWED, _) => {
+            let allowed = allow.and_then(|v| v.to_str().ok()).unwrap_or("another method");
+            format!("`{path}` does not accept `{method}`; it accepts {allowed}")
+        }
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            format!("the request body to `{path}` is larger than the service accepts")
+        }
+        (_, true) => format!("`{method} {path}` was refused: {}", status.canonical_reason().unwrap_or("error")),
+        (_, false) => lowercase_first(text),
+    };
+    ApiError::new(status, code, message)
+}
+
+/// Framework texts begin with a capital ("Failed to parse..."); ours are lowercase.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -10,6 +10,7 @@ pub mod error;
 pub mod hooks;
 pub mod launch;
 pub mod metrics;
+pub mod names;
 pub mod quotas;
 pub mod scheduler;
 pub mod start;
@@ -62,7 +63,7 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface.
+/// The whole HTTP surface; every error it answers is in [`error::ErrorBody`]'s envelope.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/hooks/{workspace}/{workflow}", axum::routing::post(hooks::receive))
         .route("/", axum::routing::get(ui::index))
         .route("/ui/{*path}", axum::routing::get(ui::asset))
+        .layer(axum::middleware::from_fn(error::envelope))
         .with_state(state)
 }
 

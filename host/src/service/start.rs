@@ -18,7 +18,7 @@ use super::{App, AppState, api, launch, router, scheduler, worker};
 use crate::engine::Engine;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
-use crate::store::{Store, TokenRecord, now_ms};
+use crate::store::{Actor, Store, TokenRecord, now_ms};
 
 /// Everything `roost serve` is started with.
 pub struct ServeOptions {
@@ -87,6 +87,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     }
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     let addr = listener.local_addr()?;
+    options.runtime.net().serve_at(addr);
     let (shutdown, rx) = watch::channel(false);
     let app = router(state.clone());
     let mut http_rx = rx.clone();
@@ -164,7 +165,7 @@ pub async fn load_workflows(state: &AppState, workspace: &str, dir: &Path) -> an
     for file in files {
         let source = std::fs::read_to_string(&file)?;
         let name = file.display().to_string();
-        match api::save_workflow(state, workspace, &name, &source, "roost serve --workflows").await {
+        match api::save_workflow(state, workspace, &name, &source, &Actor::system("startup")).await {
             Ok(saved) => {
                 loaded += 1;
                 tracing::info!(workflow = %saved.name, revision = saved.revision, "loaded {name}");

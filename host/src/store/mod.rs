@@ -32,7 +32,7 @@ pub use jobs::{AttemptRecord, ItemRecord, Job};
 pub use kv::{KvQuota, KvRefusal, Namespace};
 pub use listing::{RunFilter, RunSummary};
 pub use runs::{LoadedRun, LogRecord, RunRecord, RunState, StepRecord};
-pub use tenancy::{AuditRecord, TokenRecord, WorkspaceRecord};
+pub use tenancy::{Actor, ActorKind, AuditRecord, TokenRecord, WorkspaceRecord};
 pub use triggers::TriggerEvent;
 pub use vault::SealedSecret;
 pub use workflows::{RevisionRecord, WorkflowRecord};

@@ -1,4 +1,4 @@
-//! Workspaces, their API tokens (stored as SHA-256 hashes) and the audit log.
+//! Workspaces, their API tokens (stored as SHA-256 hashes), who acts, and the audit log.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -27,12 +27,88 @@ pub struct TokenRecord {
     pub last_used_at: Option<i64>,
 }
 
+/// What kind of caller acted: the part of an actor that Roost decides, never its user.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorKind {
+    /// An operator token: the whole instance.
+    Operator,
+    /// A token of one workspace, with its role.
+    Workspace,
+    /// Roost itself: start-up loading, timeouts, the scheduler.
+    System,
+    /// An entry written before actors were recorded by kind and id; only its label is known.
+    Unrecorded,
+}
+
+/// Who did something, identified by kind and token id. A token's name is chosen by its
+/// owner, so it is carried only as a label: a token named `operator` stays a workspace
+/// token in the log.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Actor {
+    pub kind: ActorKind,
+    /// The token's id, or the part of Roost that acted (for [`ActorKind::System`]).
+    pub id: String,
+    /// A workspace token's role.
+    pub role: Option<String>,
+    /// The token's name when it acted: a label for people, never an identity.
+    pub name: Option<String>,
+}
+
+impl Actor {
+    pub fn operator(token_id: &str, name: &str) -> Self {
+        Self { kind: ActorKind::Operator, id: token_id.into(), role: None, name: Some(name.into()) }
+    }
+
+    pub fn workspace(token_id: &str, role: &str, name: &str) -> Self {
+        Self { kind: ActorKind::Workspace, id: token_id.into(), role: Some(role.into()), name: Some(name.into()) }
+    }
+
+    /// Roost itself, as `part` (e.g. `startup`).
+    pub fn system(part: &str) -> Self {
+        Self { kind: ActorKind::System, id: part.into(), role: None, name: None }
+    }
+
+    fn kind_text(&self) -> Option<&'static str> {
+        match self.kind {
+            ActorKind::Operator => Some("operator"),
+            ActorKind::Workspace => Some("workspace"),
+            ActorKind::System => Some("system"),
+            ActorKind::Unrecorded => None,
+        }
+    }
+
+    fn from_columns(kind: Option<String>, id: Option<String>, role: Option<String>, label: String) -> Self {
+        let kind = match kind.as_deref() {
+            Some("operator") => ActorKind::Operator,
+            Some("workspace") => ActorKind::Workspace,
+            Some("system") => ActorKind::System,
+            _ => return Self { kind: ActorKind::Unrecorded, id: String::new(), role: None, name: Some(label) },
+        };
+        let name = (kind != ActorKind::System).then_some(label);
+        Self { kind, id: id.unwrap_or_default(), role, name }
+    }
+}
+
+/// The reference stored where one text names who acted (approvals' `decided_by`, a run's
+/// trigger, a revision's author): `operator:ID`, `ROLE:ID` or `system:PART`, all made of
+/// words Roost chooses and ids it generates, so no name can pass for another actor.
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.kind, &self.role) {
+            (ActorKind::Workspace, Some(role)) => write!(f, "{role}:{}", self.id),
+            (ActorKind::Unrecorded, _) => write!(f, "{}", self.name.as_deref().unwrap_or_default()),
+            _ => write!(f, "{}:{}", self.kind_text().unwrap_or_default(), self.id),
+        }
+    }
+}
+
 /// One line of the audit log.
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: String,
     pub workspace: Option<String>,
-    pub actor: String,
+    pub actor: Actor,
     pub action: String,
     pub target: String,
     pub detail: Option<String>,
@@ -150,17 +226,21 @@ impl Store {
     pub async fn audit(
         &self,
         workspace: Option<&str>,
-        actor: &str,
+        actor: &Actor,
         action: &str,
         target: &str,
         detail: Option<&str>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO audit (id, workspace, actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO audit (id, workspace, actor, actor_kind, actor_id, actor_role, action, target, detail, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(uuid::Uuid::now_v7().to_string())
         .bind(workspace)
-        .bind(actor)
+        .bind(actor.name.clone().unwrap_or_else(|| actor.id.clone()))
+        .bind(actor.kind_text())
+        .bind(&actor.id)
+        .bind(&actor.role)
         .bind(action)
         .bind(target)
         .bind(detail)
@@ -173,7 +253,8 @@ impl Store {
     /// The newest `limit` audit entries of `workspace`.
     pub async fn audit_log(&self, workspace: &str, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, workspace, actor, action, target, detail, at FROM audit WHERE workspace = $1 \
+            "SELECT id, workspace, actor, actor_kind, actor_id, actor_role, action, target, detail, at FROM audit \
+             WHERE workspace = $1 \
              ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(workspace)
@@ -185,11 +266,11 @@ impl Store {
                 Ok(AuditRecord {
                     id: r.try_get(0)?,
                     workspace: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    action: r.try_get(3)?,
-                    target: r.try_get(4)?,
-                    detail: r.try_get(5)?,
-                    at: r.try_get(6)?,
+                    actor: Actor::from_columns(r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, r.try_get(2)?),
+                    action: r.try_get(6)?,
+                    target: r.try_get(7)?,
+                    detail: r.try_get(8)?,
+                    at: r.try_get(9)?,
                 })
             })
             .collect()
@@ -215,4 +296,27 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
         created_at: r.try_get(4)?,
         last_used_at: r.try_get(5)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_read_back_by_kind_and_old_entries_stay_readable() {
+        let text = |kind: Option<&str>, id: &str, role: Option<&str>, label: &str| {
+            let actor =
+                Actor::from_columns(kind.map(String::from), Some(id.into()), role.map(String::from), label.into());
+            (actor.kind, actor.to_string(), actor.name)
+        };
+        let spoof = text(Some("workspace"), "0193", Some("editor"), "operator");
+        assert_eq!(spoof, (ActorKind::Workspace, "editor:0193".into(), Some("operator".into())));
+        assert_eq!(text(Some("operator"), "0190", None, "ops").1, "operator:0190");
+        assert_eq!(
+            text(Some("system"), "startup", None, "startup"),
+            (ActorKind::System, "system:startup".into(), None)
+        );
+        let old = text(None, "", None, "token:operator");
+        assert_eq!(old, (ActorKind::Unrecorded, "token:operator".into(), Some("token:operator".into())));
+    }
 }

@@ -13,8 +13,13 @@ use super::template::{self, Template};
 use super::values;
 use super::yaml::{Source, is_null, kind_name, scalar_pos};
 
-/// Roles that may decide when `approvers` is not given.
+/// Roles that may decide when `approvers` is not given, and the only roles `approvers` may
+/// name: the workspace roles whose tokens the service lets decide an approval. A role that
+/// cannot decide (`viewer`) would leave the run waiting for the operator alone.
 pub const DEFAULT_APPROVERS: [&str; 3] = ["owner", "editor", "approver"];
+
+/// A role that exists but may not decide, with why.
+const READ_ONLY_ROLE: &str = "viewer";
 
 /// A request for a decision. Its output is `{approved, by, at, comment}`.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,10 +84,20 @@ fn approvers(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<String
         let msg = "`approvers` must name at least one role";
         diags.push(Diagnostic::new(value_pos(key, node), msg).with_help("write e.g. `approvers: [approver, editor]`"));
     }
-    let mut roles: Vec<String> =
-        seq.iter().filter_map(|n| values::choice(key, n, ROLES, diags)).map(str::to_string).collect();
+    let mut roles: Vec<String> = seq.iter().filter_map(|n| role(key, n, diags)).map(str::to_string).collect();
     roles.dedup();
     roles
+}
+
+/// One role of `approvers`: one that can decide.
+fn role(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<&'static str> {
+    if matches!(node, Node::Scalar(s) if s.as_str() == READ_ONLY_ROLE) {
+        let msg = format!("`{READ_ONLY_ROLE}` cannot decide approvals, so it cannot be one of the `approvers`");
+        let help = "a viewer's token only reads; name `approver`, `editor` or `owner` (an approver token can decide and do nothing else)";
+        diags.push(Diagnostic::new(value_pos(key, node), msg).with_help(help));
+        return None;
+    }
+    values::choice(key, node, ROLES, diags)
 }
 
 fn on_timeout(key: &Text, node: &Node, has_timeout: bool, diags: &mut Vec<Diagnostic>) -> OnTimeout {

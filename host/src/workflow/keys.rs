@@ -71,7 +71,8 @@ pub const INPUT_TYPES: &[&str] = &["string", "integer", "number", "boolean", "ob
 pub const CATCH_UP: &[&str] = &["none", "last", "all"];
 pub const ON_BUSY: &[&str] = &["queue", "skip", "cancel_running"];
 pub const BACKOFF: &[&str] = &["fixed", "exponential"];
-pub const ROLES: &[&str] = &["owner", "editor", "approver", "viewer"];
+/// Roles that may be named in `approvers`: the ones that can decide (a viewer only reads).
+pub const ROLES: &[&str] = &super::approval::DEFAULT_APPROVERS;
 pub const ON_TIMEOUT: &[&str] = &["reject", "approve", "fail"];
 
 pub const WORKFLOW: Table = Table {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::support::{self, Recorder};
 
-async fn exec(runtime: &Runtime, plugin: &Plugin, action: &str, input: Value) -> StepOutcome {
+pub(crate) async fn exec(runtime: &Runtime, plugin: &Plugin, action: &str, input: Value) -> StepOutcome {
     let call = StepCall {
         action: action.into(),
         workspace: "w".into(),

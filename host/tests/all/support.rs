@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use roost::capabilities::net::NetPolicy;
+use roost::capabilities::net::{NetPolicy, PlainHttp};
 use roost::runtime::registry::{Registry, load_folder};
 use roost::runtime::{Plugin, Runtime, RuntimeConfig};
 
@@ -41,7 +41,9 @@ pub fn test_net_policy() -> NetPolicy {
             ("metadata.test".into(), vec![ip("169.254.169.254")]),
             ("six.test".into(), vec![ip("::1")]),
         ]),
-        plain_http: vec!["loopback.test".into()],
+        // Test servers listen on ports the system picks.
+        plain_http: vec![PlainHttp::parse("loopback.test:1024-65535").unwrap()],
+        own: Default::default(),
     }
 }
 

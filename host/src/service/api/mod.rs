@@ -96,17 +96,3 @@ endpoints! {
     get "/workspaces/{ws}/schedules" => schedules::list, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/triggers" => schedules::events, Access::Role(Role::Viewer);
 }
-
-/// A name used in a path: a workspace id, a secret or variable name.
-pub(crate) fn check_name(kind: &str, name: &str) -> Result<(), super::error::ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-    if ok {
-        Ok(())
-    } else {
-        Err(super::error::ApiError::invalid(format!(
-            "{kind} `{name}` must be 1 to 64 letters, digits, `-`, `_` or `.`"
-        )))
-    }
-}

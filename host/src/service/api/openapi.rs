@@ -20,7 +20,10 @@ use super::{calendar, plugins, runs, schedules, settings, workflows, workspaces}
         description = "Workspaces, workflows, runs, approvals, secrets and plugins of `roost serve`. \
             Every call but this document, `/healthz` and (on loopback) `/metrics` needs \
             `Authorization: Bearer TOKEN`: the operator's, or a workspace token with a role \
-            (viewer < approver < editor < owner). Another workspace's data answers 404."
+            (viewer < approver < editor < owner). Another workspace's data answers 404. \
+            Every error, including a body that does not parse (400) or fit its schema (422), \
+            one too large (413) or of the wrong content type (415), an unknown route (404) \
+            and a method a route does not take (405), is `{\"error\": {\"code\", \"message\"}}`."
     ),
     paths(
         document,
@@ -65,7 +68,7 @@ use super::{calendar, plugins, runs, schedules, settings, workflows, workspaces}
         crate::service::metrics::scrape,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerAuth, &UniqueOperationIds),
+    modifiers(&BearerAuth, &UniqueOperationIds, &BodyRejections),
     tags(
         (name = "workspaces", description = "Workspaces (created by the operator), their tokens and audit log"),
         (name = "settings", description = "A workspace's secrets (write-only) and variables"),
@@ -111,6 +114,32 @@ impl Modify for UniqueOperationIds {
                 if seen.get(&id).copied().unwrap_or(0) > 1 {
                     let tag = op.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
                     op.operation_id = Some(format!("{tag}_{id}"));
+                }
+            }
+        }
+    }
+}
+
+/// Documents the rejections of a request body on every operation that takes one, as the
+/// service answers them (in the envelope, see `error::envelope`).
+struct BodyRejections;
+
+impl Modify for BodyRejections {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let rejections = [
+            ("400", "The body is not valid JSON (or YAML where accepted)"),
+            ("413", "The body is larger than the service accepts"),
+            ("415", "The body's content type is not one the operation accepts"),
+            ("422", "The JSON body does not fit the operation's schema: a field missing or of the wrong type"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in operations_of_mut(item).filter(|op| op.request_body.is_some()) {
+                for (status, description) in rejections {
+                    let error = utoipa::openapi::ResponseBuilder::new().description(description).content(
+                        "application/json",
+                        utoipa::openapi::Content::new(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))),
+                    );
+                    op.responses.responses.entry(status.into()).or_insert_with(|| error.build().into());
                 }
             }
         }
@@ -192,6 +221,9 @@ mod tests {
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object(), "the error body is described");
+        assert!(doc["components"]["schemas"]["Actor"].is_object(), "audit actors are described");
+        let create = &doc["paths"]["/api/v1/workspaces"]["post"]["responses"];
+        assert!(["400", "413", "415", "422"].iter().all(|s| create[s].is_object()), "body rejections: {create}");
         let mut ids: Vec<&str> = doc["paths"]
             .as_object()
             .unwrap()

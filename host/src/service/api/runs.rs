@@ -42,7 +42,7 @@ pub async fn start(
     caller.require(&ws, Role::Editor)?;
     let w = find(&s, &ws, &name).await?;
     let inputs = body.map(|Json(b)| b.inputs).unwrap_or_default();
-    let run_id = start_run(&s, &w, &inputs, json!({ "kind": "manual", "by": caller.actor() })).await?;
+    let run_id = start_run(&s, &w, &inputs, json!({ "kind": "manual", "by": caller.actor().to_string() })).await?;
     Ok((StatusCode::ACCEPTED, Json(Started { run_id })))
 }
 
@@ -279,7 +279,7 @@ async fn decide(
             caller.role.as_str()
         )));
     }
-    s.engine.decide(&id, &step, approved, &caller.actor(), comment.clone()).await?;
+    s.engine.decide(&id, &step, approved, &caller.actor().to_string(), comment.clone()).await?;
     let action = if approved { "approval.approve" } else { "approval.reject" };
     s.store.audit(Some(&ws), &caller.actor(), action, &format!("{id}/{step}"), comment.as_deref()).await?;
     s.worker.drive_now(&s, &id);

@@ -10,9 +10,9 @@ use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 
-use super::check_name;
 use super::openapi::Denied;
 use super::workspaces::workspace;
+use crate::service::names::{self, NameKind};
 
 /// What the API tells of a secret: never its value.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -57,7 +57,7 @@ pub async fn put_secret(
 ) -> ApiResult<StatusCode> {
     caller.require(&ws, Role::Editor)?;
     workspace(&s, &ws).await?;
-    check_name("secret name", &name)?;
+    names::check(NameKind::Secret, "secret name", &name)?;
     for (i, host) in body.hosts.iter().enumerate() {
         HostPattern::parse(host).map_err(|e| ApiError::invalid(format!("hosts[{i}]: {e}")))?;
     }
@@ -123,7 +123,7 @@ pub async fn put_variable(
 ) -> ApiResult<StatusCode> {
     caller.require(&ws, Role::Editor)?;
     workspace(&s, &ws).await?;
-    check_name("variable name", &name)?;
+    names::check(NameKind::Variable, "variable name", &name)?;
     s.store.put_variable(&ws, &name, &body.value).await?;
     s.store.audit(Some(&ws), &caller.actor(), "variable.set", &name, None).await?;
     Ok(StatusCode::NO_CONTENT)

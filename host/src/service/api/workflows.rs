@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
-use crate::store::{RevisionRecord, WorkflowRecord};
+use crate::store::{Actor, RevisionRecord, WorkflowRecord};
 use crate::workflow::{self, Diagnostics, Plan};
 
 use super::openapi::Denied;
@@ -52,10 +52,16 @@ pub fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
 }
 
 /// Validates and stores `source` as the next revision of the workflow it names.
-pub async fn save_workflow(s: &AppState, ws: &str, file: &str, source: &str, author: &str) -> ApiResult<WorkflowSaved> {
+pub async fn save_workflow(
+    s: &AppState,
+    ws: &str,
+    file: &str,
+    source: &str,
+    author: &Actor,
+) -> ApiResult<WorkflowSaved> {
     let plan = check(s, file, source)?;
     let before = s.store.workflow(ws, &plan.name).await?.map(|w| w.revision);
-    let revision = s.store.save_workflow(ws, &plan.name, source, author).await?;
+    let revision = s.store.save_workflow(ws, &plan.name, source, &author.to_string()).await?;
     let changed = before != Some(revision);
     if changed {
         s.store.audit(Some(ws), author, "workflow.save", &plan.name, Some(&format!("revision {revision}"))).await?;

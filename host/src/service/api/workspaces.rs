@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role, new_token, token_hash};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::names::{self, NameKind};
 use crate::store::{AuditRecord, TokenRecord, WorkspaceRecord, now_ms};
 
-use super::check_name;
 use super::openapi::{Denied, OperatorOnly, Unauthorized};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -42,10 +42,11 @@ pub async fn create(
     Json(body): Json<NewWorkspace>,
 ) -> ApiResult<(StatusCode, Json<WorkspaceRecord>)> {
     caller.require_operator()?;
-    check_name("workspace id", &body.id)?;
+    names::check(NameKind::WorkspaceId, "id", &body.id)?;
+    let name = body.name.unwrap_or_else(|| body.id.clone());
+    names::check(NameKind::Label, "name", &name)?;
     let quotas = body.quotas.unwrap_or_else(|| json!({}));
     crate::service::quotas::Quotas::parse(&quotas)?;
-    let name = body.name.unwrap_or_else(|| body.id.clone());
     if !s.store.create_workspace(&body.id, &name, &quotas).await? {
         return Err(ApiError::conflict(format!("workspace `{}` exists already", body.id)));
     }
@@ -139,9 +140,7 @@ pub async fn create_token(
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::invalid(format!("role `{}` is not one of owner, editor, approver, viewer", body.role))
     })?;
-    if body.name.trim().is_empty() {
-        return Err(ApiError::invalid("a token needs a `name` saying who or what uses it"));
-    }
+    names::check(NameKind::Label, "name", &body.name)?;
     let value = new_token()?;
     let record = TokenRecord {
         id: uuid::Uuid::now_v7().to_string(),

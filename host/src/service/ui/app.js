@@ -11,6 +11,7 @@ import { calendarView } from './calendar.js';
 import { workflowsView, workflowView } from './workflows.js';
 import { pluginsView } from './plugins.js';
 import { settingsView } from './settings.js';
+import { auditView } from './audit.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -27,6 +28,7 @@ const ROUTES = [
   ['workflows', /^\/workflows\/([^/]+)$/, workflowView],
   ['plugins', /^\/plugins$/, pluginsView],
   ['settings', /^\/settings$/, settingsView],
+  ['audit', /^\/audit$/, auditView],
 ];
 
 let timers = [];

@@ -34,6 +34,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "workflows.js", content_type: JS, body: include_bytes!("workflows.js") },
     Asset { name: "plugins.js", content_type: JS, body: include_bytes!("plugins.js") },
     Asset { name: "settings.js", content_type: JS, body: include_bytes!("settings.js") },
+    Asset { name: "audit.js", content_type: JS, body: include_bytes!("audit.js") },
 ];
 
 const INDEX: &str = include_str!("index.html");

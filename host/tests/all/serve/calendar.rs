@@ -161,8 +161,8 @@ async fn moving_a_publish_changes_when_it_posts() {
     let (_, audit) = service.call(OPERATOR, Method::GET, "/api/v1/workspaces/default/audit", None).await;
     let entry = audit.as_array().unwrap().iter().find(|a| a["action"] == "calendar.move").expect("the move is audited");
     assert_eq!(
-        (entry["actor"].as_str(), entry["target"].as_str()),
-        (Some("token:default-editor"), Some(&*format!("{run}/publish")))
+        (entry["actor"]["role"].as_str(), entry["actor"]["name"].as_str(), entry["target"].as_str()),
+        (Some("editor"), Some("default-editor"), Some(&*format!("{run}/publish")))
     );
 
     let done = service.wait_status("default", &run, &["succeeded", "failed"]).await;

@@ -124,7 +124,7 @@ impl World {
 
     fn unique(&mut self, prefix: &str) -> String {
         self.made += 1;
-        format!("{prefix}-{}", self.made)
+        format!("{prefix}{}", self.made)
     }
 
     /// The concrete path and body of a call to `e` that can succeed for a caller allowed it.
@@ -255,10 +255,15 @@ async fn refused_callers_leave_no_trace_and_see_only_their_workspace() {
         }
     }
     let (_, audit) = world.service.call(OPERATOR, Method::GET, "/api/v1/workspaces/acme/audit", None).await;
-    let actors: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|a| a["actor"].as_str()).collect();
-    assert!(actors.contains(&"token:operator"), "the fixtures' own changes are audited: {actors:?}");
-    for refused in ["token:globex-owner", "token:acme-viewer"] {
-        assert!(!actors.contains(&refused), "{refused} changed something in acme: {audit}");
+    let actors: Vec<(&str, &str)> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| Some((a["actor"]["kind"].as_str()?, a["actor"]["name"].as_str()?)))
+        .collect();
+    assert!(actors.contains(&("operator", "operator")), "the fixtures' own changes are audited: {actors:?}");
+    for refused in ["globex-owner", "acme-viewer"] {
+        assert!(!actors.contains(&("workspace", refused)), "{refused} changed something in acme: {audit}");
     }
     let (_, runs) = world
         .service
