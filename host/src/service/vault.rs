@@ -124,7 +124,9 @@ fn key_file(path: &Path) -> Result<[u8; 32], VaultError> {
     Ok(key)
 }
 
-/// Each workspace's secrets, opened from the store when a step runs.
+/// Each workspace's secrets, opened from the store when a step runs. A stored binding is
+/// read under today's rules: no hosts means sent nowhere, and an every-host entry
+/// (`https://*`, which older versions accepted) binds to nothing.
 pub struct StoredSecrets {
     pub store: Store,
     pub vault: Vault,
@@ -139,7 +141,12 @@ impl SecretSource for StoredSecrets {
             let mut out = BTreeMap::new();
             for sealed in self.store.secrets(workspace).await? {
                 let value = self.vault.open(workspace, &sealed).map_err(|e| EngineError::Invalid(e.to_string()))?;
-                let hosts = sealed.hosts.iter().filter_map(|h| HostPattern::parse(h).ok()).collect();
+                let hosts = sealed
+                    .hosts
+                    .iter()
+                    .filter_map(|h| HostPattern::parse(h).ok())
+                    .filter(|p| !p.is_any_host())
+                    .collect();
                 out.insert(sealed.name.clone(), Secret { value, hosts });
             }
             Ok(out)

@@ -286,3 +286,23 @@ async fn a_secret_goes_only_where_its_binding_and_the_manifest_both_allow() {
     assert!(seen.iter().all(|s| s.headers["authorization"] == format!("Bearer {TOKEN_VALUE}").as_str()), "A gets it");
     assert!(b.requests().is_empty(), "host B gets nothing: {:?}", b.requests());
 }
+
+#[tokio::test]
+async fn a_value_that_reaches_a_step_another_way_is_scrubbed_from_its_error() {
+    // The second wall: a value the host never handed out (here typed into an input) is still
+    // scrubbed from what the step returns, because the step holds that secret.
+    let runtime = support::runtime();
+    let hosts = ["https://loopback.test".to_string()];
+    let plugin = hostile(&runtime, &hosts);
+    let bound = vec![HostPattern::parse(&hosts[0]).unwrap()];
+    let call = StepCall {
+        action: "fetch".into(),
+        input: json!({ "url": format!("not a url {TOKEN_VALUE}") }),
+        secrets: BTreeMap::from([("TOKEN".to_string(), Secret { value: TOKEN_VALUE.into(), hosts: bound })]),
+        ..StepCall::default()
+    };
+    let out = runtime.execute(&plugin, call).await;
+    let err = out.result.unwrap_err().to_string();
+    assert!(err.contains("bad url `not a url [redacted:TOKEN]`"), "{err}");
+    assert!(!err.contains(TOKEN_VALUE) && !format!("{:?}", out.logs).contains(TOKEN_VALUE), "{err}");
+}
