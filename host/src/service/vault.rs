@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use crate::capabilities::secrets::Secret;
+use crate::capabilities::secrets::{Secret, parse_binding};
 use crate::engine::{EngineError, SecretSource};
 use crate::runtime::pattern::HostPattern;
-use crate::store::{SealedSecret, Store};
+use crate::store::{SealedSecret, Store, StoreError};
 
 /// The instance's cipher for secrets.
 #[derive(Clone)]
@@ -91,6 +91,38 @@ impl Vault {
             self.cipher.decrypt(&XNonce::from(nonce), Payload { msg: &ciphertext, aad: &aad }).map_err(|_| fail())?;
         String::from_utf8(plain).map_err(|_| fail())
     }
+}
+
+/// Why a secret was not set.
+#[derive(Debug, thiserror::Error)]
+pub enum SetSecretError {
+    /// A bad value or binding, in words for the person setting it.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Seals and stores secret `name` of `workspace`, bound to `hosts` (the only hosts its value
+/// is ever sent to; see [`parse_binding`]), and records that `actor` set it. The API and
+/// `roost secret set` both set secrets through here.
+pub async fn set_secret(
+    (store, vault): (&Store, &Vault),
+    workspace: &str,
+    name: &str,
+    value: &str,
+    hosts: Vec<String>,
+    actor: &str,
+) -> Result<(), SetSecretError> {
+    parse_binding("hosts", &hosts).map_err(SetSecretError::Invalid)?;
+    if value.is_empty() {
+        return Err(SetSecretError::Invalid("value: a secret cannot be empty; delete it instead".into()));
+    }
+    store.put_secret(workspace, &vault.seal(workspace, name, value, hosts)?).await?;
+    store.audit(Some(workspace), actor, "secret.set", name, None).await?;
+    Ok(())
 }
 
 fn associated(workspace: &str, name: &str) -> Vec<u8> {

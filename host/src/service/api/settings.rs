@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use crate::capabilities::secrets::parse_binding;
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::vault::{SetSecretError, set_secret};
 
 use super::check_name;
 use super::openapi::Denied;
@@ -60,13 +60,13 @@ pub async fn put_secret(
     caller.require(&ws, Role::Editor)?;
     workspace(&s, &ws).await?;
     check_name("secret name", &name)?;
-    parse_binding("hosts", &body.hosts).map_err(ApiError::invalid)?;
-    if body.value.is_empty() {
-        return Err(ApiError::invalid("value: a secret cannot be empty; delete it instead"));
-    }
-    let sealed = s.vault.seal(&ws, &name, &body.value, body.hosts).map_err(ApiError::internal)?;
-    s.store.put_secret(&ws, &sealed).await?;
-    s.store.audit(Some(&ws), &caller.actor(), "secret.set", &name, None).await?;
+    set_secret((&s.store, &s.vault), &ws, &name, &body.value, body.hosts, &caller.actor()).await.map_err(
+        |e| match e {
+            SetSecretError::Invalid(message) => ApiError::invalid(message),
+            SetSecretError::Store(e) => e.into(),
+            SetSecretError::Vault(e) => ApiError::internal(e),
+        },
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -306,3 +306,48 @@ async fn a_value_that_reaches_a_step_another_way_is_scrubbed_from_its_error() {
     assert!(err.contains("bad url `not a url [redacted:TOKEN]`"), "{err}");
     assert!(!err.contains(TOKEN_VALUE) && !format!("{:?}", out.logs).contains(TOKEN_VALUE), "{err}");
 }
+
+/// `roost secret ARGS` with `stdin`, over the data directory `dir`: (success, what it printed).
+fn roost_secret(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_roost"))
+        .arg("secret")
+        .args(args)
+        .env("ROOST_DATA_DIR", dir)
+        .env("ROOST_CACHE_DIR", support::cache_dir())
+        .env_remove("ROOST_DB")
+        .env_remove("ROOST_MASTER_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[tokio::test]
+async fn the_cli_binds_a_secret_when_it_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        roost::store::Store::connect(&format!("sqlite://{}", dir.path().join("roost.db").display())).await.unwrap();
+    store.create_workspace("default", "Default", &json!({})).await.unwrap();
+    store.close().await;
+
+    let (ok, printed) = roost_secret(dir.path(), &["set", "MASTODON_TOKEN", "--host", "https://*"], MASTODON_VALUE);
+    assert!(!ok && printed.contains("would let the value go to any host"), "{printed}");
+    let (ok, printed) =
+        roost_secret(dir.path(), &["set", "MASTODON_TOKEN", "--host", "https://mastodon.social"], MASTODON_VALUE);
+    assert!(ok && printed.contains("sent only to: https://mastodon.social"), "{printed}");
+    let (ok, printed) = roost_secret(dir.path(), &["list", "--json"], "");
+    let listed: Value = serde_json::from_str(printed.trim()).unwrap_or_else(|_| panic!("{printed}"));
+    assert!(ok);
+    assert_eq!(listed[0]["name"], "MASTODON_TOKEN");
+    assert_eq!(listed[0]["hosts"], json!(["https://mastodon.social"]));
+    for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        let found = bytes.windows(MASTODON_VALUE.len()).any(|w| w == MASTODON_VALUE.as_bytes());
+        assert!(!found, "the value is in {} in clear", entry.path().display());
+    }
+}
