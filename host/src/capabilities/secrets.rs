@@ -108,8 +108,8 @@ impl SecretsCap {
         if secret.hosts.is_empty() {
             return Err(format!(
                 "secret `{name}` is bound to no host, so it is not sent to {target}; hint: set it again with the \
-                 hosts it is for, e.g. `\"hosts\": [\"{target}\"]` in the API, the Hosts field of the settings \
-                 page, or ROOST_SECRET_{name}_HOSTS={target} for `roost run`"
+                 hosts it is for: `\"hosts\": [\"{target}\"]` in the API, Allowed hosts on the settings page, \
+                 `roost secret set {name} --host {target}`, or ROOST_SECRET_{name}_HOSTS={target} for `roost run`"
             ));
         }
         if !matches(&secret.hosts) {
