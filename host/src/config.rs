@@ -18,7 +18,8 @@
 //!
 //! Secrets for `roost run` come from `ROOST_SECRET_<NAME>`; the optional
 //! `ROOST_SECRET_<NAME>_HOSTS` (comma-separated `scheme://host[:port]`) binds the secret to
-//! hosts, otherwise it goes only where the plugin's manifest allows it.
+//! hosts; without it the secret is sent nowhere. It goes only to hosts that both this
+//! binding and the plugin's manifest allow.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -27,8 +28,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::capabilities::net::{NetPolicy, PlainHttp};
-use crate::capabilities::secrets::Secret;
-use crate::runtime::pattern::HostPattern;
+use crate::capabilities::secrets::{Secret, parse_binding};
 
 /// Everything configurable, after files and environment are merged.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -143,9 +143,7 @@ pub fn secrets_from_env(vars: impl Iterator<Item = (String, String)>) -> Result<
             continue;
         }
         let hosts = match vars.get(&format!("{key}_HOSTS")) {
-            Some(list) => split_list(list)
-                .map(|h| HostPattern::parse(&h).map_err(|e| format!("{key}_HOSTS: {e}")))
-                .collect::<Result<_, _>>()?,
+            Some(list) => parse_binding(&format!("{key}_HOSTS"), &split_list(list).collect::<Vec<_>>())?,
             None => Vec::new(),
         };
         secrets.insert(name.to_string(), Secret { value: value.clone(), hosts });

@@ -1,4 +1,9 @@
 //! Secret placeholders: a plugin names a secret, the host fills in its value on the wire.
+//!
+//! The value goes only to hosts that both the manifest's `[permissions] secrets` entry and
+//! the binding the workspace gave when setting the secret allow; a request to any other
+//! host fails with `HttpError::Denied`. Responses come back with every value of the step's
+//! secrets replaced by `[redacted:NAME]`, so a plugin never learns one from an echo.
 
 use crate::StepError;
 

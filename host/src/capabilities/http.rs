@@ -8,6 +8,10 @@
 //! `[permissions] http` patterns, must not reach a private network (see [`super::net`]),
 //! and gets its `{{secret:NAME}}` placeholders filled for that URL only. The response
 //! body is capped at [`HTTP_MAX_RESPONSE`] and the whole exchange at the step's deadline.
+//! The plugin gets the response's headers and body with every value of the step's secrets
+//! scrubbed (see [`super::redact`]): an upstream that echoes its credential (a proxy's
+//! error page, a hostile instance) hands the plugin `[redacted:NAME]`. A step that holds
+//! secrets is refused compressed bodies, whose bytes could hide an echo.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +25,7 @@ use crate::runtime::pattern::{HostPattern, any_matches};
 
 use super::StepState;
 use super::net::{BlockedAddress, GuardedResolver, NetPolicy};
+use super::redact::Redactor;
 use super::secrets::{SecretsCap, origin};
 
 /// The HTTP client all steps share, with the operator's network policy built in.
@@ -108,7 +113,7 @@ impl HttpCap {
                         req.body = None;
                     }
                 }
-                _ => return read_response(resp).await,
+                _ => return read_response(resp, secrets.redactor()).await,
             }
         }
         Err(HttpError::Connection(format!("more than {HTTP_MAX_REDIRECTS} redirects")))
@@ -141,17 +146,24 @@ impl HttpCap {
     }
 }
 
-/// Reads the body up to [`HTTP_MAX_RESPONSE`] bytes.
-async fn read_response(mut resp: reqwest::Response) -> Result<Response, HttpError> {
+/// Reads the body up to [`HTTP_MAX_RESPONSE`] bytes; headers and body scrubbed by `redactor`.
+async fn read_response(mut resp: reqwest::Response, redactor: &Redactor) -> Result<Response, HttpError> {
     let status = resp.status().as_u16();
     let headers = resp
         .headers()
         .iter()
         .map(|(n, v)| Header {
             name: n.as_str().to_string(),
-            value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            value: redactor.scrub(&String::from_utf8_lossy(v.as_bytes())),
         })
         .collect();
+    let encoding = resp.headers().get(reqwest::header::CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()));
+    if let Some(encoding) = encoding.filter(|e| !redactor.is_empty() && !e.trim().eq_ignore_ascii_case("identity")) {
+        return Err(HttpError::Connection(format!(
+            "the response is compressed (content-encoding `{encoding}`), which a step holding secrets may not \
+             receive: its bytes cannot be checked for echoed secret values"
+        )));
+    }
     if resp.content_length().is_some_and(|n| n > HTTP_MAX_RESPONSE as u64) {
         return Err(HttpError::TooLarge);
     }
@@ -162,7 +174,7 @@ async fn read_response(mut resp: reqwest::Response) -> Result<Response, HttpErro
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Response { status, headers, body })
+    Ok(Response { status, headers, body: redactor.scrub_bytes(&body) })
 }
 
 /// A denied address, a timeout, or any other connection failure.

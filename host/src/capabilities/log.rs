@@ -7,6 +7,7 @@
 //! A step keeps at most [`LOG_MAX_LINES`] lines and [`LOG_MAX_BYTES`] bytes; what is past
 //! the caps is counted and reported in one closing line, so a flood costs nothing.
 
+use super::redact::Redactor;
 use crate::runtime::bindings::log::{Host, Level};
 use crate::runtime::limits::{LOG_LINE_MAX, LOG_MAX_BYTES, LOG_MAX_LINES};
 use crate::store::{LogRecord, now_ms};
@@ -19,13 +20,13 @@ pub struct LogCap {
     lines: Vec<LogRecord>,
     bytes: usize,
     dropped: u64,
-    /// Secret values this step may touch; replaced by `[redacted]` in every line.
-    redact: Vec<String>,
+    /// The secret values this step may touch; replaced by `[redacted:NAME]` in every line.
+    redact: Redactor,
     plugin: String,
 }
 
 impl LogCap {
-    pub fn new(plugin: &str, redact: Vec<String>) -> Self {
+    pub fn new(plugin: &str, redact: Redactor) -> Self {
         Self { plugin: plugin.to_string(), redact, ..Self::default() }
     }
 
@@ -35,7 +36,7 @@ impl LogCap {
             self.dropped += 1;
             return;
         }
-        let mut text = self.redact.iter().fold(message.to_string(), |acc, secret| acc.replace(secret, "[redacted]"));
+        let mut text = self.redact.scrub(message);
         if text.len() > LOG_LINE_MAX {
             text.truncate(text.floor_char_boundary(LOG_LINE_MAX));
             text.push_str(" [cut]");
@@ -88,14 +89,14 @@ mod tests {
 
     #[test]
     fn lines_are_redacted_cut_and_capped() {
-        let mut log = LogCap::new("p", vec!["hunter2".into()]);
+        let mut log = LogCap::new("p", Redactor::new([("PASSWORD", "hunter2")]));
         log.push("info", "token is hunter2, again hunter2");
         log.push("info", &"x".repeat(LOG_LINE_MAX + 10));
         for _ in 0..LOG_MAX_LINES + 5 {
             log.push("debug", "more");
         }
         let lines = log.finish();
-        assert_eq!(lines[0].message, "token is [redacted], again [redacted]");
+        assert_eq!(lines[0].message, "token is [redacted:PASSWORD], again [redacted:PASSWORD]");
         assert!(lines[1].message.ends_with(" [cut]") && lines[1].message.len() == LOG_LINE_MAX + 6);
         assert_eq!(lines.len(), LOG_MAX_LINES + 1);
         assert!(lines.last().unwrap().message.starts_with("7 more log lines dropped"));

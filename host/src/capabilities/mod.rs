@@ -4,6 +4,7 @@ pub mod http;
 pub mod kv;
 pub mod log;
 pub mod net;
+pub mod redact;
 pub mod secrets;
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};

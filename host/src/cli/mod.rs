@@ -11,6 +11,7 @@ macro_rules! out {
 mod approvals;
 mod plugin;
 mod run;
+mod secret;
 mod serve;
 mod validate;
 
@@ -68,6 +69,9 @@ enum Command {
     /// Inspect installed plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Set, list or delete a workspace's secrets, each bound to the hosts it may be sent to.
+    #[command(subcommand)]
+    Secret(secret::SecretCommand),
 }
 
 /// Where runs are recorded and how they are printed.
@@ -110,6 +114,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Approvals(cmd) => approvals::list(&env, cmd).await,
         Command::Approve(args) => approvals::approve(&env, args).await,
         Command::Plugin(cmd) => plugin::plugin(&env, cmd),
+        Command::Secret(cmd) => secret::secret(&env, cmd).await,
     }
 }
 

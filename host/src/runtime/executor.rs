@@ -1,4 +1,11 @@
 //! One step in a fresh `Store`: input checked, instance from the pool, call under limits.
+//!
+//! This is the one boundary every value of a step's secrets crosses, so it is where they
+//! are walled in: the step's [`Redactor`] scrubs its log lines as they are written (they
+//! reach tracing at once) and its output and error on the way out, before the engine
+//! stores them as step, item and attempt records or folds them into a run's error. What
+//! a plugin writes cannot carry a value the host did not give it, and the host gives
+//! values only here.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,8 +24,10 @@ use crate::capabilities::StepState;
 use crate::capabilities::http::HttpCap;
 use crate::capabilities::kv::{DEFAULT_QUOTA, KvCap};
 use crate::capabilities::log::LogCap;
+use crate::capabilities::redact::Redactor;
 use crate::capabilities::secrets::{Secret, SecretsCap};
 use crate::store::{LogRecord, Namespace, Store as Db};
+use crate::workflow::credentials;
 
 /// What a step execution needs besides the plugin.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +40,8 @@ pub struct StepCall {
     pub attempt: u32,
     pub idempotency_key: String,
     pub input: Value,
-    /// The workspace's secrets; only those the manifest declares reach the step.
+    /// The workspace's secrets, each bound by its owner; only those the manifest declares
+    /// reach the step, and each only to hosts both its binding and the manifest allow.
     pub secrets: BTreeMap<String, Secret>,
     /// The database behind the kv capability; `None` refuses kv.
     pub db: Option<Db>,
@@ -71,6 +81,18 @@ pub enum StepFailure {
 }
 
 impl StepFailure {
+    /// The same failure with its text scrubbed by `redactor`.
+    fn redacted(self, redactor: &Redactor) -> Self {
+        match self {
+            Self::InvalidInput(m) => Self::InvalidInput(redactor.scrub(&m)),
+            Self::Retryable { message, after_ms } => Self::Retryable { message: redactor.scrub(&message), after_ms },
+            Self::Fatal(m) => Self::Fatal(redactor.scrub(&m)),
+            Self::Trap(m) => Self::Trap(redactor.scrub(&m)),
+            Self::BadOutput(m) => Self::BadOutput(redactor.scrub(&m)),
+            Self::Timeout(d) => Self::Timeout(d),
+        }
+    }
+
     /// A stable name of the kind, stored with the step.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -106,8 +128,10 @@ impl Runtime {
     pub async fn execute(&self, plugin: &Plugin, call: StepCall) -> StepOutcome {
         let started = Instant::now();
         let limits = step_limits(plugin, &call);
+        let secrets = secrets_of(plugin, &call);
+        let redactor = secrets.redactor().clone();
         let mut stdio = None;
-        let (result, log, memory_peak) = match self.prepare(plugin, &call, &limits) {
+        let (result, log, memory_peak) = match self.prepare(plugin, &call, &limits, secrets) {
             Err(failure) => (Err(failure), LogCap::default(), 0),
             Ok((state, out, err)) => {
                 stdio = Some((out, err));
@@ -120,6 +144,13 @@ impl Runtime {
             log.push_stdio("warn", &err.contents());
         }
         let result = result.and_then(|text| check_output(plugin, &call.action, &text, limits.output));
+        let result = match result {
+            Ok(mut value) => {
+                redactor.scrub_json(&mut value);
+                Ok(value)
+            }
+            Err(failure) => Err(failure.redacted(&redactor)),
+        };
         StepOutcome { result, logs: log.finish(), duration: started.elapsed(), memory_peak }
     }
 
@@ -129,6 +160,7 @@ impl Runtime {
         plugin: &Plugin,
         call: &StepCall,
         limits: &StepLimits,
+        secrets: SecretsCap,
     ) -> Result<(StepState, MemoryOutputPipe, MemoryOutputPipe), StepFailure> {
         let (input_schema, _) = plugin.schemas(&call.action).ok_or_else(|| {
             StepFailure::InvalidInput(format!("plugin `{}` has no action `{}`", plugin.id(), call.action))
@@ -142,15 +174,16 @@ impl Runtime {
                 pointer_or_root(first.instance_path().as_str())
             )));
         }
+        let schema = plugin.manifest.action(&call.action).map(|a| &a.input);
+        if let Some(at) = schema.and_then(|s| credentials::misplaced(s, &call.input, &secrets.placeholder_suffix())) {
+            return Err(StepFailure::InvalidInput(format!(
+                "a secret reached `{at}`, which the `{}` input schema does not mark as a credential \
+                 (`\"{}\": true`); it is not sent",
+                call.action,
+                credentials::CREDENTIAL_KEYWORD
+            )));
+        }
         let perms = &plugin.manifest.permissions;
-        let declared: Vec<String> = perms.secrets.keys().cloned().collect();
-        let secrets = call
-            .secrets
-            .iter()
-            .filter_map(|(name, s)| perms.secrets.get(name).map(|hosts| (name.clone(), bind(s, hosts))))
-            .collect();
-        let nonce = if call.secret_nonce.is_empty() { new_nonce() } else { call.secret_nonce.clone() };
-        let secrets = SecretsCap::new(declared, secrets, nonce);
         let (out, err) = (MemoryOutputPipe::new(STDIO_CAPTURE), MemoryOutputPipe::new(STDIO_CAPTURE));
         let wasi = WasiCtx::builder().stdout(out.clone()).stderr(err.clone()).max_random_size(MAX_RANDOM_BYTES).build();
         let deadline = Instant::now() + limits.timeout;
@@ -160,7 +193,7 @@ impl Runtime {
             limits: MeteredLimits::new(
                 StoreLimitsBuilder::new().memory_size(limits.memory).trap_on_grow_failure(true).build(),
             ),
-            log: LogCap::new(plugin.id(), secrets.values()),
+            log: LogCap::new(plugin.id(), secrets.redactor().clone()),
             http: (!perms.http.is_empty()).then(|| HttpCap::new(self.http.clone(), perms.http.clone(), deadline)),
             kv: call.db.clone().filter(|_| perms.kv).map(|db| {
                 let ns = Namespace { workspace: call.workspace.clone(), plugin: plugin.id().to_string() };
@@ -202,10 +235,10 @@ impl Runtime {
     }
 }
 
-/// A secret bound to the hosts its binding names, or else to those the manifest allows.
-fn bind(secret: &Secret, manifest_hosts: &[super::pattern::HostPattern]) -> Secret {
-    let hosts = if secret.hosts.is_empty() { manifest_hosts.to_vec() } else { secret.hosts.clone() };
-    Secret { value: secret.value.clone(), hosts }
+/// The step's secrets: those of `call` that the manifest declares, with its nonce.
+fn secrets_of(plugin: &Plugin, call: &StepCall) -> SecretsCap {
+    let nonce = if call.secret_nonce.is_empty() { new_nonce() } else { call.secret_nonce.clone() };
+    SecretsCap::new(plugin.manifest.permissions.secrets.clone(), call.secrets.clone(), nonce)
 }
 
 fn context(call: &StepCall, timeout: Duration) -> StepContext {

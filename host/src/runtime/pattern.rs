@@ -45,6 +45,11 @@ impl HostPattern {
         Ok(Self { scheme: scheme.into(), host: host.to_ascii_lowercase(), port })
     }
 
+    /// True for `scheme://*`, which matches every host.
+    pub fn is_any_host(&self) -> bool {
+        self.host == "*"
+    }
+
     /// Whether `url` goes to a host and port this pattern allows.
     pub fn matches(&self, url: &Url) -> bool {
         if url.scheme() != self.scheme {

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use crate::capabilities::secrets::Secret;
+use crate::capabilities::secrets::{Secret, parse_binding};
 use crate::engine::{EngineError, SecretSource};
 use crate::runtime::pattern::HostPattern;
-use crate::store::{SealedSecret, Store};
+use crate::store::{Actor, SealedSecret, Store, StoreError};
 
 /// The instance's cipher for secrets.
 #[derive(Clone)]
@@ -93,6 +93,38 @@ impl Vault {
     }
 }
 
+/// Why a secret was not set.
+#[derive(Debug, thiserror::Error)]
+pub enum SetSecretError {
+    /// A bad value or binding, in words for the person setting it.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Seals and stores secret `name` of `workspace`, bound to `hosts` (the only hosts its value
+/// is ever sent to; see [`parse_binding`]), and records that `actor` set it. The API and
+/// `roost secret set` both set secrets through here.
+pub async fn set_secret(
+    (store, vault): (&Store, &Vault),
+    workspace: &str,
+    name: &str,
+    value: &str,
+    hosts: Vec<String>,
+    actor: &Actor,
+) -> Result<(), SetSecretError> {
+    parse_binding("hosts", &hosts).map_err(SetSecretError::Invalid)?;
+    if value.is_empty() {
+        return Err(SetSecretError::Invalid("value: a secret cannot be empty; delete it instead".into()));
+    }
+    store.put_secret(workspace, &vault.seal(workspace, name, value, hosts)?).await?;
+    store.audit(Some(workspace), actor, "secret.set", name, None).await?;
+    Ok(())
+}
+
 fn associated(workspace: &str, name: &str) -> Vec<u8> {
     format!("roost-secret\0{workspace}\0{name}").into_bytes()
 }
@@ -124,7 +156,9 @@ fn key_file(path: &Path) -> Result<[u8; 32], VaultError> {
     Ok(key)
 }
 
-/// Each workspace's secrets, opened from the store when a step runs.
+/// Each workspace's secrets, opened from the store when a step runs. A stored binding is
+/// read under today's rules: no hosts means sent nowhere, and an every-host entry
+/// (`https://*`, which older versions accepted) binds to nothing.
 pub struct StoredSecrets {
     pub store: Store,
     pub vault: Vault,
@@ -139,7 +173,12 @@ impl SecretSource for StoredSecrets {
             let mut out = BTreeMap::new();
             for sealed in self.store.secrets(workspace).await? {
                 let value = self.vault.open(workspace, &sealed).map_err(|e| EngineError::Invalid(e.to_string()))?;
-                let hosts = sealed.hosts.iter().filter_map(|h| HostPattern::parse(h).ok()).collect();
+                let hosts = sealed
+                    .hosts
+                    .iter()
+                    .filter_map(|h| HostPattern::parse(h).ok())
+                    .filter(|p| !p.is_any_host())
+                    .collect();
                 out.insert(sealed.name.clone(), Secret { value, hosts });
             }
             Ok(out)

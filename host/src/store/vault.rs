@@ -10,7 +10,7 @@ pub struct SealedSecret {
     pub name: String,
     pub nonce: String,
     pub ciphertext: String,
-    /// `scheme://host[:port]` patterns, comma-separated; empty: the manifest's.
+    /// `scheme://host[:port]` patterns, comma-separated; empty: sent nowhere.
     pub hosts: Vec<String>,
     pub updated_at: i64,
 }

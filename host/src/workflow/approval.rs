@@ -60,6 +60,7 @@ pub fn parse(
         let (_, node) = entry(map, name).filter(|(_, n)| !is_null(n))?;
         let template = template::compile(node, src, diags);
         deps.extend(refs::check(&template, cx, site, diags));
+        super::credentials::forbid(&format!("approval.{name}"), &template, diags);
         Some(template)
     };
     let message = compile("message", diags);

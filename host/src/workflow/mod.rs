@@ -20,6 +20,7 @@
 //! ```
 
 mod approval;
+pub mod credentials;
 mod diagnostic;
 mod editor_schema;
 mod eval;

@@ -112,6 +112,7 @@ fn build_outputs(spec: &WorkflowSpec, env: &Env<'_>, diags: &mut Vec<Diagnostic>
     for (name, node) in &spec.outputs {
         let template = template::compile(node, env.src, diags);
         refs::check(&template, &env.refs, site, diags);
+        super::credentials::forbid("outputs", &template, diags);
         outputs.push((name.as_str().to_string(), template));
     }
     outputs

@@ -7,6 +7,7 @@ use marked_yaml::Node;
 use serde_json::{Map, Value};
 
 use super::approval::{self, Approval};
+use super::credentials;
 use super::diagnostic::Diagnostic;
 use super::refs::{self, RefContext, Site};
 use super::retry::{self, Defaults, RetryPolicy};
@@ -81,6 +82,9 @@ pub fn build(
         let (_, node) = spec.get(key)?;
         let template = template::compile(node, env.src, diags);
         deps.extend(refs::check(&template, &env.refs, site, diags));
+        if key != "with" {
+            credentials::forbid(key, &template, diags);
+        }
         Some(template)
     };
     let for_each = compile("for_each", step, diags);
@@ -141,6 +145,7 @@ fn action(spec: &StepSpec, with: Option<Template>, env: &Env<'_>, diags: &mut Ve
         fallback: spec.key("with").map_or(spec.pos, scalar_pos),
     };
     schema::check(&site, &with, &action.input_schema, diags);
+    credentials::check_with(&name, &with, &action.input_schema, diags);
     Some(StepKind::Action { plugin: uses.plugin, action: uses.action, version: action.version, with })
 }
 

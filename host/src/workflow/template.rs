@@ -132,6 +132,13 @@ impl Template {
         out
     }
 
+    /// Every expression with the JSON pointer of the value it is written in, in document order.
+    pub fn expressions_at(&self) -> Vec<(String, &Located)> {
+        let mut out = Vec::new();
+        self.0.collect_at(String::new(), &mut out);
+        out
+    }
+
     /// The value with every expression leaf replaced by null, and the JSON pointers of
     /// those leaves: what schema validation can check before a run.
     pub(super) fn probe(&self) -> (Value, Vec<String>) {
@@ -167,6 +174,22 @@ impl Part {
         }
     }
 
+    fn collect_at<'a>(&'a self, pointer: String, out: &mut Vec<(String, &'a Located)>) {
+        match self {
+            Part::Array(items) => {
+                items.iter().enumerate().for_each(|(i, p)| p.collect_at(format!("{pointer}/{i}"), out))
+            }
+            Part::Object(fields) => {
+                fields.iter().for_each(|(k, p)| p.collect_at(format!("{pointer}/{}", escape(k)), out))
+            }
+            leaf => {
+                let mut exprs = Vec::new();
+                leaf.collect(&mut exprs);
+                out.extend(exprs.into_iter().map(|e| (pointer.clone(), e)));
+            }
+        }
+    }
+
     fn probe(&self, pointer: String, leaves: &mut Vec<String>) -> Value {
         match self {
             Part::Literal(v) => v.clone(),
@@ -178,16 +201,15 @@ impl Part {
                 Value::Array(items.iter().enumerate().map(|(i, p)| p.probe(format!("{pointer}/{i}"), leaves)).collect())
             }
             Part::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, p)| {
-                        let escaped = k.replace('~', "~0").replace('/', "~1");
-                        (k.clone(), p.probe(format!("{pointer}/{escaped}"), leaves))
-                    })
-                    .collect(),
+                fields.iter().map(|(k, p)| (k.clone(), p.probe(format!("{pointer}/{}", escape(k)), leaves))).collect(),
             ),
         }
     }
+}
+
+/// `key` as one JSON pointer segment.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn interpolate(pieces: &[Piece], scope: &Scope<'_>) -> Result<String, RenderError> {

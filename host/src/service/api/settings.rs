@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::pattern::HostPattern;
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::vault::{SetSecretError, set_secret};
 
 use super::openapi::Denied;
 use super::workspaces::workspace;
@@ -18,7 +18,8 @@ use crate::service::names::{self, NameKind};
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SecretInfo {
     pub name: String,
-    /// Where the value may be sent; empty: wherever the plugin's manifest allows.
+    /// The only hosts the value may be sent to (and only where the plugin's manifest allows
+    /// it too); empty: nowhere.
     pub hosts: Vec<String>,
     pub updated_at: i64,
 }
@@ -27,7 +28,8 @@ pub struct SecretInfo {
 #[serde(deny_unknown_fields)]
 pub struct SecretValue {
     pub value: String,
-    /// `scheme://host[:port]` patterns the value may be sent to.
+    /// `scheme://host[:port]` patterns the value may be sent to, where the plugin's manifest
+    /// allows it too; none: the value is sent nowhere (HMAC keys need no host).
     #[serde(default)]
     pub hosts: Vec<String>,
 }
@@ -58,15 +60,13 @@ pub async fn put_secret(
     caller.require(&ws, Role::Editor)?;
     workspace(&s, &ws).await?;
     names::check(NameKind::Secret, "secret name", &name)?;
-    for (i, host) in body.hosts.iter().enumerate() {
-        HostPattern::parse(host).map_err(|e| ApiError::invalid(format!("hosts[{i}]: {e}")))?;
-    }
-    if body.value.is_empty() {
-        return Err(ApiError::invalid("value: a secret cannot be empty; delete it instead"));
-    }
-    let sealed = s.vault.seal(&ws, &name, &body.value, body.hosts).map_err(ApiError::internal)?;
-    s.store.put_secret(&ws, &sealed).await?;
-    s.store.audit(Some(&ws), &caller.actor(), "secret.set", &name, None).await?;
+    set_secret((&s.store, &s.vault), &ws, &name, &body.value, body.hosts, &caller.actor()).await.map_err(
+        |e| match e {
+            SetSecretError::Invalid(message) => ApiError::invalid(message),
+            SetSecretError::Store(e) => e.into(),
+            SetSecretError::Vault(e) => ApiError::internal(e),
+        },
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -114,14 +114,15 @@ function secretsPart(el) {
     const hosts = h('input', { type: 'text', placeholder: 'https://mastodon.social', autocomplete: 'off' });
     const save = h('button', { type: 'submit' }, 'Set secret');
     const form = h('form', { class: 'row-form' }, field('Name', name), field('Value', value, 'Write-only: never shown again'),
-      field('Allowed hosts', hosts, 'Optional, separated by spaces or commas'), h('div', { class: 'actions' }, save));
+      field('Allowed hosts', hosts, 'The only hosts the value is sent to, separated by spaces or commas; empty: sent nowhere (enough for webhook and signing keys)'),
+      h('div', { class: 'actions' }, save));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const body = { value: value.value, hosts: hosts.value.split(/[\s,]+/).filter(Boolean) };
       busy(save, () => act(() => api('PUT', ws(`/secrets/${seg(name.value.trim())}`), body), reload, `Secret ${name.value.trim()} set.`));
     });
     fill(el, list.length ? table('Secrets', ['Name', 'Allowed hosts', 'Updated', ''], list.map((s) => [
-      h('code', null, s.name), s.hosts.length ? s.hosts.join(', ') : 'as the plugin allows', timeEl(s.updated_at),
+      h('code', null, s.name), s.hosts.length ? s.hosts.join(', ') : 'none: sent nowhere', timeEl(s.updated_at),
       remover('Delete secret', s.name, () => act(() => api('DELETE', ws(`/secrets/${seg(s.name)}`)), reload, `Secret ${s.name} deleted.`)),
     ])) : empty('No secrets.'), form);
   });

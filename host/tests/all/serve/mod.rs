@@ -152,5 +152,5 @@ mod metrics;
 mod postgres;
 mod quotas;
 mod schedules;
-mod secrets;
+pub mod secrets;
 mod tenancy;

@@ -105,12 +105,13 @@ steps:
     )
 }
 
-/// GET every readable endpoint of workspace `acme` as the operator, with `run` for `{id}`.
-async fn read_everything(service: &Service, run: &str) -> Vec<(String, String)> {
+/// GET every readable endpoint of workspace `acme` as the operator, with `workflow` for
+/// `{name}` and `run` for `{id}`: (path, answer) pairs.
+pub async fn read_everything(service: &Service, workflow: &str, run: &str) -> Vec<(String, String)> {
     let mut answers = Vec::new();
     for e in ENDPOINTS.iter().filter(|e| e.method == "get") {
         let id = if e.path.starts_with("/plugins/") { "hostile" } else { run };
-        let path = e.path.replace("{ws}", "acme").replace("{name}", "leaky").replace("{id}", id);
+        let path = e.path.replace("{ws}", "acme").replace("{name}", workflow).replace("{id}", id);
         let resp =
             service.client.get(format!("{}/api/v1{path}", service.url)).bearer_auth(OPERATOR).send().await.unwrap();
         assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
@@ -146,7 +147,7 @@ async fn a_secret_reaches_its_bound_host_and_is_never_shown() {
         call(&editor, Method::POST, "/workflows/leaky/runs", Some(json!({ "inputs": { "text": "hi" } }))).await;
     let run = started["run_id"].as_str().unwrap().to_string();
     service.wait_status("acme", &run, &["waiting"]).await;
-    let waiting = read_everything(&service, &run).await;
+    let waiting = read_everything(&service, "leaky", &run).await;
     call(OPERATOR, Method::POST, &format!("/runs/{run}/approvals/review/approve"), Some(json!({ "comment": "ok" })))
         .await;
     let done = service.wait_status("acme", &run, &["succeeded", "failed"]).await;
@@ -158,7 +159,7 @@ async fn a_secret_reaches_its_bound_host_and_is_never_shown() {
     assert_eq!(seen[0].body, format!("token={SECRET}"));
 
     answers.extend(waiting);
-    answers.extend(read_everything(&service, &run).await);
+    answers.extend(read_everything(&service, "leaky", &run).await);
     let (_, secrets) = service.call(&editor, Method::GET, "/api/v1/workspaces/acme/secrets", None).await;
     assert_eq!(secrets[0]["name"], "TOKEN", "{secrets}");
     let paths: Vec<&str> = answers.iter().map(|(p, _)| p.as_str()).collect();

@@ -47,8 +47,10 @@ impl Harness {
         Self { runtime, registry, store, secrets: BTreeMap::new(), db_url: url, _dir: dir }
     }
 
-    /// Sets secret `name`, bound to `hosts` (`scheme://host[:port]`; empty: the manifest's).
+    /// Sets secret `name`, bound to `hosts` (`scheme://host[:port]`; empty: `https://loopback.test`,
+    /// as which the test network policy judges the loopback servers).
     pub fn secret(&mut self, name: &str, value: &str, hosts: &[&str]) {
+        let hosts = if hosts.is_empty() { &["https://loopback.test"][..] } else { hosts };
         let hosts = hosts.iter().map(|h| HostPattern::parse(h).unwrap()).collect();
         self.secrets.insert(name.into(), Secret { value: value.into(), hosts });
     }

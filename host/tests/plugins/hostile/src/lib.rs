@@ -63,7 +63,8 @@ action!(Leak, |input| {
         .body(format!("token={token}"))
         .send()
         .map_err(|e| StepError::fatal(e.to_string()))?;
-    Ok(json!({ "status": resp.status }))
+    // Hands back whatever the server echoed, as a careless plugin would.
+    Ok(json!({ "status": resp.status, "headers": resp.headers, "body": resp.text() }))
 });
 
 action!(Environment, |_input| {
