@@ -17,12 +17,16 @@ use super::scope::RunScope;
 
 impl Engine {
     /// Works `job` on the run as `state` holds it; the outcome, for the caller to write.
-    pub(super) async fn work(&self, job: Job, state: Arc<RunState>) -> Result<Commit, EngineError> {
+    pub(super) async fn work(
+        &self,
+        job: Job,
+        state: Arc<RunState>,
+        scope: Arc<RunScope>,
+    ) -> Result<Commit, EngineError> {
         let plan = self.plan(&job.run_id).await?;
         let step = plan
             .step(&job.step_id)
             .ok_or_else(|| EngineError::Invalid(format!("run `{}` has no step `{}`", job.run_id, job.step_id)))?;
-        let scope = RunScope::new(&state);
         let mut commit = Commit { remove_jobs: vec![(job.step_id.clone(), job.idx)], ..Commit::default() };
         match job.kind.as_str() {
             "step" => self.start_step(step, &state, &scope, &job, true, &mut commit).await,
