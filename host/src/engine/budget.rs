@@ -6,13 +6,13 @@
 //! output is measured once, when it is folded into the run; one that would go over a cap
 //! turns its step or item into a failure naming the cap, and is never kept.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use serde_json::Value;
 
 use super::live::Commit;
-use crate::store::RunState;
+use crate::store::{ItemRecord, RunState};
 
 /// Bytes (as JSON) that the item outputs of one `for_each` step may sum to: the step's
 /// own output is their list, so this also caps it. Stops a fan-out of large items.
@@ -59,11 +59,14 @@ impl Budget {
     /// Refuses, in `commit`, every output that would take the run over a cap: the item or
     /// step fails with an error naming the cap instead, and its output is dropped. The
     /// outputs let through are held (folding the commit in holds them again, the same).
-    pub fn refuse_excess(&mut self, commit: &mut Commit) {
+    /// A `for_each` that reached its cap stops: its items not yet ended are cancelled.
+    pub fn refuse_excess(&mut self, state: &RunState, commit: &mut Commit) {
+        let mut capped = Vec::new();
         for item in &mut commit.items {
             let Some(output) = &item.output else { continue };
             if let Err(e) = self.admit(&item.step_id, item.idx, output) {
                 (item.status, item.output, item.error) = ("failed".into(), None, Some(e));
+                capped.push(item.step_id.clone());
             }
         }
         for step in &mut commit.steps {
@@ -74,6 +77,9 @@ impl Budget {
                 step.error = Some(e);
                 step.error_kind = Some("limit".into());
             }
+        }
+        for step in capped {
+            cancel_rest(state, &step, commit);
         }
     }
 
@@ -107,6 +113,26 @@ impl Budget {
     }
 }
 
+/// Cancels the items of `step` that have not ended (and are not ended by `commit`), and
+/// removes their jobs: a job still running then has its outcome dropped.
+fn cancel_rest(state: &RunState, step: &str, commit: &mut Commit) {
+    let ended: HashSet<i64> = commit.items.iter().filter(|i| i.step_id == step).map(|i| i.idx).collect();
+    let error = format!(
+        "not run: the outputs of `for_each` step `{step}` reached the cap of {} (MAX_FOR_EACH_OUTPUT)",
+        mib(MAX_FOR_EACH_OUTPUT)
+    );
+    let open = state.items.iter().filter(|i| i.step_id == step && i.status == "pending" && !ended.contains(&i.idx));
+    for item in open {
+        commit.remove_jobs.push((step.to_string(), item.idx));
+        commit.items.push(ItemRecord {
+            status: "cancelled".into(),
+            output: None,
+            error: Some(error.clone()),
+            ..item.clone()
+        });
+    }
+}
+
 /// The length of `value` as compact JSON, without building the text.
 pub fn json_size(value: &Value) -> usize {
     struct Count(usize);
@@ -133,11 +159,31 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::store::{ItemRecord, StepRecord};
+    use crate::store::{RunRecord, StepRecord};
 
     fn item(idx: i64, bytes: usize) -> ItemRecord {
         let output = Some(json!("x".repeat(bytes - 2)));
         ItemRecord { step_id: "fan".into(), idx, status: "succeeded".into(), output, ..ItemRecord::default() }
+    }
+
+    fn state(items: Vec<ItemRecord>) -> RunState {
+        let run = RunRecord {
+            id: "r".into(),
+            workspace: "w".into(),
+            workflow: "f".into(),
+            status: "running".into(),
+            inputs: json!({}),
+            outputs: None,
+            error: None,
+            created_at: 0,
+            finished_at: None,
+            started_at: None,
+            trigger: None,
+            context: json!({}),
+            version: 0,
+            steps: Vec::new(),
+        };
+        RunState { run, items }
     }
 
     #[test]
@@ -152,14 +198,19 @@ mod tests {
         for idx in 0..3 {
             budget.hold("fan", idx, item(idx, eight).output.as_ref());
         }
+        let pending = |idx| ItemRecord { status: "pending".into(), output: None, ..item(idx, 2) };
+        let state = state((3..8).map(pending).collect());
         let mut commit = Commit { items: vec![item(3, eight), item(4, eight)], ..Commit::default() };
-        budget.refuse_excess(&mut commit);
+        budget.refuse_excess(&state, &mut commit);
         assert_eq!(commit.items[0].status, "succeeded", "the fourth fits exactly");
         let refused = &commit.items[1];
         assert_eq!((refused.status.as_str(), refused.output.is_none()), ("failed", true));
         let error = refused.error.as_deref().unwrap();
         assert!(error.starts_with("the outputs of `for_each` step `fan` would sum to 40.0 MiB with item 4"), "{error}");
         assert!(error.contains("MAX_FOR_EACH_OUTPUT"), "{error}");
+        let cancelled: Vec<i64> = commit.items.iter().filter(|i| i.status == "cancelled").map(|i| i.idx).collect();
+        assert_eq!(cancelled, [5, 6, 7], "the items not yet ended stop");
+        assert_eq!(commit.remove_jobs, [("fan".to_string(), 5), ("fan".to_string(), 6), ("fan".to_string(), 7)]);
     }
 
     #[test]
@@ -173,13 +224,13 @@ mod tests {
             ..StepRecord::default()
         };
         let mut commit = Commit { steps: vec![step.clone()], ..Commit::default() };
-        budget.refuse_excess(&mut commit);
+        budget.refuse_excess(&state(Vec::new()), &mut commit);
         let s = &commit.steps[0];
         assert_eq!((s.status.as_str(), s.output.is_none()), ("failed", true));
         assert!(s.error.as_deref().unwrap().contains("output of step `more` (0.0 MiB) would bring the run's state"));
         budget.hold("big", -1, None);
         let mut commit = Commit { steps: vec![step], ..Commit::default() };
-        budget.refuse_excess(&mut commit);
+        budget.refuse_excess(&state(Vec::new()), &mut commit);
         assert_eq!(commit.steps[0].status, "succeeded", "once the big output is gone the same one fits");
     }
 }

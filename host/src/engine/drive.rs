@@ -117,7 +117,7 @@ impl<'e> Drive<'e> {
         for (job, outcome) in std::mem::take(&mut self.arrived) {
             let mut commit = outcome?;
             if self.live.jobs.contains(&job) {
-                self.live.budget.refuse_excess(&mut commit);
+                self.live.budget.refuse_excess(&self.live.state, &mut commit);
                 self.live.apply(&commit);
                 self.unwritten.push((job, commit));
             }

@@ -157,3 +157,32 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn due_runs_come_round_robin_across_workspaces_and_finished_ones_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("due.db").display())).await.unwrap();
+        let runs = [("a1", "a", "running"), ("a2", "a", "running"), ("a3", "a", "running"), ("b1", "b", "running")];
+        let done = [("a0", "a", "succeeded"), ("c0", "c", "failed")];
+        for (id, workspace, status) in runs.iter().chain(&done) {
+            sqlx::query(
+                "INSERT INTO runs (id, workspace, workflow, status, inputs, created_at) VALUES ($1, $2, 'w', $3, '{}', 0)",
+            )
+            .bind(*id)
+            .bind(*workspace)
+            .bind(*status)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        let due = store.runs_with_due_work(3).await.unwrap();
+        let ids: Vec<&str> = due.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a1", "b1", "a2"], "b's only run comes second, before a's later ones");
+        assert_eq!(due[1].workspace, "b");
+        assert_eq!(store.runs_with_due_work(10).await.unwrap().len(), 4, "finished runs are never due");
+    }
+}
