@@ -193,6 +193,12 @@ mod tests {
         });
         assert_eq!(config.db_url(), "sqlite::memory:");
         assert_eq!(config.http.allow_private, ["localhost", "127.0.0.1"]);
+        let runtime = config.runtime();
+        assert_eq!(runtime.max_step_timeout, crate::runtime::limits::MAX_TIMEOUT, "unset: the host's ceiling");
+        config.apply_env(|k| (k == "ROOST_MAX_STEP_TIMEOUT_SECONDS").then(|| "90".into()));
+        config.apply_env(|k| (k == "ROOST_MAX_STEP_MEMORY_MB").then(|| "128".into()));
+        let runtime = config.runtime();
+        assert_eq!((runtime.max_step_timeout.as_secs(), runtime.max_step_memory_mb), (90, 128));
         let vars =
             [("ROOST_SECRET_TOKEN", "abc"), ("ROOST_SECRET_TOKEN_HOSTS", "https://api.example.com"), ("HOME", "/root")];
         let secrets = secrets_from_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap();

@@ -10,9 +10,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::durable::{Engine, EngineError, Progress};
 use super::live::{Commit, Live};
-use super::scope::RunScope;
+use super::scope::Shared;
 use super::settle::settle;
-use crate::store::{Job, RunState, Written, now_ms};
+use crate::store::{Job, Written, now_ms};
 use crate::workflow::{Plan, StepKind};
 
 /// Jobs of one run worked at once by one process.
@@ -54,8 +54,8 @@ impl Engine {
     }
 
     /// `job` worked on `state`, with the job it came from.
-    async fn worked(&self, job: Job, state: Arc<RunState>, scope: Arc<RunScope>) -> Outcome {
-        let outcome = self.work(job.clone(), state, scope).await;
+    async fn worked(&self, job: Job, shared: Shared) -> Outcome {
+        let outcome = self.work(job.clone(), shared).await;
         (job, outcome)
     }
 }
@@ -151,9 +151,9 @@ impl<'e> Drive<'e> {
         if jobs.is_empty() {
             return;
         }
-        let (snapshot, scope) = self.live.shared();
+        let shared = self.live.shared();
         for job in jobs {
-            self.running.push(Box::pin(self.engine.worked(job, snapshot.clone(), scope.clone())));
+            self.running.push(Box::pin(self.engine.worked(job, shared.clone())));
         }
     }
 

@@ -10,11 +10,14 @@ use super::live::Live;
 use crate::store::{ItemRecord, RunRecord, RunState, StepRecord};
 use crate::workflow::{Scope, StepView};
 
+/// What the jobs of one batch share: the run without its outputs, and the expression context.
+pub type Shared = (Arc<RunState>, Arc<RunScope>);
+
 impl Live {
     /// What jobs started now see: the run without its outputs (they read them through the
     /// scope), and the expression context, built again only after a step changed. Items'
     /// outputs, the bulk of a large `for_each`, are never copied for a job.
-    pub fn shared(&mut self) -> (Arc<RunState>, Arc<RunScope>) {
+    pub fn shared(&mut self) -> Shared {
         let state = &self.state;
         let scope = self.scope.get_or_insert_with(|| Arc::new(RunScope::new(state))).clone();
         (Arc::new(without_outputs(state)), scope)
