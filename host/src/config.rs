@@ -10,6 +10,10 @@
 //! allow_private = ["mastodon.lan"]     # ROOST_HTTP_ALLOW_PRIVATE (comma-separated)
 //! resolve = { "mastodon.lan" = ["192.168.1.20"] }
 //! plain_http = ["mastodon.lan:8080"]  # ROOST_HTTP_PLAIN (comma-separated): http:// to host:port
+//!
+//! [limits]
+//! max_step_timeout_seconds = 300      # ROOST_MAX_STEP_TIMEOUT_SECONDS: no step runs longer
+//! max_step_memory_mb = 256            # ROOST_MAX_STEP_MEMORY_MB: no plugin instance grows larger
 //! ```
 //!
 //! A `plain_http` entry names a host and a port (`host:port`) or a port range
@@ -29,6 +33,7 @@ use serde::Deserialize;
 
 use crate::capabilities::net::{NetPolicy, PlainHttp};
 use crate::capabilities::secrets::{Secret, parse_binding};
+use crate::runtime::RuntimeConfig;
 
 /// Everything configurable, after files and environment are merged.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -42,6 +47,17 @@ pub struct Config {
     pub lease_seconds: Option<u64>,
     #[serde(default)]
     pub http: HttpConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or
+/// workspace quota asks (each itself under the host's fixed ceiling).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub max_step_timeout_seconds: Option<u64>,
+    pub max_step_memory_mb: Option<u32>,
 }
 
 /// `[http]`: the operator's network rules for plugins.
@@ -88,6 +104,12 @@ impl Config {
         if let Some(lease) = var("ROOST_LEASE_SECONDS").and_then(|s| s.parse().ok()) {
             self.lease_seconds = Some(lease);
         }
+        if let Some(secs) = var("ROOST_MAX_STEP_TIMEOUT_SECONDS").and_then(|s| s.parse().ok()) {
+            self.limits.max_step_timeout_seconds = Some(secs);
+        }
+        if let Some(mb) = var("ROOST_MAX_STEP_MEMORY_MB").and_then(|s| s.parse().ok()) {
+            self.limits.max_step_memory_mb = Some(mb);
+        }
         if let Some(hosts) = var("ROOST_HTTP_ALLOW_PRIVATE") {
             self.http.allow_private.extend(split_list(&hosts));
         }
@@ -116,6 +138,19 @@ impl Config {
     /// How long a claimed job stays leased without renewal.
     pub fn lease(&self) -> std::time::Duration {
         self.lease_seconds.map_or(crate::engine::DEFAULT_LEASE, std::time::Duration::from_secs)
+    }
+
+    /// How the plugin runtime is set up: compiled-plugin cache, network rules, ceilings.
+    pub fn runtime(&self) -> RuntimeConfig {
+        let defaults = RuntimeConfig::default();
+        let timeout = self.limits.max_step_timeout_seconds.map(std::time::Duration::from_secs);
+        RuntimeConfig {
+            cache_dir: Some(self.cache_dir()),
+            net: self.net_policy(),
+            max_step_timeout: timeout.unwrap_or(defaults.max_step_timeout),
+            max_step_memory_mb: self.limits.max_step_memory_mb.unwrap_or(defaults.max_step_memory_mb),
+            ..defaults
+        }
     }
 
     pub fn net_policy(&self) -> NetPolicy {
@@ -165,6 +200,12 @@ mod tests {
         });
         assert_eq!(config.db_url(), "sqlite::memory:");
         assert_eq!(config.http.allow_private, ["localhost", "127.0.0.1"]);
+        let runtime = config.runtime();
+        assert_eq!(runtime.max_step_timeout, crate::runtime::limits::MAX_TIMEOUT, "unset: the host's ceiling");
+        config.apply_env(|k| (k == "ROOST_MAX_STEP_TIMEOUT_SECONDS").then(|| "90".into()));
+        config.apply_env(|k| (k == "ROOST_MAX_STEP_MEMORY_MB").then(|| "128".into()));
+        let runtime = config.runtime();
+        assert_eq!((runtime.max_step_timeout.as_secs(), runtime.max_step_memory_mb), (90, 128));
         let vars =
             [("ROOST_SECRET_TOKEN", "abc"), ("ROOST_SECRET_TOKEN_HOSTS", "https://api.example.com"), ("HOME", "/root")];
         let secrets = secrets_from_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).unwrap();

@@ -22,8 +22,8 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use roost::config::{Config, secrets_from_env};
 use roost::engine::{Engine, Progress, RunReport};
+use roost::runtime::Runtime;
 use roost::runtime::registry::Registry;
-use roost::runtime::{Runtime, RuntimeConfig};
 use roost::store::Store;
 
 /// Exit code of a run that failed or was rejected.
@@ -127,9 +127,7 @@ pub struct Env {
 
 impl Env {
     fn new(config: Config, plugin_dirs: &[PathBuf]) -> anyhow::Result<Self> {
-        let runtime_config =
-            RuntimeConfig { cache_dir: Some(config.cache_dir()), net: config.net_policy(), ..RuntimeConfig::default() };
-        let runtime = Runtime::new(runtime_config)?;
+        let runtime = Runtime::new(config.runtime())?;
         let mut registry = Registry::with_builtins(&runtime).context("failed to load the first-party plugins")?;
         let installed = config.data_dir().join("plugins");
         for dir in plugin_dirs.iter().cloned().chain(installed.is_dir().then_some(installed)) {

@@ -10,8 +10,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::durable::{Engine, EngineError, Progress};
 use super::live::{Commit, Live};
+use super::scope::Shared;
 use super::settle::settle;
-use crate::store::{Job, RunState, Written, now_ms};
+use crate::store::{Job, Written, now_ms};
 use crate::workflow::{Plan, StepKind};
 
 /// Jobs of one run worked at once by one process.
@@ -53,8 +54,8 @@ impl Engine {
     }
 
     /// `job` worked on `state`, with the job it came from.
-    async fn worked(&self, job: Job, state: Arc<RunState>) -> Outcome {
-        let outcome = self.work(job.clone(), state).await;
+    async fn worked(&self, job: Job, shared: Shared) -> Outcome {
+        let outcome = self.work(job.clone(), shared).await;
         (job, outcome)
     }
 }
@@ -114,8 +115,9 @@ impl<'e> Drive<'e> {
     /// cancelled meanwhile) is dropped.
     fn fold(&mut self) -> Result<(), EngineError> {
         for (job, outcome) in std::mem::take(&mut self.arrived) {
-            let commit = outcome?;
+            let mut commit = outcome?;
             if self.live.jobs.contains(&job) {
+                self.live.budget.refuse_excess(&self.live.state, &mut commit);
                 self.live.apply(&commit);
                 self.unwritten.push((job, commit));
             }
@@ -149,9 +151,9 @@ impl<'e> Drive<'e> {
         if jobs.is_empty() {
             return;
         }
-        let snapshot = Arc::new(self.live.state.clone());
+        let shared = self.live.shared();
         for job in jobs {
-            self.running.push(Box::pin(self.engine.worked(job, snapshot.clone())));
+            self.running.push(Box::pin(self.engine.worked(job, shared.clone())));
         }
     }
 

@@ -7,6 +7,7 @@
 //! run meanwhile (its version). Otherwise the run is read again and the change re-applied.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -14,6 +15,9 @@ use crate::store::{
     ApprovalRecord, AttemptRecord, ItemRecord, Job, LoadedRun, LogRecord, NewRunRow, RunState, RunWrite, StepRecord,
     now_ms,
 };
+
+use super::budget::Budget;
+use super::scope::RunScope;
 
 /// Everything one unit of work (or one settling) changes.
 #[derive(Debug, Default, Clone)]
@@ -51,6 +55,11 @@ pub struct Live {
     leases: HashMap<Key, (String, i64)>,
     log_lines: HashMap<String, i64>,
     changed: Changed,
+    /// The bytes the run's outputs hold, against the caps.
+    pub budget: Budget,
+    /// The expression context as of the steps' last change, shared by the jobs started
+    /// since; `None` once a step changed.
+    pub(super) scope: Option<Arc<RunScope>>,
 }
 
 #[derive(Debug, Default)]
@@ -80,7 +89,9 @@ impl Live {
                 job
             })
             .collect();
-        Self { state: loaded.state, jobs, leases, log_lines: loaded.log_lines, changed: Changed::default() }
+        let budget = Budget::of(&loaded.state);
+        let (state, log_lines) = (loaded.state, loaded.log_lines);
+        Self { state, jobs, leases, log_lines, changed: Changed::default(), budget, scope: None }
     }
 
     /// A new run following the workflow `source` (file name and text), written with its
@@ -92,7 +103,16 @@ impl Live {
             run: true,
             ..Changed::default()
         };
-        Self { state, jobs: Vec::new(), leases: HashMap::new(), log_lines: HashMap::new(), changed }
+        let budget = Budget::of(&state);
+        Self {
+            state,
+            jobs: Vec::new(),
+            leases: HashMap::new(),
+            log_lines: HashMap::new(),
+            changed,
+            budget,
+            scope: None,
+        }
     }
 
     pub fn status(&self) -> &str {
@@ -111,6 +131,7 @@ impl Live {
         }
         for item in &commit.items {
             self.changed.items.insert((item.step_id.clone(), item.idx));
+            self.budget.hold(&item.step_id, item.idx, item.output.as_ref());
             match self.state.items.iter_mut().find(|i| i.step_id == item.step_id && i.idx == item.idx) {
                 Some(current) => {
                     current.status = item.status.clone();
@@ -158,6 +179,8 @@ impl Live {
 
     fn upsert_step(&mut self, new: &StepRecord) {
         self.changed.steps.insert(new.step_id.clone());
+        self.budget.hold(&new.step_id, -1, new.output.as_ref());
+        self.scope = None;
         let lines = self.log_lines.entry(new.step_id.clone()).or_default();
         for line in &new.logs {
             self.changed.logs.push((new.step_id.clone(), *lines, line.clone()));

@@ -6,6 +6,7 @@
 //! pick up any run where the last one stopped.
 
 mod approvals;
+mod budget;
 mod drive;
 mod durable;
 mod hooks;
@@ -19,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use budget::{MAX_FOR_EACH_OUTPUT, MAX_RUN_STATE};
 pub use durable::{DEFAULT_LEASE, Engine, EngineError, Origin, Progress, SecretSource};
 pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};
 pub use work::idempotency_key;

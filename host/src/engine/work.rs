@@ -1,7 +1,6 @@
 //! Working one claimed job: start a step, run an action attempt or an item, wake a timer,
 //! time out an approval. Each records only its own outcome; `settle` derives the rest.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,16 +12,15 @@ use crate::workflow::{OnTimeout, PlanStep, StepKind, truthy};
 use super::durable::{Engine, EngineError};
 use super::hooks::{StepEvent, StepLimits};
 use super::live::Commit;
-use super::scope::RunScope;
+use super::scope::{RunScope, Shared};
 
 impl Engine {
     /// Works `job` on the run as `state` holds it; the outcome, for the caller to write.
-    pub(super) async fn work(&self, job: Job, state: Arc<RunState>) -> Result<Commit, EngineError> {
+    pub(super) async fn work(&self, job: Job, (state, scope): Shared) -> Result<Commit, EngineError> {
         let plan = self.plan(&job.run_id).await?;
         let step = plan
             .step(&job.step_id)
             .ok_or_else(|| EngineError::Invalid(format!("run `{}` has no step `{}`", job.run_id, job.step_id)))?;
-        let scope = RunScope::new(&state);
         let mut commit = Commit { remove_jobs: vec![(job.step_id.clone(), job.idx)], ..Commit::default() };
         match job.kind.as_str() {
             "step" => self.start_step(step, &state, &scope, &job, true, &mut commit).await,

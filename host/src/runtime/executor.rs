@@ -16,9 +16,7 @@ use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 use super::bindings::types::{StepContext, StepError};
-use super::limits::{
-    HOSTCALL_FUEL, MAX_MEMORY_MB, MAX_OUTPUT_KB, MAX_RANDOM_BYTES, MAX_TIMEOUT, MeteredLimits, STDIO_CAPTURE,
-};
+use super::limits::{HOSTCALL_FUEL, MAX_OUTPUT_KB, MAX_RANDOM_BYTES, MeteredLimits, STDIO_CAPTURE};
 use super::{Plugin, Runtime};
 use crate::capabilities::StepState;
 use crate::capabilities::http::HttpCap;
@@ -113,12 +111,12 @@ struct StepLimits {
     output: usize,
 }
 
-fn step_limits(plugin: &Plugin, call: &StepCall) -> StepLimits {
+fn step_limits(plugin: &Plugin, call: &StepCall, (max_timeout, max_memory_mb): (Duration, u32)) -> StepLimits {
     let asked = plugin.manifest.limits;
-    let memory_mb = asked.memory_mb.min(MAX_MEMORY_MB).min(call.max_memory_mb.unwrap_or(MAX_MEMORY_MB));
+    let memory_mb = asked.memory_mb.min(max_memory_mb).min(call.max_memory_mb.unwrap_or(max_memory_mb));
     StepLimits {
         memory: (memory_mb as usize) << 20,
-        timeout: call.timeout.unwrap_or(Duration::from_millis(asked.timeout_ms)).min(MAX_TIMEOUT),
+        timeout: call.timeout.unwrap_or(Duration::from_millis(asked.timeout_ms)).min(max_timeout),
         output: (asked.output_kb.min(MAX_OUTPUT_KB) as usize) << 10,
     }
 }
@@ -127,7 +125,7 @@ impl Runtime {
     /// Runs `call` on `plugin`; never panics or returns early on a plugin's misbehaviour.
     pub async fn execute(&self, plugin: &Plugin, call: StepCall) -> StepOutcome {
         let started = Instant::now();
-        let limits = step_limits(plugin, &call);
+        let limits = step_limits(plugin, &call, self.ceilings());
         let secrets = secrets_of(plugin, &call);
         let redactor = secrets.redactor().clone();
         let mut stdio = None;
@@ -212,7 +210,7 @@ impl Runtime {
         state: StepState,
         limits: &StepLimits,
     ) -> (Result<String, StepFailure>, LogCap, usize) {
-        let _slot = self.slots.acquire().await.expect("the slot semaphore is never closed");
+        let _slot = self.slots.acquire(&call.workspace).await;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_hostcall_fuel(HOSTCALL_FUEL);

@@ -12,11 +12,11 @@ pub mod manifest;
 pub mod pattern;
 mod plugin;
 pub mod registry;
+mod slots;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -31,12 +31,25 @@ pub struct RuntimeConfig {
     /// Where compiled components are cached; `None` compiles on every load.
     pub cache_dir: Option<PathBuf>,
     pub net: NetPolicy,
+    /// Instances alive at once; one workspace may hold three quarters of them.
     pub max_concurrent_steps: u32,
+    /// The operator's ceiling of a step's wall-clock time: a manifest, a workflow or a
+    /// workspace quota may ask for less, never more (at most [`limits::MAX_TIMEOUT`]).
+    pub max_step_timeout: Duration,
+    /// The operator's ceiling of a step's linear memory, in MiB (at most
+    /// [`limits::MAX_MEMORY_MB`]).
+    pub max_step_memory_mb: u32,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { cache_dir: None, net: NetPolicy::default(), max_concurrent_steps: limits::MAX_CONCURRENT_STEPS }
+        Self {
+            cache_dir: None,
+            net: NetPolicy::default(),
+            max_concurrent_steps: limits::MAX_CONCURRENT_STEPS,
+            max_step_timeout: limits::MAX_TIMEOUT,
+            max_step_memory_mb: limits::MAX_MEMORY_MB,
+        }
     }
 }
 
@@ -45,7 +58,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<StepState>,
     http: HttpClient,
-    slots: Arc<Semaphore>,
+    slots: slots::Slots,
     config: RuntimeConfig,
 }
 
@@ -65,8 +78,15 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         capabilities::add_to_linker(&mut linker).map_err(RuntimeError::Engine)?;
         let http = HttpClient::new(config.net.clone())?;
-        let slots = Arc::new(Semaphore::new(config.max_concurrent_steps as usize));
+        let total = config.max_concurrent_steps;
+        let slots = slots::Slots::new(total as usize, slots::Slots::share_of(total));
         Ok(Self { engine, linker, http, slots, config })
+    }
+
+    /// The operator's ceilings of a step's time and memory, under the host's own.
+    fn ceilings(&self) -> (Duration, u32) {
+        let c = &self.config;
+        (c.max_step_timeout.min(limits::MAX_TIMEOUT), c.max_step_memory_mb.min(limits::MAX_MEMORY_MB))
     }
 
     pub fn engine(&self) -> &Engine {

@@ -1,7 +1,9 @@
 //! Per-workspace quotas: concurrent runs, steps per day, plugin memory and time ceilings.
 //!
 //! `concurrent_runs` is checked when a run starts (`launch.rs`); the others when a step is
-//! about to run, by [`StepQuotas`], the engine's [`LimitSource`].
+//! about to run, by [`StepQuotas`], the engine's [`LimitSource`]. A workspace created
+//! without quotas gets [`DEFAULT_CONCURRENT_RUNS`] and [`DEFAULT_STEPS_PER_DAY`]; the
+//! operator sets other values per workspace, or `null` for no limit.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,18 +23,51 @@ pub const QUOTA_TTL: Duration = Duration::from_secs(1);
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// A workspace's limits; `None` is unlimited (up to the host's own ceilings).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// Runs a workspace may have running, waiting or queued when its quotas do not say:
+/// stops one client from filling the database and the worker's queue with live runs.
+pub const DEFAULT_CONCURRENT_RUNS: u32 = 256;
+
+/// Steps a workspace may start per UTC day when its quotas do not say (about three a
+/// second, all day): stops a runaway schedule or loop from running without end.
+pub const DEFAULT_STEPS_PER_DAY: u64 = 250_000;
+
+/// A workspace's limits; `None` is unlimited (up to the host's own ceilings). A field
+/// left out takes its default; `null` asks for no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Quotas {
     /// Runs running or waiting at once; more are refused (API) or recorded as skipped (triggers).
+    #[serde(default = "default_concurrent_runs")]
     pub concurrent_runs: Option<u32>,
     /// Steps started per UTC day; beyond it steps fail with `quota exceeded`.
+    #[serde(default = "default_steps_per_day")]
     pub steps_per_day: Option<u64>,
     /// Linear memory a plugin instance may grow to, in MiB.
+    #[serde(default)]
     pub plugin_memory_mb: Option<u32>,
     /// Wall-clock time a step may take, in milliseconds.
+    #[serde(default)]
     pub plugin_timeout_ms: Option<u64>,
+}
+
+fn default_concurrent_runs() -> Option<u32> {
+    Some(DEFAULT_CONCURRENT_RUNS)
+}
+
+fn default_steps_per_day() -> Option<u64> {
+    Some(DEFAULT_STEPS_PER_DAY)
+}
+
+impl Default for Quotas {
+    /// The quotas of a workspace that names none.
+    fn default() -> Self {
+        Self {
+            concurrent_runs: default_concurrent_runs(),
+            steps_per_day: default_steps_per_day(),
+            plugin_memory_mb: None,
+            plugin_timeout_ms: None,
+        }
+    }
 }
 
 impl Quotas {
@@ -139,7 +174,10 @@ mod tests {
     fn quotas_parse_and_name_bad_fields() {
         let q = Quotas::parse(&serde_json::json!({ "concurrent_runs": 2 })).unwrap();
         assert_eq!(q.concurrent_runs, Some(2));
-        assert_eq!(q.steps_per_day, None);
+        assert_eq!(q.steps_per_day, Some(DEFAULT_STEPS_PER_DAY), "a field left out takes its default");
+        let open = Quotas::parse(&serde_json::json!({ "concurrent_runs": null, "steps_per_day": null })).unwrap();
+        assert_eq!((open.concurrent_runs, open.steps_per_day), (None, None), "null asks for no limit");
+        assert_eq!(Quotas::parse(&serde_json::json!({})).unwrap(), Quotas::default());
         let err = Quotas::parse(&serde_json::json!({ "concurrent": 2 })).unwrap_err();
         assert!(err.message.contains("unknown field `concurrent`"), "{}", err.message);
         assert!(Quotas::parse(&serde_json::json!({ "steps_per_day": -1 })).is_err());

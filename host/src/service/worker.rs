@@ -1,11 +1,15 @@
-//! The service's worker: finds runs with due work and drives each in its own task.
+//! The service's worker: finds runs with due work and drives each in its own task, sharing
+//! its run slots fairly between workspaces.
 //!
 //! A run is driven by at most one task of this process at a time; other processes on the
-//! same PostgreSQL database share the work through the jobs' leases. On shutdown the
-//! worker stops taking runs, lets the ones in flight reach a commit, and hands back the
-//! leases it still holds so another process can continue at once.
+//! same PostgreSQL database share the work through the jobs' leases. A workspace holds at
+//! most its share of the slots (see [`share`]), and the store hands out due runs
+//! round-robin across workspaces, so runs that wait on slow steps in one workspace cannot
+//! hold back another's. On shutdown the worker stops taking runs, lets the ones in flight
+//! reach a commit, and hands back the leases it still holds so another process can
+//! continue at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,28 +18,46 @@ use tokio::task::JoinSet;
 
 use super::AppState;
 use crate::engine::Progress;
+use crate::store::DueRun;
 
 /// How long one drive of a run may wait for a timer in-process before handing it back.
 const PATIENCE: Duration = Duration::from_secs(2);
 /// How often the store is polled for due work when nothing woke the worker.
 const POLL: Duration = Duration::from_millis(250);
 /// Runs driven at once by this process.
-const MAX_RUNS: usize = 64;
+pub const MAX_RUNS: usize = 64;
+/// The most run slots one workspace may hold even when it alone has work: the rest stay
+/// free, so a run of another workspace starts at once instead of waiting for the slow
+/// steps of a workspace that took every slot before it arrived.
+pub const MAX_WORKSPACE_RUNS: usize = MAX_RUNS * 3 / 4;
 
-/// The set of runs this process is driving.
+/// The set of runs this process is driving, with their workspaces.
 #[derive(Default)]
 pub struct Worker {
-    in_flight: Arc<Mutex<HashSet<String>>>,
+    in_flight: Arc<Mutex<HashMap<String, String>>>,
     tasks: Mutex<Option<JoinSet<()>>>,
 }
 
 impl Worker {
-    /// Drives `run` now unless this process already is.
-    pub fn drive_now(&self, s: &AppState, run: &str) {
-        if !self.in_flight.lock().unwrap().insert(run.to_string()) {
+    /// Drives run `run` of `workspace` now, unless this process already is or the
+    /// workspace holds its share of the slots; then the worker takes it in its turn.
+    pub fn drive_now(&self, s: &AppState, workspace: &str, run: &str) {
+        let due = [DueRun { id: run.to_string(), workspace: workspace.to_string() }];
+        let admitted = admit(&due, &self.in_flight.lock().unwrap());
+        match admitted.first() {
+            Some(due) => self.drive(s, due),
+            None => s.wake.notify_one(),
+        }
+    }
+
+    fn drive(&self, s: &AppState, due: &DueRun) {
+        let mut in_flight = self.in_flight.lock().unwrap();
+        if in_flight.contains_key(&due.id) {
             return;
         }
-        let (s, run, in_flight) = (s.clone(), run.to_string(), self.in_flight.clone());
+        in_flight.insert(due.id.clone(), due.workspace.clone());
+        drop(in_flight);
+        let (s, run, in_flight) = (s.clone(), due.id.clone(), self.in_flight.clone());
         let task = async move {
             let started = std::time::Instant::now();
             match s.engine.drive(&run, PATIENCE).await {
@@ -56,6 +78,22 @@ impl Worker {
         self.in_flight.lock().unwrap().len()
     }
 
+    /// Starts the due runs the slots and the workspaces' shares allow.
+    async fn take_due(&self, s: &AppState) {
+        if self.busy() >= MAX_RUNS {
+            return;
+        }
+        // Every run in flight may be listed again (a job of its due meanwhile): ask for
+        // room beyond them, so the runs of other workspaces are among those listed.
+        match s.store.runs_with_due_work((2 * MAX_RUNS) as i64).await {
+            Ok(due) => {
+                let admitted = admit(&due, &self.in_flight.lock().unwrap());
+                admitted.iter().for_each(|run| self.drive(s, run));
+            }
+            Err(e) => tracing::error!("looking for due work failed: {e}"),
+        }
+    }
+
     /// Polls for due work until `shutdown` turns true, then drains.
     pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>, grace: Duration) {
         loop {
@@ -63,12 +101,7 @@ impl Worker {
                 break;
             }
             s.worker.reap();
-            if s.worker.busy() < MAX_RUNS {
-                match s.store.runs_with_due_work((MAX_RUNS - s.worker.busy()) as i64).await {
-                    Ok(runs) => runs.iter().for_each(|run| s.worker.drive_now(&s, run)),
-                    Err(e) => tracing::error!("looking for due work failed: {e}"),
-                }
-            }
+            s.worker.take_due(&s).await;
             tokio::select! {
                 () = s.wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
@@ -101,5 +134,83 @@ impl Worker {
             Ok(_) => {}
             Err(e) => tracing::error!("handing back leases failed: {e}"),
         }
+    }
+}
+
+/// The slots one workspace may hold while `workspaces` workspaces have runs in flight or
+/// due: an equal part of them, at least one, and never more than [`MAX_WORKSPACE_RUNS`].
+pub fn share(workspaces: usize) -> usize {
+    (MAX_RUNS / workspaces.max(1)).clamp(1, MAX_WORKSPACE_RUNS)
+}
+
+/// The runs of `due` (in the store's round-robin order) to start now, given the runs in
+/// flight (run to workspace): within the free slots, each workspace up to its share.
+fn admit(due: &[DueRun], in_flight: &HashMap<String, String>) -> Vec<DueRun> {
+    let mut held: HashMap<&str, usize> = HashMap::new();
+    for workspace in in_flight.values() {
+        *held.entry(workspace).or_default() += 1;
+    }
+    let workspaces: HashSet<&str> = held.keys().copied().chain(due.iter().map(|d| d.workspace.as_str())).collect();
+    let share = share(workspaces.len());
+    let mut free = MAX_RUNS.saturating_sub(in_flight.len());
+    let mut admitted = Vec::new();
+    for run in due.iter().filter(|d| !in_flight.contains_key(&d.id)) {
+        let count = held.entry(run.workspace.as_str()).or_default();
+        if free == 0 {
+            break;
+        }
+        if *count < share && !admitted.contains(run) {
+            *count += 1;
+            free -= 1;
+            admitted.push(run.clone());
+        }
+    }
+    admitted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(workspace: &str, n: usize) -> Vec<DueRun> {
+        (0..n).map(|i| DueRun { id: format!("{workspace}-{i:03}"), workspace: workspace.into() }).collect()
+    }
+
+    fn flying(runs: &[DueRun]) -> HashMap<String, String> {
+        runs.iter().map(|r| (r.id.clone(), r.workspace.clone())).collect()
+    }
+
+    #[test]
+    fn a_workspace_alone_keeps_a_quarter_of_the_slots_free() {
+        let admitted = admit(&due("a", 100), &HashMap::new());
+        assert_eq!(admitted.len(), MAX_WORKSPACE_RUNS);
+        let again = admit(&due("a", 100), &flying(&admitted));
+        assert!(again.is_empty(), "a workspace at its ceiling takes no more: {again:?}");
+    }
+
+    #[test]
+    fn a_newcomer_gets_a_slot_while_another_workspace_floods() {
+        let a = due("a", 100);
+        let held = flying(&admit(&a, &HashMap::new()));
+        let mut listed = due("b", 1);
+        listed.extend(a.iter().skip(MAX_WORKSPACE_RUNS).cloned());
+        let admitted = admit(&listed, &held);
+        assert_eq!(admitted, due("b", 1), "only b: a holds more than its share of two");
+    }
+
+    #[test]
+    fn workspaces_with_work_split_the_slots_evenly() {
+        let mut listed = Vec::new();
+        for i in 0..40 {
+            for ws in ["a", "b", "c", "d"] {
+                listed.push(DueRun { id: format!("{ws}-{i:03}"), workspace: ws.into() });
+            }
+        }
+        let admitted = admit(&listed, &HashMap::new());
+        assert_eq!(admitted.len(), MAX_RUNS);
+        for ws in ["a", "b", "c", "d"] {
+            assert_eq!(admitted.iter().filter(|r| r.workspace == ws).count(), MAX_RUNS / 4, "{ws}");
+        }
+        assert_eq!(share(1000), 1, "every workspace keeps at least one slot");
     }
 }

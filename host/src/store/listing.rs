@@ -17,6 +17,13 @@ pub struct RunSummary {
     pub finished_at: Option<i64>,
 }
 
+/// A run with work due, and the workspace it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRun {
+    pub id: String,
+    pub workspace: String,
+}
+
 /// Which runs to list.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
@@ -65,21 +72,27 @@ impl Store {
     }
 
     /// Runs with work a worker should do now: a due job not leased (or its lease expired),
-    /// or running with no job at all (a queued run just promoted). Oldest first.
-    pub async fn runs_with_due_work(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+    /// or running with no job at all (a queued run just promoted), with their workspaces.
+    ///
+    /// Fair across workspaces: each workspace's oldest run first, then each one's second,
+    /// and so on, so a workspace with many runs cannot push another's behind them. Only
+    /// running and waiting runs are read (the `runs_active` index), never finished ones.
+    pub async fn runs_with_due_work(&self, limit: i64) -> Result<Vec<DueRun>, StoreError> {
         let now = now_ms();
         let rows = sqlx::query(
-            "SELECT r.id FROM runs r WHERE r.status IN ('running', 'waiting') AND ( \
-               EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.available_at <= $1 \
-                       AND (j.lease_until IS NULL OR j.lease_until < $1)) \
-               OR (r.status = 'running' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id))) \
-             ORDER BY r.id LIMIT $2",
+            "SELECT id, workspace FROM ( \
+               SELECT r.id, r.workspace, ROW_NUMBER() OVER (PARTITION BY r.workspace ORDER BY r.id) AS turn \
+               FROM runs r WHERE r.status IN ('running', 'waiting') AND ( \
+                 EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.available_at <= $1 \
+                         AND (j.lease_until IS NULL OR j.lease_until < $1)) \
+                 OR (r.status = 'running' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id))) \
+             ) due ORDER BY turn, id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        rows.iter().map(|r| Ok(DueRun { id: r.try_get(0)?, workspace: r.try_get(1)? })).collect()
     }
 
     /// Runs of `workspace` that are running, waiting or queued.
@@ -142,5 +155,34 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn due_runs_come_round_robin_across_workspaces_and_finished_ones_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("due.db").display())).await.unwrap();
+        let runs = [("a1", "a", "running"), ("a2", "a", "running"), ("a3", "a", "running"), ("b1", "b", "running")];
+        let done = [("a0", "a", "succeeded"), ("c0", "c", "failed")];
+        for (id, workspace, status) in runs.iter().chain(&done) {
+            sqlx::query(
+                "INSERT INTO runs (id, workspace, workflow, status, inputs, created_at) VALUES ($1, $2, 'w', $3, '{}', 0)",
+            )
+            .bind(*id)
+            .bind(*workspace)
+            .bind(*status)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        }
+        let due = store.runs_with_due_work(3).await.unwrap();
+        let ids: Vec<&str> = due.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a1", "b1", "a2"], "b's only run comes second, before a's later ones");
+        assert_eq!(due[1].workspace, "b");
+        assert_eq!(store.runs_with_due_work(10).await.unwrap().len(), 4, "finished runs are never due");
     }
 }

@@ -30,7 +30,7 @@ pub use batch::{NewRunRow, RunWrite, Written};
 pub use calendar::TimerRecord;
 pub use jobs::{AttemptRecord, ItemRecord, Job};
 pub use kv::{KvQuota, KvRefusal, Namespace};
-pub use listing::{RunFilter, RunSummary};
+pub use listing::{DueRun, RunFilter, RunSummary};
 pub use runs::{LoadedRun, LogRecord, RunRecord, RunState, StepRecord};
 pub use tenancy::{Actor, ActorKind, AuditRecord, TokenRecord, WorkspaceRecord};
 pub use triggers::TriggerEvent;

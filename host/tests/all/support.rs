@@ -48,8 +48,13 @@ pub fn test_net_policy() -> NetPolicy {
 }
 
 pub fn runtime_with(slots: u32) -> Runtime {
-    Runtime::new(RuntimeConfig { cache_dir: Some(cache_dir()), net: test_net_policy(), max_concurrent_steps: slots })
-        .unwrap()
+    let config = RuntimeConfig {
+        cache_dir: Some(cache_dir()),
+        net: test_net_policy(),
+        max_concurrent_steps: slots,
+        ..RuntimeConfig::default()
+    };
+    Runtime::new(config).unwrap()
 }
 
 pub fn runtime() -> Runtime {

@@ -199,7 +199,7 @@ pub async fn resume(
     caller.require(&ws, Role::Editor)?;
     let run = run_in(&s, &ws, &id).await?;
     require_active(&run, "start a new run instead")?;
-    s.worker.drive_now(&s, &id);
+    s.worker.drive_now(&s, &ws, &id);
     Ok(Json(json!({ "run_id": id, "status": run.status })))
 }
 
@@ -282,7 +282,7 @@ async fn decide(
     s.engine.decide(&id, &step, approved, &caller.actor().to_string(), comment.clone()).await?;
     let action = if approved { "approval.approve" } else { "approval.reject" };
     s.store.audit(Some(&ws), &caller.actor(), action, &format!("{id}/{step}"), comment.as_deref()).await?;
-    s.worker.drive_now(&s, &id);
+    s.worker.drive_now(&s, &ws, &id);
     let decided = s.store.approval(&id, &step).await?.map(|a| approval_json(&a));
     Ok(Json(decided.unwrap_or(Value::Null)))
 }
