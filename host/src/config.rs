@@ -10,6 +10,10 @@
 //! allow_private = ["mastodon.lan"]     # ROOST_HTTP_ALLOW_PRIVATE (comma-separated)
 //! resolve = { "mastodon.lan" = ["192.168.1.20"] }
 //! plain_http = ["mastodon.lan"]       # ROOST_HTTP_PLAIN (comma-separated): http:// on any port
+//!
+//! [retention]
+//! days = 30                            # ROOST_RETENTION_DAYS: finished runs kept this long
+//! min_schedule_interval_seconds = 60   # ROOST_MIN_SCHEDULE_INTERVAL_SECONDS
 //! ```
 //!
 //! Secrets for `roost run` come from `ROOST_SECRET_<NAME>`; the optional
@@ -38,6 +42,20 @@ pub struct Config {
     pub lease_seconds: Option<u64>,
     #[serde(default)]
     pub http: HttpConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
+}
+
+/// `[retention]`: how long history is kept, and how often a schedule may fire.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days finished runs, their records, trigger events and delivery ids are kept, unless
+    /// a workspace sets its own (default 30).
+    pub days: Option<u32>,
+    /// The shortest time between two firings of one schedule a workflow may ask for
+    /// (default 60 seconds).
+    pub min_schedule_interval_seconds: Option<u64>,
 }
 
 /// `[http]`: the operator's network rules for plugins.
@@ -86,6 +104,12 @@ impl Config {
         }
         if let Some(hosts) = var("ROOST_HTTP_PLAIN") {
             self.http.plain_http.extend(split_list(&hosts));
+        }
+        if let Some(days) = var("ROOST_RETENTION_DAYS").and_then(|s| s.parse().ok()) {
+            self.retention.days = Some(days);
+        }
+        if let Some(secs) = var("ROOST_MIN_SCHEDULE_INTERVAL_SECONDS").and_then(|s| s.parse().ok()) {
+            self.retention.min_schedule_interval_seconds = Some(secs);
         }
     }
 

@@ -11,6 +11,7 @@ macro_rules! out {
 mod approvals;
 mod plugin;
 mod run;
+mod runs;
 mod serve;
 mod validate;
 
@@ -68,6 +69,9 @@ enum Command {
     /// Inspect installed plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Delete a finished run, or prune history past its retention.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
 }
 
 /// Where runs are recorded and how they are printed.
@@ -110,6 +114,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Approvals(cmd) => approvals::list(&env, cmd).await,
         Command::Approve(args) => approvals::approve(&env, args).await,
         Command::Plugin(cmd) => plugin::plugin(&env, cmd),
+        Command::Runs(cmd) => runs::runs(&env, cmd).await,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod hooks;
 pub mod launch;
 pub mod metrics;
 pub mod quotas;
+pub mod retention;
 pub mod scheduler;
 pub mod start;
 pub mod ui;
@@ -47,6 +48,8 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     /// The scheduler's clock and how late schedules fire.
     pub scheduling: scheduler::Scheduling,
+    /// How long history is kept and how often schedules may fire.
+    pub retention: retention::Policy,
 }
 
 impl Deref for AppState {
