@@ -26,7 +26,7 @@ use crate::workflow::{CatchUp, Plan, Schedule};
 
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use decide::{LATE_AFTER, MISSED_AFTER, human, local};
-pub use interval::{shortest_gap, within_min_interval};
+pub use interval::within_min_interval;
 pub use lateness::{BUCKETS, FireLateness, LatenessSnapshot};
 pub use occurrences::{between, next};
 
@@ -153,7 +153,7 @@ impl Scheduler {
                 }
             };
             for (index, sched) in plan.triggers.schedules.iter().enumerate() {
-                if self.refuse(s, &w, index, sched, now).await {
+                if self.refuse(s, &w, index, sched).await {
                     continue;
                 }
                 let key = (w.workspace.clone(), w.name.clone(), schedule_key(index, sched));
@@ -199,20 +199,13 @@ impl Scheduler {
     /// Whether `sched` fires more often than the operator's minimum interval allows (a
     /// workflow stored before the minimum was raised): such a schedule is never fired, and
     /// this is reported once per revision, in the log and as a `skipped` trigger event.
-    async fn refuse(
-        &mut self,
-        s: &AppState,
-        w: &WorkflowRecord,
-        index: usize,
-        sched: &Schedule,
-        now: DateTime<Utc>,
-    ) -> bool {
+    async fn refuse(&mut self, s: &AppState, w: &WorkflowRecord, index: usize, sched: &Schedule) -> bool {
         let id = (w.workspace.clone(), w.name.clone(), w.revision, index);
         if let Some(refused) = self.too_frequent.get(&id) {
             return *refused;
         }
         let min = s.retention.min_schedule_interval;
-        let gap = interval::too_frequent(sched, min, now);
+        let gap = interval::too_frequent(sched, min);
         if let Some(gap) = gap {
             let reason = format!(
                 "{}; it is not fired until the workflow is changed or the operator lowers `min_schedule_interval_seconds`",

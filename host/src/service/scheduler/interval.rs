@@ -2,42 +2,62 @@
 //! firings of one schedule: checked when a workflow is stored or validated, and again by
 //! the scheduler for workflows stored before the minimum was raised.
 
-use chrono::{DateTime, Utc};
+use std::time::Duration;
 
-use super::occurrences::next;
+use cron::TimeUnitSpec;
+
 use crate::workflow::{Diagnostic, Diagnostics, Plan, Schedule};
 
-/// Firings looked at to find a schedule's shortest gap. A cron is a product of its fields,
-/// so its pattern of gaps repeats within every allowed hour and day: this many firings
-/// cover a whole cycle of any schedule whose gaps are long enough to matter.
-const SAMPLES: usize = 2_000;
+const MINUTE: u32 = 60;
+const HOUR: u32 = 60 * MINUTE;
+const DAY: u32 = 24 * HOUR;
 
-/// The shortest time between two consecutive firings of `s` after `from`, if it fires twice.
-pub fn shortest_gap(s: &Schedule, from: DateTime<Utc>) -> Option<std::time::Duration> {
-    let times = next(s, from, SAMPLES);
-    times.windows(2).filter_map(|w| (w[1] - w[0]).to_std().ok()).min()
+/// The shortest time between two consecutive firings of `s` on the wall clock of its zone.
+///
+/// A cron fires on every combination of its seconds, minutes and hours (on the days it
+/// allows), so the shortest gap is one of: between two of its seconds; from its last second
+/// in one allowed minute to its first in the next; the same across two allowed hours; and
+/// from the last firing of a day to the first of the next (taken as the next day, which
+/// overstates how often a schedule of few days fires, never understates it). Computed from
+/// the fields, not by walking times: a few hundred steps whatever the cron says.
+pub fn shortest_gap(s: &Schedule) -> Duration {
+    let seconds: Vec<u32> = s.schedule.seconds().iter().collect();
+    let minutes: Vec<u32> = s.schedule.minutes().iter().collect();
+    let hours: Vec<u32> = s.schedule.hours().iter().collect();
+    let span = |set: &[u32], unit: u32| set.last().zip(set.first()).map_or(0, |(l, f)| (l - f) * unit);
+    let in_minute = span(&seconds, 1);
+    let in_hour = span(&minutes, MINUTE) + in_minute;
+    let in_day = span(&hours, HOUR) + in_hour;
+    let gaps =
+        [steps(&seconds, 1, 0), steps(&minutes, MINUTE, in_minute), steps(&hours, HOUR, in_hour), Some(DAY - in_day)];
+    Duration::from_secs(u64::from(gaps.into_iter().flatten().min().unwrap_or(DAY)))
 }
 
-/// Whether `s` fires more often than once per `min`.
-pub fn too_frequent(s: &Schedule, min: std::time::Duration, now: DateTime<Utc>) -> Option<std::time::Duration> {
-    shortest_gap(s, now).filter(|gap| *gap < min)
+/// The shortest step between consecutive values of `set` counted in `unit`, less the
+/// `inner` span the smaller fields fill within one value.
+fn steps(set: &[u32], unit: u32, inner: u32) -> Option<u32> {
+    set.windows(2).map(|w| (w[1] - w[0]) * unit - inner).min()
+}
+
+/// How often `s` fires, if that is more often than once per `min`.
+pub fn too_frequent(s: &Schedule, min: Duration) -> Option<Duration> {
+    Some(shortest_gap(s)).filter(|gap| *gap < min)
 }
 
 /// `plan`, unless one of its schedules fires more often than once per `min`: then an error
 /// at each such cron string of `file`.
-pub fn within_min_interval(plan: Plan, file: &str, min: std::time::Duration) -> Result<Plan, Diagnostics> {
-    let now = Utc::now();
+pub fn within_min_interval(plan: Plan, file: &str, min: Duration) -> Result<Plan, Diagnostics> {
     let errors: Vec<Diagnostic> = plan
         .triggers
         .schedules
         .iter()
-        .filter_map(|s| too_frequent(s, min, now).map(|gap| diagnostic(s, gap, min)))
+        .filter_map(|s| too_frequent(s, min).map(|gap| diagnostic(s, gap, min)))
         .collect();
     if errors.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, errors)) }
 }
 
 /// The error for `s`, which fires `gap` apart where `min` is allowed.
-pub fn diagnostic(s: &Schedule, gap: std::time::Duration, min: std::time::Duration) -> Diagnostic {
+pub fn diagnostic(s: &Schedule, gap: Duration, min: Duration) -> Diagnostic {
     Diagnostic::new(s.pos, message(s, gap, min)).with_help(format!(
         "fire at most once every {}, e.g. with 5 fields (`* * * * *` is every minute); the operator can lower \
          `min_schedule_interval_seconds` under `[retention]`",
@@ -46,7 +66,7 @@ pub fn diagnostic(s: &Schedule, gap: std::time::Duration, min: std::time::Durati
 }
 
 /// What is wrong with `s`, for diagnostics and the scheduler's log alike.
-pub fn message(s: &Schedule, gap: std::time::Duration, min: std::time::Duration) -> String {
+pub fn message(s: &Schedule, gap: Duration, min: Duration) -> String {
     format!(
         "schedule `{}` fires every {} at times, more often than this service allows (once every {})",
         s.cron,
@@ -55,16 +75,12 @@ pub fn message(s: &Schedule, gap: std::time::Duration, min: std::time::Duration)
     )
 }
 
-fn seconds(d: std::time::Duration) -> String {
+fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use chrono::TimeZone;
-
     use super::*;
     use crate::workflow::{CatchUp, Pos};
 
@@ -82,24 +98,26 @@ mod tests {
 
     #[test]
     fn the_shortest_gap_is_found_wherever_it_falls() {
-        let from = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
-        let gap = |cron: &str| shortest_gap(&schedule(cron), from).map(|d| d.as_secs());
-        assert_eq!(gap("* * * * * *"), Some(1));
-        assert_eq!(gap("*/15 * * * * *"), Some(15));
-        assert_eq!(gap("* * * * *"), Some(60));
-        assert_eq!(gap("*/10 * * * *"), Some(600));
-        assert_eq!(gap("0,59 23 * * *"), Some(59 * 60), "within the day");
-        assert_eq!(gap("59 23,0 * * *"), Some(60 * 60), "across midnight");
-        assert_eq!(gap("0 9 * * MON-FRI"), Some(24 * 3600));
-        assert_eq!(gap("0,1 0 29 2 *"), Some(60), "only in leap years");
+        let gap = |cron: &str| shortest_gap(&schedule(cron)).as_secs();
+        assert_eq!(gap("* * * * * *"), 1);
+        assert_eq!(gap("*/15 * * * * *"), 15);
+        assert_eq!(gap("50,5 * * * * *"), 15, "across a minute: :50 then :05");
+        assert_eq!(gap("* * * * *"), 60);
+        assert_eq!(gap("*/10 * * * *"), 600);
+        assert_eq!(gap("0,59 23 * * *"), 59 * 60);
+        assert_eq!(gap("59 23,0 * * *"), 3600, "23:59 then 00:59 the next day");
+        assert_eq!(gap("0,30 9-17 * * *"), 30 * 60);
+        assert_eq!(gap("59 8 * * *"), 24 * 3600);
+        assert_eq!(gap("0 9,17 * * MON-FRI"), 8 * 3600);
+        assert_eq!(gap("0,1 0 29 2 *"), 60, "only in leap years");
+        assert_eq!(gap("58 59 23 * * *"), 24 * 3600, "one second a day");
     }
 
     #[test]
     fn a_too_frequent_schedule_is_an_error_at_its_cron() {
         let min = Duration::from_secs(60);
-        let now = Utc::now();
-        assert_eq!(too_frequent(&schedule("* * * * *"), min, now), None);
-        let gap = too_frequent(&schedule("*/30 * * * * *"), min, now).expect("every 30 s");
+        assert_eq!(too_frequent(&schedule("* * * * *"), min), None);
+        let gap = too_frequent(&schedule("*/30 * * * * *"), min).expect("every 30 s");
         let d = diagnostic(&schedule("*/30 * * * * *"), gap, min);
         assert_eq!((d.line, d.column), (4, 13));
         assert_eq!(
@@ -107,6 +125,6 @@ mod tests {
             "schedule `*/30 * * * * *` fires every 30 s at times, more often than this service allows (once every 60 s)"
         );
         assert!(d.help.unwrap().contains("min_schedule_interval_seconds"));
-        assert_eq!(too_frequent(&schedule("* * * * * *"), Duration::from_secs(1), now), None, "lowered to 1 s");
+        assert_eq!(too_frequent(&schedule("* * * * * *"), Duration::from_secs(1)), None, "lowered to 1 s");
     }
 }
