@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::AppState;
 use crate::config::RetentionConfig;
-use crate::store::{Store, StoreError, now_ms};
+use crate::store::{Store, StoreError};
 
 /// Days history is kept when neither the operator nor the workspace says otherwise.
 pub const DEFAULT_DAYS: u32 = 30;
@@ -71,7 +71,9 @@ pub struct Pruned {
 /// Prunes every [`EVERY`] until `shutdown` turns true.
 pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
-        match prune(&s.store, &s.retention, now_ms(), &shutdown).await {
+        // The scheduler's clock dates trigger events, so it dates their retention too.
+        let now = s.scheduling.clock.now().timestamp_millis();
+        match prune(&s.store, &s.retention, now, &shutdown).await {
             Ok(p) if p != Pruned::default() => tracing::info!(
                 runs = p.runs,
                 trigger_events = p.trigger_events,

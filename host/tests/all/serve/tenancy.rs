@@ -184,7 +184,7 @@ impl World {
                 p.ends_with("/move").then(|| json!({ "at": at.to_rfc3339() }))
             }
             ("delete", "/workspaces/{ws}/runs/{id}") => {
-                let run = self.waiting_run().await;
+                let run = self.timer_run().await;
                 self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/cancel"), None).await;
                 path = path.replace("{id}", &run);
                 None
