@@ -178,8 +178,11 @@ mod tests {
         config.apply_env(|k| match k {
             "ROOST_DB" => Some("sqlite::memory:".into()),
             "ROOST_HTTP_ALLOW_PRIVATE" => Some("localhost, 127.0.0.1".into()),
+            "ROOST_RETENTION_DAYS" => Some("7".into()),
+            "ROOST_MIN_SCHEDULE_INTERVAL_SECONDS" => Some("5".into()),
             _ => None,
         });
+        assert_eq!((config.retention.days, config.retention.min_schedule_interval_seconds), (Some(7), Some(5)));
         assert_eq!(config.db_url(), "sqlite::memory:");
         assert_eq!(config.http.allow_private, ["localhost", "127.0.0.1"]);
         let vars =

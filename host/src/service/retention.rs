@@ -129,3 +129,21 @@ where
     }
     Ok(deleted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_takes_the_configuration_within_bounds() {
+        assert_eq!(Policy::from_config(&RetentionConfig::default()), Policy::default());
+        let set = RetentionConfig { days: Some(7), min_schedule_interval_seconds: Some(1) };
+        let policy = Policy::from_config(&set);
+        assert_eq!((policy.days, policy.min_schedule_interval), (7, Duration::from_secs(1)));
+        let huge = RetentionConfig { days: Some(u32::MAX), ..RetentionConfig::default() };
+        assert_eq!(Policy::from_config(&huge).days, MAX_DAYS, "the ceiling holds for the operator too");
+        assert_eq!(policy.days_for(None), 7, "the instance default");
+        assert_eq!(policy.days_for(Some(90)), 90, "the workspace's own");
+        assert_eq!(policy.days_for(Some(0)), 1, "never less than a day");
+    }
+}
