@@ -14,6 +14,10 @@
 //! [limits]
 //! max_step_timeout_seconds = 300      # ROOST_MAX_STEP_TIMEOUT_SECONDS: no step runs longer
 //! max_step_memory_mb = 256            # ROOST_MAX_STEP_MEMORY_MB: no plugin instance grows larger
+//!
+//! [retention]
+//! days = 30                            # ROOST_RETENTION_DAYS: finished runs kept this long
+//! min_schedule_interval_seconds = 60   # ROOST_MIN_SCHEDULE_INTERVAL_SECONDS
 //! ```
 //!
 //! A `plain_http` entry names a host and a port (`host:port`) or a port range
@@ -49,6 +53,8 @@ pub struct Config {
     pub http: HttpConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or
@@ -58,6 +64,18 @@ pub struct Config {
 pub struct LimitsConfig {
     pub max_step_timeout_seconds: Option<u64>,
     pub max_step_memory_mb: Option<u32>,
+}
+
+/// `[retention]`: how long history is kept, and how often a schedule may fire.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days finished runs, their records, trigger events and delivery ids are kept, unless
+    /// a workspace sets its own (default 30).
+    pub days: Option<u32>,
+    /// The shortest time between two firings of one schedule a workflow may ask for
+    /// (default 60 seconds).
+    pub min_schedule_interval_seconds: Option<u64>,
 }
 
 /// `[http]`: the operator's network rules for plugins.
@@ -115,6 +133,12 @@ impl Config {
         }
         if let Some(hosts) = var("ROOST_HTTP_PLAIN") {
             self.http.plain_http.extend(split_list(&hosts));
+        }
+        if let Some(days) = var("ROOST_RETENTION_DAYS").and_then(|s| s.parse().ok()) {
+            self.retention.days = Some(days);
+        }
+        if let Some(secs) = var("ROOST_MIN_SCHEDULE_INTERVAL_SECONDS").and_then(|s| s.parse().ok()) {
+            self.retention.min_schedule_interval_seconds = Some(secs);
         }
     }
 
@@ -196,8 +220,11 @@ mod tests {
         config.apply_env(|k| match k {
             "ROOST_DB" => Some("sqlite::memory:".into()),
             "ROOST_HTTP_ALLOW_PRIVATE" => Some("localhost, 127.0.0.1".into()),
+            "ROOST_RETENTION_DAYS" => Some("7".into()),
+            "ROOST_MIN_SCHEDULE_INTERVAL_SECONDS" => Some("5".into()),
             _ => None,
         });
+        assert_eq!((config.retention.days, config.retention.min_schedule_interval_seconds), (Some(7), Some(5)));
         assert_eq!(config.db_url(), "sqlite::memory:");
         assert_eq!(config.http.allow_private, ["localhost", "127.0.0.1"]);
         let runtime = config.runtime();

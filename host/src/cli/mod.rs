@@ -11,6 +11,7 @@ macro_rules! out {
 mod approvals;
 mod plugin;
 mod run;
+mod runs;
 mod secret;
 mod serve;
 mod validate;
@@ -72,6 +73,9 @@ enum Command {
     /// Set, list or delete a workspace's secrets, each bound to the hosts it may be sent to.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
+    /// Delete a finished run, or prune history past its retention.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
 }
 
 /// Where runs are recorded and how they are printed.
@@ -115,6 +119,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Approve(args) => approvals::approve(&env, args).await,
         Command::Plugin(cmd) => plugin::plugin(&env, cmd),
         Command::Secret(cmd) => secret::secret(&env, cmd).await,
+        Command::Runs(cmd) => runs::runs(&env, cmd).await,
     }
 }
 
@@ -188,4 +193,9 @@ pub fn say(line: std::fmt::Arguments) {
         }
         eprintln!("error: cannot write to standard output: {e}");
     }
+}
+
+/// The person at the machine, as the audit log's actor: `system:cli:USER`.
+fn cli_actor() -> roost::store::Actor {
+    roost::store::Actor::system(&format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())))
 }

@@ -6,10 +6,10 @@ use std::io::Read as _;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use roost::service::vault::{Vault, set_secret};
-use roost::store::{Actor, Store};
+use roost::store::Store;
 use serde_json::json;
 
-use super::Env;
+use super::{Env, cli_actor};
 
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
@@ -72,7 +72,7 @@ pub async fn secret(env: &Env, cmd: SecretCommand) -> anyhow::Result<u8> {
             std::io::stdin().read_to_string(&mut value).context("cannot read the value from standard input")?;
             let value = value.trim_end_matches(['\r', '\n']);
             let bound = if hosts.is_empty() { "no host".to_string() } else { hosts.join(", ") };
-            set_secret((&store, &vault), &place.workspace, &name, value, hosts, &Actor::system("cli")).await?;
+            set_secret((&store, &vault), &place.workspace, &name, value, hosts, &cli_actor()).await?;
             out!("secret {name} of workspace {} set; sent only to: {bound}", place.workspace);
         }
         SecretCommand::List { place, json } => {
@@ -94,7 +94,7 @@ pub async fn secret(env: &Env, cmd: SecretCommand) -> anyhow::Result<u8> {
             if !store.delete_secret(&place.workspace, &name).await? {
                 anyhow::bail!("secret `{name}` not found in workspace `{}`", place.workspace);
             }
-            store.audit(Some(&place.workspace), &Actor::system("cli"), "secret.delete", &name, None).await?;
+            store.audit(Some(&place.workspace), &cli_actor(), "secret.delete", &name, None).await?;
             out!("secret {name} of workspace {} deleted", place.workspace);
         }
     }

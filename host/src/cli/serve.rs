@@ -53,6 +53,7 @@ pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
         data_dir,
         grace: Duration::from_secs(args.grace_seconds),
         clock: None,
+        retention: roost::service::retention::Policy::from_config(&env.config.retention),
     };
     let running = start(options).await?;
     eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);

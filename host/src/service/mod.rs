@@ -12,6 +12,7 @@ pub mod launch;
 pub mod metrics;
 pub mod names;
 pub mod quotas;
+pub mod retention;
 pub mod scheduler;
 pub mod start;
 pub mod ui;
@@ -48,6 +49,8 @@ pub struct App {
     pub metrics: Arc<metrics::Metrics>,
     /// The scheduler's clock and how late schedules fire.
     pub scheduling: scheduler::Scheduling,
+    /// How long history is kept and how often schedules may fire.
+    pub retention: retention::Policy,
 }
 
 impl Deref for AppState {

@@ -9,6 +9,7 @@
 mod clock;
 mod decide;
 mod due;
+mod interval;
 mod lateness;
 mod occurrences;
 
@@ -25,6 +26,7 @@ use crate::workflow::{CatchUp, Plan, Schedule};
 
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use decide::{LATE_AFTER, MISSED_AFTER, human, local};
+pub use interval::within_min_interval;
 pub use lateness::{BUCKETS, FireLateness, LatenessSnapshot};
 pub use occurrences::{between, next};
 
@@ -123,6 +125,8 @@ struct Scheduler {
     marks: HashMap<Key, DateTime<Utc>>,
     /// Revisions whose plan does not load, reported once.
     unloadable: HashSet<(String, String, i64)>,
+    /// Per schedule of a revision: whether it fires more often than the minimum interval.
+    too_frequent: HashMap<(String, String, i64, usize), bool>,
 }
 
 impl Scheduler {
@@ -136,7 +140,9 @@ impl Scheduler {
             }
         };
         let mut jobs = Vec::new();
+        let mut current = HashSet::new();
         for w in workflows {
+            current.insert((w.workspace.clone(), w.name.clone(), w.revision));
             let plan = match s.plans.plan(s, &w) {
                 Ok(plan) => plan,
                 Err(e) => {
@@ -147,6 +153,9 @@ impl Scheduler {
                 }
             };
             for (index, sched) in plan.triggers.schedules.iter().enumerate() {
+                if self.refuse(s, &w, index, sched).await {
+                    continue;
+                }
                 let key = (w.workspace.clone(), w.name.clone(), schedule_key(index, sched));
                 match self.mark(s, &w, &key, now).await {
                     Ok(mark) => jobs.push(Job { w: w.clone(), plan: plan.clone(), index, key, mark }),
@@ -183,7 +192,33 @@ impl Scheduler {
             }
         }
         self.marks.retain(|key, _| seen.contains(key));
+        self.too_frequent.retain(|(ws, name, revision, _), _| current.contains(&(ws.clone(), name.clone(), *revision)));
         next_due
+    }
+
+    /// Whether `sched` fires more often than the operator's minimum interval allows (a
+    /// workflow stored before the minimum was raised): such a schedule is never fired, and
+    /// this is reported once per revision, in the log and as a `skipped` trigger event.
+    async fn refuse(&mut self, s: &AppState, w: &WorkflowRecord, index: usize, sched: &Schedule) -> bool {
+        let id = (w.workspace.clone(), w.name.clone(), w.revision, index);
+        if let Some(refused) = self.too_frequent.get(&id) {
+            return *refused;
+        }
+        let min = s.retention.min_schedule_interval;
+        let gap = interval::too_frequent(sched, min);
+        if let Some(gap) = gap {
+            let reason = format!(
+                "{}; it is not fired until the workflow is changed or the operator lowers `min_schedule_interval_seconds`",
+                interval::message(sched, gap, min)
+            );
+            tracing::error!(workspace = %w.workspace, workflow = %w.name, "{reason}");
+            let e = TriggerEvent { reason: Some(reason), ..event(s, w, "schedule", "skipped") };
+            if let Err(e) = s.store.record_trigger(&e).await {
+                tracing::error!(workspace = %w.workspace, workflow = %w.name, "recording a refused schedule: {e}");
+            }
+        }
+        self.too_frequent.insert(id, gap.is_some());
+        gap.is_some()
     }
 
     /// The last occurrence handled; a schedule seen for the first time starts from when

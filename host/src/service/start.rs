@@ -14,7 +14,7 @@ use super::auth::{new_token, token_hash};
 use super::metrics::Metrics;
 use super::quotas::StepQuotas;
 use super::vault::{StoredSecrets, Vault};
-use super::{App, AppState, api, launch, router, scheduler, worker};
+use super::{App, AppState, api, launch, retention, router, scheduler, worker};
 use crate::engine::Engine;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
@@ -40,6 +40,8 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// The scheduler's clock; `None`: the system clock.
     pub clock: Option<Arc<dyn scheduler::Clock>>,
+    /// How long history is kept and how often schedules may fire.
+    pub retention: retention::Policy,
 }
 
 /// A service started by [`start`].
@@ -80,6 +82,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         worker: worker::Worker::default(),
         metrics,
         scheduling: scheduler::Scheduling::new(options.clock.clone()),
+        retention: options.retention,
     });
     bootstrap(&state, &options).await?;
     if let Some(dir) = &options.workflows {
@@ -101,8 +104,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     });
     let work = tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace));
     let schedules = tokio::spawn(scheduler::run(state.clone(), rx.clone()));
+    let prune = tokio::spawn(retention::run(state.clone(), rx.clone()));
     tracing::info!(%addr, "roost serve is listening");
-    Ok(Running { addr, state, shutdown, tasks: vec![http, work, schedules] })
+    Ok(Running { addr, state, shutdown, tasks: vec![http, work, schedules, prune] })
 }
 
 /// First start: the workspace exists, and there is an operator token.

@@ -106,9 +106,10 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
-    /// Steps of `workspace` started since `since` (ms), for the daily quota.
+    /// Steps of `workspace` started since `since` (ms), for the daily quota. Read from the
+    /// attempts since then (index `attempts_by_start`), not from every run of the workspace.
     pub async fn steps_started_since(&self, workspace: &str, since: i64) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM attempts a JOIN runs r ON r.id = a.run_id WHERE r.workspace = $1 AND a.started_at >= $2")
+        let row = sqlx::query("SELECT COUNT(*) FROM attempts a WHERE a.started_at >= $2 AND EXISTS (SELECT 1 FROM runs r WHERE r.id = a.run_id AND r.workspace = $1)")
             .bind(workspace)
             .bind(since)
             .fetch_one(&self.pool)

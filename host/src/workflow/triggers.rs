@@ -35,6 +35,8 @@ pub struct Schedule {
     pub schedule: cron::Schedule,
     pub timezone: chrono_tz::Tz,
     pub catch_up: CatchUp,
+    /// Where the cron string is written, for errors about it found later.
+    pub pos: super::diagnostic::Pos,
 }
 
 /// Which runs missed while Roost was down are made up for.
@@ -117,7 +119,8 @@ fn parse_schedule(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Schedule> 
     let schedule = parse_cron(cron.as_str()).map_err(|(msg, help)| {
         diags.push(Diagnostic::new(scalar_pos(&cron), msg).with_help(help));
     });
-    Some(Schedule { cron: cron.as_str().to_string(), schedule: schedule.ok()?, timezone, catch_up })
+    let pos = scalar_pos(&cron);
+    Some(Schedule { cron: cron.as_str().to_string(), schedule: schedule.ok()?, timezone, catch_up, pos })
 }
 
 const CRON_HELP: &str = "write 5 fields `minute hour day-of-month month day-of-week` (e.g. `0 9 * * MON-FRI`), \

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::support;
 
-fn roost(data_dir: &Path, args: &[&str]) -> Output {
+pub fn roost(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_roost"))
         .args(args)
         .env("ROOST_DATA_DIR", data_dir)

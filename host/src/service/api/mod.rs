@@ -4,6 +4,7 @@
 mod calendar;
 pub mod openapi;
 mod plugins;
+mod retention;
 mod runs;
 mod schedules;
 mod settings;
@@ -82,6 +83,7 @@ endpoints! {
     post "/workspaces/{ws}/validate" => workflows::validate, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs" => runs::list, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs/{id}" => runs::get, Access::Role(Role::Viewer);
+    delete "/workspaces/{ws}/runs/{id}" => retention::delete_run, Access::Role(Role::Owner);
     get "/workspaces/{ws}/runs/{id}/logs" => runs::logs, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/runs/{id}/cancel" => runs::cancel, Access::Role(Role::Editor);
     post "/workspaces/{ws}/runs/{id}/resume" => runs::resume, Access::Role(Role::Editor);
@@ -95,4 +97,6 @@ endpoints! {
     get "/plugins/{id}" => plugins::get, Access::Token;
     get "/workspaces/{ws}/schedules" => schedules::list, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/triggers" => schedules::events, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/retention" => retention::get, Access::Role(Role::Viewer);
+    put "/workspaces/{ws}/retention" => retention::set, Access::Role(Role::Owner);
 }

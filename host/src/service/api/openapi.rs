@@ -11,7 +11,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use crate::service::error::ErrorBody;
 
-use super::{calendar, plugins, runs, schedules, settings, workflows, workspaces};
+use super::{calendar, plugins, retention, runs, schedules, settings, workflows, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,6 +51,7 @@ use super::{calendar, plugins, runs, schedules, settings, workflows, workspaces}
         runs::start,
         runs::list,
         runs::get,
+        retention::delete_run,
         runs::logs,
         runs::cancel,
         runs::resume,
@@ -64,6 +65,8 @@ use super::{calendar, plugins, runs, schedules, settings, workflows, workspaces}
         calendar::cancel,
         schedules::list,
         schedules::events,
+        retention::get,
+        retention::set,
         crate::service::healthz,
         crate::service::metrics::scrape,
     ),

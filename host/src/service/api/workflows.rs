@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::scheduler::within_min_interval;
 use crate::store::{Actor, RevisionRecord, WorkflowRecord};
 use crate::workflow::{self, Diagnostics, Plan};
 
@@ -40,7 +41,8 @@ pub fn diagnostics_json(d: &Diagnostics) -> Value {
 
 /// Checks `source` against the installed plugins.
 pub fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
-    workflow::load(file, source, s.registry.as_ref()).map_err(|d| {
+    let min = s.retention.min_schedule_interval;
+    workflow::load(file, source, s.registry.as_ref()).and_then(|p| within_min_interval(p, file, min)).map_err(|d| {
         let count = d.items.len();
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -124,7 +126,9 @@ pub async fn validate(
     caller.require(&ws, Role::Viewer)?;
     workspace(&s, &ws).await?;
     let source = source_of(&headers, &body)?;
-    Ok(Json(match workflow::load("workflow.yaml", &source, s.registry.as_ref()) {
+    let min = s.retention.min_schedule_interval;
+    let loaded = workflow::load("workflow.yaml", &source, s.registry.as_ref());
+    Ok(Json(match loaded.and_then(|p| within_min_interval(p, "workflow.yaml", min)) {
         Ok(plan) => json!({ "valid": true, "name": plan.name, "diagnostics": [] }),
         Err(d) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
     }))

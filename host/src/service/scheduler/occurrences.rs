@@ -112,6 +112,7 @@ mod tests {
             schedule: cron::Schedule::from_str(&full).unwrap(),
             timezone: tz.parse().unwrap(),
             catch_up: CatchUp::Last,
+            pos: crate::workflow::Pos::START,
         }
     }
 

@@ -41,6 +41,8 @@ pub struct Setup {
     pub workflows: Option<std::path::PathBuf>,
     /// The scheduler's clock (default: the system's).
     pub clock: Option<Arc<dyn Clock>>,
+    /// History and schedule limits (default: the service's defaults).
+    pub retention: roost::service::retention::Policy,
 }
 
 impl Service {
@@ -79,6 +81,7 @@ impl Service {
             data_dir: dir.path().to_path_buf(),
             grace: Duration::from_secs(5),
             clock: setup.clock,
+            retention: setup.retention,
         };
         let running = start(options).await.unwrap();
         let url = format!("http://127.0.0.1:{}", running.addr.port());

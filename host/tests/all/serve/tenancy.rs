@@ -183,6 +183,13 @@ impl World {
                 let at = chrono::Utc::now() + chrono::Duration::hours(2);
                 p.ends_with("/move").then(|| json!({ "at": at.to_rfc3339() }))
             }
+            ("delete", "/workspaces/{ws}/runs/{id}") => {
+                let run = self.timer_run().await;
+                self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/cancel"), None).await;
+                path = path.replace("{id}", &run);
+                None
+            }
+            ("put", "/workspaces/{ws}/retention") => Some(json!({ "days": 7 })),
             ("post", p) if p.starts_with("/workspaces/{ws}/runs/{id}/") => {
                 // Each decision or cancellation gets a run of its own, waiting.
                 path = path.replace("{id}", &self.waiting_run().await);

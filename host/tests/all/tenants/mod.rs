@@ -4,6 +4,7 @@
 mod bounded;
 mod fairness;
 mod retention;
+mod retention_scale;
 mod rules;
 mod secrets;
 mod webhooks;
