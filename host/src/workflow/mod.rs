@@ -29,6 +29,7 @@ mod graph;
 mod inputs;
 mod keys;
 mod lex;
+mod limits;
 mod plan;
 mod refs;
 mod retry;
@@ -50,6 +51,10 @@ pub use editor_schema::json_schema;
 pub use eval::{secret_placeholder, truthy};
 pub use expr::{BinOp, Expr, ExprError, Segment};
 pub use inputs::{InputDecl, InputType};
+pub use limits::{
+    Limits, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_RENDERED_BYTES, MAX_RESULT_BYTES, MAX_SOURCE_BYTES,
+    MAX_STEPS, MAX_YAML_DEPTH,
+};
 pub use plan::{MAX_NAME_LEN, Plan};
 pub use retry::{Backoff, RetryPolicy};
 pub use step::{PlanStep, StepKind};
@@ -58,16 +63,24 @@ pub use triggers::{CatchUp, Concurrency, OnBusy, Schedule, Triggers, WebhookTrig
 pub use uses::{Catalog, CatalogError, ResolvedAction, UsesRef};
 pub use values::parse_duration;
 
-/// Parses and checks a workflow. `file` is only used to prefix error lines.
+/// Parses and checks a workflow under the default [`Limits`]. `file` is only used to
+/// prefix error lines.
 pub fn load(file: &str, source: &str, catalog: &dyn Catalog) -> Result<Plan, Diagnostics> {
-    let root = yaml::parse(source).map_err(|d| Diagnostics::new(file, vec![d]))?;
+    load_with(file, source, catalog, &Limits::default())
+}
+
+/// [`load`] under the given limits. Its time is linear in the size of `source`.
+pub fn load_with(file: &str, source: &str, catalog: &dyn Catalog, limits: &Limits) -> Result<Plan, Diagnostics> {
+    let root = yaml::parse(source, limits).map_err(|d| Diagnostics::new(file, vec![d]))?;
     let mut diags = Vec::new();
     let spec = spec::parse(&root, &mut diags);
-    let plan = plan::build(&spec, &yaml::Source::new(source), catalog, &mut diags);
+    let plan = plan::build(&spec, &yaml::Source::new(source, limits), catalog, limits, &mut diags);
     if diags.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, diags)) }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
 #[cfg(test)]
 mod tests_v1;
