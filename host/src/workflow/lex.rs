@@ -34,10 +34,8 @@ impl ExprError {
             ExprError::Unterminated => "close the expression with `}}`",
             ExprError::BadIndex(_) => "use a number like `[0]` or a quoted key like `['key with space']`",
             ExprError::UnterminatedString => "close the string with a matching quote",
-            ExprError::TooLong | ExprError::TooDeep => {
-                "split it into steps, or compute the value in a plugin; \
-                 redundant `!` and parentheses can be removed"
-            }
+            ExprError::TooLong => "split it into several expressions or steps, or compute the value in a plugin",
+            ExprError::TooDeep => "split it into steps; redundant `!` and parentheses can be removed",
             ExprError::UnexpectedChar(_) => {
                 "expressions support `==` `!=` `<` `<=` `>` `>=` `&&` `||` `!`, `( )` and functions; \
                  strings use single quotes"

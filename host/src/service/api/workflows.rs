@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::loading::{self, LoadFailure};
 use crate::store::{RevisionRecord, WorkflowRecord};
-use crate::workflow::{self, Diagnostics, Plan};
+use crate::workflow::{Diagnostics, Plan};
 
 use super::openapi::Denied;
 use super::workspaces::workspace;
@@ -38,22 +39,37 @@ pub fn diagnostics_json(d: &Diagnostics) -> Value {
     )
 }
 
-/// Checks `source` against the installed plugins.
-pub fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
-    workflow::load(file, source, s.registry.as_ref()).map_err(|d| {
-        let count = d.items.len();
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_workflow",
-            format!("the workflow has {count} error{}; see details", if count == 1 { "" } else { "s" }),
-        )
-        .with_details(diagnostics_json(&d))
-    })
+/// The answer to a workflow that does not validate: 422 with every diagnostic.
+pub fn invalid(d: &Diagnostics) -> ApiError {
+    let count = d.items.len();
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_workflow",
+        format!("the workflow has {count} error{}; see details", if count == 1 { "" } else { "s" }),
+    )
+    .with_details(diagnostics_json(d))
+}
+
+impl From<LoadFailure> for ApiError {
+    fn from(failure: LoadFailure) -> Self {
+        match failure {
+            LoadFailure::Invalid(d) => invalid(&d),
+            LoadFailure::Busy => {
+                let message = format!("{}; try again later", loading::busy_message());
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+            }
+        }
+    }
+}
+
+/// Checks `source` against the installed plugins, off the async threads.
+pub async fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
+    Ok(s.loader.load(&s.registry, file, source).await?)
 }
 
 /// Validates and stores `source` as the next revision of the workflow it names.
 pub async fn save_workflow(s: &AppState, ws: &str, file: &str, source: &str, author: &str) -> ApiResult<WorkflowSaved> {
-    let plan = check(s, file, source)?;
+    let plan = check(s, file, source).await?;
     let before = s.store.workflow(ws, &plan.name).await?.map(|w| w.revision);
     let revision = s.store.save_workflow(ws, &plan.name, source, author).await?;
     let changed = before != Some(revision);
@@ -107,7 +123,8 @@ pub async fn create(
 #[utoipa::path(post, operation_id = "validate_workflow", path = "/api/v1/workspaces/{ws}/validate", tag = "workflows", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id")), request_body(description = "The workflow YAML as the raw body, or `{\"source\": YAML}` as JSON",
         content((WorkflowSource = "application/json"), (String = "application/yaml"))),
-    responses((status = 200, description = "`{valid, name?, diagnostics: [{file, line, column, message, help}]}`", body = Object), Denied))]
+    responses((status = 200, description = "`{valid, name?, diagnostics: [{file, line, column, message, help}]}`", body = Object), Denied,
+        (status = 503, description = "Loading did not finish within its time budget", body = ErrorBody)))]
 pub async fn validate(
     State(s): State<AppState>,
     caller: Caller,
@@ -118,9 +135,10 @@ pub async fn validate(
     caller.require(&ws, Role::Viewer)?;
     workspace(&s, &ws).await?;
     let source = source_of(&headers, &body)?;
-    Ok(Json(match workflow::load("workflow.yaml", &source, s.registry.as_ref()) {
+    Ok(Json(match s.loader.load(&s.registry, "workflow.yaml", &source).await {
         Ok(plan) => json!({ "valid": true, "name": plan.name, "diagnostics": [] }),
-        Err(d) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
+        Err(LoadFailure::Invalid(d)) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
+        Err(busy) => return Err(busy.into()),
     }))
 }
 
