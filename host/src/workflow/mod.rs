@@ -83,4 +83,6 @@ mod tests;
 #[cfg(test)]
 mod tests_limits;
 #[cfg(test)]
+mod tests_props;
+#[cfg(test)]
 mod tests_v1;
