@@ -36,9 +36,9 @@ impl PlanCache {
         Ok(plan)
     }
 
-    /// Keeps a plan loaded elsewhere (off the async threads) for `w`.
-    pub fn insert(&self, w: &WorkflowRecord, plan: Plan) {
-        let key = (w.workspace.clone(), w.name.clone(), w.revision);
+    /// Keeps a plan loaded elsewhere (off the async threads) for a workflow's revision.
+    pub fn insert(&self, workspace: &str, revision: i64, plan: Plan) {
+        let key = (workspace.to_string(), plan.name.clone(), revision);
         self.0.lock().unwrap().insert(key, Arc::new(plan));
     }
 }

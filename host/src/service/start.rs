@@ -175,7 +175,7 @@ async fn check_stored(state: &AppState) -> anyhow::Result<()> {
                 if w.error.is_some() {
                     state.store.set_workflow_error(&w.workspace, &w.name, w.revision, None).await?;
                 }
-                state.plans.insert(&w, plan);
+                state.plans.insert(&w.workspace, w.revision, plan);
             }
             Err(failure @ LoadFailure::Invalid(_)) => {
                 let error = failure.summary();

@@ -382,7 +382,7 @@ impl Located {
     }
 
     fn error(&self, reason: RenderFailure) -> RenderError {
-        RenderError { expr: self.expr.to_string(), line: self.line, reason }
+        RenderError { expr: excerpt(&self.expr.to_string()), line: self.line, reason }
     }
 
     /// Takes the size of `value` from what the template may still render.

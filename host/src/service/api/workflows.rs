@@ -76,7 +76,9 @@ pub async fn save_workflow(s: &AppState, ws: &str, file: &str, source: &str, aut
     if changed {
         s.store.audit(Some(ws), author, "workflow.save", &plan.name, Some(&format!("revision {revision}"))).await?;
     }
-    Ok(WorkflowSaved { name: plan.name, revision, changed })
+    let name = plan.name.clone();
+    s.plans.insert(ws, revision, plan);
+    Ok(WorkflowSaved { name, revision, changed })
 }
 
 /// A workflow sent as JSON.
