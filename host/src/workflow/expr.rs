@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub use super::lex::ExprError;
 use super::lex::{Tok, is_ident_char, is_ident_start, lex};
-use super::limits::MAX_EXPR_DEPTH;
+use super::limits::{MAX_EXPR_DEPTH, expr_depth};
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,27 +174,10 @@ pub fn parse_embedded(text: &str) -> Result<(Expr, usize), ExprError> {
     if let Some(tok) = parser.next() {
         return Err(ExprError::Expected { expected: "the end of the expression", found: tok.to_string() });
     }
-    if depth(&expr) > MAX_EXPR_DEPTH {
+    if expr_depth(&expr) > MAX_EXPR_DEPTH {
         return Err(ExprError::TooDeep);
     }
     Ok((expr, len))
-}
-
-/// The depth of an expression's tree, measured without recursion: a chain such as
-/// `a || b || c` is built by a loop, so the parser's own guard does not bound it.
-fn depth(expr: &Expr) -> usize {
-    let mut deepest = 0;
-    let mut stack = vec![(expr, 1)];
-    while let Some((e, d)) = stack.pop() {
-        deepest = deepest.max(d);
-        match e {
-            Expr::Literal(_) | Expr::Path { .. } => {}
-            Expr::Member { target, .. } | Expr::Not(target) => stack.push((target, d + 1)),
-            Expr::Binary { left, right, .. } => stack.extend([(&**left, d + 1), (&**right, d + 1)]),
-            Expr::Call { args, .. } => stack.extend(args.iter().map(|a| (a, d + 1))),
-        }
-    }
-    deepest
 }
 
 struct Parser {

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use super::expr::Expr;
+
 /// Largest workflow text, in bytes. Stops a client from making the service parse and
 /// hold an arbitrarily large document; loading is linear, so this also bounds its time.
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
@@ -92,6 +94,38 @@ pub fn bytes_text(bytes: usize) -> String {
         b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
         b => format!("{b} bytes"),
     }
+}
+
+/// The depth of an expression's tree, measured without recursion: a chain such as
+/// `a || b || c` is built by a loop, so the parser's own guard does not bound it.
+pub fn expr_depth(expr: &Expr) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(expr, 1)];
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match e {
+            Expr::Literal(_) | Expr::Path { .. } => {}
+            Expr::Member { target, .. } | Expr::Not(target) => stack.push((target, d + 1)),
+            Expr::Binary { left, right, .. } => stack.extend([(&**left, d + 1), (&**right, d + 1)]),
+            Expr::Call { args, .. } => stack.extend(args.iter().map(|a| (a, d + 1))),
+        }
+    }
+    deepest
+}
+
+/// Longest excerpt of an expression quoted in a message, in characters.
+pub const MAX_QUOTED_CHARS: usize = 80;
+
+/// `text`, or its start and end around `...` when it is longer than [`MAX_QUOTED_CHARS`]:
+/// a message about a megabyte-long expression must not repeat it.
+pub fn excerpt(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= MAX_QUOTED_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX_QUOTED_CHARS - 20).collect();
+    let tail: String = text.chars().skip(count - 16).collect();
+    format!("{head} ... {tail}")
 }
 
 #[cfg(test)]

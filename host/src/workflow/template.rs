@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::diagnostic::{Diagnostic, Pos};
 use super::eval::{self, Missing};
 use super::expr::{self, Expr, ExprError};
-use super::limits::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES, bytes_text, json_size_within};
+use super::limits::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES, bytes_text, excerpt, json_size_within};
 use super::yaml::{self, Source};
 
 /// What expressions can see while a run renders a template.
@@ -154,11 +154,11 @@ impl Part {
                 Value::Array(items.iter().map(|p| p.render(scope, budget)).collect::<Result<_, _>>()?)
             }
             Part::Object(fields) => {
-                Value::Object(fields.iter().map(|(k, p)| Ok((k.clone(), p.render(scope, budget)?))).collect::<Result<
-                    _,
-                    RenderError,
-                >>(
-                )?)
+                let mut map = Map::new();
+                for (key, part) in fields {
+                    map.insert(key.clone(), part.render(scope, budget)?);
+                }
+                Value::Object(map)
             }
         })
     }
@@ -325,21 +325,6 @@ fn expr_diagnostic(from_open: &str, err: &ExprError, pos: Pos) -> Diagnostic {
         }
     };
     Diagnostic::new(pos, message).with_help(err.help())
-}
-
-/// Longest excerpt of an expression quoted in a message, in characters.
-const MAX_QUOTED_CHARS: usize = 80;
-
-/// `text`, or its start and end around `...` when it is longer than [`MAX_QUOTED_CHARS`]:
-/// a message about a megabyte-long expression must not repeat it.
-fn excerpt(text: &str) -> String {
-    let count = text.chars().count();
-    if count <= MAX_QUOTED_CHARS {
-        return text.to_string();
-    }
-    let head: String = text.chars().take(MAX_QUOTED_CHARS - 20).collect();
-    let tail: String = text.chars().skip(count - 16).collect();
-    format!("{head} ... {tail}")
 }
 
 /// A failure to render a template during a run.
