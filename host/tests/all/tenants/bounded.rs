@@ -71,6 +71,9 @@ async fn a_stored_workflow_that_no_longer_loads_is_marked_broken_and_the_rest_is
         service.call(OPERATOR, Method::POST, &start("deep"), Some(json!({ "inputs": { "x": "1" } }))).await;
     assert_eq!(status, 409, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().starts_with("the stored workflow no longer loads"), "{body}");
+    let hook =
+        service.client.post(format!("{}/hooks/default/deep", service.url)).json(&json!({})).send().await.unwrap();
+    assert_eq!(hook.status().as_u16(), 409, "a broken workflow's webhook does not fire");
     let (status, body) =
         service.call(OPERATOR, Method::POST, &start("fine"), Some(json!({ "inputs": { "x": "1" } }))).await;
     assert_eq!(status, 202, "{body}");
@@ -107,7 +110,7 @@ async fn sample_healthz(service: &Service, busy: impl std::future::Future<Output
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn big_validations_do_not_freeze_the_service() {
+async fn ten_big_validations_at_once_do_not_freeze_the_service() {
     let service = Service::start().await;
     let viewer = service.workspace_token("default", "viewer").await;
     let source = many_expressions(32_000);
@@ -119,18 +122,18 @@ async fn big_validations_do_not_freeze_the_service() {
     };
     let started = Instant::now();
     let samples = sample_healthz(&service, async {
-        futures::join!(validate(), validate());
+        futures::future::join_all((0..10).map(|_| validate())).await;
     })
     .await;
     let took = started.elapsed();
     let p = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
     eprintln!(
-        "two validations took {took:?}; /healthz over {} samples: p50 {:?}, p99 {:?}",
+        "ten validations took {took:?}; /healthz over {} samples: p50 {:?}, p99 {:?}",
         samples.len(),
         p(0.5),
         p(0.99)
     );
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(took < Duration::from_secs(60), "{took:?}");
     assert!(p(0.99) < Duration::from_millis(250), "p99 {:?}", p(0.99));
     service.running.shutdown().await;
 }
