@@ -30,6 +30,12 @@ pub const MAX_EXPRESSIONS: usize = 10_000;
 /// with each other.
 pub const MAX_STEPS: usize = 1000;
 
+/// Most errors reported for one workflow. Checking an expression or a `needs` entry
+/// suggests the nearest valid name, comparing it with every step, input or time zone; past
+/// this many errors those checks stop, so ten thousand bad references cannot cost ten
+/// thousand such searches.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 /// Largest value one computed expression (a function call or a string with text and
 /// expressions) may produce, in bytes of JSON. Nested calls such as
 /// `concat(x, x, x, x, x, x, x, x)` multiply their input at every level.

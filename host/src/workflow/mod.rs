@@ -52,8 +52,8 @@ pub use eval::{secret_placeholder, truthy};
 pub use expr::{BinOp, Expr, ExprError, Segment};
 pub use inputs::{InputDecl, InputType};
 pub use limits::{
-    Limits, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_RENDERED_BYTES, MAX_RESULT_BYTES, MAX_SOURCE_BYTES,
-    MAX_STEPS, MAX_YAML_DEPTH,
+    Limits, MAX_DIAGNOSTICS, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_RENDERED_BYTES, MAX_RESULT_BYTES,
+    MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH,
 };
 pub use plan::{MAX_NAME_LEN, Plan};
 pub use retry::{Backoff, RetryPolicy};
@@ -75,7 +75,21 @@ pub fn load_with(file: &str, source: &str, catalog: &dyn Catalog, limits: &Limit
     let mut diags = Vec::new();
     let spec = spec::parse(&root, &mut diags);
     let plan = plan::build(&spec, &yaml::Source::new(source, limits), catalog, limits, &mut diags);
-    if diags.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, diags)) }
+    if diags.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, at_most(diags))) }
+}
+
+/// At most [`MAX_DIAGNOSTICS`] errors in file order; when checking stopped there, a last
+/// one says so.
+fn at_most(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diags.len() < MAX_DIAGNOSTICS {
+        return diags;
+    }
+    diags.sort_by_key(Diagnostic::pos);
+    let pos = diags[MAX_DIAGNOSTICS - 1].pos();
+    diags.truncate(MAX_DIAGNOSTICS);
+    let msg = format!("checking stopped after {MAX_DIAGNOSTICS} errors");
+    diags.push(Diagnostic::new(pos, msg).with_help("fix the errors above and validate again"));
+    diags
 }
 
 #[cfg(test)]

@@ -115,3 +115,18 @@ fn loading_is_linear_in_the_number_of_expressions() {
     // Linear loading takes 4x for 4x the input; quadratic loading took 16x.
     assert!(times[2] < times[0] * 10, "{times:?}");
 }
+
+#[test]
+fn many_bad_references_are_reported_in_bounded_time() {
+    let id = |i: usize| format!("step-{i:0>58}");
+    let steps: String = (0..MAX_STEPS).map(|i| format!("  - {{ id: {}, wait: 1s }}\n", id(i))).collect();
+    let refs = "${{ steps.step-zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz.output }}".repeat(9000);
+    let yaml = format!("name: t\nsteps:\n{steps}  - id: last\n    uses: echo/echo@1\n    with: {{ v: \"{refs}\" }}\n");
+    let limits = Limits { steps: MAX_STEPS + 1, ..Limits::default() };
+    let started = Instant::now();
+    let diags = load_with("w.yaml", &yaml, &TestCatalog::standard(), &limits).expect_err("bad references");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert_eq!(diags.items.len(), MAX_DIAGNOSTICS + 1);
+    let last = &diags.items[MAX_DIAGNOSTICS].message;
+    assert_eq!(last, "checking stopped after 100 errors");
+}
