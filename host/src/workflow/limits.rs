@@ -30,6 +30,10 @@ pub const MAX_EXPRESSIONS: usize = 10_000;
 /// with each other.
 pub const MAX_STEPS: usize = 1000;
 
+/// Most inputs a workflow declares: binding a run's inputs looks each given name up among
+/// them and suggests the nearest for an unknown one.
+pub const MAX_INPUTS: usize = 100;
+
 /// Most errors reported for one workflow. Checking an expression or a `needs` entry
 /// suggests the nearest valid name, comparing it with every step, input or time zone; past
 /// this many errors those checks stop, so ten thousand bad references cannot cost ten

@@ -52,8 +52,8 @@ pub use eval::{secret_placeholder, truthy};
 pub use expr::{BinOp, Expr, ExprError, Segment};
 pub use inputs::{InputDecl, InputType};
 pub use limits::{
-    Limits, MAX_DIAGNOSTICS, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_RENDERED_BYTES, MAX_RESULT_BYTES,
-    MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH,
+    Limits, MAX_DIAGNOSTICS, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_INPUTS, MAX_RENDERED_BYTES,
+    MAX_RESULT_BYTES, MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH,
 };
 pub use plan::{MAX_NAME_LEN, Plan};
 pub use retry::{Backoff, RetryPolicy};

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::diagnostic::{Diagnostic, Pos};
 use super::graph;
 use super::inputs::{self, InputDecl};
-use super::limits::Limits;
+use super::limits::{Limits, MAX_INPUTS};
 use super::refs::{self, RefContext, Site};
 use super::retry;
 use super::spec::{StepSpec, Text, WorkflowSpec};
@@ -73,7 +73,11 @@ pub(super) fn build(
     limits: &Limits,
     diags: &mut Vec<Diagnostic>,
 ) -> Plan {
-    let inputs = inputs::check(&spec.inputs, diags);
+    if let Some(extra) = spec.inputs.get(MAX_INPUTS) {
+        let msg = format!("the workflow declares {} inputs, more than the limit of {MAX_INPUTS}", spec.inputs.len());
+        diags.push(Diagnostic::new(scalar_pos(&extra.name), msg).with_help("pass related values as one object input"));
+    }
+    let inputs = inputs::check(&spec.inputs[..spec.inputs.len().min(MAX_INPUTS)], diags);
     let main = spec.steps.as_deref().unwrap_or_default();
     let mut all: Vec<&StepSpec> = main.iter().chain(&spec.on_failure).collect();
     if let Some(extra) = all.get(limits.steps) {

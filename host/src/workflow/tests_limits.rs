@@ -130,3 +130,17 @@ fn many_bad_references_are_reported_in_bounded_time() {
     let last = &diags.items[MAX_DIAGNOSTICS].message;
     assert_eq!(last, "checking stopped after 100 errors");
 }
+
+#[test]
+fn declared_and_given_inputs_are_bounded() {
+    let declared: String = (0..=MAX_INPUTS).map(|i| format!("  i{i}: {{}}\n")).collect();
+    let errors = load_errors(&format!("name: t\ninputs:\n{declared}steps: []\n"));
+    assert_eq!(
+        errors[0],
+        format!("{}:3: the workflow declares 101 inputs, more than the limit of 100", MAX_INPUTS + 3)
+    );
+    let plan = load("w.yaml", &echo_with("\"${{ inputs.x }}\""), &TestCatalog::standard()).expect("loads");
+    let given: Map<String, Value> = (0..100_000).map(|i| (format!("k{i}"), json!(i))).collect();
+    let errors = plan.bind_json_inputs(&given).expect_err("too many");
+    assert_eq!(errors, vec![("inputs".to_string(), "100000 inputs were given; the workflow declares 1".to_string())]);
+}
