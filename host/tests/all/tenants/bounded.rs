@@ -190,3 +190,22 @@ async fn an_amplifying_expression_ends_with_a_clear_error_in_bounded_memory() {
     assert!(grown < 400 << 10, "peak RSS grew by {grown} KiB");
     service.running.shutdown().await;
 }
+
+#[test]
+fn roost_validate_refuses_what_serve_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deep.yaml");
+    std::fs::write(&file, nested_not(3000)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_roost"))
+        .arg("validate")
+        .arg(&file)
+        .env("ROOST_DATA_DIR", dir.path())
+        .env("ROOST_CACHE_DIR", crate::support::cache_dir())
+        .env_remove("ROOST_DB")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("deep.yaml:8:11: error: invalid expression"), "{stdout}");
+    assert!(stdout.contains("the expression nests deeper than 64 levels"), "{stdout}");
+}
