@@ -68,14 +68,19 @@ impl Loader {
     /// Loads `source` on a blocking thread once a slot is free. A load that outlives the
     /// budget keeps its slot until it ends, so abandoned loads still count.
     pub async fn load(&self, registry: &Arc<Registry>, file: &str, source: &str) -> Result<Plan, LoadFailure> {
-        let (registry, file, source) = (registry.clone(), file.to_string(), source.to_string());
+        let (registry, file_name, source) = (registry.clone(), file.to_string(), source.to_string());
+        let file = file_name.clone();
         let work = async {
             let slot = self.slots.clone().acquire_owned().await.map_err(|_| LoadFailure::Busy)?;
             let task = tokio::task::spawn_blocking(move || {
                 let _slot = slot;
                 workflow::load(&file, &source, registry.as_ref())
             });
-            task.await.map_err(|_| LoadFailure::Busy)?.map_err(LoadFailure::Invalid)
+            let loaded = task.await.map_err(|e| {
+                tracing::error!("loading {file_name} failed: {e}");
+                LoadFailure::Busy
+            })?;
+            loaded.map_err(LoadFailure::Invalid)
         };
         tokio::time::timeout(LOAD_BUDGET, work).await.map_err(|_| LoadFailure::Busy)?
     }
