@@ -19,7 +19,12 @@ use crate::workflow::{self, Plan};
 pub struct PlanCache(Mutex<HashMap<(String, String, i64), Arc<Plan>>>);
 
 impl PlanCache {
+    /// The plan of `w`; a workflow marked broken is not loaded again.
     pub fn plan(&self, s: &AppState, w: &WorkflowRecord) -> Result<Arc<Plan>, ApiError> {
+        if let Some(error) = &w.error {
+            let message = format!("the stored workflow no longer loads: {error}");
+            return Err(ApiError::new(StatusCode::CONFLICT, "invalid_workflow", message));
+        }
         let key = (w.workspace.clone(), w.name.clone(), w.revision);
         if let Some(plan) = self.0.lock().unwrap().get(&key) {
             return Ok(plan.clone());
@@ -30,6 +35,12 @@ impl PlanCache {
         let plan = Arc::new(plan);
         self.0.lock().unwrap().insert(key, plan.clone());
         Ok(plan)
+    }
+
+    /// Keeps a plan loaded elsewhere (off the async threads) for a workflow's revision.
+    pub fn insert(&self, workspace: &str, revision: i64, plan: Plan) {
+        let key = (workspace.to_string(), plan.name.clone(), revision);
+        self.0.lock().unwrap().insert(key, Arc::new(plan));
     }
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod hooks;
 pub mod launch;
+pub mod loading;
 pub mod metrics;
 pub mod names;
 pub mod quotas;
@@ -44,6 +45,8 @@ pub struct App {
     /// Wakes the worker when a run was started or an approval decided.
     pub wake: Arc<tokio::sync::Notify>,
     pub plans: launch::PlanCache,
+    /// Where workflows are loaded: off the async threads, a few at a time.
+    pub loader: loading::Loader,
     pub worker: worker::Worker,
     /// The counters `/metrics` shows; the engine's step observer.
     pub metrics: Arc<metrics::Metrics>,

@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::auth::{new_token, token_hash};
+use super::loading::LoadFailure;
 use super::metrics::Metrics;
 use super::quotas::StepQuotas;
 use super::vault::{StoredSecrets, Vault};
-use super::{App, AppState, api, launch, retention, router, scheduler, worker};
+use super::{App, AppState, api, launch, loading, retention, router, scheduler, worker};
 use crate::engine::Engine;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
@@ -79,6 +81,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         vault: options.vault.clone(),
         wake: Arc::default(),
         plans: launch::PlanCache::default(),
+        loader: loading::Loader::default(),
         worker: worker::Worker::default(),
         metrics,
         scheduling: scheduler::Scheduling::new(options.clock.clone()),
@@ -88,6 +91,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     if let Some(dir) = &options.workflows {
         load_workflows(&state, &options.workspace, dir).await?;
     }
+    check_stored(&state).await?;
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     let addr = listener.local_addr()?;
     options.runtime.net().serve_at(addr);
@@ -152,6 +156,42 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     std::io::Write::write_all(&mut options.open(path)?, format!("{text}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Stored workflows loaded at the same time while the service starts.
+const STARTUP_LOADS: usize = 4;
+
+/// Loads every stored workflow before triggers can fire: one that no longer loads (stored
+/// by older code, or under higher limits) is marked broken with its errors, so its
+/// triggers stay silent while the service serves everything else; the others' plans are
+/// kept, so the scheduler does not load them again.
+async fn check_stored(state: &AppState) -> anyhow::Result<()> {
+    let workflows = state.store.workflows(None).await?;
+    let mut checks = futures::stream::iter(workflows)
+        .map(|w| async move {
+            let result = state.loader.load(&state.registry, &launch::file_name(&w), &w.source).await;
+            (w, result)
+        })
+        .buffer_unordered(STARTUP_LOADS);
+    while let Some((w, result)) = checks.next().await {
+        match result {
+            Ok(plan) => {
+                if w.error.is_some() {
+                    state.store.set_workflow_error(&w.workspace, &w.name, w.revision, None).await?;
+                }
+                state.plans.insert(&w.workspace, w.revision, plan);
+            }
+            Err(failure @ LoadFailure::Invalid(_)) => {
+                let error = failure.summary();
+                tracing::error!(workspace = %w.workspace, workflow = %w.name, "marked broken: {error}");
+                state.store.set_workflow_error(&w.workspace, &w.name, w.revision, Some(&error)).await?;
+            }
+            Err(busy) => {
+                tracing::warn!(workspace = %w.workspace, workflow = %w.name, "not checked: {}", busy.summary())
+            }
+        }
+    }
     Ok(())
 }
 

@@ -14,6 +14,9 @@ pub struct WorkflowRecord {
     pub enabled: bool,
     pub updated_at: i64,
     pub source: String,
+    /// Why this revision no longer loads, when it is broken (its triggers do not fire);
+    /// null when it loads.
+    pub error: Option<String>,
 }
 
 /// One revision of a workflow's text.
@@ -25,12 +28,13 @@ pub struct RevisionRecord {
     pub source: String,
 }
 
-const SELECT: &str = "SELECT w.workspace, w.name, w.revision, w.enabled, w.updated_at, r.source FROM workflows w \
+const SELECT: &str = "SELECT w.workspace, w.name, w.revision, w.enabled, w.updated_at, r.source, w.error FROM workflows w \
      JOIN workflow_revisions r ON r.workspace = w.workspace AND r.name = w.name AND r.revision = w.revision";
 
 impl Store {
-    /// Stores `source` as the next revision of `name`, unless it equals the current one.
-    /// Returns the revision now current.
+    /// Stores `source`, which loads, as the next revision of `name`, unless it equals the
+    /// current one; either way the workflow is no longer marked broken. Returns the
+    /// revision now current.
     pub async fn save_workflow(
         &self,
         workspace: &str,
@@ -49,7 +53,12 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let revision = match current {
-            Some(row) if row.try_get::<String, _>(1)? == source => return Ok(row.try_get(0)?),
+            Some(row) if row.try_get::<String, _>(1)? == source => {
+                let revision = row.try_get(0)?;
+                self.set_workflow_error_in(&mut tx, workspace, name, revision, None).await?;
+                tx.commit().await?;
+                return Ok(revision);
+            }
             Some(row) => row.try_get::<i64, _>(0)? + 1,
             None => 1,
         };
@@ -67,7 +76,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO workflows (workspace, name, revision, enabled, updated_at) VALUES ($1, $2, $3, 1, $4) \
-             ON CONFLICT (workspace, name) DO UPDATE SET revision = $3, updated_at = $4",
+             ON CONFLICT (workspace, name) DO UPDATE SET revision = $3, updated_at = $4, error = NULL",
         )
         .bind(workspace)
         .bind(name)
@@ -138,6 +147,39 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Marks `revision` of a workflow broken with `error`, or loadable again with `None`;
+    /// does nothing when another revision has become current meanwhile.
+    pub async fn set_workflow_error(
+        &self,
+        workspace: &str,
+        name: &str,
+        revision: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        self.set_workflow_error_in(&mut tx, workspace, name, revision, error).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_workflow_error_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        workspace: &str,
+        name: &str,
+        revision: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE workflows SET error = $1 WHERE workspace = $2 AND name = $3 AND revision = $4")
+            .bind(error)
+            .bind(workspace)
+            .bind(name)
+            .bind(revision)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// Deletes a workflow and its revisions; its runs stay.
     pub async fn delete_workflow(&self, workspace: &str, name: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
@@ -164,5 +206,6 @@ fn workflow_from_row(r: &sqlx::any::AnyRow) -> Result<WorkflowRecord, StoreError
         enabled: r.try_get::<i64, _>(3)? != 0,
         updated_at: r.try_get(4)?,
         source: r.try_get(5)?,
+        error: r.try_get(6)?,
     })
 }

@@ -84,6 +84,13 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// Most of a workflow's own names (steps, inputs) compared with a misspelt one: a workflow
+/// may have a thousand steps, and every bad reference would be compared with each of them.
+pub const MAX_CANDIDATES: usize = 100;
+
+/// Most names listed in a help text.
+const MAX_LISTED: usize = 20;
+
 /// The candidate closest to `word`, if any is close enough to be a likely typo.
 pub fn nearest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
@@ -113,9 +120,13 @@ where
 }
 
 /// "`a`, `b`, `c`" for help texts.
+/// Past [`MAX_LISTED`] items, the rest are counted rather than listed.
 pub fn backticked<S: AsRef<str>>(items: &[S]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
-    quoted.join(", ")
+    let quoted: Vec<String> = items.iter().take(MAX_LISTED).map(|s| format!("`{}`", s.as_ref())).collect();
+    match items.len().saturating_sub(MAX_LISTED) {
+        0 => quoted.join(", "),
+        more => format!("{} and {more} more", quoted.join(", ")),
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::expr::{BinOp, Expr, Segment};
 use super::functions;
+use super::limits::{MAX_RESULT_BYTES, json_size_within};
 use super::template::{RenderFailure, Scope, json_kind};
 
 /// The text that stands for a secret in rendered values; only the http capability
@@ -49,7 +50,16 @@ pub fn eval(expr: &Expr, scope: &Scope<'_>, missing: Missing) -> Result<Value, R
         }
         Expr::Not(e) => Ok(Value::Bool(!truthy(&eval(e, scope, missing)?))),
         Expr::Binary { op, left, right } => binary(*op, left, right, scope, missing),
-        Expr::Call { name, args } => functions::call(name, args, scope, missing),
+        Expr::Call { name, args } => within_limit(name, functions::call(name, args, scope, missing)?),
+    }
+}
+
+/// A function's result, unless it is larger than [`MAX_RESULT_BYTES`]: calls nested in
+/// calls would otherwise multiply their input's size at every level.
+fn within_limit(name: &str, value: Value) -> Result<Value, RenderFailure> {
+    match json_size_within(&value, MAX_RESULT_BYTES) {
+        Some(_) => Ok(value),
+        None => Err(RenderFailure::TooLarge { what: format!("the result of `{name}()`"), limit: MAX_RESULT_BYTES }),
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 pub use super::lex::ExprError;
 use super::lex::{Tok, is_ident_char, is_ident_start, lex};
+use super::limits::{MAX_EXPR_DEPTH, expr_depth};
 
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,17 +169,22 @@ pub fn parse_embedded(text: &str) -> Result<(Expr, usize), ExprError> {
     if toks.is_empty() {
         return Err(ExprError::Empty);
     }
-    let mut parser = Parser { toks, at: 0 };
+    let mut parser = Parser { toks, at: 0, level: 0 };
     let expr = parser.binary(0)?;
-    match parser.next() {
-        None => Ok((expr, len)),
-        Some(tok) => Err(ExprError::Expected { expected: "the end of the expression", found: tok.to_string() }),
+    if let Some(tok) = parser.next() {
+        return Err(ExprError::Expected { expected: "the end of the expression", found: tok.to_string() });
     }
+    if expr_depth(&expr) > MAX_EXPR_DEPTH {
+        return Err(ExprError::TooDeep);
+    }
+    Ok((expr, len))
 }
 
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+    /// How deeply the parser has recursed (`!`, parentheses, call arguments, operands).
+    level: usize,
 }
 
 fn found(tok: Option<Tok>) -> String {
@@ -203,14 +209,23 @@ impl Parser {
         }
     }
 
+    /// One level deeper, unless that passes [`MAX_EXPR_DEPTH`]; the caller steps back out.
+    fn descend(&mut self) -> Result<(), ExprError> {
+        self.level += 1;
+        if self.level > MAX_EXPR_DEPTH { Err(ExprError::TooDeep) } else { Ok(()) }
+    }
+
     /// Operators binding at least as tightly as `min` (precedence climbing, left-associative).
+    /// Every recursion of the parser but `!` passes through here, so this bounds its depth.
     fn binary(&mut self, min: u8) -> Result<Expr, ExprError> {
+        self.descend()?;
         let mut left = self.unary()?;
         while let Some(op) = self.peek_op().filter(|op| op.precedence() > min) {
             self.at += 1;
             let right = self.binary(op.precedence())?;
             left = Expr::Binary { op, left: Box::new(left), right: Box::new(right) };
         }
+        self.level -= 1;
         Ok(left)
     }
 
@@ -224,7 +239,10 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, ExprError> {
         if self.peek() == Some(&Tok::Op("!")) {
             self.at += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            self.descend()?;
+            let operand = self.unary()?;
+            self.level -= 1;
+            return Ok(Expr::Not(Box::new(operand)));
         }
         let primary = self.primary()?;
         let segments = self.segments()?;

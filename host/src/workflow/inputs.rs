@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::diagnostic::{Diagnostic, backticked, did_you_mean};
+use super::limits::MAX_DIAGNOSTICS;
 use super::spec::{self, InputSpec};
 use super::template::json_kind;
 use super::yaml::{node_pos, scalar_pos};
@@ -162,11 +163,21 @@ fn bad_default(name: &str, ty: InputType, value: &Value, pos: super::Pos) -> Dia
     Diagnostic::new(pos, msg).with_help(help)
 }
 
+/// Refuses far more given inputs than declared ones before looking each up: every unknown
+/// one is compared with every declared name for a suggestion.
+fn check_count(decls: &[InputDecl], given: usize) -> Result<(), String> {
+    match given > decls.len() + MAX_DIAGNOSTICS {
+        true => Err(format!("{given} inputs were given; the workflow declares {}", decls.len())),
+        false => Ok(()),
+    }
+}
+
 /// Binds command-line values to declared inputs and applies defaults; see
 /// [`Plan::bind_inputs`](super::Plan::bind_inputs).
 pub(super) fn bind(decls: &[InputDecl], given: &[(String, String)]) -> Result<Map<String, Value>, String> {
     let mut bound = Map::new();
     let mut errors = Vec::new();
+    check_count(decls, given.len())?;
     for (name, raw) in given {
         match decls.iter().find(|d| &d.name == name) {
             None => errors.push(unknown_input(decls, name)),
@@ -198,6 +209,7 @@ pub(super) fn bind_json(
 ) -> Result<Map<String, Value>, Vec<(String, String)>> {
     let mut bound = Map::new();
     let mut errors = Vec::new();
+    check_count(decls, given.len()).map_err(|message| vec![("inputs".to_string(), message)])?;
     for (name, value) in given {
         match decls.iter().find(|d| &d.name == name) {
             None => errors.push((name.clone(), unknown_input(decls, name))),

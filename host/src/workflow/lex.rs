@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::limits::{MAX_EXPR_BYTES, MAX_EXPR_DEPTH};
+
 /// Why an expression does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExprError {
@@ -20,6 +22,10 @@ pub enum ExprError {
     BadNumber(String),
     #[error("expected {expected}, found {found}")]
     Expected { expected: &'static str, found: String },
+    #[error("the expression is longer than {} bytes", MAX_EXPR_BYTES)]
+    TooLong,
+    #[error("the expression nests deeper than {} levels", MAX_EXPR_DEPTH)]
+    TooDeep,
 }
 
 impl ExprError {
@@ -28,6 +34,8 @@ impl ExprError {
             ExprError::Unterminated => "close the expression with `}}`",
             ExprError::BadIndex(_) => "use a number like `[0]` or a quoted key like `['key with space']`",
             ExprError::UnterminatedString => "close the string with a matching quote",
+            ExprError::TooLong => "split it into several expressions or steps, or compute the value in a plugin",
+            ExprError::TooDeep => "split it into steps; redundant `!` and parentheses can be removed",
             ExprError::UnexpectedChar(_) => {
                 "expressions support `==` `!=` `<` `<=` `>` `>=` `&&` `||` `!`, `( )` and functions; \
                  strings use single quotes"
@@ -93,11 +101,15 @@ pub fn is_ident_char(c: char) -> bool {
 
 type Chars<'a> = std::iter::Peekable<std::str::CharIndices<'a>>;
 
-/// Tokens up to the closing `}}`, and the byte length consumed including it.
+/// Tokens up to the closing `}}`, and the byte length consumed including it; at most
+/// [`MAX_EXPR_BYTES`] are read.
 pub fn lex(text: &str) -> Result<(Vec<Tok>, usize), ExprError> {
     let mut toks = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
+        if at > MAX_EXPR_BYTES {
+            return Err(ExprError::TooLong);
+        }
         let tok = match c {
             c if c.is_whitespace() => continue,
             '}' if next_is(&mut chars, '}') => return Ok((toks, at + 2)),

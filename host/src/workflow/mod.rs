@@ -30,6 +30,7 @@ mod graph;
 mod inputs;
 mod keys;
 mod lex;
+mod limits;
 mod plan;
 mod refs;
 mod retry;
@@ -51,6 +52,10 @@ pub use editor_schema::json_schema;
 pub use eval::{secret_placeholder, truthy};
 pub use expr::{BinOp, Expr, ExprError, Segment};
 pub use inputs::{InputDecl, InputType};
+pub use limits::{
+    Limits, MAX_DIAGNOSTICS, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_INPUTS, MAX_RENDERED_BYTES,
+    MAX_RESULT_BYTES, MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH,
+};
 pub use plan::{MAX_NAME_LEN, Plan};
 pub use retry::{Backoff, RetryPolicy};
 pub use step::{PlanStep, StepKind};
@@ -59,16 +64,40 @@ pub use triggers::{CatchUp, Concurrency, OnBusy, Schedule, Triggers, WebhookTrig
 pub use uses::{Catalog, CatalogError, ResolvedAction, UsesRef};
 pub use values::parse_duration;
 
-/// Parses and checks a workflow. `file` is only used to prefix error lines.
+/// Parses and checks a workflow under the default [`Limits`]. `file` is only used to
+/// prefix error lines.
 pub fn load(file: &str, source: &str, catalog: &dyn Catalog) -> Result<Plan, Diagnostics> {
-    let root = yaml::parse(source).map_err(|d| Diagnostics::new(file, vec![d]))?;
+    load_with(file, source, catalog, &Limits::default())
+}
+
+/// [`load`] under the given limits. Its time is linear in the size of `source`.
+pub fn load_with(file: &str, source: &str, catalog: &dyn Catalog, limits: &Limits) -> Result<Plan, Diagnostics> {
+    let root = yaml::parse(source, limits).map_err(|d| Diagnostics::new(file, vec![d]))?;
     let mut diags = Vec::new();
     let spec = spec::parse(&root, &mut diags);
-    let plan = plan::build(&spec, &yaml::Source::new(source), catalog, &mut diags);
-    if diags.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, diags)) }
+    let plan = plan::build(&spec, &yaml::Source::new(source, limits), catalog, limits, &mut diags);
+    if diags.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, at_most(diags))) }
+}
+
+/// At most [`MAX_DIAGNOSTICS`] errors in file order; when checking stopped there, a last
+/// one says so.
+fn at_most(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diags.len() < MAX_DIAGNOSTICS {
+        return diags;
+    }
+    diags.sort_by_key(Diagnostic::pos);
+    let pos = diags[MAX_DIAGNOSTICS - 1].pos();
+    diags.truncate(MAX_DIAGNOSTICS);
+    let msg = format!("checking stopped after {MAX_DIAGNOSTICS} errors");
+    diags.push(Diagnostic::new(pos, msg).with_help("fix the errors above and validate again"));
+    diags
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
+#[cfg(test)]
+mod tests_props;
 #[cfg(test)]
 mod tests_v1;

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::diagnostic::{Diagnostic, Pos};
 use super::graph;
 use super::inputs::{self, InputDecl};
+use super::limits::{Limits, MAX_INPUTS};
 use super::refs::{self, RefContext, Site};
 use super::retry;
 use super::spec::{StepSpec, Text, WorkflowSpec};
@@ -65,10 +66,26 @@ impl Plan {
 }
 
 /// Turns a spec into a plan; errors go to `diags` (the plan is only meaningful without).
-pub(super) fn build(spec: &WorkflowSpec, src: &Source, catalog: &dyn Catalog, diags: &mut Vec<Diagnostic>) -> Plan {
-    let inputs = inputs::check(&spec.inputs, diags);
+pub(super) fn build(
+    spec: &WorkflowSpec,
+    src: &Source,
+    catalog: &dyn Catalog,
+    limits: &Limits,
+    diags: &mut Vec<Diagnostic>,
+) -> Plan {
+    if let Some(extra) = spec.inputs.get(MAX_INPUTS) {
+        let msg = format!("the workflow declares {} inputs, more than the limit of {MAX_INPUTS}", spec.inputs.len());
+        diags.push(Diagnostic::new(scalar_pos(&extra.name), msg).with_help("pass related values as one object input"));
+    }
+    let inputs = inputs::check(&spec.inputs[..spec.inputs.len().min(MAX_INPUTS)], diags);
     let main = spec.steps.as_deref().unwrap_or_default();
-    let all: Vec<&StepSpec> = main.iter().chain(&spec.on_failure).collect();
+    let mut all: Vec<&StepSpec> = main.iter().chain(&spec.on_failure).collect();
+    if let Some(extra) = all.get(limits.steps) {
+        let msg = format!("the workflow has {} steps, more than the limit of {}", all.len(), limits.steps);
+        diags.push(Diagnostic::new(extra.pos, msg).with_help("split it into smaller workflows"));
+        all.truncate(limits.steps);
+    }
+    let main = &main[..main.len().min(all.len())];
     let (ids, positions) = check_ids(&all, diags);
     let defaults = retry::parse_defaults(raw(&spec.defaults), diags);
     let env =

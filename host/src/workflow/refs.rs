@@ -1,10 +1,11 @@
 //! Checks what expressions refer to (inputs, steps, contexts, functions) and collects the
 //! steps each template reads, which become dependencies.
 
-use super::diagnostic::{Diagnostic, Pos, backticked, did_you_mean};
+use super::diagnostic::{Diagnostic, MAX_CANDIDATES, Pos, backticked, did_you_mean};
 use super::expr::{Expr, Segment};
 use super::functions;
 use super::inputs::InputDecl;
+use super::limits::MAX_DIAGNOSTICS;
 use super::template::{Located, Template};
 
 /// Names an expression may start with.
@@ -34,10 +35,14 @@ pub struct Site {
 
 type Problem = (String, Option<String>);
 
-/// Checks every expression in `template`; returns the indexes of the steps it depends on.
+/// Checks every expression in `template` (until there are [`MAX_DIAGNOSTICS`] errors);
+/// returns the indexes of the steps it depends on.
 pub fn check(template: &Template, cx: &RefContext<'_>, site: Site, diags: &mut Vec<Diagnostic>) -> Vec<usize> {
     let mut deps = Vec::new();
     for located in template.expressions() {
+        if diags.len() >= MAX_DIAGNOSTICS {
+            break;
+        }
         check_expr(located, cx, site, &mut deps, diags);
     }
     deps.sort_unstable();
@@ -150,7 +155,7 @@ fn check_input(segments: &[Segment], cx: &RefContext<'_>) -> Result<(), Problem>
     if names.contains(&name.as_str()) {
         return Ok(());
     }
-    let help = did_you_mean(name, names.iter().copied()).or_else(|| {
+    let help = did_you_mean(name, names.iter().copied().take(MAX_CANDIDATES)).or_else(|| {
         Some(match names.as_slice() {
             [] => "declare it under `inputs:` at the top of the workflow".to_string(),
             _ => format!("declared inputs: {}", backticked(&names)),
@@ -180,7 +185,7 @@ fn check_step(segments: &[Segment], cx: &RefContext<'_>, site: Site) -> Result<O
 }
 
 pub fn unknown_step(id: &str, cx: &RefContext<'_>) -> Problem {
-    let ids = cx.steps.iter().map(String::as_str);
+    let ids = cx.steps.iter().map(String::as_str).take(MAX_CANDIDATES);
     let help = did_you_mean(id, ids).or_else(|| Some(format!("steps in this workflow: {}", backticked(cx.steps))));
     (format!("unknown step `{id}`"), help)
 }

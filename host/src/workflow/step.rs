@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::approval::{self, Approval};
 use super::credentials;
 use super::diagnostic::Diagnostic;
+use super::limits::MAX_DIAGNOSTICS;
 use super::refs::{self, RefContext, Site};
 use super::retry::{self, Defaults, RetryPolicy};
 use super::schema::{self, WithSite};
@@ -159,7 +160,14 @@ fn needs(spec: &StepSpec, index: usize, cx: &RefContext<'_>, diags: &mut Vec<Dia
         diags.push(Diagnostic::new(value_pos(key, node), msg).with_help("write e.g. `needs: [review]`"));
         return Vec::new();
     };
-    seq.iter().filter_map(|n| need(n, index, cx, diags)).collect()
+    let mut deps = Vec::new();
+    for node in seq.iter() {
+        if diags.len() >= MAX_DIAGNOSTICS {
+            break;
+        }
+        deps.extend(need(node, index, cx, diags));
+    }
+    deps
 }
 
 fn need(node: &Node, index: usize, cx: &RefContext<'_>, diags: &mut Vec<Diagnostic>) -> Option<usize> {

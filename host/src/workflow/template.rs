@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::diagnostic::{Diagnostic, Pos};
 use super::eval::{self, Missing};
 use super::expr::{self, Expr, ExprError};
+use super::limits::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES, bytes_text, excerpt, json_size_within};
 use super::yaml::{self, Source};
 
 /// What expressions can see while a run renders a template.
@@ -121,8 +122,9 @@ impl Template {
 
     /// Evaluates every expression: a string that is one `${{ }}` keeps the value's type,
     /// other strings interpolate (strings as-is, null as empty, the rest as compact JSON).
+    /// The whole value may take at most [`MAX_RENDERED_BYTES`] as JSON.
     pub fn render(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
-        self.0.render(scope)
+        self.0.render(scope, &mut { MAX_RENDERED_BYTES })
     }
 
     /// Every expression, in document order.
@@ -149,15 +151,22 @@ impl Template {
 }
 
 impl Part {
-    fn render(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
+    /// Renders, taking the size of every computed value from `budget`.
+    fn render(&self, scope: &Scope<'_>, budget: &mut usize) -> Result<Value, RenderError> {
         Ok(match self {
             Part::Literal(v) => v.clone(),
-            Part::Expr(e) => e.eval(scope)?,
-            Part::Interp(pieces) => Value::String(interpolate(pieces, scope)?),
-            Part::Array(items) => Value::Array(items.iter().map(|p| p.render(scope)).collect::<Result<_, _>>()?),
-            Part::Object(fields) => Value::Object(
-                fields.iter().map(|(k, p)| Ok((k.clone(), p.render(scope)?))).collect::<Result<_, RenderError>>()?,
-            ),
+            Part::Expr(e) => e.charge(e.eval(scope)?, budget)?,
+            Part::Interp(pieces) => interpolate(pieces, scope, budget)?,
+            Part::Array(items) => {
+                Value::Array(items.iter().map(|p| p.render(scope, budget)).collect::<Result<_, _>>()?)
+            }
+            Part::Object(fields) => {
+                let mut map = Map::new();
+                for (key, part) in fields {
+                    map.insert(key.clone(), part.render(scope, budget)?);
+                }
+                Value::Object(map)
+            }
         })
     }
 
@@ -212,19 +221,32 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn interpolate(pieces: &[Piece], scope: &Scope<'_>) -> Result<String, RenderError> {
+/// Text and expression values joined into one string of at most [`MAX_RESULT_BYTES`].
+fn interpolate(pieces: &[Piece], scope: &Scope<'_>, budget: &mut usize) -> Result<Value, RenderError> {
     let mut out = String::new();
+    let mut last = None;
     for piece in pieces {
         match piece {
             Piece::Text(t) => out.push_str(t),
-            Piece::Expr(e) => match e.eval(scope)? {
-                Value::Null => {}
-                Value::String(s) => out.push_str(&s),
-                other => out.push_str(&other.to_string()),
-            },
+            Piece::Expr(e) => {
+                match e.eval(scope)? {
+                    Value::Null => {}
+                    Value::String(s) => out.push_str(&s),
+                    other => out.push_str(&other.to_string()),
+                }
+                if out.len() > MAX_RESULT_BYTES {
+                    let what = "the text it is part of".to_string();
+                    return Err(e.error(RenderFailure::TooLarge { what, limit: MAX_RESULT_BYTES }));
+                }
+                last = Some(e);
+            }
         }
     }
-    Ok(out)
+    let value = Value::String(out);
+    match last {
+        Some(e) => e.charge(value, budget),
+        None => Ok(value),
+    }
 }
 
 /// Compiles a YAML node; expression syntax errors go to `diags`.
@@ -244,31 +266,41 @@ fn compile_part(node: &Node, src: &Source, diags: &mut Vec<Diagnostic>) -> Part 
     fold_literal(part)
 }
 
-/// Collapses a container without expressions into one literal value.
+/// Collapses a container without expressions into one literal value, moving (not
+/// copying) its children's values so that folding a document is linear in its size.
 fn fold_literal(part: Part) -> Part {
     let literal = |p: &Part| matches!(p, Part::Literal(_));
-    let all_literal = match &part {
-        Part::Array(items) => items.iter().all(literal),
-        Part::Object(fields) => fields.iter().all(|(_, p)| literal(p)),
-        _ => false,
+    let value = |p: Part| match p {
+        Part::Literal(v) => v,
+        _ => Value::Null,
     };
-    if all_literal {
-        let (value, _) = Template(part).probe();
-        Part::Literal(value)
-    } else {
-        part
+    match part {
+        Part::Array(items) if items.iter().all(literal) => {
+            Part::Literal(Value::Array(items.into_iter().map(value).collect()))
+        }
+        Part::Object(fields) if fields.iter().all(|(_, p)| literal(p)) => {
+            Part::Literal(Value::Object(fields.into_iter().map(|(k, p)| (k, value(p))).collect()))
+        }
+        other => other,
     }
 }
 
+/// Splits a string into text and expressions. Each `${{` is found once and its position
+/// is found by resuming the previous search, so this is linear in the string's length.
 fn compile_str(scalar: &MarkedScalarNode, src: &Source, diags: &mut Vec<Diagnostic>) -> Part {
     let text = scalar.as_str();
-    let mut pieces = Vec::new();
-    let mut rest = 0;
+    let mut positions = yaml::Occurrences::new(src, scalar, "${{");
+    let (mut pieces, mut rest, mut nth, mut counted) = (Vec::new(), 0, 0, 0);
     while let Some(found) = text[rest..].find("${{") {
         let open = rest + found;
         push_text(&mut pieces, &text[rest..open]);
-        let nth = text[..open].matches("${{").count();
-        let pos = yaml::pos_of_nth(src, scalar, "${{", nth);
+        nth += text[counted..open].matches("${{").count();
+        counted = open;
+        let pos = positions.nth(nth);
+        if !src.admit_expression(pos, diags) {
+            rest = open;
+            break;
+        }
         match expr::parse_embedded(&text[open + 3..]) {
             Ok((expr, len)) => {
                 let located = Located { expr, line: pos.line, column: pos.column };
@@ -311,7 +343,7 @@ fn expr_diagnostic(from_open: &str, err: &ExprError, pos: Pos) -> Diagnostic {
         ExprError::Unterminated => err.to_string(),
         _ => {
             let end = from_open.find("}}").map_or(from_open.len(), |i| i + 2);
-            format!("invalid expression `{}`: {err}", &from_open[..end])
+            format!("invalid expression `{}`: {err}", excerpt(&from_open[..end]))
         }
     };
     Diagnostic::new(pos, message).with_help(err.help())
@@ -347,15 +379,27 @@ pub enum RenderFailure {
     Incomparable { op: &'static str, left: &'static str, right: &'static str },
     #[error("{function}(): {reason}")]
     Function { function: String, reason: String },
+    #[error("{what} is larger than {}", bytes_text(*limit))]
+    TooLarge { what: String, limit: usize },
 }
 
 impl Located {
     fn eval(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
-        eval::eval(&self.expr, scope, Missing::Error).map_err(|reason| RenderError {
-            expr: self.expr.to_string(),
-            line: self.line,
-            reason,
-        })
+        eval::eval(&self.expr, scope, Missing::Error).map_err(|reason| self.error(reason))
+    }
+
+    fn error(&self, reason: RenderFailure) -> RenderError {
+        RenderError { expr: excerpt(&self.expr.to_string()), line: self.line, reason }
+    }
+
+    /// Takes the size of `value` from what the template may still render.
+    fn charge(&self, value: Value, budget: &mut usize) -> Result<Value, RenderError> {
+        let size = json_size_within(&value, *budget).ok_or_else(|| {
+            let what = "the value rendered with it".to_string();
+            self.error(RenderFailure::TooLarge { what, limit: MAX_RENDERED_BYTES })
+        })?;
+        *budget -= size;
+        Ok(value)
     }
 }
 

@@ -1,46 +1,99 @@
 //! YAML helpers over `marked_yaml`: parsing with positions, YAML 1.2 core-schema scalars,
 //! and mapping character offsets inside a scalar back to file positions.
 
+use std::cell::Cell;
+
 use marked_yaml::types::MarkedScalarNode;
 use marked_yaml::{LoadError, LoaderOptions, Node};
 use serde_json::Value;
 
-use super::diagnostic::{Diagnostic, Pos};
+use yaml_rust2::Event;
 
-/// The source text, indexed so that `marked_yaml` character offsets map to positions.
+use super::diagnostic::{Diagnostic, Pos};
+use super::limits::{Limits, bytes_text};
+
+/// The source text, indexed so that `marked_yaml` character offsets map to positions in
+/// logarithmic time (a position per expression must not rescan the file).
+/// It also counts the expressions compiled from it against [`Limits::expressions`].
 pub struct Source {
     chars: Vec<char>,
+    /// The character index at which each line starts.
+    line_starts: Vec<usize>,
+    expressions: Cell<usize>,
+    max_expressions: usize,
 }
 
 impl Source {
-    pub fn new(text: &str) -> Self {
-        Source { chars: text.chars().collect() }
+    pub fn new(text: &str, limits: &Limits) -> Self {
+        let chars: Vec<char> = text.chars().collect();
+        let breaks = chars.iter().enumerate().filter(|(_, c)| **c == '\n').map(|(i, _)| i + 1);
+        let line_starts = std::iter::once(0).chain(breaks).collect();
+        Source { chars, line_starts, expressions: Cell::new(0), max_expressions: limits.expressions }
+    }
+
+    /// Counts one more expression, found at `pos`; false once there are more than the
+    /// limit allows (reported once, at the first expression over it).
+    pub fn admit_expression(&self, pos: Pos, diags: &mut Vec<Diagnostic>) -> bool {
+        let count = self.expressions.get() + 1;
+        self.expressions.set(count);
+        if count == self.max_expressions + 1 {
+            let msg = format!("the workflow has more than {} expressions", self.max_expressions);
+            diags.push(Diagnostic::new(pos, msg).with_help("split it into smaller workflows"));
+        }
+        count <= self.max_expressions
     }
 
     /// The position of the character at `index` (0-based, in characters).
     pub fn pos_of(&self, index: usize) -> Pos {
-        let before = &self.chars[..index.min(self.chars.len())];
-        let line = 1 + before.iter().filter(|&&c| c == '\n').count();
-        let line_start = before.iter().rposition(|&c| c == '\n').map_or(0, |i| i + 1);
-        Pos::new(line, 1 + before.len() - line_start)
+        let index = index.min(self.chars.len());
+        let line = self.line_starts.partition_point(|&start| start <= index);
+        Pos::new(line, 1 + index - self.line_starts[line - 1])
     }
 
     fn char_at(&self, index: usize) -> Option<char> {
         self.chars.get(index).copied()
     }
 
-    /// Index of the `nth` (0-based) occurrence of `needle` at or after `from`.
-    fn find_nth(&self, from: usize, needle: &str, nth: usize) -> Option<usize> {
-        let needle: Vec<char> = needle.chars().collect();
+    /// Index of the first occurrence of `needle` at or after `from`.
+    fn find(&self, from: usize, needle: &[char]) -> Option<usize> {
         let hay = self.chars.get(from..)?;
-        hay.windows(needle.len()).enumerate().filter(|(_, w)| *w == needle.as_slice()).nth(nth).map(|(i, _)| from + i)
+        hay.windows(needle.len()).position(|w| w == needle).map(|i| from + i)
     }
 }
 
 /// Parses `text`, rejecting duplicate keys, anchors and tags, keeping scalar styles.
-pub fn parse(text: &str) -> Result<Node, Diagnostic> {
+/// Refuses a text longer than `limits.source_bytes` or nested deeper than
+/// `limits.yaml_depth` before building any tree.
+pub fn parse(text: &str, limits: &Limits) -> Result<Node, Diagnostic> {
+    if text.len() > limits.source_bytes {
+        let msg =
+            format!("the workflow is {} bytes, more than the limit of {}", text.len(), bytes_text(limits.source_bytes));
+        return Err(Diagnostic::new(Pos::START, msg).with_help("split it into smaller workflows"));
+    }
+    check_depth(text, limits.yaml_depth)?;
     let options = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     marked_yaml::parse_yaml_with_options(0, text, options).map_err(load_error)
+}
+
+/// Reads the YAML events (no tree) and fails at the first mapping or list nested deeper
+/// than `max`. Syntax errors are left to the loader, which reports them with more context.
+fn check_depth(text: &str, max: usize) -> Result<(), Diagnostic> {
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    let mut depth = 0usize;
+    while let Ok((event, mark)) = parser.next_token() {
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            Event::StreamEnd => break,
+            _ => {}
+        }
+        if depth > max {
+            let msg = format!("the yaml nests mappings and lists deeper than {max} levels");
+            let help = "flatten the value, or pass deep data as a JSON string and read it with `from_json`";
+            return Err(Diagnostic::new(Pos::new(mark.line(), mark.col() + 1), msg).with_help(help));
+        }
+    }
+    Ok(())
 }
 
 fn load_error(err: LoadError) -> Diagnostic {
@@ -165,13 +218,39 @@ pub fn pos_in_scalar(src: &Source, node: &MarkedScalarNode, offset: usize) -> Po
     }
 }
 
-/// The position of the `nth` occurrence of `needle` inside a scalar, found in the source
-/// text so that block and multi-line scalars map exactly too.
-pub fn pos_of_nth(src: &Source, node: &MarkedScalarNode, needle: &str, nth: usize) -> Pos {
-    let Some(start) = node.span().start() else {
-        return Pos::START;
-    };
-    src.find_nth(start.character(), needle, nth).map_or_else(|| scalar_pos(node), |i| src.pos_of(i))
+/// The positions of `needle` inside a scalar, found in the source text so that block and
+/// multi-line scalars map exactly too. Asked in increasing order, the search resumes
+/// where it stopped, so finding every occurrence in a scalar is linear.
+pub struct Occurrences<'s> {
+    src: &'s Source,
+    needle: Vec<char>,
+    /// Where the search resumes, and how many occurrences lie before it.
+    from: Option<usize>,
+    seen: usize,
+    fallback: Pos,
+}
+
+impl<'s> Occurrences<'s> {
+    pub fn new(src: &'s Source, node: &MarkedScalarNode, needle: &str) -> Self {
+        let from = node.span().start().map(|m| m.character());
+        Occurrences { src, needle: needle.chars().collect(), from, seen: 0, fallback: scalar_pos(node) }
+    }
+
+    /// The position of the `nth` (0-based) occurrence; `nth` never decreases between calls.
+    pub fn nth(&mut self, nth: usize) -> Pos {
+        while let Some(from) = self.from {
+            let Some(found) = self.src.find(from, &self.needle) else {
+                self.from = None;
+                break;
+            };
+            if self.seen == nth {
+                return self.src.pos_of(found);
+            }
+            self.seen += 1;
+            self.from = Some(found + 1);
+        }
+        self.fallback
+    }
 }
 
 #[cfg(test)]
@@ -193,7 +272,7 @@ mod tests {
 
     #[test]
     fn quoted_scalars_stay_strings() {
-        let node = parse("a: '3'\nb: 3\n").expect("valid yaml");
+        let node = parse("a: '3'\nb: 3\n", &Limits::default()).expect("valid yaml");
         let json = to_json(&node);
         assert_eq!(json["a"], Value::from("3"));
         assert_eq!(json["b"], Value::from(3));
@@ -202,8 +281,20 @@ mod tests {
     #[test]
     fn finds_needles_in_block_scalars() {
         let text = "a: |\n  x\n  y ${{ z }}\n";
-        let node = parse(text).expect("valid yaml");
+        let node = parse(text, &Limits::default()).expect("valid yaml");
         let scalar = node.as_mapping().and_then(|m| m.get_scalar("a")).expect("scalar");
-        assert_eq!(pos_of_nth(&Source::new(text), scalar, "${{", 0), Pos::new(3, 5));
+        let src = Source::new(text, &Limits::default());
+        let mut found = Occurrences::new(&src, scalar, "${{");
+        assert_eq!(found.nth(0), Pos::new(3, 5));
+    }
+
+    #[test]
+    fn refuses_deep_nesting_before_building_a_tree() {
+        let block: String = (0..1000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let err = parse(&block, &Limits::default()).expect_err("too deep");
+        assert!(err.message.contains("deeper than 64 levels"), "{}", err.message);
+        assert_eq!(err.line, 65);
+        let flow = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse(&flow, &Limits::default()).is_err());
     }
 }

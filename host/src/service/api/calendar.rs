@@ -13,7 +13,7 @@ use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::store::{RunState, TimerRecord, now_ms};
-use crate::workflow::{self, Plan, PlanStep, Scope, StepKind, StepView, Template};
+use crate::workflow::{Plan, PlanStep, Scope, StepKind, StepView, Template};
 
 use super::openapi::Denied;
 use super::workspaces::workspace;
@@ -73,7 +73,7 @@ pub async fn list(
         let entry = match loaded.get(&source) {
             Some(entry) => entry.clone(),
             None => {
-                let Ok(plan) = workflow::load(&name, &source, s.registry.as_ref()) else {
+                let Ok(plan) = s.loader.load(&s.registry, &name, &source).await else {
                     tracing::warn!(run = %timer.run_id, "the workflow of a waiting run no longer loads");
                     continue;
                 };

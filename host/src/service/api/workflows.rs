@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::loading::{self, LoadFailure};
 use crate::service::scheduler::within_min_interval;
 use crate::store::{Actor, RevisionRecord, WorkflowRecord};
-use crate::workflow::{self, Diagnostics, Plan};
+use crate::workflow::{Diagnostics, Plan};
 
 use super::openapi::Denied;
 use super::workspaces::workspace;
@@ -39,18 +40,39 @@ pub fn diagnostics_json(d: &Diagnostics) -> Value {
     )
 }
 
-/// Checks `source` against the installed plugins.
-pub fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
-    let min = s.retention.min_schedule_interval;
-    workflow::load(file, source, s.registry.as_ref()).and_then(|p| within_min_interval(p, file, min)).map_err(|d| {
-        let count = d.items.len();
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_workflow",
-            format!("the workflow has {count} error{}; see details", if count == 1 { "" } else { "s" }),
-        )
-        .with_details(diagnostics_json(&d))
-    })
+/// The answer to a workflow that does not validate: 422 with every diagnostic.
+pub fn invalid(d: &Diagnostics) -> ApiError {
+    let count = d.items.len();
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_workflow",
+        format!("the workflow has {count} error{}; see details", if count == 1 { "" } else { "s" }),
+    )
+    .with_details(diagnostics_json(d))
+}
+
+impl From<LoadFailure> for ApiError {
+    fn from(failure: LoadFailure) -> Self {
+        match failure {
+            LoadFailure::Invalid(d) => invalid(&d),
+            LoadFailure::Busy => {
+                let message = format!("{}; try again later", loading::busy_message());
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+            }
+        }
+    }
+}
+
+/// Loads `source` against the installed plugins, off the async threads, and holds its
+/// schedules to the service's minimum interval.
+async fn load(s: &AppState, file: &str, source: &str) -> Result<Plan, LoadFailure> {
+    let plan = s.loader.load(&s.registry, file, source).await?;
+    within_min_interval(plan, file, s.retention.min_schedule_interval).map_err(LoadFailure::Invalid)
+}
+
+/// Checks `source` as [`load`] does; an invalid workflow is a 422.
+pub async fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
+    Ok(load(s, file, source).await?)
 }
 
 /// Validates and stores `source` as the next revision of the workflow it names.
@@ -61,14 +83,16 @@ pub async fn save_workflow(
     source: &str,
     author: &Actor,
 ) -> ApiResult<WorkflowSaved> {
-    let plan = check(s, file, source)?;
+    let plan = check(s, file, source).await?;
     let before = s.store.workflow(ws, &plan.name).await?.map(|w| w.revision);
     let revision = s.store.save_workflow(ws, &plan.name, source, &author.to_string()).await?;
     let changed = before != Some(revision);
     if changed {
         s.store.audit(Some(ws), author, "workflow.save", &plan.name, Some(&format!("revision {revision}"))).await?;
     }
-    Ok(WorkflowSaved { name: plan.name, revision, changed })
+    let name = plan.name.clone();
+    s.plans.insert(ws, revision, plan);
+    Ok(WorkflowSaved { name, revision, changed })
 }
 
 /// A workflow sent as JSON.
@@ -115,7 +139,8 @@ pub async fn create(
 #[utoipa::path(post, operation_id = "validate_workflow", path = "/api/v1/workspaces/{ws}/validate", tag = "workflows", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id")), request_body(description = "The workflow YAML as the raw body, or `{\"source\": YAML}` as JSON",
         content((WorkflowSource = "application/json"), (String = "application/yaml"))),
-    responses((status = 200, description = "`{valid, name?, diagnostics: [{file, line, column, message, help}]}`", body = Object), Denied))]
+    responses((status = 200, description = "`{valid, name?, diagnostics: [{file, line, column, message, help}]}`", body = Object), Denied,
+        (status = 503, description = "Loading did not finish within its time budget", body = ErrorBody)))]
 pub async fn validate(
     State(s): State<AppState>,
     caller: Caller,
@@ -126,11 +151,10 @@ pub async fn validate(
     caller.require(&ws, Role::Viewer)?;
     workspace(&s, &ws).await?;
     let source = source_of(&headers, &body)?;
-    let min = s.retention.min_schedule_interval;
-    let loaded = workflow::load("workflow.yaml", &source, s.registry.as_ref());
-    Ok(Json(match loaded.and_then(|p| within_min_interval(p, "workflow.yaml", min)) {
+    Ok(Json(match load(&s, "workflow.yaml", &source).await {
         Ok(plan) => json!({ "valid": true, "name": plan.name, "diagnostics": [] }),
-        Err(d) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
+        Err(LoadFailure::Invalid(d)) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
+        Err(busy) => return Err(busy.into()),
     }))
 }
 

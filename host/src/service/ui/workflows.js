@@ -25,7 +25,7 @@ export async function workflowsView(main) {
       h('tbody', null, workflows.map((w) => h('tr', null,
         h('td', { 'data-label': 'Name' }, h('a', { href: `#/workflows/${seg(w.name)}` }, w.name)),
         h('td', { 'data-label': 'Revision' }, String(w.revision)),
-        h('td', { 'data-label': 'Triggers' }, w.enabled ? 'enabled' : h('span', { class: 'muted' }, 'disabled')),
+        h('td', { 'data-label': 'Triggers' }, triggers(w)),
         h('td', { 'data-label': 'Updated' }, timeEl(w.updated_at, 'relative'))))))
       : empty('No workflows yet. Create one, or start roost serve with --workflows DIR.'));
 }
@@ -60,9 +60,18 @@ export async function workflowView(main, ctx) {
     h('dl', { class: 'facts' },
       h('dt', null, 'Revision'), h('dd', null, String(w.revision)),
       h('dt', null, 'Updated'), h('dd', null, timeEl(w.updated_at)),
-      h('dt', null, 'Triggers'), h('dd', null, w.enabled ? 'enabled' : 'disabled')),
+      h('dt', null, 'Triggers'), h('dd', null, triggers(w))),
+    w.error ? h('div', { class: 'callout error', role: 'alert' },
+      h('strong', null, 'This revision no longer loads; its triggers do not fire. Save a corrected revision.'),
+      h('pre', null, w.error)) : null,
     section('Definition', view),
     section('Start a run', startForm(name)));
+}
+
+/** Whether a workflow's triggers fire: a broken workflow's never do. */
+function triggers(w) {
+  if (w.error) return h('span', { class: 'badge s-failed', title: w.error }, 'broken');
+  return w.enabled ? 'enabled' : h('span', { class: 'muted' }, 'disabled');
 }
 
 /** The YAML, read-only, with line numbers. */
