@@ -9,6 +9,7 @@
 mod clock;
 mod decide;
 mod due;
+mod fire;
 mod lateness;
 mod occurrences;
 

@@ -151,6 +151,6 @@ mod hooks;
 mod metrics;
 mod postgres;
 mod quotas;
-mod schedules;
+pub(crate) mod schedules;
 mod secrets;
 mod tenancy;

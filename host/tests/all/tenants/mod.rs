@@ -5,5 +5,6 @@ mod bounded;
 mod fairness;
 mod retention;
 mod rules;
+mod schedules;
 mod secrets;
 mod webhooks;
