@@ -215,7 +215,7 @@ impl Engine {
         let (status, error, finished_at) = match &admission {
             Admission::Skip(reason) => ("cancelled", Some(reason.clone()), Some(now)),
             Admission::Queue => ("queued", None, None),
-            _ => ("running", None, None),
+            Admission::Start | Admission::Replace(..) => ("running", None, None),
         };
         // Every step starts `pending` (`cancelled` in a skipped run); settling enqueues
         // those with no dependencies.
