@@ -84,8 +84,18 @@ pub struct Origin {
 #[derive(Debug, PartialEq, Eq)]
 enum Admission {
     Start,
+    /// Start, and once the run is written (its claim won) cancel these older runs, why.
+    Replace(Vec<String>, String),
     Queue,
+    /// Written as cancelled, why: in the transaction that creates it, so a crash cannot
+    /// leave a skipped run queued.
     Skip(String),
+}
+
+impl Admission {
+    fn starts(&self) -> bool {
+        matches!(self, Admission::Start | Admission::Replace(..))
+    }
 }
 
 /// What `drive` ended with.
@@ -201,13 +211,23 @@ impl Engine {
         let trigger = trigger.as_str();
         let run_id = uuid::Uuid::now_v7().to_string();
         let admission = self.admit(plan, workspace, &run_id).await?;
-        let status = if admission == Admission::Start { "running" } else { "queued" };
         let now = now_ms();
-        // Every step starts `pending`; settling enqueues those with no dependencies.
+        let (status, error, finished_at) = match &admission {
+            Admission::Skip(reason) => ("cancelled", Some(reason.clone()), Some(now)),
+            Admission::Queue => ("queued", None, None),
+            Admission::Start | Admission::Replace(..) => ("running", None, None),
+        };
+        // Every step starts `pending` (`cancelled` in a skipped run); settling enqueues
+        // those with no dependencies.
+        let step_status = if finished_at.is_some() { "cancelled" } else { "pending" };
         let steps = plan
             .steps
             .iter()
-            .map(|step| StepRecord { status: "pending".into(), ..blank_record(&run_id, workspace, step) })
+            .map(|step| StepRecord {
+                status: step_status.into(),
+                finished_at,
+                ..blank_record(&run_id, workspace, step)
+            })
             .collect();
         let run = RunRecord {
             id: run_id.clone(),
@@ -216,9 +236,9 @@ impl Engine {
             status: status.into(),
             inputs: Value::Object(inputs),
             outputs: None,
-            error: None,
+            error,
             created_at: now,
-            finished_at: None,
+            finished_at,
             started_at: Some(now),
             trigger: Some(trigger.into()),
             context,
@@ -226,7 +246,7 @@ impl Engine {
             steps,
         };
         let mut live = Live::created(RunState { run, items: Vec::new() }, (name.into(), source.into()));
-        if admission == Admission::Start {
+        if admission.starts() {
             settle(plan, &mut live);
         }
         let mut write = live.take_write();
@@ -238,22 +258,25 @@ impl Engine {
             Written::Claimed => return Ok(None),
             Written::Stale => return Err(EngineError::Invalid(format!("run id `{run_id}` is taken"))),
         }
-        match admission {
-            Admission::Start => {
-                self.plans.lock().unwrap().insert(run_id.clone(), Arc::new(plan.clone()));
-                let mut kept = self.kept.lock().unwrap();
-                if kept.len() < MAX_KEPT {
-                    kept.insert(run_id.clone(), live);
-                }
+        // Only the attempt that won the claim acts on the policy: a loser cancels nothing.
+        if let Admission::Replace(old, reason) = &admission {
+            for old in old {
+                self.store.cancel_run(old, reason).await?;
             }
-            Admission::Queue => {}
-            Admission::Skip(reason) => self.store.cancel_run(&run_id, &reason).await?,
+        }
+        if admission.starts() {
+            self.plans.lock().unwrap().insert(run_id.clone(), Arc::new(plan.clone()));
+            let mut kept = self.kept.lock().unwrap();
+            if kept.len() < MAX_KEPT {
+                kept.insert(run_id.clone(), live);
+            }
         }
         Ok(Some(run_id))
     }
 
     /// Applies the workflow's `concurrency` to a new run: start it, queue it, skip it, or
-    /// cancel the oldest active runs to make room. Every decision is recorded.
+    /// cancel the oldest active runs to make room (once the run is written). Every
+    /// decision is recorded.
     async fn admit(&self, plan: &Plan, workspace: &str, run_id: &str) -> Result<Admission, EngineError> {
         let Some(limit) = plan.concurrency.limit.map(|l| l as usize) else { return Ok(Admission::Start) };
         let active = self.store.runs_with_status(workspace, &plan.name, &["running", "waiting"]).await?;
@@ -266,13 +289,10 @@ impl Engine {
             OnBusy::Skip => {
                 Admission::Skip(format!("skipped: {} runs of `{}` already active ({policy})", active.len(), plan.name))
             }
-            OnBusy::CancelRunning => {
-                for old in &active[..=active.len() - limit] {
-                    let reason = format!("cancelled to make room for run {run_id} ({policy})");
-                    self.store.cancel_run(old, &reason).await?;
-                }
-                Admission::Start
-            }
+            OnBusy::CancelRunning => Admission::Replace(
+                active[..=active.len() - limit].to_vec(),
+                format!("cancelled to make room for run {run_id} ({policy})"),
+            ),
         })
     }
 

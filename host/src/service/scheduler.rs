@@ -3,12 +3,15 @@
 //! `catch_up` says; records every decision as a trigger event, so no time passes unseen.
 //!
 //! Each schedule keeps the last occurrence it handled (`schedule_marks`). Every occurrence
-//! is claimed in the store before it is handled, so processes sharing one database never
-//! both handle it. Time comes from a [`Clock`], which tests set by hand.
+//! is claimed in the store as it is handled (module `fire`): a fired one in the transaction
+//! that creates its run, so processes sharing one database never both handle it, and a
+//! process killed before that commit leaves it to the next pass. Time comes from a
+//! [`Clock`], which tests set by hand.
 
 mod clock;
 mod decide;
 mod due;
+mod fire;
 mod interval;
 mod lateness;
 mod occurrences;

@@ -25,10 +25,12 @@ pub struct TriggerEvent {
 }
 
 impl Store {
+    /// Records `e`, once per id: an event whose id is stored already is not written again
+    /// (a schedule's occurrence keeps one id in every process).
     pub async fn record_trigger(&self, e: &TriggerEvent) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO trigger_events (id, workspace, workflow, kind, due_at, fired_at, run_id, outcome, reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&e.id)
         .bind(&e.workspace)

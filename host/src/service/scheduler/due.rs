@@ -1,15 +1,15 @@
-//! One schedule's due occurrences in one pass of the scheduler: each is claimed, then
-//! fired or recorded as missed; the schedule's mark moves past them.
+//! One schedule's due occurrences in one pass of the scheduler: each is fired or recorded
+//! as missed ([`super::fire`]); the schedule's mark moves past them once all are handled.
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Map, json};
 
-use super::decide::{Action, LATE_AFTER, decide, human, local};
+use super::decide::{Action, decide, local};
+use super::fire::{claim, fire, not_run};
 use super::occurrences::{between, next};
-use super::{Key, admission, catch_up_name, event};
-use crate::service::{AppState, launch};
+use super::{Key, catch_up_name, event};
+use crate::service::AppState;
 use crate::store::{StoreError, TriggerEvent, WorkflowRecord};
 use crate::workflow::Schedule;
 
@@ -72,23 +72,10 @@ pub(super) async fn handle(
         record_older(s, w, sched, key, older).await?;
     }
     for d in decide(&due, now, sched.catch_up, tz) {
-        if !claim(s, key, &d.due.timestamp_millis().to_string()).await? {
-            continue; // another process handled it
-        }
-        let done = match d.action {
-            Action::Fire { catch_up } => fire(s, w, sched, d.due, catch_up).await,
-            Action::Missed(reason) => {
-                let e = TriggerEvent {
-                    due_at: Some(d.due.timestamp_millis()),
-                    reason: Some(reason),
-                    ..event(s, w, "schedule", "missed")
-                };
-                s.store.record_trigger(&e).await
-            }
-        };
-        // Claimed is handled: a failure here is reported, and the time is not tried again.
-        if let Err(e) = done {
-            tracing::error!(workspace = %w.workspace, workflow = %w.name, due = %local(d.due, tz), "schedule `{}`: {e}", sched.cron);
+        // An error here left the time unclaimed: the mark stays, and a later pass retries.
+        match d.action {
+            Action::Fire { catch_up } => fire(s, w, sched, key, d.due, catch_up).await?,
+            Action::Missed(reason) => not_run(s, w, sched, key, d.due, ("missed", reason)).await?,
         }
     }
     let handled = due.last().copied().unwrap_or(from);
@@ -126,12 +113,6 @@ async fn record_older(
     s.store.record_trigger(&e).await
 }
 
-/// Claims occurrence `what` of a schedule for this process. The store's delivery claims
-/// serve schedules too; webhook deliveries are kept under another prefix.
-async fn claim(s: &AppState, key: &Key, what: &str) -> Result<bool, StoreError> {
-    s.store.claim_delivery(&key.0, &key.1, &format!("schedule:{}@{what}", key.2)).await
-}
-
 /// The newest [`KEEP`] occurrences in `(from, now]`, oldest first, and the older ones counted.
 fn tail(sched: &Schedule, from: DateTime<Utc>, now: DateTime<Utc>) -> (Option<Older>, Vec<DateTime<Utc>>) {
     let mut kept = VecDeque::new();
@@ -156,42 +137,4 @@ fn tail(sched: &Schedule, from: DateTime<Utc>, now: DateTime<Utc>) -> (Option<Ol
         }
     }
     (older, kept.into())
-}
-
-/// Starts a run for occurrence `due` and records what became of it.
-async fn fire(
-    s: &AppState,
-    w: &WorkflowRecord,
-    sched: &Schedule,
-    due: DateTime<Utc>,
-    catch_up: Option<&'static str>,
-) -> Result<(), StoreError> {
-    let tz = sched.timezone;
-    let trigger = json!({
-        "kind": "schedule", "cron": sched.cron, "due_at": local(due, tz), "timezone": tz.name(),
-        "body": null, "headers": null,
-    });
-    let late = s.scheduling.clock.now() - due;
-    if catch_up.is_none() {
-        s.scheduling.lateness.observe(late.num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6);
-    }
-    let (mut outcome, run_id, mut reason) = match launch::start_run(s, w, &Map::new(), trigger).await {
-        Ok(run) => {
-            let (outcome, reason) = admission(s, &run).await?;
-            (outcome, Some(run), reason)
-        }
-        Err(e) => ("skipped", None, Some(format!("the run was not started: {}", e.message))),
-    };
-    if matches!(outcome, "started" | "queued") && (catch_up.is_some() || late > LATE_AFTER) {
-        let mut why = format!("fired {} after it was due", human(late));
-        if let Some(policy) = catch_up {
-            why.push_str(&format!(", made up for after Roost was not running (catch_up: {policy})"));
-        }
-        if let Some(queued) = reason {
-            why.push_str(&format!("; {queued}"));
-        }
-        (outcome, reason) = ("late", Some(why));
-    }
-    let e = TriggerEvent { due_at: Some(due.timestamp_millis()), run_id, reason, ..event(s, w, "schedule", outcome) };
-    s.store.record_trigger(&e).await
 }

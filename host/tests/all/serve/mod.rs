@@ -154,6 +154,6 @@ mod hooks;
 mod metrics;
 mod postgres;
 mod quotas;
-mod schedules;
+pub(crate) mod schedules;
 pub mod secrets;
 mod tenancy;

@@ -12,12 +12,12 @@ use tempfile::TempDir;
 
 use super::{OPERATOR, Service, Setup};
 
-fn utc(text: &str) -> DateTime<Utc> {
+pub(crate) fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
 }
 
 /// A service over the database in `dir` whose scheduler reads `clock`.
-async fn clocked(dir: TempDir, clock: &Arc<ManualClock>) -> Service {
+pub(crate) async fn clocked(dir: TempDir, clock: &Arc<ManualClock>) -> Service {
     let setup = Setup { dir: Some(dir), clock: Some(clock.clone()), ..Setup::default() };
     Service::launch(setup, |_| Vec::new()).await
 }
@@ -38,7 +38,7 @@ steps:
 }
 
 /// `workflow`'s trigger events, oldest due first.
-async fn events(service: &Service, workflow: &str) -> Vec<Value> {
+pub(crate) async fn events(service: &Service, workflow: &str) -> Vec<Value> {
     let path = format!("/api/v1/workspaces/default/triggers?workflow={workflow}&limit=500");
     let (status, body) = service.call(OPERATOR, Method::GET, &path, None).await;
     assert_eq!(status, 200, "{body}");
@@ -48,7 +48,7 @@ async fn events(service: &Service, workflow: &str) -> Vec<Value> {
 }
 
 /// Waits until `workflow` has `n` trigger events.
-async fn wait_events(service: &Service, workflow: &str, n: usize) -> Vec<Value> {
+pub(crate) async fn wait_events(service: &Service, workflow: &str, n: usize) -> Vec<Value> {
     for _ in 0..100 {
         let events = events(service, workflow).await;
         if events.len() >= n {
@@ -60,7 +60,7 @@ async fn wait_events(service: &Service, workflow: &str, n: usize) -> Vec<Value> 
 }
 
 /// The schedules API's entry for `workflow`, once the scheduler has seen all its schedules.
-async fn wait_seen(service: &Service, workflow: &str) -> Value {
+pub(crate) async fn wait_seen(service: &Service, workflow: &str) -> Value {
     for _ in 0..100 {
         let (status, body) = service.call(OPERATOR, Method::GET, "/api/v1/workspaces/default/schedules", None).await;
         assert_eq!(status, 200, "{body}");
@@ -76,7 +76,7 @@ async fn wait_seen(service: &Service, workflow: &str) -> Value {
 }
 
 /// Gives the scheduler time for a few passes (it reads the workflows every second).
-async fn settle() {
+pub(crate) async fn settle() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
 }
 

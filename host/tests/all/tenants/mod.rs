@@ -6,5 +6,6 @@ mod fairness;
 mod retention;
 mod retention_scale;
 mod rules;
+mod schedules;
 mod secrets;
 mod webhooks;

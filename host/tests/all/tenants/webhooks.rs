@@ -157,13 +157,13 @@ struct Seen {
 type Ledger = Arc<Mutex<BTreeMap<usize, Seen>>>;
 
 /// A `roost serve` process on a loopback port over the SQLite file in `data`.
-struct Serve {
+pub(super) struct Serve {
     child: Child,
-    url: String,
+    pub(super) url: String,
 }
 
 impl Serve {
-    fn start(data: &Path) -> Self {
+    pub(super) fn start(data: &Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let db = format!("sqlite://{}", data.join("roost.db").display());
         let child = Command::new(env!("CARGO_BIN_EXE_roost"))
@@ -182,7 +182,7 @@ impl Serve {
         Self { child, url: format!("http://127.0.0.1:{port}") }
     }
 
-    async fn ready(&mut self, client: &reqwest::Client) {
+    pub(super) async fn ready(&mut self, client: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !client.get(format!("{}/healthz", self.url)).send().await.is_ok_and(|r| r.status().is_success()) {
             assert!(self.child.try_wait().unwrap().is_none(), "roost serve ended on its own");
@@ -191,7 +191,7 @@ impl Serve {
         }
     }
 
-    fn kill(mut self) {
+    pub(super) fn kill(mut self) {
         self.child.kill().unwrap(); // SIGKILL
         self.child.wait().unwrap();
     }
