@@ -41,7 +41,7 @@ async fn open(env: &Env, common: &RunOutput) -> anyhow::Result<Store> {
     Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))
 }
 
-/// Who the audit log names for a command run here: `cli:USER`.
+/// Deletes one finished run with everything stored about it, audited as the person at the machine.
 async fn delete(env: &Env, run: &str, common: &RunOutput) -> anyhow::Result<u8> {
     let store = open(env, common).await?;
     let Some(workspace) = store.run_workspace(run).await? else {

@@ -33,6 +33,7 @@ mod lex;
 mod limits;
 mod plan;
 mod refs;
+mod render_error;
 mod retry;
 mod schema;
 mod spec;

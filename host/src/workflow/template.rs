@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use super::diagnostic::{Diagnostic, Pos};
 use super::eval::{self, Missing};
 use super::expr::{self, Expr, ExprError};
-use super::limits::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES, bytes_text, excerpt, json_size_within};
+use super::limits::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES, excerpt, json_size_within};
+pub use super::render_error::{RenderError, RenderFailure, json_kind};
 use super::yaml::{self, Source};
 
 /// What expressions can see while a run renders a template.
@@ -349,40 +350,6 @@ fn expr_diagnostic(from_open: &str, err: &ExprError, pos: Pos) -> Diagnostic {
     Diagnostic::new(pos, message).with_help(err.help())
 }
 
-/// A failure to render a template during a run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("expression `${{{{ {expr} }}}}` (line {line}): {reason}")]
-pub struct RenderError {
-    pub expr: String,
-    pub line: usize,
-    pub reason: RenderFailure,
-}
-
-/// Why an expression had no value.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum RenderFailure {
-    #[error("no input `{0}` was given")]
-    MissingInput(String),
-    #[error("step `{0}` has no output")]
-    MissingStep(String),
-    #[error("`{at}` has no key `{key}` (keys: {available})")]
-    MissingKey { at: String, key: String, available: String },
-    #[error("index {index} is out of range for `{at}`, which has {len} items")]
-    IndexOutOfRange { at: String, index: usize, len: usize },
-    #[error("cannot look up `{segment}` in `{at}`, which is {found}")]
-    WrongType { at: String, segment: String, found: &'static str },
-    #[error("`{0}` cannot be evaluated")]
-    Unsupported(String),
-    #[error("`{0}` is not available here")]
-    Unavailable(&'static str),
-    #[error("cannot compare {left} {op} {right}")]
-    Incomparable { op: &'static str, left: &'static str, right: &'static str },
-    #[error("{function}(): {reason}")]
-    Function { function: String, reason: String },
-    #[error("{what} is larger than {}", bytes_text(*limit))]
-    TooLarge { what: String, limit: usize },
-}
-
 impl Located {
     fn eval(&self, scope: &Scope<'_>) -> Result<Value, RenderError> {
         eval::eval(&self.expr, scope, Missing::Error).map_err(|reason| self.error(reason))
@@ -400,17 +367,5 @@ impl Located {
         })?;
         *budget -= size;
         Ok(value)
-    }
-}
-
-/// What a JSON value is, for messages.
-pub fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
