@@ -184,3 +184,9 @@ export async function busy(button, work) {
     button.removeAttribute('aria-busy');
   }
 }
+
+/** Goes to `hash`, then announces `message` (showing another page clears the messages). */
+export function navigate(hash, message) {
+  window.addEventListener('hashchange', () => announce(message), { once: true });
+  location.hash = hash;
+}

@@ -29,11 +29,14 @@ const ASSETS: &[Asset] = &[
     Asset { name: "signin.js", content_type: JS, body: include_bytes!("signin.js") },
     Asset { name: "runs.js", content_type: JS, body: include_bytes!("runs.js") },
     Asset { name: "run.js", content_type: JS, body: include_bytes!("run.js") },
+    Asset { name: "rundelete.js", content_type: JS, body: include_bytes!("rundelete.js") },
+    Asset { name: "role.js", content_type: JS, body: include_bytes!("role.js") },
     Asset { name: "approvals.js", content_type: JS, body: include_bytes!("approvals.js") },
     Asset { name: "calendar.js", content_type: JS, body: include_bytes!("calendar.js") },
     Asset { name: "workflows.js", content_type: JS, body: include_bytes!("workflows.js") },
     Asset { name: "plugins.js", content_type: JS, body: include_bytes!("plugins.js") },
     Asset { name: "settings.js", content_type: JS, body: include_bytes!("settings.js") },
+    Asset { name: "retention.js", content_type: JS, body: include_bytes!("retention.js") },
     Asset { name: "audit.js", content_type: JS, body: include_bytes!("audit.js") },
 ];
 

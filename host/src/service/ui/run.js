@@ -4,6 +4,8 @@
 import { api, seg, ws } from './api.js';
 import { ACTIVE, announce, badge, busy, duration, fill, h, jsonBlock, ms, section, timeEl } from './dom.js';
 import { approvalCard } from './approvals.js';
+import { isOwner } from './role.js';
+import { deleteRunButton } from './rundelete.js';
 
 export async function runView(main, ctx) {
   const [id] = ctx.params;
@@ -14,7 +16,7 @@ export async function runView(main, ctx) {
 
   /** Shows the run afresh, unless nothing changed or (when `force` is false) a comment is being typed. */
   async function load(force = true) {
-    const run = await api('GET', ws(`/runs/${seg(id)}`));
+    const [run, owner] = await Promise.all([api('GET', ws(`/runs/${seg(id)}`)), isOwner()]);
     if (!ctx.current) return;
     const key = JSON.stringify(run);
     const typing = [...body.querySelectorAll('textarea')].some((t) => t.value || t === document.activeElement);
@@ -22,7 +24,7 @@ export async function runView(main, ctx) {
     last = key;
     // Keep the step details that are open.
     const open = new Set([...body.querySelectorAll('details[open]')].map((d) => d.dataset.step));
-    fill(head, header(run, load));
+    fill(head, header(run, load, owner));
     fill(body, content(run, open, load));
   }
 
@@ -33,7 +35,7 @@ export async function runView(main, ctx) {
   await load();
 }
 
-function header(run, reload) {
+function header(run, reload, owner) {
   const active = ACTIVE.includes(run.status);
   const started = ms(run.started_at) ?? ms(run.created_at);
   const took = run.finished_at ? duration(ms(run.finished_at) - started) : null;
@@ -62,7 +64,7 @@ function header(run, reload) {
       h('dt', null, 'Finished'), h('dd', null, run.finished_at ? timeEl(run.finished_at) : 'not yet'),
       h('dt', null, 'Took'), h('dd', null, took || (active ? duration(Date.now() - started) + ' so far' : '—'))),
     run.error ? h('p', { class: 'callout error' }, h('strong', null, 'Error: '), run.error) : null,
-    active ? h('div', { class: 'actions' }, cancel) : null,
+    active || owner ? h('div', { class: 'actions' }, active ? cancel : deleteRunButton(run)) : null,
   ];
 }
 

@@ -1,8 +1,9 @@
 // Workspace settings: tokens (a new one's value is shown once), secrets (names only; values
-// are write-only) and variables.
+// are write-only), variables and the retention of history.
 
 import { api, seg, ws } from './api.js';
 import { announce, busy, empty, field, fill, h, section, timeEl } from './dom.js';
+import { loadRetention, renderRetention } from './retention.js';
 
 const ROLES = ['viewer', 'approver', 'editor', 'owner'];
 
@@ -11,14 +12,16 @@ export async function settingsView(main) {
   const tokens = h('div');
   const secrets = h('div');
   const variables = h('div');
+  const retention = h('div');
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Settings')),
     h('dl', { class: 'facts' },
       h('dt', null, 'Workspace'), h('dd', null, workspace.name,
         workspace.name !== workspace.id ? [' ', h('code', null, workspace.id)] : null),
       h('dt', null, 'Quotas'), h('dd', null, quotas(workspace.quotas))),
-    section('Tokens', tokens), section('Secrets', secrets), section('Variables', variables));
-  await Promise.all([tokensPart(tokens), secretsPart(secrets), variablesPart(variables)]);
+    section('Tokens', tokens), section('Secrets', secrets), section('Variables', variables),
+    section('Retention', retention));
+  await Promise.all([tokensPart(tokens), secretsPart(secrets), variablesPart(variables), retentionPart(retention)]);
 }
 
 function quotas(q) {
@@ -151,4 +154,8 @@ function variablesPart(el) {
         () => act(() => api('DELETE', ws(`/variables/${seg(v.name)}`)), reload, `Variable ${v.name} deleted.`))),
     ])) : empty('No variables.'), form);
   });
+}
+
+function retentionPart(el) {
+  return part(el, loadRetention, (data) => renderRetention(el, data, () => retentionPart(el)));
 }

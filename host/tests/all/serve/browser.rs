@@ -1,7 +1,7 @@
 //! The web UI in headless Chromium (driven over WebDriver by `chromedriver`): signing in,
-//! the runs list, approving a post from the inbox, and a screenshot of every page, on a
-//! desktop and (the inbox) on a phone. Without chromedriver these tests fail, saying what
-//! to install.
+//! the runs list, approving a post from the inbox, deleting a run and setting the retention
+//! as an owner, and a screenshot of every page, on a desktop and (the inbox) on a phone.
+//! Without chromedriver these tests fail, saying what to install.
 
 mod webdriver;
 
@@ -236,6 +236,80 @@ async fn every_page_renders_and_is_screenshotted() {
     let width = browser.script("return window.innerWidth", json!([])).await;
     assert!(width.as_u64().is_some_and(|w| w <= 420), "the window is phone-sized: {width}");
     browser.screenshot("approvals-phone").await;
+    browser.quit().await;
+    service.running.shutdown().await;
+}
+
+/// Whether `css` matches an element on the page now.
+async fn present(browser: &Browser, css: &str) -> bool {
+    browser.script("return document.querySelector(arguments[0]) !== null", json!([css])).await == true
+}
+
+#[tokio::test]
+async fn an_owner_deletes_a_finished_run_and_shortens_retention() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let service = Service::start().await;
+    service.put_workflow("default", HELLO).await;
+    let id = run(&service, "hello", json!({}), &["succeeded"]).await;
+    let kept = run(&service, "hello", json!({}), &["succeeded"]).await;
+    let owner = service.workspace_token("default", "owner").await;
+    let viewer = service.workspace_token("default", "viewer").await;
+    let browser = Browser::start(1280, 900).await;
+
+    // A viewer is offered neither deleting nor changing the retention.
+    sign_in(&browser, &service, &viewer).await;
+    browser.goto(&format!("{}/#/runs/{kept}", service.url)).await;
+    browser.wait_text(".run-status", "succeeded").await;
+    assert!(!present(&browser, "main .actions").await, "a viewer sees no delete button");
+    browser.goto(&format!("{}/#/settings", service.url)).await;
+    browser.wait_text("#h-retention + div .retention-days", "days").await;
+    assert!(!present(&browser, "#h-retention + div form").await, "a viewer sees no retention form");
+    browser.click("#signout").await;
+
+    sign_in(&browser, &service, &owner).await;
+    browser.goto(&format!("{}/#/runs/{id}", service.url)).await;
+    browser.wait_text(".run-status", "succeeded").await;
+    browser.wait_text("main .actions button.danger", "Delete run").await;
+    audit(&browser, "run", "").await;
+    browser.screenshot("run-delete").await;
+    browser.click("main .actions button.danger").await;
+    let asked = browser.accept_dialog().await;
+    assert!(asked.contains(&format!("run {id} of hello")), "the dialog names the run: {asked}");
+    browser.wait_text("#status", &format!("Deleted run {id} of hello.")).await;
+    assert_eq!(browser.text("main h1").await, "Runs");
+    let list = browser.wait_text("table.runs tbody", "hello").await;
+    assert!(!list.contains(&id[id.len() - 8..]), "the deleted run is not listed: {list}");
+    browser.screenshot("runs-after-delete").await;
+    let run_path = |run: &str| format!("/api/v1/workspaces/default/runs/{run}");
+    let (status, body) = service.call(OPERATOR, Method::GET, &run_path(&id), None).await;
+    assert_eq!(status, 404, "the run is gone: {body}");
+    assert_eq!(service.call(OPERATOR, Method::GET, &run_path(&kept), None).await.0, 200, "the other run stays");
+
+    // An owner may not keep history longer than the instance default: the API's refusal is shown.
+    let path = "/api/v1/workspaces/default/retention";
+    let (_, before) = service.call(OPERATOR, Method::GET, path, None).await;
+    let default = before["default_days"].as_i64().unwrap();
+    browser.goto(&format!("{}/#/settings", service.url)).await;
+    browser.wait_text("#h-retention + div .retention-days", &format!("{default} days (the instance default)")).await;
+    browser.type_into("#h-retention + div input[name=days]", &(default + 1).to_string()).await;
+    browser.click("#h-retention + div button[type=submit]").await;
+    let refused = browser.wait_text("#alert", "Retention not changed").await;
+    assert!(refused.contains(&format!("retention of {} days: must be 1 to {default}", default + 1)), "{refused}");
+    assert_eq!(service.call(OPERATOR, Method::GET, path, None).await.1, before, "the refused change did not happen");
+
+    browser.type_into("#h-retention + div input[name=days]", "7").await;
+    browser.click("#h-retention + div button[type=submit]").await;
+    browser.wait_text("#status", "Runs are now kept for 7 days.").await;
+    browser.wait_text("#h-retention + div .retention-days", "7 days (set for this workspace)").await;
+    let (_, after) = service.call(OPERATOR, Method::GET, path, None).await;
+    assert_eq!((after["days"].clone(), after["workspace_days"].clone()), (json!(7), json!(7)), "{after}");
+    audit(&browser, "settings", "").await;
+    browser.script("document.getElementById('h-retention').scrollIntoView()", json!([])).await;
+    browser.screenshot("settings-retention").await;
+    browser.click("#h-retention + div button.quiet").await;
+    browser.wait_text("#status", &format!("Runs are kept for the instance default, {default} days.")).await;
+    let (_, reset) = service.call(OPERATOR, Method::GET, path, None).await;
+    assert_eq!(reset, before, "back to the instance default");
     browser.quit().await;
     service.running.shutdown().await;
 }

@@ -151,6 +151,19 @@ impl Browser {
         self.must(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
     }
 
+    /// Waits for the page's `confirm` (or `alert`) dialog, accepts it, and returns its text.
+    pub async fn accept_dialog(&self) -> String {
+        let started = Instant::now();
+        loop {
+            if let Ok(text) = self.command(reqwest::Method::GET, "/alert/text", None).await {
+                self.must(reqwest::Method::POST, "/alert/accept", None).await;
+                return text.as_str().unwrap_or_default().to_string();
+            }
+            assert!(started.elapsed() < PATIENCE, "no dialog opened");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Reloads the page.
     pub async fn refresh(&self) {
         self.must(reqwest::Method::POST, "/refresh", None).await;
