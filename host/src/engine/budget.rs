@@ -167,22 +167,7 @@ mod tests {
     }
 
     fn state(items: Vec<ItemRecord>) -> RunState {
-        let run = RunRecord {
-            id: "r".into(),
-            workspace: "w".into(),
-            workflow: "f".into(),
-            status: "running".into(),
-            inputs: json!({}),
-            outputs: None,
-            error: None,
-            created_at: 0,
-            finished_at: None,
-            started_at: None,
-            trigger: None,
-            context: json!({}),
-            version: 0,
-            steps: Vec::new(),
-        };
+        let run = RunRecord { id: "r".into(), status: "running".into(), ..RunRecord::default() };
         RunState { run, items }
     }
 

@@ -321,19 +321,11 @@ mod tests {
         };
         let record = RunRecord {
             id: "r".into(),
-            workspace: "w".into(),
-            workflow: "f".into(),
             status: "running".into(),
-            inputs: json!({}),
-            outputs: None,
-            error: None,
-            created_at: 0,
-            finished_at: None,
             started_at: Some(0),
-            trigger: None,
-            context: json!({}),
             version: 3,
             steps: vec![step("a"), step("b")],
+            ..RunRecord::default()
         };
         let loaded = LoadedRun {
             state: RunState { run: record, items: Vec::new() },

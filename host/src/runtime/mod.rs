@@ -79,7 +79,7 @@ impl Runtime {
         capabilities::add_to_linker(&mut linker).map_err(RuntimeError::Engine)?;
         let http = HttpClient::new(config.net.clone())?;
         let total = config.max_concurrent_steps;
-        let slots = slots::Slots::new(total as usize, slots::Slots::share_of(total));
+        let slots = slots::Slots::new(total as usize, slots::Slots::share_of(total as usize));
         Ok(Self { engine, linker, http, slots, config })
     }
 

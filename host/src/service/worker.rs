@@ -30,6 +30,11 @@ pub const MAX_RUNS: usize = 64;
 /// free, so a run of another workspace starts at once instead of waiting for the slow
 /// steps of a workspace that took every slot before it arrived.
 pub const MAX_WORKSPACE_RUNS: usize = MAX_RUNS * 3 / 4;
+/// The slots kept for workspaces that hold fewer than [`LIGHT`] runs: however many
+/// workspaces flood the worker together, a newcomer's run starts at the next poll.
+const RESERVED: usize = MAX_RUNS - MAX_WORKSPACE_RUNS;
+/// Below this many runs in flight a workspace may take one of the [`RESERVED`] slots.
+const LIGHT: usize = 2;
 
 /// The set of runs this process is driving, with their workspaces.
 #[derive(Default)]
@@ -144,7 +149,8 @@ pub fn share(workspaces: usize) -> usize {
 }
 
 /// The runs of `due` (in the store's round-robin order) to start now, given the runs in
-/// flight (run to workspace): within the free slots, each workspace up to its share.
+/// flight (run to workspace): within the free slots, each workspace up to its share, and
+/// the last [`RESERVED`] slots only for workspaces that hold almost none.
 fn admit(due: &[DueRun], in_flight: &HashMap<String, String>) -> Vec<DueRun> {
     let mut held: HashMap<&str, usize> = HashMap::new();
     for workspace in in_flight.values() {
@@ -159,7 +165,8 @@ fn admit(due: &[DueRun], in_flight: &HashMap<String, String>) -> Vec<DueRun> {
         if free == 0 {
             break;
         }
-        if *count < share && !admitted.contains(run) {
+        let may_take_reserved = *count < LIGHT;
+        if *count < share && (free > RESERVED || may_take_reserved) && !admitted.contains(run) {
             *count += 1;
             free -= 1;
             admitted.push(run.clone());
@@ -207,10 +214,22 @@ mod tests {
             }
         }
         let admitted = admit(&listed, &HashMap::new());
-        assert_eq!(admitted.len(), MAX_RUNS);
+        assert_eq!(admitted.len(), MAX_WORKSPACE_RUNS, "the reserved slots stay free");
         for ws in ["a", "b", "c", "d"] {
-            assert_eq!(admitted.iter().filter(|r| r.workspace == ws).count(), MAX_RUNS / 4, "{ws}");
+            assert_eq!(admitted.iter().filter(|r| r.workspace == ws).count(), MAX_WORKSPACE_RUNS / 4, "{ws}");
         }
         assert_eq!(share(1000), 1, "every workspace keeps at least one slot");
+    }
+
+    #[test]
+    fn two_floods_together_leave_room_for_a_third_workspace() {
+        let mut flood = due("a", 100);
+        flood.extend(due("b", 100));
+        let held = flying(&admit(&flood, &HashMap::new()));
+        assert_eq!(held.len(), MAX_WORKSPACE_RUNS, "{held:?}");
+        let mut listed = due("c", 5);
+        listed.extend(flood);
+        let admitted = admit(&listed, &held);
+        assert_eq!(admitted, due("c", LIGHT), "c starts at once; a and b wait for their own slots");
     }
 }

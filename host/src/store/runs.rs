@@ -8,7 +8,7 @@ use super::jobs::job_from_row;
 use super::{Job, Store, StoreError};
 
 /// A run as stored, with its steps in the order they started.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunRecord {
     pub id: String,
     pub workspace: String,
