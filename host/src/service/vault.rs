@@ -93,6 +93,11 @@ impl Vault {
     }
 }
 
+/// The longest secret value, in bytes. Real tokens and keys are under 2 KiB; each step that
+/// may use a secret builds a redactor over a dozen encodings of its value, so a megabyte
+/// value would cost a gigabyte and seconds per step.
+pub const MAX_SECRET_BYTES: usize = 8 * 1024;
+
 /// Why a secret was not set.
 #[derive(Debug, thiserror::Error)]
 pub enum SetSecretError {
@@ -120,9 +125,16 @@ pub async fn set_secret(
     if value.is_empty() {
         return Err(SetSecretError::Invalid("value: a secret cannot be empty; delete it instead".into()));
     }
+    if value.len() > MAX_SECRET_BYTES {
+        return Err(SetSecretError::Invalid(too_long(name, value.len())));
+    }
     store.put_secret(workspace, &vault.seal(workspace, name, value, hosts)?).await?;
     store.audit(Some(workspace), actor, "secret.set", name, None).await?;
     Ok(())
+}
+
+fn too_long(name: &str, len: usize) -> String {
+    format!("secret `{name}`: its value is {len} bytes, over the limit of {MAX_SECRET_BYTES} bytes")
 }
 
 fn associated(workspace: &str, name: &str) -> Vec<u8> {
@@ -173,6 +185,10 @@ impl SecretSource for StoredSecrets {
             let mut out = BTreeMap::new();
             for sealed in self.store.secrets(workspace).await? {
                 let value = self.vault.open(workspace, &sealed).map_err(|e| EngineError::Invalid(e.to_string()))?;
+                if value.len() > MAX_SECRET_BYTES {
+                    let hint = "; set it again with a shorter value or delete it";
+                    return Err(EngineError::Invalid(format!("{}{hint}", too_long(&sealed.name, value.len()))));
+                }
                 let hosts = sealed
                     .hosts
                     .iter()

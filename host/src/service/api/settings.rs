@@ -98,6 +98,40 @@ pub struct VariableValue {
     pub value: String,
 }
 
+/// The longest variable value, in bytes. Every run copies all of its workspace's variables
+/// into its stored context, so a large value is paid again by every run.
+pub const MAX_VARIABLE_BYTES: usize = 64 * 1024;
+/// The most variables a workspace holds (see [`MAX_VARIABLE_BYTES`]).
+pub const MAX_VARIABLES: usize = 200;
+/// The most bytes of names and values a workspace's variables hold together: the bound on
+/// what each run copies into its context.
+pub const MAX_VARIABLES_TOTAL_BYTES: usize = 1024 * 1024;
+
+/// Refuses setting `name` to `value` when it would break a variable limit, given the
+/// workspace's `current` variables.
+fn check_variable_limits(current: &[(String, String)], name: &str, value: &str) -> ApiResult<()> {
+    if value.len() > MAX_VARIABLE_BYTES {
+        return Err(ApiError::invalid(format!(
+            "variable `{name}`: its value is {} bytes, over the limit of {MAX_VARIABLE_BYTES} bytes",
+            value.len()
+        )));
+    }
+    let others = current.iter().filter(|(n, _)| n != name);
+    if others.clone().count() + 1 > MAX_VARIABLES {
+        return Err(ApiError::invalid(format!(
+            "variable `{name}`: the workspace already holds {MAX_VARIABLES} variables, the limit; delete one first"
+        )));
+    }
+    let total = others.map(|(n, v)| n.len() + v.len()).sum::<usize>() + name.len() + value.len();
+    if total > MAX_VARIABLES_TOTAL_BYTES {
+        return Err(ApiError::invalid(format!(
+            "variable `{name}`: the workspace's variables would hold {total} bytes, over the limit of \
+             {MAX_VARIABLES_TOTAL_BYTES} bytes; shorten or delete some first"
+        )));
+    }
+    Ok(())
+}
+
 #[utoipa::path(get, operation_id = "list_variables", path = "/api/v1/workspaces/{ws}/variables", tag = "settings", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id")), responses((status = 200, description = "The variables, as `vars.NAME` in workflows", body = Vec<Variable>), Denied))]
 pub async fn variables(
@@ -114,7 +148,7 @@ pub async fn variables(
 #[utoipa::path(put, operation_id = "put_variable", path = "/api/v1/workspaces/{ws}/variables/{name}", tag = "settings", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Variable name")), request_body = VariableValue,
     responses((status = 204, description = "Stored"), Denied,
-        (status = 400, description = "Bad name", body = ErrorBody)))]
+        (status = 400, description = "Bad name, or over a size or count limit", body = ErrorBody)))]
 pub async fn put_variable(
     State(s): State<AppState>,
     caller: Caller,
@@ -124,6 +158,7 @@ pub async fn put_variable(
     caller.require(&ws, Role::Editor)?;
     workspace(&s, &ws).await?;
     names::check(NameKind::Variable, "variable name", &name)?;
+    check_variable_limits(&s.store.variables(&ws).await?, &name, &body.value)?;
     s.store.put_variable(&ws, &name, &body.value).await?;
     s.store.audit(Some(&ws), &caller.actor(), "variable.set", &name, None).await?;
     Ok(StatusCode::NO_CONTENT)

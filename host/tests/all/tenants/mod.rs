@@ -3,6 +3,7 @@
 
 mod bounded;
 mod fairness;
+mod limits;
 mod retention;
 mod retention_scale;
 mod rules;

@@ -1,0 +1,74 @@
+//! A workspace's variables and secrets are bounded in size and count, so no tenant makes
+//! every run or step carry megabytes.
+
+use reqwest::Method;
+use roost::engine::SecretSource;
+use roost::service::vault::{MAX_SECRET_BYTES, StoredSecrets};
+use serde_json::{Value, json};
+
+use crate::serve::Service;
+
+/// The documented limits on a workspace's variables (docs/serve.md).
+const MAX_VARIABLE_BYTES: usize = 64 * 1024;
+const MAX_VARIABLES_TOTAL_BYTES: usize = 1024 * 1024;
+const MAX_VARIABLES: usize = 200;
+
+async fn put(service: &Service, token: &str, what: &str, name: &str, value: String) -> (u16, Value) {
+    let path = format!("/api/v1/workspaces/acme/{what}/{name}");
+    service.call(token, Method::PUT, &path, Some(json!({ "value": value }))).await
+}
+
+fn assert_refused((status, body): (u16, Value), words: &str) {
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_request", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(words), "{message}");
+}
+
+#[tokio::test]
+async fn variables_are_bounded_one_by_one_and_in_all() {
+    let service = Service::start().await;
+    let editor = service.workspace_token("acme", "editor").await;
+    let big = "x".repeat(MAX_VARIABLE_BYTES + 1);
+    assert_refused(put(&service, &editor, "variables", "BIG", big).await, "over the limit of 65536 bytes");
+    let value = "y".repeat(MAX_VARIABLE_BYTES - 100);
+    let fit = MAX_VARIABLES_TOTAL_BYTES / MAX_VARIABLE_BYTES;
+    for i in 0..fit {
+        let (status, body) = put(&service, &editor, "variables", &format!("V{i}"), value.clone()).await;
+        assert_eq!(status, 204, "variable {i}: {body}");
+    }
+    let refused = put(&service, &editor, "variables", "ONE_MORE", value.clone()).await;
+    assert_refused(refused, "over the limit of 1048576 bytes");
+    let (status, body) = put(&service, &editor, "variables", "V0", "small".into()).await;
+    assert_eq!(status, 204, "replacing a variable counts its new value only: {body}");
+    let (_, list) = service.call(&editor, Method::GET, "/api/v1/workspaces/acme/variables", None).await;
+    assert_eq!(list.as_array().unwrap().len(), fit, "{list}");
+}
+
+#[tokio::test]
+async fn variables_are_bounded_in_count() {
+    let service = Service::start().await;
+    let editor = service.workspace_token("acme", "editor").await;
+    for i in 0..MAX_VARIABLES {
+        let (status, body) = put(&service, &editor, "variables", &format!("V{i}"), "v".into()).await;
+        assert_eq!(status, 204, "variable {i}: {body}");
+    }
+    assert_refused(put(&service, &editor, "variables", "EXTRA", "v".into()).await, "200 variables");
+}
+
+#[tokio::test]
+async fn a_long_secret_is_refused_and_a_long_stored_one_fails_the_step_clearly() {
+    let service = Service::start().await;
+    let editor = service.workspace_token("acme", "editor").await;
+    let long = "s".repeat(MAX_SECRET_BYTES + 1);
+    assert_refused(put(&service, &editor, "secrets", "LONG", long.clone()).await, "over the limit of 8192 bytes");
+    let (status, body) = put(&service, &editor, "secrets", "FITS", "t".repeat(MAX_SECRET_BYTES)).await;
+    assert_eq!(status, 204, "{body}");
+    // A value stored before the limit existed, written straight to the database.
+    let state = service.state();
+    let sealed = state.vault.seal("acme", "OLD", &"o".repeat(2_000_000), vec![]).unwrap();
+    state.store.put_secret("acme", &sealed).await.unwrap();
+    let source = StoredSecrets { store: state.store.clone(), vault: state.vault.clone() };
+    let error = source.secrets("acme").await.expect_err("an oversized stored value must not be used").to_string();
+    assert!(error.contains("secret `OLD`") && error.contains("over the limit of 8192 bytes"), "{error}");
+}
