@@ -14,9 +14,63 @@ use crate::engine::Origin;
 use crate::store::WorkflowRecord;
 use crate::workflow::{self, Plan};
 
-/// Plans of stored workflows by (workspace, name, revision), parsed once.
+/// The most plans [`PlanCache`] keeps; beyond it the least recently used is forgotten.
+/// Without a bound, every saved revision of every workflow stayed in memory for good.
+pub const MAX_CACHED_PLANS: usize = 512;
+/// The most workflow source bytes whose plans [`PlanCache`] keeps (a plan's size follows
+/// its source's): saving many large workflows cannot grow the service's memory past it.
+pub const MAX_CACHED_SOURCE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The current revision's plan of stored workflows by (workspace, name), parsed once;
+/// bounded by [`MAX_CACHED_PLANS`] and [`MAX_CACHED_SOURCE_BYTES`], least recently used
+/// forgotten first (a forgotten plan is loaded again when needed).
 #[derive(Default)]
-pub struct PlanCache(Mutex<HashMap<(String, String, i64), Arc<Plan>>>);
+pub struct PlanCache(Mutex<Plans>);
+
+#[derive(Default)]
+struct Plans {
+    entries: HashMap<(String, String), Cached>,
+    /// Source bytes of the plans held.
+    bytes: usize,
+    /// Increases at each use; an entry's `used` is the tick of its last use.
+    tick: u64,
+}
+
+struct Cached {
+    revision: i64,
+    plan: Arc<Plan>,
+    bytes: usize,
+    used: u64,
+}
+
+impl Plans {
+    fn get(&mut self, key: &(String, String), revision: i64) -> Option<Arc<Plan>> {
+        self.tick += 1;
+        let entry = self.entries.get_mut(key).filter(|e| e.revision == revision)?;
+        entry.used = self.tick;
+        Some(entry.plan.clone())
+    }
+
+    /// Keeps `plan` of `revision` unless a newer revision is held; then evicts down to the bounds.
+    fn put(&mut self, key: (String, String), revision: i64, plan: Arc<Plan>, bytes: usize) {
+        if self.entries.get(&key).is_some_and(|e| e.revision > revision) {
+            return;
+        }
+        self.tick += 1;
+        let entry = Cached { revision, plan, bytes, used: self.tick };
+        if let Some(old) = self.entries.insert(key, entry) {
+            self.bytes -= old.bytes;
+        }
+        self.bytes += bytes;
+        while self.entries.len() > MAX_CACHED_PLANS || self.bytes > MAX_CACHED_SOURCE_BYTES {
+            let Some(oldest) = self.entries.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| k.clone()) else {
+                break;
+            };
+            let gone = self.entries.remove(&oldest).expect("the key was just found");
+            self.bytes -= gone.bytes;
+        }
+    }
+}
 
 impl PlanCache {
     /// The plan of `w`; a workflow marked broken is not loaded again.
@@ -25,22 +79,29 @@ impl PlanCache {
             let message = format!("the stored workflow no longer loads: {error}");
             return Err(ApiError::new(StatusCode::CONFLICT, "invalid_workflow", message));
         }
-        let key = (w.workspace.clone(), w.name.clone(), w.revision);
-        if let Some(plan) = self.0.lock().unwrap().get(&key) {
-            return Ok(plan.clone());
+        let key = (w.workspace.clone(), w.name.clone());
+        if let Some(plan) = self.0.lock().unwrap().get(&key, w.revision) {
+            return Ok(plan);
         }
         let plan = workflow::load(&file_name(w), &w.source, s.registry.as_ref()).map_err(|d| {
             ApiError::new(StatusCode::CONFLICT, "invalid_workflow", format!("the stored workflow no longer loads: {d}"))
         })?;
         let plan = Arc::new(plan);
-        self.0.lock().unwrap().insert(key, plan.clone());
+        self.0.lock().unwrap().put(key, w.revision, plan.clone(), w.source.len());
         Ok(plan)
     }
 
-    /// Keeps a plan loaded elsewhere (off the async threads) for a workflow's revision.
-    pub fn insert(&self, workspace: &str, revision: i64, plan: Plan) {
-        let key = (workspace.to_string(), plan.name.clone(), revision);
-        self.0.lock().unwrap().insert(key, Arc::new(plan));
+    /// Keeps a plan loaded elsewhere (off the async threads) for a workflow's revision,
+    /// whose source is `source_bytes` long; an older revision's plan is forgotten.
+    pub fn insert(&self, workspace: &str, revision: i64, plan: Plan, source_bytes: usize) {
+        let key = (workspace.to_string(), plan.name.clone());
+        self.0.lock().unwrap().put(key, revision, Arc::new(plan), source_bytes);
+    }
+
+    /// How many plans are held, and their source bytes.
+    pub fn usage(&self) -> (usize, usize) {
+        let plans = self.0.lock().unwrap();
+        (plans.entries.len(), plans.bytes)
     }
 }
 
@@ -115,4 +176,51 @@ async fn check_quota(s: &AppState, ws: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::testing::TestCatalog;
+
+    fn plan(name: &str) -> Arc<Plan> {
+        let source =
+            format!("name: {name}\nsteps:\n  - id: s\n    uses: sentiment/score@0.1\n    with: {{ text: x }}\n");
+        Arc::new(workflow::load("w.yaml", &source, &TestCatalog::sentiment()).unwrap())
+    }
+
+    fn key(name: &str) -> (String, String) {
+        ("acme".into(), name.into())
+    }
+
+    #[test]
+    fn only_the_newest_revision_of_a_workflow_is_kept() {
+        let mut plans = Plans::default();
+        let p = plan("w");
+        for revision in 1..=150 {
+            plans.put(key("w"), revision, p.clone(), 1 << 20);
+        }
+        assert_eq!((plans.entries.len(), plans.bytes), (1, 1 << 20));
+        plans.put(key("w"), 3, p.clone(), 10);
+        assert!(plans.get(&key("w"), 150).is_some(), "an older revision must not replace a newer one");
+        assert!(plans.get(&key("w"), 3).is_none());
+    }
+
+    #[test]
+    fn the_least_recently_used_plans_are_forgotten_beyond_the_bounds() {
+        let mut plans = Plans::default();
+        let p = plan("w");
+        for i in 0..MAX_CACHED_PLANS + 10 {
+            plans.put(key(&format!("w{i}")), 1, p.clone(), 1);
+            assert!(plans.get(&key("w0"), 1).is_some(), "a plan in use stays");
+        }
+        assert_eq!(plans.entries.len(), MAX_CACHED_PLANS);
+        assert!(plans.get(&key("w1"), 1).is_none(), "the least recently used went first");
+        let big = MAX_CACHED_SOURCE_BYTES / 4 + 1;
+        for i in 0..4 {
+            plans.put(key(&format!("big{i}")), 1, p.clone(), big);
+        }
+        assert!(plans.bytes <= MAX_CACHED_SOURCE_BYTES, "{} bytes held", plans.bytes);
+        assert!(plans.get(&key("big3"), 1).is_some() && plans.get(&key("big0"), 1).is_none());
+    }
 }

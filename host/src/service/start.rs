@@ -180,7 +180,7 @@ async fn check_stored(state: &AppState) -> anyhow::Result<()> {
                 if w.error.is_some() {
                     state.store.set_workflow_error(&w.workspace, &w.name, w.revision, None).await?;
                 }
-                state.plans.insert(&w.workspace, w.revision, plan);
+                state.plans.insert(&w.workspace, w.revision, plan, w.source.len());
             }
             Err(failure @ LoadFailure::Invalid(_)) => {
                 let error = failure.summary();

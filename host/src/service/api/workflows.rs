@@ -91,7 +91,7 @@ pub async fn save_workflow(
         s.store.audit(Some(ws), author, "workflow.save", &plan.name, Some(&format!("revision {revision}"))).await?;
     }
     let name = plan.name.clone();
-    s.plans.insert(ws, revision, plan);
+    s.plans.insert(ws, revision, plan, source.len());
     Ok(WorkflowSaved { name, revision, changed })
 }
 

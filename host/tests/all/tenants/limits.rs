@@ -72,3 +72,18 @@ async fn a_long_secret_is_refused_and_a_long_stored_one_fails_the_step_clearly()
     let error = source.secrets("acme").await.expect_err("an oversized stored value must not be used").to_string();
     assert!(error.contains("secret `OLD`") && error.contains("over the limit of 8192 bytes"), "{error}");
 }
+
+#[tokio::test]
+async fn saving_a_workflow_again_keeps_one_plan_of_it() {
+    let service = Service::start().await;
+    service.workspace_token("acme", "editor").await;
+    let source = |i: usize| {
+        let padding = "#".repeat(100_000);
+        format!("name: w\nsteps:\n  - id: s\n    uses: echo/echo@1\n    with:\n      v: {i}\n{padding}\n")
+    };
+    for i in 0..30 {
+        service.put_workflow("acme", &source(i)).await;
+    }
+    let (plans, bytes) = service.state().plans.usage();
+    assert_eq!((plans, bytes), (1, source(29).len()), "earlier revisions must be forgotten");
+}
