@@ -156,7 +156,7 @@ impl Scheduler {
                 }
             };
             for (index, sched) in plan.triggers.schedules.iter().enumerate() {
-                if self.refuse(s, &w, index, sched).await {
+                if self.refuse(s, &w, index, &plan.triggers.schedules).await {
                     continue;
                 }
                 let key = (w.workspace.clone(), w.name.clone(), schedule_key(index, sched));
@@ -199,20 +199,21 @@ impl Scheduler {
         next_due
     }
 
-    /// Whether `sched` fires more often than the operator's minimum interval allows (a
-    /// workflow stored before the minimum was raised): such a schedule is never fired, and
+    /// Whether schedule `index` of `schedules` fires more often than the operator's minimum
+    /// interval allows, alone or with the others (a workflow stored before the minimum was
+    /// raised or the check covered the whole workflow): such a schedule is never fired, and
     /// this is reported once per revision, in the log and as a `skipped` trigger event.
-    async fn refuse(&mut self, s: &AppState, w: &WorkflowRecord, index: usize, sched: &Schedule) -> bool {
+    async fn refuse(&mut self, s: &AppState, w: &WorkflowRecord, index: usize, schedules: &[Schedule]) -> bool {
         let id = (w.workspace.clone(), w.name.clone(), w.revision, index);
         if let Some(refused) = self.too_frequent.get(&id) {
             return *refused;
         }
         let min = s.retention.min_schedule_interval;
-        let gap = interval::too_frequent(sched, min);
-        if let Some(gap) = gap {
+        let refusal = interval::refusal(schedules, index, min);
+        if let Some(refusal) = &refusal {
             let reason = format!(
                 "{}; it is not fired until the workflow is changed or the operator lowers `min_schedule_interval_seconds`",
-                interval::message(sched, gap, min)
+                refusal.message
             );
             tracing::error!(workspace = %w.workspace, workflow = %w.name, "{reason}");
             let e = TriggerEvent { reason: Some(reason), ..event(s, w, "schedule", "skipped") };
@@ -220,8 +221,8 @@ impl Scheduler {
                 tracing::error!(workspace = %w.workspace, workflow = %w.name, "recording a refused schedule: {e}");
             }
         }
-        self.too_frequent.insert(id, gap.is_some());
-        gap.is_some()
+        self.too_frequent.insert(id, refusal.is_some());
+        refusal.is_some()
     }
 
     /// The last occurrence handled; a schedule seen for the first time starts from when

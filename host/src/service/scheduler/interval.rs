@@ -44,15 +44,48 @@ pub fn too_frequent(s: &Schedule, min: Duration) -> Option<Duration> {
     Some(shortest_gap(s)).filter(|gap| *gap < min)
 }
 
-/// `plan`, unless one of its schedules fires more often than once per `min`: then an error
-/// at each such cron string of `file`.
+/// The shortest average time between two firings of a workflow with `schedules`: one
+/// over the sum of each schedule's highest rate (one firing per [`shortest_gap`]). A sound
+/// bound: over any long span the workflow fires no more often than this, however the
+/// schedules interleave (60 crons `N * * * * *` each fire once a minute, together once a
+/// second). `None` without schedules.
+pub fn combined_gap(schedules: &[Schedule]) -> Option<Duration> {
+    let rate: f64 = schedules.iter().map(|s| 1.0 / shortest_gap(s).as_secs_f64()).sum();
+    (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate))
+}
+
+/// Why schedule `index` of `schedules` must not fire under minimum interval `min`: it
+/// fires too often alone, or the workflow's schedules do together; `None` when it may.
+pub fn refusal(schedules: &[Schedule], index: usize, min: Duration) -> Option<Diagnostic> {
+    let s = &schedules[index];
+    if let Some(gap) = too_frequent(s, min) {
+        return Some(diagnostic(s, gap, min));
+    }
+    let together = combined_gap(schedules).filter(|gap| gap.as_secs_f64() * (1.0 + 1e-9) < min.as_secs_f64())?;
+    let message = format!(
+        "the workflow's {} schedules together fire up to once every {}, more often than this service allows \
+         (once every {})",
+        schedules.len(),
+        seconds_rounded(together),
+        seconds(min)
+    );
+    Some(Diagnostic::new(schedules[0].pos, message).with_help(format!(
+        "the sum over the schedules of (1 / each one's shortest gap) must be at most 1 / {}: use fewer \
+         schedules or fire each less often; the operator can lower `min_schedule_interval_seconds` under \
+         `[retention]`",
+        seconds(min)
+    )))
+}
+
+/// `plan`, unless its schedules fire more often than once per `min`: then an error at each
+/// cron string of `file` that does alone, or one at the first schedule when they do together.
 pub fn within_min_interval(plan: Plan, file: &str, min: Duration) -> Result<Plan, Diagnostics> {
-    let errors: Vec<Diagnostic> = plan
-        .triggers
-        .schedules
-        .iter()
-        .filter_map(|s| too_frequent(s, min).map(|gap| diagnostic(s, gap, min)))
-        .collect();
+    let schedules = &plan.triggers.schedules;
+    let mut errors: Vec<Diagnostic> =
+        schedules.iter().filter_map(|s| too_frequent(s, min).map(|gap| diagnostic(s, gap, min))).collect();
+    if errors.is_empty() && !schedules.is_empty() {
+        errors.extend(refusal(schedules, 0, min));
+    }
     if errors.is_empty() { Ok(plan) } else { Err(Diagnostics::new(file, errors)) }
 }
 
@@ -73,6 +106,10 @@ pub fn message(s: &Schedule, gap: Duration, min: Duration) -> String {
         seconds(gap),
         seconds(min)
     )
+}
+
+fn seconds_rounded(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
 }
 
 fn seconds(d: Duration) -> String {
@@ -126,5 +163,26 @@ mod tests {
         );
         assert!(d.help.unwrap().contains("min_schedule_interval_seconds"));
         assert_eq!(too_frequent(&schedule("* * * * * *"), Duration::from_secs(1)), None, "lowered to 1 s");
+    }
+
+    #[test]
+    fn schedules_that_fire_too_often_together_are_an_error_at_the_first() {
+        let min = Duration::from_secs(60);
+        let each_second: Vec<Schedule> = (0..60).map(|n| schedule(&format!("{n} * * * * *"))).collect();
+        assert_eq!(combined_gap(&each_second), Some(Duration::from_secs(1)));
+        let d = refusal(&each_second, 59, min).expect("together once a second");
+        assert_eq!((d.line, d.column), (4, 13));
+        assert_eq!(
+            d.message,
+            "the workflow's 60 schedules together fire up to once every 1.00 s, more often than this service allows \
+             (once every 60 s)"
+        );
+        assert!(d.help.unwrap().contains("1 / each one's shortest gap"));
+        let halves = [schedule("*/2 * * * *"), schedule("1-59/2 * * * *")];
+        assert!(refusal(&halves, 1, min).is_none(), "two every 2 min: once a minute together");
+        let thirds =
+            [schedule("*/3 * * * *"), schedule("1-59/3 * * * *"), schedule("2-59/3 * * * *"), schedule("0 9 * * *")];
+        assert!(refusal(&thirds, 3, min).is_some(), "a daily one tips three every 3 min over");
+        assert!(refusal(&thirds[..3], 0, min).is_none());
     }
 }

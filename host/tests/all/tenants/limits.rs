@@ -87,3 +87,21 @@ async fn saving_a_workflow_again_keeps_one_plan_of_it() {
     let (plans, bytes) = service.state().plans.usage();
     assert_eq!((plans, bytes), (1, source(29).len()), "earlier revisions must be forgotten");
 }
+
+#[tokio::test]
+async fn sixty_schedules_that_fire_once_a_second_together_are_refused() {
+    let service = Service::start().await;
+    let editor = service.workspace_token("acme", "editor").await;
+    let crons: String = (0..60).map(|n| format!("    - cron: \"{n} * * * * *\"\n")).collect();
+    let source = format!(
+        "name: tick\non:\n  schedule:\n{crons}steps:\n  - id: s\n    uses: echo/echo@1\n    with: {{ v: 1 }}\n"
+    );
+    let path = "/api/v1/workspaces/acme/workflows";
+    let (status, body) = service.call(&editor, Method::POST, path, Some(json!({ "source": source }))).await;
+    assert_eq!(status, 422, "{body}");
+    let text = body.to_string();
+    assert!(text.contains("60 schedules together fire up to once every 1.00 s"), "{text}");
+    assert!(text.contains("\"line\":4"), "the error is at the first schedule: {text}");
+    let (_, workflows) = service.call(&editor, Method::GET, path, None).await;
+    assert!(!workflows.to_string().contains("\"tick\""), "nothing stored: {workflows}");
+}
