@@ -5,6 +5,8 @@
 //! of a path or an expression, so each kind has a length limit and a character set. Labels
 //! may hold any printable text; ids and names used in expressions are ASCII.
 
+use unicode_general_category::{GeneralCategory, get_general_category};
+
 use super::error::ApiError;
 
 /// The longest name of any kind, in characters: enough for "Acme Corp — social team",
@@ -59,6 +61,7 @@ impl NameKind {
             Self::Label => {
                 name.trim() == name
                     && name.chars().all(|c| !c.is_control() && !is_invisible(c) && (c == ' ' || !c.is_whitespace()))
+                    && name.chars().any(is_visible)
             }
             Self::Secret => {
                 first.is_some_and(|c| c.is_ascii_uppercase() || c == '_')
@@ -72,10 +75,50 @@ impl NameKind {
     }
 }
 
-/// Characters that change how text around them looks without showing themselves: zero-width
-/// marks, bidirectional overrides (which can make `rotarepo` read `operator`), word joiners.
+/// Characters that change how text around them looks without showing themselves: every
+/// format character (general category Cf: zero-width marks, bidirectional overrides and
+/// isolates, which can make `rotarepo` read `operator`, the soft hyphen, the Arabic letter
+/// mark, tag characters), characters that draw as nothing (Hangul fillers, the Braille
+/// blank, the combining grapheme joiner, Khmer inherent vowels), variation selectors, and
+/// the unassigned code points of the invisible blocks.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    get_general_category(c) == GeneralCategory::Format
+        || matches!(c,
+            '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{2800}'
+            | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// A character that shows by itself: not a control, space, invisible character or a mark
+/// that combines with the one before (a name of marks only shows nothing, or its neighbour).
+fn is_visible(c: char) -> bool {
+    let mark = matches!(
+        get_general_category(c),
+        GeneralCategory::NonspacingMark | GeneralCategory::EnclosingMark | GeneralCategory::SpacingMark
+    );
+    !c.is_control() && !c.is_whitespace() && !is_invisible(c) && !mark
+}
+
+/// Checks free `text` people write for others to read (an approval's comment), the value of
+/// `field`: at most `max_chars` characters, no control, format or bidirectional character
+/// (no terminal escapes, bells or reordered text), newlines included.
+pub fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), ApiError> {
+    let count = text.chars().count();
+    if count > max_chars {
+        return Err(ApiError::invalid(format!("{field}: {count} characters, more than the {max_chars} allowed")));
+    }
+    match text.chars().position(|c| c.is_control() || is_invisible(c)) {
+        None => Ok(()),
+        Some(at) => {
+            let c = text.chars().nth(at).expect("found at this position");
+            Err(ApiError::invalid(format!(
+                "{field}: character {} (U+{:04X}) is a control, format or bidirectional character; write plain text",
+                at + 1,
+                u32::from(c)
+            )))
+        }
+    }
 }
 
 /// Checks `name`, the value of `field`, as a name of `kind`; the error names the field, the
@@ -114,6 +157,44 @@ mod tests {
         assert!(!ok(NameKind::Secret, "mastodon_token"));
         assert!(ok(NameKind::Variable, "brand_2"));
         assert!(!ok(NameKind::Variable, "2brand"));
+    }
+
+    #[test]
+    fn labels_refuse_every_invisible_character_and_need_a_visible_one() {
+        let hidden = [
+            '\u{061C}',
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{180E}',
+            '\u{2066}',
+            '\u{FE0F}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{E0100}',
+            '\u{E01EF}',
+            '\u{2800}',
+        ];
+        for c in hidden {
+            assert!(!ok(NameKind::Label, &format!("ops{c}bot")), "U+{:04X} accepted", u32::from(c));
+        }
+        assert!(!ok(NameKind::Label, "\u{0301}\u{0308}\u{20DD}"), "marks only show nothing by themselves");
+        assert!(ok(NameKind::Label, "Cafe\u{0301} crème"), "a mark on a letter is text");
+        assert!(ok(NameKind::Label, "東京チーム"));
+    }
+
+    #[test]
+    fn text_is_bounded_and_refuses_controls_and_bidi() {
+        assert!(check_text("comment", "Looks good — ship it.", 20).is_err(), "21 characters");
+        assert!(check_text("comment", "Looks good — ship it", 20).is_ok());
+        for bad in ["\u{1b}[31mred", "ding\u{7}", "ok\u{202E}reversed", "two\nlines"] {
+            let err = check_text("comment", bad, 100).unwrap_err();
+            assert!(err.message.starts_with("comment: character "), "{}", err.message);
+        }
     }
 
     #[test]
