@@ -36,6 +36,12 @@ impl Role {
             Self::Owner => "owner",
         }
     }
+
+    /// Whether this role may decide an approval listing `approvers`: a role at least as
+    /// strong as one listed (each role includes the ones before it).
+    pub fn may_decide(self, approvers: &[String]) -> bool {
+        approvers.iter().filter_map(|r| Self::parse(r)).any(|listed| self >= listed)
+    }
 }
 
 /// The authenticated caller of a request.
@@ -140,6 +146,19 @@ mod tests {
         let mut named: Vec<Role> = crate::workflow::DEFAULT_APPROVERS.iter().filter_map(|r| Role::parse(r)).collect();
         named.sort();
         assert_eq!(named, deciders);
+    }
+
+    #[test]
+    fn a_stronger_role_decides_what_a_listed_one_may() {
+        let listed = |roles: &[&str]| roles.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+        assert!(Role::Owner.may_decide(&listed(&["approver"])));
+        assert!(Role::Editor.may_decide(&listed(&["approver"])));
+        assert!(Role::Approver.may_decide(&listed(&["approver"])));
+        assert!(!Role::Approver.may_decide(&listed(&["editor"])));
+        assert!(Role::Owner.may_decide(&listed(&["editor"])));
+        assert!(!Role::Editor.may_decide(&listed(&["owner"])));
+        assert!(!Role::Viewer.may_decide(&listed(&["approver", "editor", "owner"])));
+        assert!(!Role::Owner.may_decide(&listed(&[])));
     }
 
     #[test]

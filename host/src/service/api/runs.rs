@@ -10,6 +10,7 @@ use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::launch::start_run;
+use crate::service::names;
 use crate::store::{ApprovalRecord, RunFilter, RunRecord, RunSummary};
 
 use super::openapi::Denied;
@@ -224,9 +225,14 @@ pub async fn approvals(
     Ok(Json(out))
 }
 
+/// The longest comment on an approval decision, in characters: it is stored in the step's
+/// output and the audit log and shown to others, so it cannot be a flood.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
+    /// At most 2,000 characters of plain text: no control, format or bidirectional character.
     pub comment: Option<String>,
 }
 
@@ -266,15 +272,18 @@ async fn decide(
     comment: Option<String>,
 ) -> ApiResult<Json<Value>> {
     caller.require(&ws, Role::Approver)?;
+    if let Some(comment) = &comment {
+        names::check_text("comment", comment, MAX_COMMENT_CHARS)?;
+    }
     run_in(&s, &ws, &id).await?;
     let approval = s
         .store
         .approval(&id, &step)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("run `{id}` has no approval `{step}` waiting")))?;
-    if !caller.is_operator() && !approval.approvers.iter().any(|r| r == caller.role.as_str()) {
+    if !caller.is_operator() && !caller.role.may_decide(&approval.approvers) {
         return Err(ApiError::forbidden(format!(
-            "approval `{step}` may be decided by {}; the token has `{}`",
+            "approval `{step}` may be decided by {} or a stronger role; the token has `{}`",
             approval.approvers.join(", "),
             caller.role.as_str()
         )));

@@ -2,6 +2,7 @@
 //! with a clear error while the service keeps answering.
 
 mod bounded;
+mod decisions;
 mod fairness;
 mod limits;
 mod retention;
