@@ -61,6 +61,10 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+    }
+
     /// A failure inside Roost: logged in full, answered without detail.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         let id = uuid::Uuid::now_v7();

@@ -122,7 +122,7 @@ async fn duplicate(s: &AppState, w: &WorkflowRecord, delivery: &str, run: String
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is larger than {MAX_BODY} bytes"))
+    ApiError::payload_too_large(format!("the body is larger than {MAX_BODY} bytes"))
 }
 
 async fn read_body(headers: &HeaderMap, body: Body) -> ApiResult<Bytes> {

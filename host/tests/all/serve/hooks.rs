@@ -178,7 +178,7 @@ async fn large_bodies_bad_inputs_and_disabled_workflows_are_refused() {
     let sig = sign(KEY, &big);
     let (status, answer) = post(&service, "/hooks/default/hooked", &big, &[("x-roost-signature", &sig)]).await;
     assert_eq!(status, 413, "{answer}");
-    assert_eq!(answer["error"]["code"], "too_large");
+    assert_eq!(answer["error"]["code"], "payload_too_large", "the documented code");
 
     let bad = br#"{"inputs": {"msg": 5}}"#;
     let sig = sign(KEY, bad);
