@@ -107,6 +107,10 @@ pub const MAX_VARIABLES: usize = 200;
 /// what each run copies into its context.
 pub const MAX_VARIABLES_TOTAL_BYTES: usize = 1024 * 1024;
 
+/// Variable writes of this process, one at a time, so two concurrent writes cannot both
+/// pass the limits against the same old total.
+static VARIABLE_WRITES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Refuses setting `name` to `value` when it would break a variable limit, given the
 /// workspace's `current` variables.
 fn check_variable_limits(current: &[(String, String)], name: &str, value: &str) -> ApiResult<()> {
@@ -158,8 +162,10 @@ pub async fn put_variable(
     caller.require(&ws, Role::Editor)?;
     workspace(&s, &ws).await?;
     names::check(NameKind::Variable, "variable name", &name)?;
+    let writing = VARIABLE_WRITES.lock().await;
     check_variable_limits(&s.store.variables(&ws).await?, &name, &body.value)?;
     s.store.put_variable(&ws, &name, &body.value).await?;
+    drop(writing);
     s.store.audit(Some(&ws), &caller.actor(), "variable.set", &name, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

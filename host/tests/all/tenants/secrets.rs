@@ -341,6 +341,8 @@ async fn the_cli_binds_a_secret_when_it_is_set() {
     let (ok, printed) =
         roost_secret(dir.path(), &["set", "MASTODON_TOKEN", "--host", "https://mastodon.social"], MASTODON_VALUE);
     assert!(ok && printed.contains("sent only to: https://mastodon.social"), "{printed}");
+    let (ok, printed) = roost_secret(dir.path(), &["set", "LONG"], &"x".repeat(8 * 1024 + 1));
+    assert!(!ok && printed.contains("over the limit of 8192 bytes"), "{printed}");
     let (ok, printed) = roost_secret(dir.path(), &["list", "--json"], "");
     let listed: Value = serde_json::from_str(printed.trim()).unwrap_or_else(|_| panic!("{printed}"));
     assert!(ok);
