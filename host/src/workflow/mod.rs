@@ -97,6 +97,8 @@ fn at_most(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_bounds;
+#[cfg(test)]
 mod tests_limits;
 #[cfg(test)]
 mod tests_props;
