@@ -2,6 +2,7 @@
 //! with a clear error while the service keeps answering.
 
 mod bounded;
+mod evaluation;
 mod fairness;
 mod retention;
 mod retention_scale;

@@ -1,0 +1,45 @@
+//! Expressions a tenant writes cannot crash or wedge the service: time arithmetic out of
+//! range fails its run with a clear error and the worker keeps every slot.
+
+use crate::serve::{OPERATOR, Service};
+use reqwest::Method;
+
+/// A step whose input moves now by `by`.
+fn moved_by(name: &str, by: &str) -> String {
+    format!(
+        "name: {name}\nsteps:\n  - id: s\n    uses: echo/echo@1\n    with: {{ at: \"${{{{ time_add(now(), '{by}') }}}}\" }}\n"
+    )
+}
+
+async fn start(service: &Service, ws: &str, name: &str) -> String {
+    let path = format!("/api/v1/workspaces/{ws}/workflows/{name}/runs");
+    let (status, started) = service.call(OPERATOR, Method::POST, &path, None).await;
+    assert_eq!(status, 202, "{started}");
+    started["run_id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_past_the_calendar_fails_the_run_and_frees_its_slot() {
+    let service = Service::start().await;
+    service.workspace_token("t", "owner").await;
+    service.put_workflow("t", &moved_by("far", "100000000d")).await;
+    service.put_workflow("t", &moved_by("near", "7d")).await;
+    // More runs than the worker has slots: a run that panicked and kept its slot would
+    // leave none for the last ones.
+    let mut runs = Vec::new();
+    for _ in 0..70 {
+        runs.push(start(&service, "t", "far").await);
+    }
+    for run in &runs {
+        let ended = service.wait_status("t", run, &["failed", "succeeded", "cancelled"]).await;
+        assert_eq!(ended["status"], "failed", "{ended}");
+        let error = ended["error"].as_str().unwrap_or_default().to_string();
+        let steps = ended["steps"].to_string();
+        assert!(error.contains("time_add") || steps.contains("time_add"), "{ended}");
+    }
+    let near = start(&service, "t", "near").await;
+    let done = service.wait_status("t", &near, &["failed", "succeeded"]).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let (status, health) = service.call(OPERATOR, Method::GET, "/healthz", None).await;
+    assert_eq!(status, 200, "{health}");
+}
