@@ -1,8 +1,12 @@
 //! Expressions a tenant writes cannot crash or wedge the service: time arithmetic out of
-//! range fails its run with a clear error and the worker keeps every slot.
+//! range fails its run with a clear error and the worker keeps every slot; a viewer's
+//! calendar request renders a bounded number of step inputs.
 
-use crate::serve::{OPERATOR, Service};
 use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::serve::calendar::{SCHEDULED, in_minutes, service_with_poster, start_waiting};
+use crate::serve::{OPERATOR, Service};
 
 /// A step whose input moves now by `by`.
 fn moved_by(name: &str, by: &str) -> String {
@@ -42,4 +46,24 @@ async fn time_past_the_calendar_fails_the_run_and_frees_its_slot() {
     assert_eq!(done["status"], "succeeded", "{done}");
     let (status, health) = service.call(OPERATOR, Method::GET, "/healthz", None).await;
     assert_eq!(status, 200, "{health}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_renders_a_bounded_number_of_previews_per_request() {
+    let service = service_with_poster().await;
+    service.put_workflow("default", SCHEDULED).await;
+    let at = in_minutes(90);
+    for i in 0..12 {
+        start_waiting(&service, "scheduled-post", json!({ "text": format!("post {i}"), "at": at })).await;
+    }
+    let viewer = service.workspace_token("default", "viewer").await;
+    let path = "/api/v1/workspaces/default/calendar";
+    let (status, list) = service.call(&viewer, Method::GET, path, None).await;
+    assert_eq!(status, 200, "{list}");
+    let previews: Vec<&Value> =
+        list.as_array().unwrap().iter().map(|e| &e["publish_steps"][0]["preview"]["text"]).collect();
+    assert_eq!(previews.len(), 12);
+    let rendered = previews.iter().filter(|text| text.as_str().is_some_and(|t| t.starts_with("post "))).count();
+    assert_eq!(rendered, 8, "eight rendered, the rest as written: {previews:?}");
+    assert!(previews[8..].iter().all(|text| **text == json!("${{ steps.draft.output.text }}")), "{previews:?}");
 }
