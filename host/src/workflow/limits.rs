@@ -169,6 +169,12 @@ pub fn excerpt(text: &str) -> String {
     format!("{head} ... {tail}")
 }
 
+/// A value as a message quotes it: an [`excerpt`] of its JSON in backticks, since a value
+/// of megabytes would otherwise be copied whole into a step's and a run's error.
+pub fn quoted_json(value: &Value) -> String {
+    format!("`{}`", excerpt(&value.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -183,6 +189,7 @@ mod tests {
         assert_eq!(bytes_text(4 << 20), "4 MiB");
         assert_eq!(bytes_text(100), "100 bytes");
         assert_eq!(json_text_within(&value, 1000), Some(value.to_string()));
+        assert_eq!(quoted_json(&json!("x".repeat(1 << 20))).chars().count(), MAX_QUOTED_CHARS + 3);
         assert_eq!(json_text_within(&json!("\u{1}\u{1}"), 12), None);
     }
 }

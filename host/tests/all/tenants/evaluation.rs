@@ -67,3 +67,27 @@ async fn the_calendar_renders_a_bounded_number_of_previews_per_request() {
     assert_eq!(rendered, 8, "eight rendered, the rest as written: {previews:?}");
     assert!(previews[8..].iter().all(|text| **text == json!("${{ steps.draft.output.text }}")), "{previews:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_value_in_the_wrong_place_is_quoted_as_an_excerpt() {
+    let service = Service::start().await;
+    service.workspace_token("t", "owner").await;
+    let yaml = "name: fan\ninputs:\n  x: { type: string }\nsteps:\n  - id: s\n    for_each: ${{ inputs.x }}\n    uses: echo/echo@1\n    with: { v: \"${{ item }}\" }\n";
+    service.put_workflow("t", yaml).await;
+    let path = "/api/v1/workspaces/t/workflows/fan/runs";
+    let big = "y".repeat(1_500_000);
+    let (status, started) = service.call(OPERATOR, Method::POST, path, Some(json!({ "inputs": { "x": big } }))).await;
+    assert_eq!(status, 202, "{started}");
+    let run = started["run_id"].as_str().unwrap();
+    let ended = service.wait_status("t", run, &["failed", "succeeded"]).await;
+    assert_eq!(ended["status"], "failed");
+    let steps = ended["steps"].as_array().cloned().unwrap_or_default();
+    let step_error = steps.iter().find_map(|st| st["error"].as_str()).unwrap_or_default().to_string();
+    assert!(
+        step_error.contains("must be a list") && step_error.len() < 500,
+        "the step quotes an excerpt: {step_error}"
+    );
+    let error = ended["error"].as_str().unwrap_or_default();
+    assert!(error.contains("`for_each` must be a list, got `\"yyy"), "{error}");
+    assert!(error.len() < 500, "{error}");
+}
