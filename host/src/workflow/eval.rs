@@ -119,7 +119,8 @@ pub fn canonical_key(value: &Value) -> String {
         match piece {
             Piece::Close => out.push(')'),
             Piece::Key(k) => out.push_str(&Value::from(k).to_string()),
-            Piece::Value(Value::Number(n)) => out.push_str(&format!("{};", n.as_f64().unwrap_or(f64::NAN))),
+            // `+ 0.0` writes -0.0 as 0, which `equal` holds to be the same number.
+            Piece::Value(Value::Number(n)) => out.push_str(&format!("{};", n.as_f64().unwrap_or(f64::NAN) + 0.0)),
             Piece::Value(Value::Array(items)) => {
                 out.push('[');
                 stack.push(Piece::Close);

@@ -70,9 +70,10 @@ fn unique_is_not_quadratic_and_keeps_equal_values_once() {
     };
     assert_eq!(out.len(), 150_000);
     assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
-    let mixed = json!([1, 1.0, "1", [1, 2], [1.0, 2], { "a": 1, "b": [null] }, { "b": [null], "a": 1.0 }, null, null]);
+    let mixed =
+        json!([1, 1.0, "1", [1, 2], [1.0, 2], { "a": 1, "b": [null] }, { "b": [null], "a": 1.0 }, null, null, 0, -0.0]);
     let out = render_with("unique(inputs.x)", mixed, Value::Null);
-    assert_eq!(out, Ok(json!([1, "1", [1, 2], { "a": 1, "b": [null] }, null])));
+    assert_eq!(out, Ok(json!([1, "1", [1, 2], { "a": 1, "b": [null] }, null, 0])));
 }
 
 #[test]
