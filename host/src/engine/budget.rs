@@ -1,10 +1,12 @@
 //! What one run may hold: caps on the sum of a `for_each`'s item outputs and on the run's
-//! whole state (the outputs of all its steps and items), and the accounting behind them.
+//! whole state (the inputs and outputs of all its steps and items), and the accounting
+//! behind them.
 //!
-//! A single output is already capped by the sandbox (`runtime::limits::MAX_OUTPUT_KB`);
-//! these caps stop many outputs from adding up to gigabytes of memory and database. Each
-//! output is measured once, when it is folded into the run; one that would go over a cap
-//! turns its step or item into a failure naming the cap, and is never kept.
+//! A single output is already capped by the sandbox (`runtime::limits::MAX_OUTPUT_KB`), a
+//! single input by the template limits; these caps stop many of them from adding up to
+//! gigabytes of memory and database. Each is measured once, when it is folded into the
+//! run; one that would go over a cap turns its step or item into a failure naming the cap,
+//! and is never kept.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -18,8 +20,9 @@ use crate::store::{ItemRecord, RunState};
 /// own output is their list, so this also caps it. Stops a fan-out of large items.
 pub const MAX_FOR_EACH_OUTPUT: usize = 32 << 20;
 
-/// Bytes (as JSON) that all the step and item outputs of one run may sum to: stops one
-/// run from holding unbounded memory while it is driven and filling the database.
+/// Bytes (as JSON) that all the step and item inputs and outputs of one run may sum to:
+/// stops one run from holding unbounded memory while it is driven and filling the
+/// database (a thousand steps each given half a megabyte once grew one run to gigabytes).
 pub const MAX_RUN_STATE: usize = 128 << 20;
 
 /// The bytes a run's outputs hold, kept up to date as changes are folded in.
@@ -27,6 +30,8 @@ pub const MAX_RUN_STATE: usize = 128 << 20;
 pub struct Budget {
     /// Each output's size, by step and item (`-1` for the step's own).
     held: HashMap<(String, i64), usize>,
+    /// Each input's size (a step's rendered `with`, an item's value), keyed likewise.
+    inputs: HashMap<(String, i64), usize>,
     /// The sum of item outputs, per step.
     items: HashMap<String, usize>,
     run: usize,
@@ -38,11 +43,32 @@ impl Budget {
         let mut budget = Self::default();
         for step in &state.run.steps {
             budget.hold(&step.step_id, -1, step.output.as_ref());
+            budget.hold_input(&step.step_id, -1, step.input.as_ref());
         }
         for item in &state.items {
             budget.hold(&item.step_id, item.idx, item.output.as_ref());
+            budget.hold_input(&item.step_id, item.idx, item.item.as_ref());
         }
         budget
+    }
+
+    /// Notes that `step` (item `idx`, or `-1`) now takes `input`.
+    fn hold_input(&mut self, step: &str, idx: i64, input: Option<&Value>) {
+        let size = input.map_or(0, json_size);
+        let old = self.inputs.insert((step.to_string(), idx), size).unwrap_or(0);
+        self.run = self.run + size - old;
+    }
+
+    /// Holds `input` if the run's cap allows it; otherwise says so, naming the cap.
+    fn admit_input(&mut self, step: &str, idx: i64, input: &Value) -> Result<(), String> {
+        let size = json_size(input);
+        let old = self.inputs.get(&(step.to_string(), idx)).copied().unwrap_or(0);
+        let run = self.run + size - old;
+        if run > MAX_RUN_STATE {
+            return Err(over_run_cap("input", step, idx, size, run, "pass large data by reference, not in inputs"));
+        }
+        self.hold_input(step, idx, Some(input));
+        Ok(())
     }
 
     /// Notes that `step` (item `idx`, or `-1`) now holds `output`.
@@ -56,28 +82,41 @@ impl Budget {
         }
     }
 
-    /// Refuses, in `commit`, every output that would take the run over a cap: the item or
-    /// step fails with an error naming the cap instead, and its output is dropped. The
-    /// outputs let through are held (folding the commit in holds them again, the same).
+    /// Refuses, in `commit`, every input or output that would take the run over a cap: the
+    /// item or step fails with an error naming the cap instead, and what it would hold is
+    /// dropped. What is let through is held (folding the commit in holds them again, the same).
     /// A `for_each` that reached its cap stops: its items not yet ended are cancelled.
     pub fn refuse_excess(&mut self, state: &RunState, commit: &mut Commit) {
         let mut capped = Vec::new();
         for item in &mut commit.items {
+            let admitted = item.item.as_ref().map_or(Ok(()), |v| self.admit_input(&item.step_id, item.idx, v));
+            if let Err(e) = admitted {
+                (item.status, item.item, item.output, item.error) = ("failed".into(), None, None, Some(e));
+                continue;
+            }
             let Some(output) = &item.output else { continue };
             if let Err(e) = self.admit(&item.step_id, item.idx, output) {
                 (item.status, item.output, item.error) = ("failed".into(), None, Some(e));
                 capped.push(item.step_id.clone());
             }
         }
+        let mut refused = Vec::new();
         for step in &mut commit.steps {
-            let Some(output) = &step.output else { continue };
-            if let Err(e) = self.admit(&step.step_id, -1, output) {
+            let admitted = step.input.as_ref().map_or(Ok(()), |v| self.admit_input(&step.step_id, -1, v));
+            let admitted =
+                admitted.and_then(|()| step.output.as_ref().map_or(Ok(()), |v| self.admit(&step.step_id, -1, v)));
+            if let Err(e) = admitted {
+                self.hold_input(&step.step_id, -1, None);
+                refused.push(step.step_id.clone());
+                step.input = None;
                 step.output = None;
                 step.status = "failed".into();
                 step.error = Some(e);
                 step.error_kind = Some("limit".into());
             }
         }
+        // A refused step is not retried: its retry, if the attempt asked for one, goes.
+        commit.jobs.retain(|job| !refused.contains(&job.step_id));
         for step in capped {
             cancel_rest(state, &step, commit);
         }
@@ -99,18 +138,23 @@ impl Budget {
         }
         let run = self.run + size - old;
         if run > MAX_RUN_STATE {
-            let which = if idx >= 0 { format!("item {idx} of step `{step}`") } else { format!("step `{step}`") };
-            return Err(format!(
-                "the output of {which} ({}) would bring the run's state to {}, over the cap of {} \
-                 (MAX_RUN_STATE); keep large data out of step outputs",
-                mib(size),
-                mib(run),
-                mib(MAX_RUN_STATE)
-            ));
+            return Err(over_run_cap("output", step, idx, size, run, "keep large data out of step outputs"));
         }
         self.hold(step, idx, Some(output));
         Ok(())
     }
+}
+
+/// The error for the `what` (input or output) of `step` (item `idx`, or `-1`), `size`
+/// bytes, that would bring the run's state to `run` bytes.
+fn over_run_cap(what: &str, step: &str, idx: i64, size: usize, run: usize, hint: &str) -> String {
+    let which = if idx >= 0 { format!("item {idx} of step `{step}`") } else { format!("step `{step}`") };
+    format!(
+        "the {what} of {which} ({}) would bring the run's state to {}, over the cap of {} (MAX_RUN_STATE); {hint}",
+        mib(size),
+        mib(run),
+        mib(MAX_RUN_STATE)
+    )
 }
 
 /// Cancels the items of `step` that have not ended (and are not ended by `commit`), and
@@ -159,7 +203,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::store::{RunRecord, StepRecord};
+    use crate::store::{Job, RunRecord, StepRecord};
 
     fn item(idx: i64, bytes: usize) -> ItemRecord {
         let output = Some(json!("x".repeat(bytes - 2)));
@@ -217,5 +261,41 @@ mod tests {
         let mut commit = Commit { steps: vec![step], ..Commit::default() };
         budget.refuse_excess(&state(Vec::new()), &mut commit);
         assert_eq!(commit.steps[0].status, "succeeded", "once the big output is gone the same one fits");
+    }
+
+    #[test]
+    fn step_and_item_inputs_count_toward_the_run_cap() {
+        let half = |c: &str| json!(c.repeat(MAX_RUN_STATE / 2));
+        let given = |id: &str, input: Value| StepRecord {
+            step_id: id.into(),
+            status: "succeeded".into(),
+            input: Some(input),
+            output: Some(json!("ok")),
+            ..StepRecord::default()
+        };
+        let mut run = state(Vec::new());
+        run.run.steps.push(given("a", half("a")));
+        let mut budget = Budget::of(&run);
+        let retry =
+            Job { run_id: "r".into(), step_id: "b".into(), idx: -1, kind: "step".into(), attempt: 2, available_at: 0 };
+        let mut commit = Commit { steps: vec![given("b", half("b"))], jobs: vec![retry], ..Commit::default() };
+        budget.refuse_excess(&run, &mut commit);
+        let s = &commit.steps[0];
+        assert_eq!((s.status.as_str(), s.input.is_none(), s.output.is_none()), ("failed", true, true));
+        let error = s.error.as_deref().unwrap();
+        assert!(
+            error.starts_with("the input of step `b` (64.0 MiB) would bring the run's state to 128.0 MiB"),
+            "{error}"
+        );
+        assert!(error.contains("MAX_RUN_STATE"), "{error}");
+        assert!(commit.jobs.is_empty(), "a refused step is not retried");
+        let item = ItemRecord { item: Some(half("c")), status: "pending".into(), ..item(0, 2) };
+        let mut commit = Commit { items: vec![item], ..Commit::default() };
+        budget.refuse_excess(&run, &mut commit);
+        let i = &commit.items[0];
+        assert_eq!((i.status.as_str(), i.item.is_none()), ("failed", true), "{:?}", i.error);
+        let mut commit = Commit { steps: vec![given("d", json!("small"))], ..Commit::default() };
+        budget.refuse_excess(&run, &mut commit);
+        assert_eq!(commit.steps[0].status, "succeeded", "room is left for small inputs");
     }
 }

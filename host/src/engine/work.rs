@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::runtime::{Plugin, StepCall, StepFailure, StepOutcome};
 use crate::store::{AttemptRecord, ItemRecord, Job, RunState, StepRecord, now_ms};
-use crate::workflow::{OnTimeout, PlanStep, StepKind, truthy};
+use crate::workflow::{OnTimeout, PlanStep, StepKind, quoted_json, truthy};
 
 use super::durable::{Engine, EngineError};
 use super::hooks::{StepEvent, StepLimits};
@@ -116,7 +116,9 @@ impl Engine {
     fn wait_until(&self, step: &PlanStep, scope: &RunScope) -> Result<Option<i64>, String> {
         let Some(template) = &step.wait_until else { return Ok(None) };
         let value = template.render(&scope.scope(None, None)).map_err(|e| e.to_string())?;
-        let text = value.as_str().ok_or_else(|| format!("`wait_until` must be an RFC 3339 time, got {value}"))?;
+        let text = value
+            .as_str()
+            .ok_or_else(|| format!("`wait_until` must be an RFC 3339 time, got {}", quoted_json(&value)))?;
         let at = chrono::DateTime::parse_from_rfc3339(text)
             .map_err(|e| format!("`wait_until` value `{text}` is not an RFC 3339 time: {e}"))?;
         Ok(Some(at.timestamp_millis()))
@@ -138,7 +140,7 @@ impl Engine {
                 return fail(
                     commit,
                     step_record(state, step, "failed"),
-                    &format!("`for_each` must be a list, got {other}"),
+                    &format!("`for_each` must be a list, got {}", quoted_json(&other)),
                     "invalid-input",
                 );
             }

@@ -9,10 +9,13 @@
 //! reach a commit, and hands back the leases it still holds so another process can
 //! continue at once.
 
+use std::any::Any;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -62,17 +65,20 @@ impl Worker {
         }
         in_flight.insert(due.id.clone(), due.workspace.clone());
         drop(in_flight);
-        let (s, run, in_flight) = (s.clone(), due.id.clone(), self.in_flight.clone());
+        let slot = Slot { in_flight: self.in_flight.clone(), run: due.id.clone() };
+        let s = s.clone();
         let task = async move {
+            let run = slot.run.as_str();
             let started = std::time::Instant::now();
-            match s.engine.drive(&run, PATIENCE).await {
-                Ok(Progress::Finished) => {
+            match AssertUnwindSafe(s.engine.drive(run, PATIENCE)).catch_unwind().await {
+                Ok(Ok(Progress::Finished)) => {
                     tracing::info!(run = %run, elapsed_ms = started.elapsed().as_millis() as u64, "run finished")
                 }
-                Ok(progress) => tracing::debug!(run = %run, ?progress, "run waits"),
-                Err(e) => tracing::error!(run = %run, "driving the run failed: {e}"),
+                Ok(Ok(progress)) => tracing::debug!(run = %run, ?progress, "run waits"),
+                Ok(Err(e)) => tracing::error!(run = %run, "driving the run failed: {e}"),
+                Err(panic) => fail_panicked(&s, run, panic_text(panic.as_ref())).await,
             }
-            in_flight.lock().unwrap().remove(&run);
+            drop(slot);
             s.wake.notify_one();
         };
         let mut tasks = self.tasks.lock().unwrap();
@@ -141,6 +147,43 @@ impl Worker {
         }
     }
 }
+
+/// A run's place among the runs in flight, given back when the task driving it ends in
+/// any way: returning, panicking, or aborted at shutdown. Were it given back only after
+/// the drive returned, every panicking run would hold its slot for good, and a few dozen
+/// of them would stop the worker.
+struct Slot {
+    in_flight: Arc<Mutex<HashMap<String, String>>>,
+    run: String,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.in_flight.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.run);
+    }
+}
+
+/// Ends a run whose drive panicked as failed, its jobs dropped: driven again, it would
+/// panic again, after every restart. The panic's text goes to the log only.
+async fn fail_panicked(s: &AppState, run: &str, text: String) {
+    tracing::error!(run = %run, "driving the run panicked: {text}");
+    let ended = async {
+        s.store.cancel_run(run, PANICKED).await?;
+        s.store.set_run_status(run, "failed", Some(PANICKED)).await
+    };
+    if let Err(e) = ended.await {
+        tracing::error!(run = %run, "failing the run after a panic failed: {e}");
+    }
+}
+
+/// The message a panic carries.
+fn panic_text(panic: &(dyn Any + Send)) -> String {
+    let text = panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+    text.unwrap_or("(no message)").to_string()
+}
+
+/// The error a run shows when driving it panicked.
+const PANICKED: &str = "the run stopped on an internal error; the service log has the details";
 
 /// The slots one workspace may hold while `workspaces` workspaces have runs in flight or
 /// due: an equal part of them, at least one, and never more than [`MAX_WORKSPACE_RUNS`].
@@ -231,5 +274,18 @@ mod tests {
         listed.extend(flood);
         let admitted = admit(&listed, &held);
         assert_eq!(admitted, due("c", LIGHT), "c starts at once; a and b wait for their own slots");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_task_gives_its_slot_back() {
+        let in_flight: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        in_flight.lock().unwrap().insert("r1".into(), "a".into());
+        let slot = Slot { in_flight: in_flight.clone(), run: "r1".into() };
+        let task = tokio::spawn(async move {
+            let _slot = slot;
+            panic!("a render panicked");
+        });
+        assert!(task.await.is_err_and(|e| e.is_panic()));
+        assert!(in_flight.lock().unwrap().is_empty(), "the slot is free again");
     }
 }

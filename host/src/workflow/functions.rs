@@ -1,11 +1,14 @@
 //! The expression functions: their arities (checked at load time) and implementations.
 
+use std::borrow::Cow;
+
 use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::eval::{Missing, equal, eval};
+use super::eval::{Missing, canonical_key, equal, eval};
 use super::expr::Expr;
+use super::limits::{MAX_RESULT_BYTES, json_size_within, json_text_within};
 use super::template::{RenderFailure, Scope, json_kind};
 
 /// A function: name, fewest and most arguments, and a one-line signature for help texts.
@@ -65,6 +68,9 @@ pub fn call(name: &str, args: &[Expr], scope: &Scope<'_>, missing: Missing) -> R
         return if value.is_null() { eval(fallback, scope, missing) } else { Ok(value) };
     }
     let values = args.iter().map(|a| eval(a, scope, missing)).collect::<Result<Vec<_>, _>>()?;
+    if COPYING.contains(&name) {
+        copies_within(name, &values)?;
+    }
     match (name, values.as_slice()) {
         ("length", [v]) => length(v),
         ("contains", [haystack, needle]) => contains(haystack, needle),
@@ -73,7 +79,7 @@ pub fn call(name: &str, args: &[Expr], scope: &Scope<'_>, missing: Missing) -> R
         ("now", []) => Ok(Value::String(time_text(scope.now))),
         ("format_time", [time, Value::String(format)]) => format_time(time, format, "UTC"),
         ("format_time", [time, Value::String(format), Value::String(zone)]) => format_time(time, format, zone),
-        ("to_json", [v]) => Ok(Value::String(v.to_string())),
+        ("to_json", [v]) => json_text_within(v, MAX_RESULT_BYTES).map(Value::String).ok_or_else(|| too_large(name)),
         ("from_json", [Value::String(s)]) => {
             serde_json::from_str(s).map_err(|e| failed(name, format!("not valid JSON: {e}")))
         }
@@ -85,13 +91,8 @@ pub fn call(name: &str, args: &[Expr], scope: &Scope<'_>, missing: Missing) -> R
         ("slice", [Value::Array(items), start]) => slice(items, start, &Value::from(items.len())),
         ("slice", [Value::Array(items), start, end]) => slice(items, start, end),
         ("unique", [Value::Array(items)]) => {
-            let mut out: Vec<Value> = Vec::new();
-            for item in items {
-                if !out.iter().any(|seen| equal(seen, item)) {
-                    out.push(item.clone());
-                }
-            }
-            Ok(Value::Array(out))
+            let mut seen = std::collections::HashSet::with_capacity(items.len());
+            Ok(Value::Array(items.iter().filter(|item| seen.insert(canonical_key(item))).cloned().collect()))
         }
         ("time_add", [time, Value::String(by)]) => time_add(time, by),
         ("attach", [Value::Array(items), Value::Array(values), Value::String(key)]) => attach(items, values, key),
@@ -99,6 +100,23 @@ pub fn call(name: &str, args: &[Expr], scope: &Scope<'_>, missing: Missing) -> R
         ("sort_by", [Value::Array(items), Value::String(path), Value::String(order)]) => sort_by(items, path, order),
         _ => Err(bad_arguments(name, &values)),
     }
+}
+
+/// The functions whose result is a copy of (parts of) their arguments, at most a few times
+/// their size: their arguments together must fit in [`MAX_RESULT_BYTES`] before any copy
+/// is made, so a result is never built far past the limit only to be refused.
+const COPYING: &[&str] = &["concat", "pluck", "slice", "unique", "attach", "sort_by"];
+
+fn copies_within(name: &str, values: &[Value]) -> Result<(), RenderFailure> {
+    let mut left = MAX_RESULT_BYTES;
+    for value in values {
+        left -= json_size_within(value, left).ok_or_else(|| too_large(name))?;
+    }
+    Ok(())
+}
+
+fn too_large(name: &str) -> RenderFailure {
+    RenderFailure::TooLarge { what: format!("the result of `{name}()`"), limit: MAX_RESULT_BYTES }
 }
 
 fn arity(name: &str) -> RenderFailure {
@@ -141,15 +159,24 @@ fn join(list: &Value, sep: &str) -> Result<Value, RenderFailure> {
     let Value::Array(items) = list else {
         return Err(bad_arguments("join", std::slice::from_ref(list)));
     };
-    let parts: Vec<String> = items
-        .iter()
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        })
-        .collect();
-    Ok(Value::String(parts.join(sep)))
+    // Built with a running budget: a long separator between many items multiplies the
+    // input's size, so each piece is checked before it is appended.
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let left = MAX_RESULT_BYTES - out.len();
+        let text = match item {
+            Value::String(s) => Cow::Borrowed(s.as_str()),
+            Value::Null => Cow::Borrowed(""),
+            other => Cow::Owned(json_text_within(other, left).ok_or_else(|| too_large("join"))?),
+        };
+        let sep = if i > 0 { sep } else { "" };
+        if sep.len().saturating_add(text.len()) > left {
+            return Err(too_large("join"));
+        }
+        out.push_str(sep);
+        out.push_str(&text);
+    }
+    Ok(Value::String(out))
 }
 
 /// The value at dotted `path` (keys, or indexes into lists) in each element of `items`;
@@ -244,7 +271,14 @@ fn time_add(time: &Value, by: &str) -> Result<Value, RenderFailure> {
     };
     let duration = super::values::parse_duration(amount).map_err(|e| failed("time_add", e))?;
     let delta = chrono::Duration::from_std(duration).map_err(|e| failed("time_add", e.to_string()))?;
-    let moved = if negative { parsed - delta } else { parsed + delta };
+    let moved = match negative {
+        true => parsed.checked_sub_signed(delta),
+        false => parsed.checked_add_signed(delta),
+    };
+    // RFC 3339 writes years 0 to 9999 only; chrono's range is wider.
+    let moved = moved
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| failed("time_add", format!("`{text}` moved by `{by}` is outside the years 0 to 9999")))?;
     Ok(Value::String(time_text(moved.to_utc())))
 }
 

@@ -49,6 +49,15 @@ pub const MAX_RESULT_BYTES: usize = 4 << 20;
 /// JSON: many expressions that each stay under [`MAX_RESULT_BYTES`] still add up.
 pub const MAX_RENDERED_BYTES: usize = 16 << 20;
 
+/// Longest duration a workflow may write (`wait`, `timeout`, retry delays, `time_add`):
+/// ten years. Longer ones overflowed time arithmetic, which panicked inside the engine
+/// and left the run `running` for ever.
+pub const MAX_DURATION: std::time::Duration = std::time::Duration::from_secs(3650 * 86_400);
+
+/// Most attempts a `retry:` may ask for: each attempt runs the step again, so a huge
+/// count keeps a failing step busy for ever.
+pub const MAX_ATTEMPTS: u32 = 100;
+
 /// The bounds a load runs under. [`Limits::default`] holds the constants above; a test or
 /// a benchmark may raise them to measure how loading scales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +106,28 @@ pub fn json_size_within(value: &Value, limit: usize) -> Option<usize> {
     Some(size)
 }
 
+/// `value` as compact JSON text, or `None` once the text passes `limit` bytes: the text is
+/// written into a buffer that refuses to grow past the limit, so escapes (a control
+/// character takes six bytes) cannot make it larger either.
+pub fn json_text_within(value: &Value, limit: usize) -> Option<String> {
+    struct Bounded(Vec<u8>, usize);
+    impl std::io::Write for Bounded {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + bytes.len() > self.1 {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Bounded(Vec::new(), limit);
+    serde_json::to_writer(&mut out, value).ok()?;
+    String::from_utf8(out.0).ok()
+}
+
 /// `1048576` as `1 MiB`, for messages.
 pub fn bytes_text(bytes: usize) -> String {
     match bytes {
@@ -138,6 +169,12 @@ pub fn excerpt(text: &str) -> String {
     format!("{head} ... {tail}")
 }
 
+/// A value as a message quotes it: an [`excerpt`] of its JSON in backticks, since a value
+/// of megabytes would otherwise be copied whole into a step's and a run's error.
+pub fn quoted_json(value: &Value) -> String {
+    format!("`{}`", excerpt(&value.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -151,5 +188,8 @@ mod tests {
         assert_eq!(json_size_within(&value, 5), None);
         assert_eq!(bytes_text(4 << 20), "4 MiB");
         assert_eq!(bytes_text(100), "100 bytes");
+        assert_eq!(json_text_within(&value, 1000), Some(value.to_string()));
+        assert_eq!(quoted_json(&json!("x".repeat(1 << 20))).chars().count(), MAX_QUOTED_CHARS + 3);
+        assert_eq!(json_text_within(&json!("\u{1}\u{1}"), 12), None);
     }
 }

@@ -55,7 +55,7 @@ pub use expr::{BinOp, Expr, ExprError, Segment};
 pub use inputs::{InputDecl, InputType};
 pub use limits::{
     Limits, MAX_DIAGNOSTICS, MAX_EXPR_BYTES, MAX_EXPR_DEPTH, MAX_EXPRESSIONS, MAX_INPUTS, MAX_RENDERED_BYTES,
-    MAX_RESULT_BYTES, MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH,
+    MAX_RESULT_BYTES, MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH, quoted_json,
 };
 pub use plan::{MAX_NAME_LEN, Plan};
 pub use retry::{Backoff, RetryPolicy};
@@ -96,6 +96,8 @@ fn at_most(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bounds;
 #[cfg(test)]
 mod tests_limits;
 #[cfg(test)]

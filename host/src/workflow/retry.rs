@@ -7,6 +7,7 @@ use marked_yaml::Node;
 
 use super::diagnostic::Diagnostic;
 use super::keys::{BACKOFF, DEFAULTS, RETRY};
+use super::limits::MAX_ATTEMPTS;
 use super::spec::{Text, check_keys, entry, expect_mapping};
 use super::values;
 use super::yaml::scalar_pos;
@@ -107,7 +108,7 @@ pub fn parse(node: &Node, diags: &mut Vec<Diagnostic>) -> RetrySpec {
     check_keys(map, &RETRY.names(), diags);
     let field = |key: &str| entry(map, key);
     let mut spec = RetrySpec {
-        max_attempts: field("max_attempts").and_then(|(k, v)| values::integer(k, v, 1, diags)),
+        max_attempts: field("max_attempts").and_then(|(k, v)| values::integer_in(k, v, 1, MAX_ATTEMPTS, diags)),
         backoff: field("backoff").and_then(|(k, v)| values::choice(k, v, BACKOFF, diags)).map(|b| match b {
             "fixed" => Backoff::Fixed,
             _ => Backoff::Exponential,

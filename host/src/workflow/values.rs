@@ -6,11 +6,13 @@ use std::time::Duration;
 use marked_yaml::Node;
 
 use super::diagnostic::{Diagnostic, backticked, did_you_mean};
+use super::limits::MAX_DURATION;
 use super::spec::{Text, value_pos};
 use super::yaml::{kind_name, plain_scalar};
 
 /// Parses `30s`, `1m`, `2h`, `1d`, `500ms` and combinations such as `1h30m` (largest
-/// unit first is not required). Zero is allowed; callers that need more say so.
+/// unit first is not required). Zero is allowed; callers that need more say so; longer
+/// than [`MAX_DURATION`] is refused.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -36,7 +38,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total = total.saturating_add(part);
         rest = next;
     }
-    Ok(total)
+    match total > MAX_DURATION {
+        true => Err(format!("`{text}` is longer than the most allowed, {}d", MAX_DURATION.as_secs() / 86_400)),
+        false => Ok(total),
+    }
 }
 
 const DURATION_HELP: &str = "write a number with a unit: `500ms`, `30s`, `5m`, `2h`, `1d`, or combined like `1h30m`";
@@ -89,14 +94,23 @@ pub fn boolean(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<b
 }
 
 pub fn integer(key: &Text, node: &Node, min: u32, diags: &mut Vec<Diagnostic>) -> Option<u32> {
+    integer_in(key, node, min, u32::MAX, diags)
+}
+
+/// A whole number from `min` to `max`.
+pub fn integer_in(key: &Text, node: &Node, min: u32, max: u32, diags: &mut Vec<Diagnostic>) -> Option<u32> {
     let value = match node {
         Node::Scalar(s) if s.may_coerce() => plain_scalar(s.as_str()).as_u64(),
         _ => None,
     };
     match value.and_then(|v| u32::try_from(v).ok()) {
-        Some(n) if n >= min => Some(n),
+        Some(n) if (min..=max).contains(&n) => Some(n),
         _ => {
-            let msg = format!("`{}` must be a whole number of at least {min}, found {}", key.as_str(), shown(node));
+            let range = match max {
+                u32::MAX => format!("of at least {min}"),
+                max => format!("from {min} to {max}"),
+            };
+            let msg = format!("`{}` must be a whole number {range}, found {}", key.as_str(), shown(node));
             diags.push(Diagnostic::new(value_pos(key, node), msg));
             None
         }

@@ -21,6 +21,11 @@ use super::workspaces::workspace;
 /// Timers read per request; the calendar shows those with a publishing step among them.
 const LIMIT: i64 = 1000;
 
+/// Step inputs rendered per request. Rendering runs the workflow's expressions (each may
+/// compute up to 4 MiB) inside a viewer's GET; past this many, the later publishes show
+/// their input as written, so one request's work stays bounded however many runs wait.
+const MAX_PREVIEWS: usize = 8;
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CalendarQuery {
     /// RFC 3339: only publishes at or after this time.
@@ -68,6 +73,7 @@ pub async fn list(
     // Runs of one workflow revision share its text: load each text once.
     let mut loaded: HashMap<String, Arc<Loaded>> = HashMap::new();
     let mut out = Vec::new();
+    let mut previews = MAX_PREVIEWS;
     for timer in &timers {
         let Some((name, source)) = s.store.run_source(&timer.run_id).await? else { continue };
         let entry = match loaded.get(&source) {
@@ -88,18 +94,34 @@ pub async fn list(
             continue;
         }
         let state = s.store.run_state(&timer.run_id).await?;
-        out.push(entry_json(timer, &publishing, &state, entry.yaml.as_ref()));
+        let ids: Vec<String> = publishing.iter().map(|step| step.id.clone()).collect();
+        let renders = previews.min(ids.len());
+        previews -= renders;
+        // Rendering is CPU work: off the async threads, so other requests keep being served.
+        let timer = timer.clone();
+        let entry = tokio::task::spawn_blocking(move || entry_json(&timer, &entry, &ids, &state, renders))
+            .await
+            .map_err(ApiError::internal)?;
+        out.push(entry);
     }
     Ok(Json(out))
 }
 
-fn entry_json(timer: &TimerRecord, publishing: &[&PlanStep], state: &RunState, yaml: Option<&Value>) -> Value {
-    let steps: Vec<Value> = publishing
+/// A scheduled publish, with the inputs of its first `renders` publishing steps (`ids`)
+/// rendered and the rest as written.
+fn entry_json(timer: &TimerRecord, loaded: &Loaded, ids: &[String], state: &RunState, renders: usize) -> Value {
+    let yaml = loaded.yaml.as_ref();
+    let steps: Vec<Value> = ids
         .iter()
-        .filter_map(|step| match &step.kind {
+        .filter_map(|id| loaded.plan.step(id))
+        .enumerate()
+        .filter_map(|(i, step)| match &step.kind {
             StepKind::Action { plugin, action, version, with } => Some(json!({
                 "id": step.id, "plugin": plugin, "action": action, "version": version.to_string(),
-                "preview": preview(with, state, || raw_with(yaml, &step.id)),
+                "preview": match i < renders {
+                    true => preview(with, state, || raw_with(yaml, &step.id)),
+                    false => raw_with(yaml, &step.id),
+                },
             })),
             _ => None,
         })

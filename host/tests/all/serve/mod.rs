@@ -149,7 +149,7 @@ impl Service {
 
 mod api;
 mod browser;
-mod calendar;
+pub(crate) mod calendar;
 mod hooks;
 mod metrics;
 mod postgres;

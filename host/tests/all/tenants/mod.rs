@@ -3,6 +3,7 @@
 
 mod bounded;
 mod decisions;
+mod evaluation;
 mod fairness;
 mod limits;
 mod retention;
