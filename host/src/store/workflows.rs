@@ -115,14 +115,22 @@ impl Store {
         row.as_ref().map(workflow_from_row).transpose()
     }
 
-    /// Every revision of a workflow, newest first.
-    pub async fn workflow_revisions(&self, workspace: &str, name: &str) -> Result<Vec<RevisionRecord>, StoreError> {
+    /// Up to `limit` revisions of a workflow older than `before` (all when none), newest first.
+    pub async fn workflow_revisions(
+        &self,
+        workspace: &str,
+        name: &str,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<RevisionRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT revision, author, created_at, source FROM workflow_revisions WHERE workspace = $1 AND name = $2 \
-             ORDER BY revision DESC",
+             AND revision < $3 ORDER BY revision DESC LIMIT $4",
         )
         .bind(workspace)
         .bind(name)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

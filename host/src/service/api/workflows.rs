@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -188,16 +188,29 @@ pub async fn get(
     Ok(Json(find(&s, &ws, &name).await?))
 }
 
+/// Revisions in one answer: each holds a whole workflow text (up to 1 MiB), so an answer
+/// with every revision of an often-saved workflow would cost the service hundreds of MiB.
+pub const REVISIONS_PER_PAGE: i64 = 20;
+
+/// Which revisions to list: those older than `before`, when given.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RevisionPage {
+    /// List the revisions older than this one (the last `revision` of the previous page).
+    before: Option<i64>,
+}
+
 #[utoipa::path(get, operation_id = "list_revisions", path = "/api/v1/workspaces/{ws}/workflows/{name}/revisions", tag = "workflows", security(("bearer" = [])),
-    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name")), responses((status = 200, description = "Every revision, newest first", body = Vec<RevisionRecord>), Denied))]
+    params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name"), RevisionPage),
+    responses((status = 200, description = "The newest 20 revisions (older than `before`, when given), newest first", body = Vec<RevisionRecord>), Denied))]
 pub async fn revisions(
     State(s): State<AppState>,
     caller: Caller,
     Path((ws, name)): Path<(String, String)>,
+    Query(page): Query<RevisionPage>,
 ) -> ApiResult<Json<Vec<RevisionRecord>>> {
     caller.require(&ws, Role::Viewer)?;
     find(&s, &ws, &name).await?;
-    Ok(Json(s.store.workflow_revisions(&ws, &name).await?))
+    Ok(Json(s.store.workflow_revisions(&ws, &name, page.before, REVISIONS_PER_PAGE).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

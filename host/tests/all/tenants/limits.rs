@@ -6,7 +6,7 @@ use roost::engine::SecretSource;
 use roost::service::vault::{MAX_SECRET_BYTES, StoredSecrets};
 use serde_json::{Value, json};
 
-use crate::serve::Service;
+use crate::serve::{OPERATOR, Service};
 
 /// The documented limits on a workspace's variables (docs/serve.md).
 const MAX_VARIABLE_BYTES: usize = 64 * 1024;
@@ -86,6 +86,16 @@ async fn saving_a_workflow_again_keeps_one_plan_of_it() {
     }
     let (plans, bytes) = service.state().plans.usage();
     assert_eq!((plans, bytes), (1, source(29).len()), "earlier revisions must be forgotten");
+
+    let service = &service;
+    let revisions = |query: &'static str| async move {
+        let path = format!("/api/v1/workspaces/acme/workflows/w/revisions{query}");
+        let (status, body) = service.call(OPERATOR, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array().unwrap().iter().map(|r| r["revision"].as_i64().unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(revisions("").await, (11..=30).rev().collect::<Vec<_>>(), "one page: the newest 20");
+    assert_eq!(revisions("?before=11").await, (1..=10).rev().collect::<Vec<_>>(), "the next page");
 }
 
 #[tokio::test]
