@@ -12,3 +12,9 @@ mod rules;
 mod schedules;
 mod secrets;
 mod webhooks;
+
+/// `SELECT COUNT(*) ...` (or any one-number query) of `sql` on `db`.
+pub async fn count(db: &sqlx::AnyPool, sql: &str) -> i64 {
+    use sqlx::Row as _;
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(db).await.unwrap().get(0)
+}

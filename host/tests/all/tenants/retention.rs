@@ -8,6 +8,7 @@ use roost::store::{Store, TriggerEvent, now_ms};
 use serde_json::json;
 use sqlx::{AnyPool, Row};
 
+use super::count;
 use crate::serve::{OPERATOR, Service};
 use crate::support;
 
@@ -41,11 +42,6 @@ async fn rows_of(db: &AnyPool, id: &str) -> BTreeMap<&'static str, i64> {
         counts.insert(table, row.get::<i64, _>(0));
     }
     counts
-}
-
-/// `SELECT COUNT(*)` of `sql`.
-async fn count(db: &AnyPool, sql: &str) -> i64 {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(db).await.unwrap().get(0)
 }
 
 /// Run `id` of `ws` with its row in every table that holds something of a run, as the

@@ -17,6 +17,7 @@ use roost::workflow;
 use serde_json::{Map, Value, json};
 use sqlx::Row;
 
+use super::count;
 use super::webhooks::Serve;
 use crate::serve::schedules::{events, settle, utc, wait_events, wait_seen};
 use crate::serve::{OPERATOR, Service, Setup};
@@ -44,10 +45,6 @@ async fn attempt(engine: &Engine, claim: &str) -> Option<String> {
     let context = json!({ "trigger": { "kind": "schedule", "cron": "0 3 * * *" } });
     let origin = Origin { kind: "schedule".into(), context, delivery: Some(claim.into()) };
     engine.start_from(&plan, ("nightly.yaml", NIGHTLY), Map::new(), "acme", origin).await.unwrap()
-}
-
-async fn count(pool: &sqlx::AnyPool, sql: &str) -> i64 {
-    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap().try_get(0).unwrap()
 }
 
 /// Two processes (each its own pool and writer) fire the same time 16 times at once while

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use sqlx::Row;
 
+use super::count;
 use crate::support;
 
 const KEY: &str = "hook-key-under-fire";
@@ -38,10 +39,6 @@ async fn start(engine: &Engine, delivery: Option<&str>) -> Option<String> {
     let context = json!({ "trigger": { "kind": "webhook", "body": { "n": 1 } } });
     let origin = Origin { kind: "webhook".into(), context, delivery: delivery.map(String::from) };
     engine.start_from(&plan, ("hooked.yaml", HOOKED), Map::new(), "acme", origin).await.unwrap()
-}
-
-async fn count(pool: &sqlx::AnyPool, sql: &str) -> i64 {
-    sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap().try_get(0).unwrap()
 }
 
 /// Two processes (each its own pool and writer) start the same delivery 24 times at once,
