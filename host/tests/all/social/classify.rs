@@ -151,10 +151,8 @@ async fn a_failing_model_leaves_every_text_to_the_lexicon() {
 #[tokio::test]
 async fn an_unreachable_model_leaves_every_text_to_the_lexicon() {
     let h = Harness::new().await;
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // The listener is dropped at once, so the port refuses connections.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let input = json!({ "texts": TEXTS, "endpoint": format!("http://loopback.test:{closed}/v1"), "model": "qwen3:8b" });
     let out = h.step("sentiment", "classify", input).await.unwrap();
     assert_lexicon_answered(&out);
