@@ -23,7 +23,7 @@ pub struct TestCatalog {
 }
 
 impl TestCatalog {
-    /// `sentiment` 0.1.0 with `score` and `batch`, from its manifest.
+    /// `sentiment` 0.1.0 with `score`, `batch` and `classify`, from its manifest.
     pub fn sentiment() -> Self {
         TestCatalog { installed: vec![manifest(SENTIMENT)] }
     }

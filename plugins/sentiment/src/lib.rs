@@ -5,6 +5,7 @@
 //! built at compile time (`table`) in `lexicon`, `lexicon_de` and `emoji`.
 
 mod analyze;
+mod classify;
 mod emoji;
 mod lang;
 mod lexicon;
@@ -140,4 +141,4 @@ impl Action for Batch {
     }
 }
 
-roost_sdk::plugin! { "score" => Score, "batch" => Batch }
+roost_sdk::plugin! { "score" => Score, "batch" => Batch, "classify" => classify::Classify }
