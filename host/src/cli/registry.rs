@@ -171,7 +171,8 @@ fn find_component(dir: &Path) -> anyhow::Result<PathBuf> {
         _ => anyhow::bail!("{} holds several .wasm files; keep one next to plugin.toml", dir.display()),
     }
     let crate_name = crate_name(dir).map(|n| format!("{}.wasm", n.replace('-', "_")));
-    let built = ["plugin", "release"].iter().flat_map(|profile| wasm_in(&dir.join("target/wasm32-wasip2").join(profile)));
+    let built =
+        ["plugin", "release"].iter().flat_map(|profile| wasm_in(&dir.join("target/wasm32-wasip2").join(profile)));
     let candidates: Vec<PathBuf> =
         built.filter(|p| crate_name.as_deref().is_none_or(|n| p.file_name().is_some_and(|f| f == n))).collect();
     let newest = candidates.into_iter().max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());

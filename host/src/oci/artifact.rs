@@ -35,7 +35,12 @@ pub struct Descriptor {
 
 impl Descriptor {
     pub fn of(media_type: &str, bytes: &[u8]) -> Self {
-        Self { media_type: media_type.into(), digest: super::sha256_digest(bytes), size: bytes.len() as u64, annotations: BTreeMap::new() }
+        Self {
+            media_type: media_type.into(),
+            digest: super::sha256_digest(bytes),
+            size: bytes.len() as u64,
+            annotations: BTreeMap::new(),
+        }
     }
 
     fn titled(mut self, title: &str) -> Self {
@@ -67,9 +72,13 @@ impl ImageManifest {
         let not = |reason: String| OciError::NotAPlugin { reference: reference.to_string(), reason };
         let served = content_type.map(|c| c.split(';').next().unwrap_or_default().trim());
         if served.is_some_and(|c| c != MANIFEST_MEDIA_TYPE) {
-            return Err(not(format!("the registry served a `{}`, not an OCI image manifest", served.unwrap_or_default())));
+            return Err(not(format!(
+                "the registry served a `{}`, not an OCI image manifest",
+                served.unwrap_or_default()
+            )));
         }
-        let manifest: Self = serde_json::from_slice(bytes).map_err(|e| not(format!("the manifest is not valid JSON: {e}")))?;
+        let manifest: Self =
+            serde_json::from_slice(bytes).map_err(|e| not(format!("the manifest is not valid JSON: {e}")))?;
         if manifest.schema_version != 2 || manifest.media_type.as_deref().is_some_and(|m| m != MANIFEST_MEDIA_TYPE) {
             return Err(not("the manifest is not schema version 2 of an OCI image manifest".into()));
         }
@@ -91,8 +100,13 @@ impl ImageManifest {
         let mut found = self.layers.iter().filter(|l| l.media_type == media_type);
         match (found.next(), found.next()) {
             (Some(layer), None) => Ok(layer),
-            (None, _) => Err(OciError::NotAPlugin { reference: reference.into(), reason: format!("no `{media_type}` layer") }),
-            (Some(_), Some(_)) => Err(OciError::NotAPlugin { reference: reference.into(), reason: format!("more than one `{media_type}` layer") }),
+            (None, _) => {
+                Err(OciError::NotAPlugin { reference: reference.into(), reason: format!("no `{media_type}` layer") })
+            }
+            (Some(_), Some(_)) => Err(OciError::NotAPlugin {
+                reference: reference.into(),
+                reason: format!("more than one `{media_type}` layer"),
+            }),
         }
     }
 }
@@ -161,7 +175,8 @@ pub fn build(wasm: &[u8], plugin_toml: &str, meta: &Metadata) -> Artifact {
     if let Some(source) = &meta.source {
         annotate("source", source);
     }
-    let manifest = ImageManifest::new(Descriptor::of(WASM_CONFIG_MEDIA_TYPE, &config), vec![wasm_layer, toml_layer], annotations);
+    let manifest =
+        ImageManifest::new(Descriptor::of(WASM_CONFIG_MEDIA_TYPE, &config), vec![wasm_layer, toml_layer], annotations);
     Artifact { config, manifest }
 }
 

@@ -42,7 +42,8 @@ pub struct Session {
 impl Session {
     pub fn new(reference: &Reference, policy: &TrustPolicy, access: Access) -> Result<Self, OciError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let scheme = if plain_http_allowed(&reference.registry, &policy.insecure_registries) { "http" } else { "https" };
+        let scheme =
+            if plain_http_allowed(&reference.registry, &policy.insecure_registries) { "http" } else { "https" };
         let insecure = Arc::new(policy.insecure_registries.clone());
         let allowed = insecure.clone();
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
@@ -82,12 +83,18 @@ impl Session {
     }
 
     /// Sends what `build` makes, authenticating and retrying once if the registry asks.
-    pub async fn send(&mut self, method: Method, url: &str, build: impl Fn(RequestBuilder) -> RequestBuilder) -> Result<Response, OciError> {
+    pub async fn send(
+        &mut self,
+        method: Method,
+        url: &str,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response, OciError> {
         let resp = self.send_once(method.clone(), url, &build).await?;
         if resp.status() != StatusCode::UNAUTHORIZED {
             return Ok(resp);
         }
-        let challenge = resp.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        let challenge =
+            resp.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         self.auth = Some(self.authenticate(&challenge).await?);
         let resp = self.send_once(method, url, &build).await?;
         if resp.status() == StatusCode::UNAUTHORIZED {
@@ -96,7 +103,12 @@ impl Session {
         Ok(resp)
     }
 
-    async fn send_once(&self, method: Method, url: &str, build: &impl Fn(RequestBuilder) -> RequestBuilder) -> Result<Response, OciError> {
+    async fn send_once(
+        &self,
+        method: Method,
+        url: &str,
+        build: &impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response, OciError> {
         let mut req = build(self.http.request(method, url));
         if let Some(auth) = &self.auth {
             req = req.header(AUTHORIZATION, auth.clone());
@@ -110,7 +122,11 @@ impl Session {
         let params = parse_challenge(params);
         let param = |k: &str| params.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
         if scheme.eq_ignore_ascii_case("basic") {
-            let creds = self.credentials.as_ref().ok_or_else(|| self.auth_error("the registry asks for credentials (set ROOST_REGISTRY_USERNAME and ROOST_REGISTRY_PASSWORD)"))?;
+            let creds = self.credentials.as_ref().ok_or_else(|| {
+                self.auth_error(
+                    "the registry asks for credentials (set ROOST_REGISTRY_USERNAME and ROOST_REGISTRY_PASSWORD)",
+                )
+            })?;
             return Ok(creds.basic());
         }
         if !scheme.eq_ignore_ascii_case("bearer") {
@@ -136,15 +152,24 @@ impl Session {
         let resp = req.send().await.map_err(|e| connection(realm, &e))?;
         let resp = expect_ok(resp, realm).await?;
         let body = read_bounded(resp, MAX_SMALL_BLOB, "the token response").await?;
-        let token: serde_json::Value = serde_json::from_slice(&body).map_err(|e| self.auth_error(&format!("the token response is not JSON: {e}")))?;
-        let token = token.get("token").or_else(|| token.get("access_token")).and_then(|t| t.as_str()).ok_or_else(|| self.auth_error("the token response holds no token"))?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| self.auth_error("the token is not a header value"))?;
+        let token: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| self.auth_error(&format!("the token response is not JSON: {e}")))?;
+        let token = token
+            .get("token")
+            .or_else(|| token.get("access_token"))
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| self.auth_error("the token response holds no token"))?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| self.auth_error("the token is not a header value"))?;
         value.set_sensitive(true);
         Ok(value)
     }
 
     fn auth_error(&self, reason: &str) -> OciError {
-        OciError::Auth { registry: self.base.split("/v2/").next().unwrap_or_default().to_string(), reason: reason.to_string() }
+        OciError::Auth {
+            registry: self.base.split("/v2/").next().unwrap_or_default().to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     /// GETs a blob of `size` bytes and checks it hashes to `digest`.
@@ -160,7 +185,11 @@ impl Session {
         let body = read_bounded(resp, size as usize, what).await?;
         verify(what, digest, &body)?;
         if body.len() as u64 != size {
-            return Err(OciError::DigestMismatch { what: format!("{what} size"), expected: size.to_string(), actual: body.len().to_string() });
+            return Err(OciError::DigestMismatch {
+                what: format!("{what} size"),
+                expected: size.to_string(),
+                actual: body.len().to_string(),
+            });
         }
         Ok(body)
     }
@@ -175,11 +204,21 @@ impl Session {
         let start = self.url("blobs/uploads/");
         let resp = self.send(Method::POST, &start, |r| r.header(CONTENT_LENGTH, 0)).await?;
         let resp = expect_status(resp, &start, StatusCode::ACCEPTED).await?;
-        let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| OciError::Invalid(format!("{start}: the upload answer has no Location")))?;
-        let mut upload = url::Url::parse(&self.base).and_then(|b| b.join(location)).map_err(|e| OciError::Invalid(format!("{start}: bad upload location: {e}")))?;
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| OciError::Invalid(format!("{start}: the upload answer has no Location")))?;
+        let mut upload = url::Url::parse(&self.base)
+            .and_then(|b| b.join(location))
+            .map_err(|e| OciError::Invalid(format!("{start}: bad upload location: {e}")))?;
         upload.query_pairs_mut().append_pair("digest", &digest);
         let body = bytes.to_vec();
-        let resp = self.send(Method::PUT, upload.as_str(), |r| r.header(CONTENT_TYPE, "application/octet-stream").body(body.clone())).await?;
+        let resp = self
+            .send(Method::PUT, upload.as_str(), |r| {
+                r.header(CONTENT_TYPE, "application/octet-stream").body(body.clone())
+            })
+            .await?;
         expect_status(resp, &format!("upload of {what}"), StatusCode::CREATED).await?;
         Ok(digest)
     }
@@ -200,13 +239,21 @@ impl Session {
         let bytes = read_bounded(resp, super::MAX_MANIFEST, &format!("the manifest at {url}")).await?;
         let digest = super::sha256_digest(&bytes);
         if target.starts_with("sha256:") && target != digest {
-            return Err(OciError::DigestMismatch { what: format!("the manifest at {url}"), expected: target.into(), actual: digest });
+            return Err(OciError::DigestMismatch {
+                what: format!("the manifest at {url}"),
+                expected: target.into(),
+                actual: digest,
+            });
         }
         Ok(Some(FetchedManifest { bytes, digest, content_type }))
     }
 
     /// PUTs `manifest` at `target` and returns its digest.
-    pub async fn put_manifest(&mut self, target: &str, manifest: &super::artifact::ImageManifest) -> Result<String, OciError> {
+    pub async fn put_manifest(
+        &mut self,
+        target: &str,
+        manifest: &super::artifact::ImageManifest,
+    ) -> Result<String, OciError> {
         let bytes = manifest.to_bytes();
         if bytes.len() > super::MAX_MANIFEST {
             return Err(OciError::too_large("the manifest", super::MAX_MANIFEST));
@@ -218,7 +265,11 @@ impl Session {
         let resp = expect_status(resp, &url, StatusCode::CREATED).await?;
         let echoed = resp.headers().get("docker-content-digest").and_then(|v| v.to_str().ok());
         if let Some(echoed) = echoed.filter(|e| *e != digest) {
-            return Err(OciError::DigestMismatch { what: format!("the manifest stored at {url}"), expected: digest, actual: echoed.into() });
+            return Err(OciError::DigestMismatch {
+                what: format!("the manifest stored at {url}"),
+                expected: digest,
+                actual: echoed.into(),
+            });
         }
         Ok(digest)
     }

@@ -11,7 +11,9 @@ use std::path::Path;
 
 use base64::Engine as _;
 use ring::rand::SystemRandom;
-use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _, UnparsedPublicKey};
+use ring::signature::{
+    ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _, UnparsedPublicKey,
+};
 
 use super::OciError;
 
@@ -93,8 +95,13 @@ impl PrivateKey {
     }
 
     fn from_pkcs8(pkcs8: &[u8], source: &str) -> Result<Self, OciError> {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &SystemRandom::new())
-            .map_err(|e| OciError::Key { path: source.to_string(), reason: format!("not a PKCS#8 ECDSA P-256 private key ({e})") })?;
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &SystemRandom::new()).map_err(|e| {
+                OciError::Key {
+                    path: source.to_string(),
+                    reason: format!("not a PKCS#8 ECDSA P-256 private key ({e})"),
+                }
+            })?;
         Ok(Self { pair, pkcs8: pkcs8.to_vec() })
     }
 
@@ -112,7 +119,8 @@ impl PrivateKey {
 
     /// An ASN.1 DER ECDSA signature of SHA-256(`message`).
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, OciError> {
-        let sig = self.pair.sign(&SystemRandom::new(), message).map_err(|_| OciError::Invalid("signing failed".into()))?;
+        let sig =
+            self.pair.sign(&SystemRandom::new(), message).map_err(|_| OciError::Invalid("signing failed".into()))?;
         Ok(sig.as_ref().to_vec())
     }
 
@@ -120,7 +128,8 @@ impl PrivateKey {
     pub fn write_pair(&self, prefix: &Path) -> Result<(), OciError> {
         let private = prefix.with_extension("key");
         let public = prefix.with_extension("pub");
-        let fail = |path: &Path, e: std::io::Error| OciError::Key { path: path.display().to_string(), reason: e.to_string() };
+        let fail =
+            |path: &Path, e: std::io::Error| OciError::Key { path: path.display().to_string(), reason: e.to_string() };
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]

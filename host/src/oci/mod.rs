@@ -44,7 +44,9 @@ const MAX_ERROR_BODY: usize = 4 * 1024;
 pub enum OciError {
     #[error("bad reference `{reference}`: {reason}")]
     BadReference { reference: String, reason: String },
-    #[error("{registry}: plain http is allowed only for loopback registries or those in [registry] insecure_registries")]
+    #[error(
+        "{registry}: plain http is allowed only for loopback registries or those in [registry] insecure_registries"
+    )]
     PlainHttp { registry: String },
     #[error("{url}: {message}")]
     Connection { url: String, message: String },

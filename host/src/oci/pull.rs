@@ -38,14 +38,18 @@ pub async fn pull(reference: &str, policy: &TrustPolicy) -> Result<Pulled, OciEr
     let pinned = parsed.pinned(&fetched.digest).to_string();
     let manifest = ImageManifest::parse(&fetched.bytes, fetched.content_type.as_deref(), &pinned)?;
     if manifest.config.media_type != WASM_CONFIG_MEDIA_TYPE {
-        return Err(OciError::NotAPlugin { reference: pinned, reason: format!("its config is `{}`, not `{WASM_CONFIG_MEDIA_TYPE}`", manifest.config.media_type) });
+        return Err(OciError::NotAPlugin {
+            reference: pinned,
+            reason: format!("its config is `{}`, not `{WASM_CONFIG_MEDIA_TYPE}`", manifest.config.media_type),
+        });
     }
     let wasm_layer = manifest.layer(WASM_LAYER_MEDIA_TYPE, &pinned)?.clone();
     let toml_layer = manifest.layer(PLUGIN_TOML_MEDIA_TYPE, &pinned)?.clone();
     let config = session.get_blob(&manifest.config.digest, manifest.config.size, MAX_SMALL_BLOB, "the config").await?;
     check_config(&config, &pinned)?;
     let toml = session.get_blob(&toml_layer.digest, toml_layer.size, MAX_MANIFEST_TEXT, "plugin.toml").await?;
-    let manifest_text = String::from_utf8(toml).map_err(|_| OciError::NotAPlugin { reference: pinned.clone(), reason: "plugin.toml is not UTF-8".into() })?;
+    let manifest_text = String::from_utf8(toml)
+        .map_err(|_| OciError::NotAPlugin { reference: pinned.clone(), reason: "plugin.toml is not UTF-8".into() })?;
     let wasm = session.get_blob(&wasm_layer.digest, wasm_layer.size, MAX_COMPONENT, "the component").await?;
     let signer = signature::judge(&mut session, &parsed, &fetched.digest, policy).await?;
     let component_sha256 = wasm_layer.digest.trim_start_matches("sha256:").to_string();
@@ -55,7 +59,8 @@ pub async fn pull(reference: &str, policy: &TrustPolicy) -> Result<Pulled, OciEr
 /// The config must say Wasm for WASI preview 2.
 fn check_config(config: &[u8], reference: &str) -> Result<(), OciError> {
     let not = |reason: String| OciError::NotAPlugin { reference: reference.to_string(), reason };
-    let config: super::artifact::WasmConfig = serde_json::from_slice(config).map_err(|e| not(format!("its config is not a Wasm config: {e}")))?;
+    let config: super::artifact::WasmConfig =
+        serde_json::from_slice(config).map_err(|e| not(format!("its config is not a Wasm config: {e}")))?;
     if config.architecture != "wasm" || config.os != "wasip2" {
         return Err(not(format!("its config names {}/{}, not wasm/wasip2", config.architecture, config.os)));
     }

@@ -6,9 +6,18 @@ use super::{MAX_COMPONENT, MAX_MANIFEST_TEXT, OciError, Reference, TrustPolicy};
 
 /// Pushes the artifact to `reference` (which must name a tag) and returns the manifest's
 /// digest, `sha256:<hex>`.
-pub async fn push(reference: &Reference, wasm: &[u8], plugin_toml: &str, meta: &Metadata, policy: &TrustPolicy) -> Result<String, OciError> {
+pub async fn push(
+    reference: &Reference,
+    wasm: &[u8],
+    plugin_toml: &str,
+    meta: &Metadata,
+    policy: &TrustPolicy,
+) -> Result<String, OciError> {
     if reference.digest.is_some() {
-        return Err(OciError::BadReference { reference: reference.to_string(), reason: "publish names a tag, not a digest".into() });
+        return Err(OciError::BadReference {
+            reference: reference.to_string(),
+            reason: "publish names a tag, not a digest".into(),
+        });
     }
     let tag = reference.tag.as_deref().unwrap_or("latest");
     if wasm.len() > MAX_COMPONENT {

@@ -137,7 +137,10 @@ mod tests {
     #[test]
     fn parses_tags_digests_and_ports() {
         let r = Reference::parse("127.0.0.1:5000/roost/sentiment:0.1.0").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()), ("127.0.0.1:5000", "roost/sentiment", Some("0.1.0")));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.as_deref()),
+            ("127.0.0.1:5000", "roost/sentiment", Some("0.1.0"))
+        );
         let hex = "a".repeat(64);
         let r = Reference::parse(&format!("ghcr.io/o/p@sha256:{hex}")).unwrap();
         assert_eq!((r.tag, r.digest.as_deref()), (None, Some(format!("sha256:{hex}").as_str())));
@@ -148,7 +151,15 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_reference() {
-        for bad in ["sentiment:1", "ghcr.io/Owner/p", "ghcr.io/o/p:-x", "ghcr.io/o/p@sha256:abc", "ghcr.io/o/p@md5:x", "a.b:99999/p", "ghcr.io//p"] {
+        for bad in [
+            "sentiment:1",
+            "ghcr.io/Owner/p",
+            "ghcr.io/o/p:-x",
+            "ghcr.io/o/p@sha256:abc",
+            "ghcr.io/o/p@md5:x",
+            "a.b:99999/p",
+            "ghcr.io//p",
+        ] {
             assert!(Reference::parse(bad).is_err(), "{bad} was accepted");
         }
         let e = Reference::parse("sentiment").unwrap_err().to_string();

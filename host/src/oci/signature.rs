@@ -44,7 +44,10 @@ pub async fn sign(reference: &str, key: &PrivateKey, policy: &TrustPolicy) -> Re
     let parsed = Reference::parse(reference)?;
     let mut session = Session::new(&parsed, policy, Access::Push)?;
     let manifest = session.get_manifest(parsed.target()).await?;
-    let digest = manifest.map(|m| m.digest).ok_or_else(|| OciError::NotAPlugin { reference: parsed.to_string(), reason: "the registry has no manifest by that name".into() })?;
+    let digest = manifest.map(|m| m.digest).ok_or_else(|| OciError::NotAPlugin {
+        reference: parsed.to_string(),
+        reason: "the registry has no manifest by that name".into(),
+    })?;
     let payload = payload(&parsed, &digest);
     let signature = base64::engine::general_purpose::STANDARD.encode(key.sign(&payload)?);
     session.put_blob(&payload, "the signature payload").await?;
@@ -58,7 +61,8 @@ pub async fn sign(reference: &str, key: &PrivateKey, policy: &TrustPolicy) -> Re
     layers.retain(|l| l != &layer);
     layers.push(layer);
     let diff_ids: Vec<&str> = layers.iter().map(|l| l.digest.as_str()).collect();
-    let config = json!({ "architecture": "", "os": "", "config": {}, "rootfs": { "type": "layers", "diff_ids": diff_ids } });
+    let config =
+        json!({ "architecture": "", "os": "", "config": {}, "rootfs": { "type": "layers", "diff_ids": diff_ids } });
     let config = serde_json::to_vec(&config).unwrap_or_default();
     session.put_blob(&config, "the signature config").await?;
     let manifest = ImageManifest::new(Descriptor::of(OCI_CONFIG_MEDIA_TYPE, &config), layers, BTreeMap::new());
@@ -68,15 +72,30 @@ pub async fn sign(reference: &str, key: &PrivateKey, policy: &TrustPolicy) -> Re
 
 /// The id of a trusted key that signed `digest`; an error if the policy requires one and
 /// none did. Without trusted keys there is nothing to check against.
-pub(super) async fn judge(session: &mut Session, reference: &Reference, digest: &str, policy: &TrustPolicy) -> Result<Option<String>, OciError> {
+pub(super) async fn judge(
+    session: &mut Session,
+    reference: &Reference,
+    digest: &str,
+    policy: &TrustPolicy,
+) -> Result<Option<String>, OciError> {
     let pinned = reference.pinned(digest).to_string();
     let refuse = |reason: String| Err(OciError::Unsigned { reference: pinned.clone(), reason });
     if policy.trusted_keys.is_empty() {
-        return if policy.require_signature { refuse("a signature is required but no trusted keys are configured".into()) } else { Ok(None) };
+        return if policy.require_signature {
+            refuse("a signature is required but no trusted keys are configured".into())
+        } else {
+            Ok(None)
+        };
     }
     let tag = signature_tag(digest);
     let Some(found) = session.get_manifest(&tag).await? else {
-        return if policy.require_signature { refuse(format!("unsigned (no signature at tag {tag}); [registry] require_signature refuses unsigned plugins")) } else { Ok(None) };
+        return if policy.require_signature {
+            refuse(format!(
+                "unsigned (no signature at tag {tag}); [registry] require_signature refuses unsigned plugins"
+            ))
+        } else {
+            Ok(None)
+        };
     };
     let signatures = ImageManifest::parse(&found.bytes, found.content_type.as_deref(), &tag)?;
     let mut seen = 0;

@@ -19,7 +19,8 @@ fn ok(out: Output) -> String {
 fn config(dir: &Path, keys: &[&Path]) -> String {
     let keys: Vec<String> = keys.iter().map(|k| format!("{:?}", k.display().to_string())).collect();
     let path = dir.join("roost.toml");
-    std::fs::write(&path, format!("[registry]\ntrusted_keys = [{}]\nrequire_signature = true\n", keys.join(", "))).unwrap();
+    std::fs::write(&path, format!("[registry]\ntrusted_keys = [{}]\nrequire_signature = true\n", keys.join(", ")))
+        .unwrap();
     path.display().to_string()
 }
 
@@ -48,7 +49,8 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
     std::fs::write(folder.join("target/wasm32-wasip2/plugin/sentiment.wasm"), &wasm).unwrap();
     let repo = format!("{}/acme/sentiment", registry.addr);
     let key = author.with_extension("key");
-    let out = ok(roost(&data, &["plugin", "publish", folder.to_str().unwrap(), &repo, "--sign", key.to_str().unwrap()]));
+    let out =
+        ok(roost(&data, &["plugin", "publish", folder.to_str().unwrap(), &repo, "--sign", key.to_str().unwrap()]));
     let digest = out.lines().find_map(|l| l.strip_prefix("digest ")).expect(&out).to_string();
     assert!(out.contains(&format!("to {repo}:0.1.0")), "the tag defaults to the version: {out}");
 
@@ -56,7 +58,10 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
     let verified = ok(roost(&data, &["--config", &trusted, "plugin", "verify", &format!("{repo}:0.1.0")]));
     assert!(verified.contains(&digest) && verified.contains("signed by key"), "{verified}");
     let fetched = tmp.path().join("fetched");
-    let pulled = ok(roost(&data, &["--config", &trusted, "plugin", "pull", &format!("{repo}@{digest}"), "--out", fetched.to_str().unwrap()]));
+    let pulled = ok(roost(
+        &data,
+        &["--config", &trusted, "plugin", "pull", &format!("{repo}@{digest}"), "--out", fetched.to_str().unwrap()],
+    ));
     assert!(pulled.contains("signed by trusted key"), "{pulled}");
     assert!(std::fs::read(fetched.join("sentiment.wasm")).unwrap() == wasm);
     assert_eq!(std::fs::read_to_string(fetched.join("plugin.toml")).unwrap(), toml);
@@ -64,14 +69,19 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
     let untrusted = config(tmp.path(), &[&stranger.with_extension("pub")]);
     let refused = roost(&data, &["--config", &untrusted, "plugin", "pull", &format!("{repo}:0.1.0")]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
-    assert!(text(&refused).contains("none by a trusted key") && text(&refused).contains(&format!("{repo}:0.1.0@{digest}")), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("none by a trusted key") && text(&refused).contains(&format!("{repo}:0.1.0@{digest}")),
+        "{}",
+        text(&refused)
+    );
 }
 
 #[tokio::test]
 async fn publish_refuses_a_folder_without_a_component() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("plugin.toml"), first_party("sentiment").0).unwrap();
-    let out = roost(&tmp.path().join("data"), &["plugin", "publish", tmp.path().to_str().unwrap(), "127.0.0.1:1/acme/x"]);
+    let out =
+        roost(&tmp.path().join("data"), &["plugin", "publish", tmp.path().to_str().unwrap(), "127.0.0.1:1/acme/x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("no component in"), "{}", text(&out));
 }

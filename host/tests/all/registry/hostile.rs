@@ -37,7 +37,9 @@ async fn serve(State(fake): State<Fake>, req: Request) -> Response {
     if path == "/endless-token" {
         return Response::new(endless());
     }
-    let Some((repo, rest)) = path.strip_prefix("/v2/").and_then(|p| p.split_once("/manifests/").or_else(|| p.split_once("/blobs/"))) else {
+    let Some((repo, rest)) =
+        path.strip_prefix("/v2/").and_then(|p| p.split_once("/manifests/").or_else(|| p.split_once("/blobs/")))
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match repo {
@@ -49,7 +51,10 @@ async fn serve(State(fake): State<Fake>, req: Request) -> Response {
         }
         "o/private" | "o/greedy" if !authorized => {
             let realm = if repo == "o/greedy" { "endless-token" } else { "token" };
-            let challenge = format!(r#"Bearer realm="{}/{realm}",service="fake",scope="repository:{repo}:pull""#, fake.realm.lock().unwrap());
+            let challenge = format!(
+                r#"Bearer realm="{}/{realm}",service="fake",scope="repository:{repo}:pull""#,
+                fake.realm.lock().unwrap()
+            );
             (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)]).into_response()
         }
         "o/private" | "o/fat-blob" if path.contains("/manifests/") => {
@@ -66,8 +71,20 @@ async fn serve(State(fake): State<Fake>, req: Request) -> Response {
 /// The fake, serving a real sentiment artifact; its address.
 async fn start() -> (Fake, String) {
     let (toml, wasm) = first_party("sentiment");
-    let built = artifact::build(&wasm, &toml, &Metadata { id: "sentiment".into(), version: "0.1.0".into(), created: "2026-01-01T00:00:00Z".into(), ..Metadata::default() });
-    let blobs = [built.config.clone(), wasm, toml.into_bytes()].into_iter().map(|b| (roost::oci::sha256_digest(&b), b)).collect();
+    let built = artifact::build(
+        &wasm,
+        &toml,
+        &Metadata {
+            id: "sentiment".into(),
+            version: "0.1.0".into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            ..Metadata::default()
+        },
+    );
+    let blobs = [built.config.clone(), wasm, toml.into_bytes()]
+        .into_iter()
+        .map(|b| (roost::oci::sha256_digest(&b), b))
+        .collect();
     let fake = Fake { blobs: Arc::new(blobs), manifest: Arc::new(built.manifest.to_bytes()), ..Fake::default() };
     let addr = serve_loopback(Router::new().fallback(serve).with_state(fake.clone())).await;
     *fake.realm.lock().unwrap() = format!("http://{addr}");
@@ -93,7 +110,11 @@ async fn bearer_token_flow_is_followed_and_bounded() {
     let pulled = pull(&format!("{addr}/o/private:1"), &TrustPolicy::default()).await.unwrap();
     assert_eq!(pulled.manifest_text, first_party("sentiment").0);
     let scopes = fake.scopes.lock().unwrap().clone();
-    assert!(!scopes.is_empty() && scopes.iter().all(|q| q.contains("scope=repository%3Ao%2Fprivate%3Apull") && q.contains("service=fake")), "{scopes:?}");
+    assert!(
+        !scopes.is_empty()
+            && scopes.iter().all(|q| q.contains("scope=repository%3Ao%2Fprivate%3Apull") && q.contains("service=fake")),
+        "{scopes:?}"
+    );
     let err = pull(&format!("{addr}/o/greedy:1"), &TrustPolicy::default()).await.unwrap_err();
     assert!(matches!(err, OciError::TooLarge { .. }) && err.to_string().contains("the token response"), "{err}");
 }

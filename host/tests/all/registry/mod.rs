@@ -24,8 +24,12 @@ pub struct RegistryServer {
 
 impl RegistryServer {
     pub async fn start() -> Self {
-        let binary = ["/usr/bin/docker-registry", "/usr/local/bin/docker-registry"].into_iter().find(|p| Path::new(p).is_file());
-        let binary = binary.expect("docker-registry is not installed: .ci/run installs it (apt-get install docker-registry)");
+        // The tests' own requests use reqwest too, which needs a rustls provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let binary =
+            ["/usr/bin/docker-registry", "/usr/local/bin/docker-registry"].into_iter().find(|p| Path::new(p).is_file());
+        let binary =
+            binary.expect("docker-registry is not installed: .ci/run installs it (apt-get install docker-registry)");
         let storage = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
@@ -35,7 +39,13 @@ impl RegistryServer {
         );
         let config_path = storage.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
-        let child = Command::new(binary).arg("serve").arg(&config_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let child = Command::new(binary)
+            .arg("serve")
+            .arg(&config_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let server = Self { child, addr, storage };
         server.wait_ready().await;
         server
@@ -91,7 +101,9 @@ pub async fn publish(name: &str, reference: &str) -> String {
         author: None,
         created: "2026-01-01T00:00:00Z".into(),
     };
-    roost::oci::push::push(&Reference::parse(reference).unwrap(), &wasm, &toml, &meta, &TrustPolicy::default()).await.unwrap()
+    roost::oci::push::push(&Reference::parse(reference).unwrap(), &wasm, &toml, &meta, &TrustPolicy::default())
+        .await
+        .unwrap()
 }
 
 /// A policy trusting the public halves of `keys`.

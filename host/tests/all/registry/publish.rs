@@ -1,6 +1,9 @@
 //! Publishing and pulling against the real registry: layout, bytes, tampering, size limits.
 
-use roost::oci::artifact::{Descriptor, ImageManifest, MANIFEST_MEDIA_TYPE, PLUGIN_TOML_MEDIA_TYPE, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
+use roost::oci::artifact::{
+    Descriptor, ImageManifest, MANIFEST_MEDIA_TYPE, PLUGIN_TOML_MEDIA_TYPE, WASM_CONFIG_MEDIA_TYPE,
+    WASM_LAYER_MEDIA_TYPE,
+};
 use roost::oci::{OciError, TrustPolicy, pull};
 use serde_json::Value;
 
@@ -36,7 +39,12 @@ async fn artifact_has_the_wasm_layout_and_annotations() {
     let registry = RegistryServer::start().await;
     let digest = publish("sentiment", &registry.reference("sentiment", "0.1.0")).await;
     let base = format!("http://{}/v2/roost/sentiment", registry.addr);
-    let resp = reqwest::Client::new().get(format!("{base}/manifests/{digest}")).header("accept", MANIFEST_MEDIA_TYPE).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/manifests/{digest}"))
+        .header("accept", MANIFEST_MEDIA_TYPE)
+        .send()
+        .await
+        .unwrap();
     let manifest: Value = resp.json().await.unwrap();
     assert_eq!(manifest["config"]["mediaType"], WASM_CONFIG_MEDIA_TYPE);
     assert_eq!(manifest["layers"][0]["mediaType"], WASM_LAYER_MEDIA_TYPE);
@@ -51,8 +59,11 @@ async fn artifact_has_the_wasm_layout_and_annotations() {
     let config: Value = reqwest::get(format!("{base}/blobs/{config_digest}")).await.unwrap().json().await.unwrap();
     assert_eq!((config["architecture"].as_str(), config["os"].as_str()), (Some("wasm"), Some("wasip2")));
     assert_eq!(config["layerDigests"][0], manifest["layers"][0]["digest"]);
-    let exports: Vec<&str> = config["component"]["exports"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(exports.iter().any(|e| e.starts_with("roost:plugin/")), "exports: {exports:?}");
+    let exports: Vec<&str> =
+        config["component"]["exports"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(exports.contains(&"run"), "exports: {exports:?}");
+    let imports = config["component"]["imports"].as_array().unwrap();
+    assert!(imports.iter().any(|i| i.as_str().is_some_and(|i| i.starts_with("roost:plugin/"))), "{imports:?}");
 }
 
 #[tokio::test]
@@ -131,12 +142,21 @@ async fn raw_manifest(registry: &RegistryServer, digest: &str) -> ImageManifest 
 /// PUTs `bytes` as the manifest tagged `tag` in `roost/sentiment`, bypassing the client.
 async fn put_manifest(registry: &RegistryServer, tag: &str, bytes: &[u8]) {
     let url = format!("http://{}/v2/roost/sentiment/manifests/{tag}", registry.addr);
-    let resp = reqwest::Client::new().put(url).header("content-type", MANIFEST_MEDIA_TYPE).body(bytes.to_vec()).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .put(url)
+        .header("content-type", MANIFEST_MEDIA_TYPE)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
 }
 
 #[test]
 fn descriptors_hash_what_they_describe() {
     let d = Descriptor::of("application/wasm", b"abc");
-    assert_eq!((d.digest.as_str(), d.size), ("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 3));
+    assert_eq!(
+        (d.digest.as_str(), d.size),
+        ("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 3)
+    );
 }

@@ -24,18 +24,23 @@ async fn only_a_trusted_signer_is_accepted() {
     let registry = RegistryServer::start().await;
     let reference = registry.reference("sentiment", "0.1.0");
     let digest = publish("sentiment", &reference).await;
-    let (author, stranger, other) = (PrivateKey::generate().unwrap(), PrivateKey::generate().unwrap(), PrivateKey::generate().unwrap());
+    let (author, stranger, other) =
+        (PrivateKey::generate().unwrap(), PrivateKey::generate().unwrap(), PrivateKey::generate().unwrap());
     assert_eq!(sign(&reference, &stranger, &TrustPolicy::default()).await.unwrap(), digest);
 
     let err = pull(&reference, &trusting(&[&author], true)).await.unwrap_err();
     let text = err.to_string();
-    assert!(text.contains(&reference) && text.contains("none by a trusted key") && text.contains(&author.public().id()), "{text}");
+    assert!(
+        text.contains(&reference) && text.contains("none by a trusted key") && text.contains(&author.public().id()),
+        "{text}"
+    );
 
     // A second signer adds a layer; either trusted key is enough, and the signer is named.
     sign(&reference, &author, &TrustPolicy::default()).await.unwrap();
     let pulled = pull(&reference, &trusting(&[&other, &author], true)).await.unwrap();
     assert_eq!(pulled.signer, Some(author.public().id()));
-    let pulled = pull(&format!("{}/roost/sentiment@{digest}", registry.addr), &trusting(&[&stranger], true)).await.unwrap();
+    let pulled =
+        pull(&format!("{}/roost/sentiment@{digest}", registry.addr), &trusting(&[&stranger], true)).await.unwrap();
     assert_eq!(pulled.signer, Some(stranger.public().id()));
     let signatures = raw(&registry, "sentiment", &signature_tag(&digest)).await;
     assert_eq!(signatures["layers"].as_array().unwrap().len(), 2);
@@ -56,7 +61,13 @@ async fn a_signature_moved_to_another_artifact_does_not_count() {
     let copied = raw(&registry, "sentiment", &signature_tag(&signed_digest)).await;
     let url = format!("http://{}/v2/roost/sentiment/manifests/{}", registry.addr, signature_tag(&other_digest));
     let body = serde_json::to_vec(&copied).unwrap();
-    let put = reqwest::Client::new().put(url).header("content-type", "application/vnd.oci.image.manifest.v1+json").body(body).send().await.unwrap();
+    let put = reqwest::Client::new()
+        .put(url)
+        .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.status(), 201);
     let err = pull(&other, &trusting(&[&key], true)).await.unwrap_err();
     assert!(err.to_string().contains("1 signature(s) found, none by a trusted key"), "{err}");
@@ -64,6 +75,11 @@ async fn a_signature_moved_to_another_artifact_does_not_count() {
 
 async fn raw(registry: &RegistryServer, repo: &str, target: &str) -> serde_json::Value {
     let url = format!("http://{}/v2/roost/{repo}/manifests/{target}", registry.addr);
-    let resp = reqwest::Client::new().get(url).header("accept", "application/vnd.oci.image.manifest.v1+json").send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(url)
+        .header("accept", "application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .await
+        .unwrap();
     resp.json().await.unwrap()
 }
