@@ -74,6 +74,13 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
         "{}",
         text(&refused)
     );
+    // The other key signs too (`roost plugin sign`): the configuration trusting it now accepts.
+    let stranger_key = stranger.with_extension("key");
+    let signed =
+        ok(roost(&data, &["plugin", "sign", &format!("{repo}:0.1.0"), "--key", stranger_key.to_str().unwrap()]));
+    assert!(signed.contains(&digest), "{signed}");
+    let verified = ok(roost(&data, &["--config", &untrusted, "plugin", "verify", &format!("{repo}:0.1.0")]));
+    assert!(verified.contains("signed by key"), "{verified}");
 }
 
 #[tokio::test]

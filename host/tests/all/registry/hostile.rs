@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roost::oci::artifact::{self, MANIFEST_MEDIA_TYPE, Metadata};
-use roost::oci::{OciError, TrustPolicy, pull};
+use roost::oci::{Credentials, OciError, TrustPolicy, pull};
 
 use super::first_party;
 use crate::support::serve_loopback;
@@ -29,7 +29,9 @@ fn endless() -> Body {
 
 async fn serve(State(fake): State<Fake>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let authorized = req.headers().get(header::AUTHORIZATION).is_some_and(|v| v == "Bearer good-token");
+    let auth = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // "Basic " and base64 of "alice:s3cret".
+    let authorized = auth == "Bearer good-token" || auth == "Basic YWxpY2U6czNjcmV0";
     if path == "/token" {
         fake.scopes.lock().unwrap().push(req.uri().query().unwrap_or_default().to_string());
         return ([(header::CONTENT_TYPE, "application/json")], r#"{"token":"good-token"}"#).into_response();
@@ -49,6 +51,13 @@ async fn serve(State(fake): State<Fake>, req: Request) -> Response {
             resp.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("10000000000"));
             resp
         }
+        "o/redirect" => {
+            (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, "http://registry.invalid/v2/o/p/manifests/1")])
+                .into_response()
+        }
+        "o/basic" if !authorized => {
+            (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, r#"Basic realm="fake""#)]).into_response()
+        }
         "o/private" | "o/greedy" if !authorized => {
             let realm = if repo == "o/greedy" { "endless-token" } else { "token" };
             let challenge = format!(
@@ -57,7 +66,7 @@ async fn serve(State(fake): State<Fake>, req: Request) -> Response {
             );
             (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, challenge)]).into_response()
         }
-        "o/private" | "o/fat-blob" if path.contains("/manifests/") => {
+        "o/private" | "o/basic" | "o/fat-blob" if path.contains("/manifests/") => {
             ([(header::CONTENT_TYPE, MANIFEST_MEDIA_TYPE)], fake.manifest.to_vec()).into_response()
         }
         "o/fat-blob" => Response::new(endless()),
@@ -117,4 +126,25 @@ async fn bearer_token_flow_is_followed_and_bounded() {
     );
     let err = pull(&format!("{addr}/o/greedy:1"), &TrustPolicy::default()).await.unwrap_err();
     assert!(matches!(err, OciError::TooLarge { .. }) && err.to_string().contains("the token response"), "{err}");
+}
+
+#[tokio::test]
+async fn basic_auth_sends_the_credentials_and_names_what_is_missing() {
+    let (_, addr) = start().await;
+    let reference = format!("{addr}/o/basic:1");
+    let err = pull(&reference, &TrustPolicy::default()).await.unwrap_err();
+    assert!(matches!(err, OciError::Auth { .. }) && err.to_string().contains("ROOST_REGISTRY_USERNAME"), "{err}");
+    let wrong = Credentials { username: "alice".into(), password: "guess".into() };
+    let err = pull(&reference, &TrustPolicy { credentials: Some(wrong), ..TrustPolicy::default() }).await.unwrap_err();
+    assert!(err.to_string().contains("refused the credentials") && !err.to_string().contains("guess"), "{err}");
+    let right = Credentials { username: "alice".into(), password: "s3cret".into() };
+    let pulled = pull(&reference, &TrustPolicy { credentials: Some(right), ..TrustPolicy::default() }).await.unwrap();
+    assert_eq!(pulled.manifest_text, first_party("sentiment").0);
+}
+
+#[tokio::test]
+async fn a_redirect_to_plain_http_elsewhere_is_refused() {
+    let (_, addr) = start().await;
+    let err = pull(&format!("{addr}/o/redirect:1"), &TrustPolicy::default()).await.unwrap_err();
+    assert!(err.to_string().contains("registry.invalid: plain http is allowed only"), "{err}");
 }
