@@ -48,8 +48,7 @@ impl Session {
         let allowed = insecure.clone();
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             let to_plain = attempt.url().scheme() == "http";
-            let host = attempt.url().host_str().unwrap_or_default().to_string();
-            let hostport = attempt.url().port().map_or(host.clone(), |p| format!("{host}:{p}"));
+            let hostport = host_port(attempt.url());
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
             } else if to_plain && !plain_http_allowed(&hostport, &allowed) {
@@ -134,15 +133,19 @@ impl Session {
         }
         let realm = param("realm").ok_or_else(|| self.auth_error("the bearer challenge names no realm"))?;
         let actions = if self.access == Access::Push { "pull,push" } else { "pull" };
-        let default_scope = format!("repository:{}:{actions}", self.repository);
+        let scope = param("scope").map_or_else(|| format!("repository:{}:{actions}", self.repository), String::from);
+        self.bearer_token(realm, &scope, param("service")).await
+    }
+
+    /// A token from the challenge's `realm` for `scope`, as an `Authorization` value.
+    async fn bearer_token(&self, realm: &str, scope: &str, service: Option<&str>) -> Result<HeaderValue, OciError> {
         let mut url = url::Url::parse(realm).map_err(|e| self.auth_error(&format!("bad realm: {e}")))?;
-        let host = url.host_str().unwrap_or_default();
-        let hostport = url.port().map_or(host.to_string(), |p| format!("{host}:{p}"));
-        if url.scheme() != "https" && !(url.scheme() == "http" && plain_http_allowed(&hostport, &self.insecure)) {
+        if url.scheme() != "https" && !(url.scheme() == "http" && plain_http_allowed(&host_port(&url), &self.insecure))
+        {
             return Err(self.auth_error(&format!("the token realm {realm} is not https")));
         }
-        url.query_pairs_mut().append_pair("scope", param("scope").unwrap_or(&default_scope));
-        if let Some(service) = param("service") {
+        url.query_pairs_mut().append_pair("scope", scope);
+        if let Some(service) = service {
             url.query_pairs_mut().append_pair("service", service);
         }
         let mut req = self.http.get(url.as_str());
@@ -296,6 +299,12 @@ fn parse_challenge(text: &str) -> Vec<(String, String)> {
         rest = next.trim_start_matches([',', ' ']);
     }
     pairs
+}
+
+/// `host` or `host:port` of `url`, as registries are named.
+fn host_port(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    url.port().map_or_else(|| host.to_string(), |p| format!("{host}:{p}"))
 }
 
 fn connection(url: &str, e: &reqwest::Error) -> OciError {

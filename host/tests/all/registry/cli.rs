@@ -84,11 +84,18 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
 }
 
 #[tokio::test]
-async fn publish_refuses_a_folder_without_a_component() {
+async fn publish_refuses_a_folder_a_host_would_not_load() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("plugin.toml"), first_party("sentiment").0).unwrap();
-    let out =
-        roost(&tmp.path().join("data"), &["plugin", "publish", tmp.path().to_str().unwrap(), "127.0.0.1:1/acme/x"]);
+    let data = tmp.path().join("data");
+    let (toml, wasm) = first_party("sentiment");
+    std::fs::write(tmp.path().join("plugin.toml"), &toml).unwrap();
+    let out = roost(&data, &["plugin", "publish", tmp.path().to_str().unwrap(), "127.0.0.1:1/acme/x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("no component in"), "{}", text(&out));
+    // A manifest for an api this host does not implement is refused before any request.
+    std::fs::write(tmp.path().join("sentiment.wasm"), wasm).unwrap();
+    std::fs::write(tmp.path().join("plugin.toml"), toml.replacen("api = \"0.1.0\"", "api = \"9.0.0\"", 1)).unwrap();
+    let out = roost(&data, &["plugin", "publish", tmp.path().to_str().unwrap(), "127.0.0.1:1/acme/x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("targets api 9.0.0"), "{}", text(&out));
 }
