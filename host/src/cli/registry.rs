@@ -144,7 +144,7 @@ async fn publish(
         description: description.clone(),
         source,
         author: None,
-        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created: created().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     let policy = policy(env, reference, net, &[])?;
     let digest = roost::oci::push::push(&target, &wasm, &text, &meta, &policy).await?;
@@ -155,6 +155,13 @@ async fn publish(
         out!("signed with key {}", key.public().id());
     }
     Ok(0)
+}
+
+/// The publication time: `SOURCE_DATE_EPOCH` if set (the same bytes then publish to the
+/// same digest), else now.
+fn created() -> chrono::DateTime<chrono::Utc> {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok());
+    epoch.and_then(|secs| chrono::DateTime::from_timestamp(secs, 0)).unwrap_or_else(chrono::Utc::now)
 }
 
 /// The component of a plugin folder: the one `.wasm` next to `plugin.toml`, or the crate's

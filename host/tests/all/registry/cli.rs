@@ -99,3 +99,29 @@ async fn publish_refuses_a_folder_a_host_would_not_load() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("targets api 9.0.0"), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn same_files_and_source_date_epoch_publish_to_the_same_digest() {
+    let registry = RegistryServer::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (toml, wasm) = first_party("sentiment");
+    std::fs::write(tmp.path().join("plugin.toml"), toml).unwrap();
+    std::fs::write(tmp.path().join("sentiment.wasm"), wasm).unwrap();
+    let repo = format!("{}/acme/sentiment", registry.addr);
+    let publish = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_roost"))
+            .args(["plugin", "publish", tmp.path().to_str().unwrap(), &repo])
+            .env("ROOST_DATA_DIR", tmp.path().join("data"))
+            .env("ROOST_CACHE_DIR", crate::support::cache_dir())
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .output()
+            .unwrap();
+        ok(out).lines().find_map(|l| l.strip_prefix("digest ").map(String::from)).unwrap()
+    };
+    let digest = publish();
+    assert_eq!(publish(), digest);
+    let url = format!("http://{repo_url}/manifests/{digest}", repo_url = repo.replacen('/', "/v2/", 1));
+    let resp = reqwest::Client::new().get(url).header("accept", "application/vnd.oci.image.manifest.v1+json").send();
+    let manifest: serde_json::Value = resp.await.unwrap().json().await.unwrap();
+    assert_eq!(manifest["annotations"]["org.opencontainers.image.created"], "2026-01-01T00:00:00Z");
+}
