@@ -12,9 +12,12 @@ use super::{EXIT_FAILED, Env};
 
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
-    /// Push a plugin folder (plugin.toml and its .wasm, or a plugin crate built for
-    /// wasm32-wasip2) to REF; the tag defaults to the plugin's version. Prints the digest.
+    /// Push a plugin folder to an OCI registry and print the manifest digest.
+    ///
+    /// DIR holds plugin.toml and its .wasm, or is a plugin crate built for wasm32-wasip2
+    /// (target/wasm32-wasip2/plugin or release). The tag defaults to the plugin's version.
     Publish {
+        /// The plugin folder or plugin crate.
         dir: PathBuf,
         /// `registry[:port]/repository[:tag]`.
         reference: String,
