@@ -55,6 +55,9 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// `[registry]`: trusted signing keys and registries for plugins (see [`crate::oci`]).
+    #[serde(default)]
+    pub registry: crate::oci::RegistryConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or

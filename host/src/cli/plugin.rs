@@ -13,10 +13,15 @@ pub enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    #[command(flatten)]
+    Registry(super::registry::RegistryCommand),
 }
 
-pub fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
-    let PluginCommand::List { json } = cmd;
+pub async fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
+    let json = match cmd {
+        PluginCommand::List { json } => json,
+        PluginCommand::Registry(cmd) => return super::registry::registry(env, cmd).await,
+    };
     let plugins = env.registry.plugins();
     if json {
         let list: Vec<_> = plugins
