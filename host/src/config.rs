@@ -55,6 +55,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    #[serde(default)]
+    pub plugins: crate::runtime::registry::PluginsConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or

@@ -12,6 +12,7 @@ pub mod launch;
 pub mod loading;
 pub mod metrics;
 pub mod names;
+pub mod plugin_sync;
 pub mod quotas;
 pub mod retention;
 pub mod scheduler;

@@ -79,7 +79,7 @@ pub async fn list(
         let entry = match loaded.get(&source) {
             Some(entry) => entry.clone(),
             None => {
-                let Ok(plan) = s.loader.load(&s.registry, &name, &source).await else {
+                let Ok(plan) = s.loader.load(&s.registry, &ws, &name, &source).await else {
                     tracing::warn!(run = %timer.run_id, "the workflow of a waiting run no longer loads");
                     continue;
                 };
@@ -116,7 +116,7 @@ fn entry_json(timer: &TimerRecord, loaded: &Loaded, ids: &[String], state: &RunS
         .filter_map(|id| loaded.plan.step(id))
         .enumerate()
         .filter_map(|(i, step)| match &step.kind {
-            StepKind::Action { plugin, action, version, with } => Some(json!({
+            StepKind::Action { plugin, action, version, with, .. } => Some(json!({
                 "id": step.id, "plugin": plugin, "action": action, "version": version.to_string(),
                 "preview": match i < renders {
                     true => preview(with, state, || raw_with(yaml, &step.id)),

@@ -66,7 +66,7 @@ impl Service {
         let runtime = support::runtime();
         let mut registry = support::registry(&runtime);
         for plugin in extra(&runtime) {
-            registry.add(plugin);
+            registry.add(plugin).unwrap();
         }
         let options = ServeOptions {
             addr: setup.addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
