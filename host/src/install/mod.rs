@@ -27,9 +27,9 @@ pub const MAX_MANIFEST_BYTES: usize = 256 << 10;
 pub enum InstallError {
     #[error("{0}")]
     Source(String),
-    #[error("the component is {size} bytes, more than the {MAX_COMPONENT_BYTES} an install may hold")]
+    #[error("the component is {size} bytes, more than the {max} an install may hold", max = MAX_COMPONENT_BYTES)]
     TooLarge { size: usize },
-    #[error("plugin.toml is {size} bytes, more than the {MAX_MANIFEST_BYTES} an install may hold")]
+    #[error("plugin.toml is {size} bytes, more than the {max} an install may hold", max = MAX_MANIFEST_BYTES)]
     ManifestTooLarge { size: usize },
     #[error("the component's sha256 is {actual}, not the {expected} it was fetched as")]
     Tampered { expected: String, actual: String },

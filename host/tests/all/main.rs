@@ -5,6 +5,7 @@ mod crash;
 mod engine;
 mod hostile;
 mod kv;
+mod plugins;
 mod runs;
 mod serve;
 mod social;

@@ -121,8 +121,8 @@ pub struct PluginsConfig {
 #[error(
     "plugin {id} {version} is given by both {first} and {second}; keep one, or say which wins in roost.toml: \
      [plugins] prefer = {{ {id} = \"{}\" }} (or \"{}\")",
-    first.kind().as_str(),
-    second.kind().as_str()
+    .first.kind().as_str(),
+    .second.kind().as_str()
 )]
 pub struct Conflict {
     pub id: String,
