@@ -113,7 +113,9 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     if let Command::Serve(serve::ServeArgs { data_dir: Some(dir), .. }) = &cli.command {
         config.data_dir = Some(dir.clone());
     }
-    let env = Env::new(config, &cli.plugin_dirs)?;
+    // `plugin list` reports refusals as errors itself.
+    let warn_refused = !matches!(cli.command, Command::Plugin(plugin::PluginCommand::List { .. }));
+    let env = Env::new(config, &cli.plugin_dirs, warn_refused)?;
     match cli.command {
         Command::Serve(args) => serve::serve(&env, args).await,
         Command::Run(args) => run::run(&env, args).await,
@@ -134,7 +136,7 @@ pub struct Env {
 }
 
 impl Env {
-    fn new(config: Config, plugin_dirs: &[PathBuf]) -> anyhow::Result<Self> {
+    fn new(config: Config, plugin_dirs: &[PathBuf], warn_refused: bool) -> anyhow::Result<Self> {
         let runtime = Runtime::new(config.runtime())?;
         let mut registry = Registry::with_builtins(&runtime)
             .context("failed to load the first-party plugins")?
@@ -152,7 +154,7 @@ impl Env {
         if installed.is_dir() {
             registry.load_dir(&runtime, &installed)?;
         }
-        for refusal in registry.refused() {
+        for refusal in registry.refused().iter().filter(|_| warn_refused) {
             eprintln!("warning: {refusal}");
         }
         for w in registry.view(None).widenings() {

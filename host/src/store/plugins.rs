@@ -51,8 +51,6 @@ fn meta(r: &sqlx::any::AnyRow) -> Result<InstalledPlugin, sqlx::Error> {
     })
 }
 
-const META: &str = "scope, id, version, sha256, source, signer, installed_by, installed_at";
-
 impl Store {
     /// Records `install`; `false` if that scope already holds that id and version.
     pub async fn install_plugin(&self, install: &NewInstall) -> Result<bool, StoreError> {
@@ -78,7 +76,10 @@ impl Store {
 
     /// Every install of every scope, by scope, id and version (no component bytes).
     pub async fn installed_plugins(&self) -> Result<Vec<InstalledPlugin>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {META} FROM installed_plugins ORDER BY scope, id, version"))
+        let rows = sqlx::query(
+            "SELECT scope, id, version, sha256, source, signer, installed_by, installed_at FROM installed_plugins \
+             ORDER BY scope, id, version",
+        )
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().map(meta).collect::<Result<_, _>>()?)
