@@ -114,7 +114,11 @@ pub async fn install(env: &Env, args: InstallArgs) -> anyhow::Result<u8> {
     let p = propose(env, &args.source, &args.target).await?;
     let m = &p.plugin.manifest;
     if let Some(row) = installs_of(&store, p.workspace.as_deref(), &m.id).await?.first() {
-        bail!(install::InstallError::UseUpgrade { id: m.id.clone(), version: row.version.clone(), scope: scope_words(p.workspace.as_deref()) });
+        bail!(install::InstallError::UseUpgrade {
+            id: m.id.clone(),
+            version: row.version.clone(),
+            scope: scope_words(p.workspace.as_deref())
+        });
     }
     show(&p);
     if !args.target.yes && !confirmed("install it?") {
@@ -148,7 +152,12 @@ pub async fn upgrade(env: &Env, args: UpgradeArgs) -> anyhow::Result<u8> {
     }
     let row = install::commit(&store, &p, &cli_actor()).await?;
     out!("installed {} {} (sha256:{}) beside {}", row.id, row.version, row.sha256, newest.version);
-    out!("workflows pinned to an older version (`@{}` or `@sha256:...`) keep it; `roost plugin remove {}@{}` removes it", newest.version, row.id, newest.version);
+    out!(
+        "workflows pinned to an older version (`@{}` or `@sha256:...`) keep it; `roost plugin remove {}@{}` removes it",
+        newest.version,
+        row.id,
+        newest.version
+    );
     Ok(0)
 }
 

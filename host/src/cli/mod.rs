@@ -179,7 +179,9 @@ impl Env {
     pub async fn store(&self, db: Option<&str>) -> anyhow::Result<Store> {
         let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
         let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
-        roost::install::sync(&self.registry, &self.runtime, &store).await.context("cannot read the installed plugins")?;
+        roost::install::sync(&self.registry, &self.runtime, &store)
+            .await
+            .context("cannot read the installed plugins")?;
         Ok(store)
     }
 
@@ -187,8 +189,8 @@ impl Env {
     /// that only read, such as `validate`, do not create it).
     pub async fn load_installed(&self, db: Option<&str>) -> anyhow::Result<()> {
         let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
-        let missing_file =
-            url.strip_prefix("sqlite://").is_some_and(|path| !std::path::Path::new(path).exists()) || url.contains(":memory:");
+        let missing_file = url.strip_prefix("sqlite://").is_some_and(|path| !std::path::Path::new(path).exists())
+            || url.contains(":memory:");
         if !missing_file {
             self.store(Some(&url)).await?;
         }

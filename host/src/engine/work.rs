@@ -172,12 +172,10 @@ impl Engine {
         input_scope.secret_nonce = &nonce;
         let rendered = with.render(&input_scope);
         let found = self.registry.find(&state.run.workspace, plugin, version, digest.as_deref());
+        let pin = digest.as_ref().map_or(String::new(), |d| format!(" sha256:{d}"));
         let result = match (rendered, found) {
             (Err(e), _) => Err(StepFailure::InvalidInput(e.to_string())),
-            (Ok(_), None) => Err(StepFailure::Fatal(match digest {
-                Some(d) => format!("plugin `{plugin}` {version} with sha256 {d} is not installed"),
-                None => format!("plugin `{plugin}` {version} is not installed"),
-            })),
+            (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version}{pin} is not installed"))),
             (Ok(input), Some(p)) => match self.limits.admit(&state.run.workspace).await {
                 Err(refused) => Err(refused),
                 Ok(limits) => {

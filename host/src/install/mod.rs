@@ -95,7 +95,8 @@ pub fn prepare(
     if actual != fetched.component_sha256 {
         return Err(InstallError::Tampered { expected: fetched.component_sha256.clone(), actual });
     }
-    let plugin = Arc::new(runtime.load(&format!("{}/plugin.toml", fetched.reference), &fetched.manifest_text, &fetched.wasm)?);
+    let plugin =
+        Arc::new(runtime.load(&format!("{}/plugin.toml", fetched.reference), &fetched.manifest_text, &fetched.wasm)?);
     let source = Source::Installed { workspace: workspace.map(String::from), reference: fetched.reference.clone() };
     let new = Entry { plugin: plugin.clone(), source };
     let m = &plugin.manifest;
@@ -114,7 +115,13 @@ pub fn prepare(
             return Err(InstallError::AlreadyInstalled { id: m.id.clone(), version: m.version.to_string(), scope });
         }
         if registry.prefer().choose(existing, &new)? {
-            return Err(Conflict { id: m.id.clone(), version: m.version.clone(), first: existing.source.clone(), second: new.source }.into());
+            return Err(Conflict {
+                id: m.id.clone(),
+                version: m.version.clone(),
+                first: Box::new(existing.source.clone()),
+                second: Box::new(new.source),
+            }
+            .into());
         }
     }
     let view = registry.view(workspace);
@@ -132,9 +139,17 @@ pub fn prepare(
 }
 
 /// The install of `id` this scope holds, newest first.
-pub async fn installs_of(store: &Store, workspace: Option<&str>, id: &str) -> Result<Vec<InstalledPlugin>, InstallError> {
-    let mut rows: Vec<InstalledPlugin> =
-        store.installed_plugins().await?.into_iter().filter(|r| r.id == id && r.workspace.as_deref() == workspace).collect();
+pub async fn installs_of(
+    store: &Store,
+    workspace: Option<&str>,
+    id: &str,
+) -> Result<Vec<InstalledPlugin>, InstallError> {
+    let mut rows: Vec<InstalledPlugin> = store
+        .installed_plugins()
+        .await?
+        .into_iter()
+        .filter(|r| r.id == id && r.workspace.as_deref() == workspace)
+        .collect();
     rows.sort_by_key(|r| std::cmp::Reverse(semver::Version::parse(&r.version).ok()));
     Ok(rows)
 }
@@ -152,7 +167,11 @@ pub async fn commit(store: &Store, proposal: &Proposal, actor: &Actor) -> Result
         installed_by: actor.to_string(),
         installed_at: now_ms(),
     };
-    let install = NewInstall { meta: meta.clone(), manifest: proposal.fetched.manifest_text.clone(), component: proposal.fetched.wasm.clone() };
+    let install = NewInstall {
+        meta: meta.clone(),
+        manifest: proposal.fetched.manifest_text.clone(),
+        component: proposal.fetched.wasm.clone(),
+    };
     if !store.install_plugin(&install).await? {
         let scope = scope_words(proposal.workspace.as_deref());
         return Err(InstallError::AlreadyInstalled { id: meta.id, version: meta.version, scope });
@@ -163,7 +182,13 @@ pub async fn commit(store: &Store, proposal: &Proposal, actor: &Actor) -> Result
 }
 
 /// Removes the install of `id` at `version` from its scope, audited.
-pub async fn remove(store: &Store, workspace: Option<&str>, id: &str, version: &str, actor: &Actor) -> Result<(), InstallError> {
+pub async fn remove(
+    store: &Store,
+    workspace: Option<&str>,
+    id: &str,
+    version: &str,
+    actor: &Actor,
+) -> Result<(), InstallError> {
     if !store.remove_plugin(workspace, id, version).await? {
         let scope = scope_words(workspace);
         return Err(InstallError::NotInstalled { id: id.into(), version: version.into(), scope });

@@ -43,7 +43,12 @@ pub async fn sync(registry: &Registry, runtime: &Arc<Runtime>, store: &Store) ->
             Ok(plugin) => entries.push(Entry { plugin: Arc::new(plugin), source: source_of(row) }),
             Err(reason) => {
                 tracing::error!("plugin {} was refused: {reason} ({})", row.id, label(row));
-                refused.push(Refusal { id: row.id.clone(), file: label(row), reason, workspace: row.workspace.clone() });
+                refused.push(Refusal {
+                    id: row.id.clone(),
+                    file: label(row),
+                    reason,
+                    workspace: row.workspace.clone(),
+                });
             }
         }
     }

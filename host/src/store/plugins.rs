@@ -80,8 +80,8 @@ impl Store {
             "SELECT scope, id, version, sha256, source, signer, installed_by, installed_at FROM installed_plugins \
              ORDER BY scope, id, version",
         )
-            .fetch_all(&self.pool)
-            .await?;
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(meta).collect::<Result<_, _>>()?)
     }
 

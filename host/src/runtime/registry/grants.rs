@@ -32,10 +32,7 @@ pub struct PermissionDiff {
 impl PermissionDiff {
     pub fn between(old: &Permissions, new: &Permissions) -> Self {
         let (old, new) = (lines(old), lines(new));
-        Self {
-            added: new.difference(&old).cloned().collect(),
-            removed: old.difference(&new).cloned().collect(),
-        }
+        Self { added: new.difference(&old).cloned().collect(), removed: old.difference(&new).cloned().collect() }
     }
 
     /// Whether `new` may do something `old` could not.

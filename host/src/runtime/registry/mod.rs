@@ -78,7 +78,8 @@ impl Registry {
     /// `[plugins] prefer` names one of the two.
     pub fn insert(&mut self, entry: Entry) -> Result<(), Conflict> {
         let same = |e: &Entry| {
-            e.plugin.manifest.id == entry.plugin.manifest.id && e.plugin.manifest.version == entry.plugin.manifest.version
+            e.plugin.manifest.id == entry.plugin.manifest.id
+                && e.plugin.manifest.version == entry.plugin.manifest.version
         };
         if let Some(at) = self.base.iter().position(same) {
             if self.prefer.choose(&self.base[at], &entry)? {
@@ -158,10 +159,15 @@ impl Registry {
     pub fn view(&self, workspace: Option<&str>) -> View {
         let installed = self.installed();
         let mut view = View { entries: self.base.clone(), refused: self.refused.clone() };
-        view.refused.extend(installed.refused.iter().filter(|r| r.workspace.is_none() || r.workspace.as_deref() == workspace).cloned());
+        view.refused.extend(
+            installed.refused.iter().filter(|r| r.workspace.is_none() || r.workspace.as_deref() == workspace).cloned(),
+        );
         for entry in installed.entries.iter().filter(|e| e.source.visible_to(workspace)) {
             let m = &entry.plugin.manifest;
-            let same = view.entries.iter().position(|e| e.plugin.manifest.id == m.id && e.plugin.manifest.version == m.version);
+            let same = view
+                .entries
+                .iter()
+                .position(|e| e.plugin.manifest.id == m.id && e.plugin.manifest.version == m.version);
             match same.map(|at| (at, self.prefer.choose(&view.entries[at], entry))) {
                 None => view.entries.push(entry.clone()),
                 Some((_, Ok(true))) => {}
@@ -186,7 +192,13 @@ impl Registry {
     }
 
     /// The plugin a step of a run in `workspace` names: by digest when it has one.
-    pub fn find(&self, workspace: &str, id: &str, version: &semver::Version, digest: Option<&str>) -> Option<Arc<Plugin>> {
+    pub fn find(
+        &self,
+        workspace: &str,
+        id: &str,
+        version: &semver::Version,
+        digest: Option<&str>,
+    ) -> Option<Arc<Plugin>> {
         self.view(Some(workspace)).find(id, version, digest)
     }
 }
@@ -232,7 +244,10 @@ pub fn read_folder(folder: &Path) -> Result<(PathBuf, String, Vec<u8>), LoadErro
     };
     let size = std::fs::metadata(wasm_path).map_err(|e| io(format!("cannot read {}: {e}", wasm_path.display())))?.len();
     if size > MAX_COMPONENT_BYTES {
-        return Err(io(format!("{} is {size} bytes, more than the {MAX_COMPONENT_BYTES} allowed", wasm_path.display())));
+        return Err(io(format!(
+            "{} is {size} bytes, more than the {MAX_COMPONENT_BYTES} allowed",
+            wasm_path.display()
+        )));
     }
     let wasm = std::fs::read(wasm_path).map_err(|e| io(format!("cannot read {}: {e}", wasm_path.display())))?;
     Ok((manifest_path, manifest, wasm))

@@ -39,7 +39,10 @@ pub enum Source {
     /// The folder's `plugin.toml`.
     Folder(PathBuf),
     /// A database install: for the whole instance (`workspace: None`) or one workspace.
-    Installed { workspace: Option<String>, reference: String },
+    Installed {
+        workspace: Option<String>,
+        reference: String,
+    },
 }
 
 impl Source {
@@ -103,7 +106,9 @@ pub fn guess_id(folder: &Path, manifest_text: Option<&str>) -> String {
     manifest_text
         .and_then(|text| toml::from_str::<toml::Table>(text).ok())
         .and_then(|table| table.get("id").and_then(|v| v.as_str()).map(String::from))
-        .unwrap_or_else(|| folder.file_name().map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into()))
+        .unwrap_or_else(|| {
+            folder.file_name().map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into())
+        })
 }
 
 /// `[plugins]` in `roost.toml`.
@@ -127,15 +132,20 @@ pub struct PluginsConfig {
 pub struct Conflict {
     pub id: String,
     pub version: semver::Version,
-    pub first: Source,
-    pub second: Source,
+    pub first: Box<Source>,
+    pub second: Box<Source>,
 }
 
 impl PluginsConfig {
     /// Which of `a` and `b` (same id and version) is kept: `Ok(true)` keeps `a`.
     pub fn choose(&self, a: &Entry, b: &Entry) -> Result<bool, Conflict> {
         let m = &a.plugin.manifest;
-        let conflict = || Conflict { id: m.id.clone(), version: m.version.clone(), first: a.source.clone(), second: b.source.clone() };
+        let conflict = || Conflict {
+            id: m.id.clone(),
+            version: m.version.clone(),
+            first: Box::new(a.source.clone()),
+            second: Box::new(b.source.clone()),
+        };
         let Some(&winner) = self.prefer.get(&m.id) else { return Err(conflict()) };
         match (a.source.kind() == winner, b.source.kind() == winner) {
             (true, false) => Ok(true),

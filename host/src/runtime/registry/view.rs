@@ -98,7 +98,8 @@ impl Catalog for View {
             }));
         }
         versions.sort_by(|a, b| b.plugin.manifest.version.cmp(&a.plugin.manifest.version));
-        let matching: Vec<&Entry> = versions.iter().copied().filter(|e| req.matches(&e.plugin.manifest.version)).collect();
+        let matching: Vec<&Entry> =
+            versions.iter().copied().filter(|e| req.matches(&e.plugin.manifest.version)).collect();
         let confirmed = matching.iter().find(|e| e.source.kind() != SourceKind::Folder || self.widening(e).is_none());
         let Some(best) = confirmed.or(matching.first()) else {
             return Err(self.refusals_of(plugin).unwrap_or_else(|| CatalogError::NoMatchingVersion {
@@ -112,9 +113,9 @@ impl Catalog for View {
         let versions: Vec<&Entry> = self.entries.iter().filter(|e| e.plugin.manifest.id == plugin).collect();
         match versions.iter().find(|e| e.plugin.digest == digest) {
             Some(e) => self.resolved(&e.plugin, action),
-            None if versions.is_empty() => Err(self.refusals_of(plugin).unwrap_or(CatalogError::UnknownDigest {
-                available: Vec::new(),
-            })),
+            None if versions.is_empty() => {
+                Err(self.refusals_of(plugin).unwrap_or(CatalogError::UnknownDigest { available: Vec::new() }))
+            }
             None => Err(CatalogError::UnknownDigest {
                 available: versions
                     .iter()

@@ -69,7 +69,9 @@ fn proposal_json(p: &Proposal) -> Value {
 fn api_error(e: InstallError) -> ApiError {
     match e {
         InstallError::Store(e) => e.into(),
-        InstallError::TooLarge { .. } | InstallError::ManifestTooLarge { .. } => ApiError::payload_too_large(e.to_string()),
+        InstallError::TooLarge { .. } | InstallError::ManifestTooLarge { .. } => {
+            ApiError::payload_too_large(e.to_string())
+        }
         InstallError::Conflict(_) | InstallError::AlreadyInstalled { .. } | InstallError::UseUpgrade { .. } => {
             ApiError::conflict(e.to_string())
         }

@@ -33,7 +33,8 @@ async fn an_owner_installs_into_a_workspace_that_alone_sees_and_uses_it() {
     let (_, theirs) = service.call(&stranger, Method::GET, "/api/v1/workspaces/globex/plugins", None).await;
     assert!(theirs["plugins"].as_array().unwrap().iter().all(|p| p["version"] != "3.0.0"), "{theirs}");
 
-    let (status, saved) = service.call(&editor, Method::POST, &acme("/workflows"), Some(json!({ "source": FLOW }))).await;
+    let (status, saved) =
+        service.call(&editor, Method::POST, &acme("/workflows"), Some(json!({ "source": FLOW }))).await;
     assert_eq!(status, 201, "used at once, without a restart: {saved}");
     let (status, refused) = service
         .call(&stranger, Method::POST, "/api/v1/workspaces/globex/workflows", Some(json!({ "source": FLOW })))
@@ -41,11 +42,15 @@ async fn an_owner_installs_into_a_workspace_that_alone_sees_and_uses_it() {
     assert_eq!(status, 422, "{refused}");
     assert!(refused.to_string().contains("no installed version of `echo` matches `^3`"), "{refused}");
 
-    let (status, started) = service.call(&editor, Method::POST, &acme("/workflows/uses-three/runs"), Some(json!({}))).await;
+    let (status, started) =
+        service.call(&editor, Method::POST, &acme("/workflows/uses-three/runs"), Some(json!({}))).await;
     assert_eq!(status, 202, "{started}");
     let run = service.wait_status("acme", started["run_id"].as_str().unwrap(), &["succeeded", "failed"]).await;
     assert_eq!(run["status"], "succeeded", "{run}");
-    assert_eq!((&run["steps"][0]["plugin_version"], &run["steps"][0]["digest"]), (&json!("3.0.0"), &json!(sha256(&echo_wasm(5)))));
+    assert_eq!(
+        (&run["steps"][0]["plugin_version"], &run["steps"][0]["digest"]),
+        (&json!("3.0.0"), &json!(sha256(&echo_wasm(5))))
+    );
 
     let (_, audit) = service.call(OPERATOR, Method::GET, &acme("/audit"), None).await;
     let entry = audit.as_array().unwrap().iter().find(|a| a["action"] == "plugin.install").expect("audited").clone();
@@ -80,6 +85,12 @@ async fn permissions_need_confirming_and_a_removal_is_owners_only() {
     let (status, _) = service.call(&owner, Method::DELETE, &acme("/plugins/echo/3.1.0"), None).await;
     assert_eq!(status, 404);
     let (_, seen) = service.call(&owner, Method::GET, &acme("/plugins"), None).await;
-    let versions: Vec<&str> = seen["plugins"].as_array().unwrap().iter().filter(|p| p["id"] == "echo").filter_map(|p| p["version"].as_str()).collect();
+    let versions: Vec<&str> = seen["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == "echo")
+        .filter_map(|p| p["version"].as_str())
+        .collect();
     assert_eq!(versions, ["1.0.0", "3.0.0"], "{seen}");
 }

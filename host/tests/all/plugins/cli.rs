@@ -10,14 +10,18 @@ use crate::support;
 fn a_folder_plugin_with_the_id_and_version_of_a_builtin_is_an_error_naming_both() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("mine");
-    let manifest = std::fs::read_to_string(support::test_plugins_dir().join("../../../plugins/sentiment/plugin.toml")).unwrap();
+    let manifest =
+        std::fs::read_to_string(support::test_plugins_dir().join("../../../plugins/sentiment/plugin.toml")).unwrap();
     let sentiment = folder(&dir, "sentiment", &manifest, &echo_wasm(0));
     let plugins = dir.to_str().unwrap();
 
     let out = roost(data.path(), &["--plugins", plugins, "plugin", "list"], "");
     let text = both(&out);
     assert_ne!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("plugin sentiment 0.1.0 is given by both the built-in plugin and the folder plugin"), "{text}");
+    assert!(
+        text.contains("plugin sentiment 0.1.0 is given by both the built-in plugin and the folder plugin"),
+        "{text}"
+    );
     assert!(text.contains(&sentiment.join("plugin.toml").display().to_string()), "{text}");
     assert!(text.contains("[plugins] prefer = { sentiment = \"builtin\" }"), "{text}");
 
@@ -96,13 +100,20 @@ fn a_digest_pin_runs_exactly_that_component_and_the_run_records_it() {
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     let step = |id: &str| shown["steps"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap().clone();
-    assert_eq!((&step("a")["plugin_version"], &step("a")["digest"]), (&Value::from("1.0.0"), &Value::from(sha256(&old))));
-    assert_eq!((&step("b")["plugin_version"], &step("b")["digest"]), (&Value::from("1.1.0"), &Value::from(sha256(&new))));
+    assert_eq!(
+        (&step("a")["plugin_version"], &step("a")["digest"]),
+        (&Value::from("1.0.0"), &Value::from(sha256(&old)))
+    );
+    assert_eq!(
+        (&step("b")["plugin_version"], &step("b")["digest"]),
+        (&Value::from("1.1.0"), &Value::from(sha256(&new)))
+    );
     let out = roost(data.path(), &["runs", "show", run, "--db", &db], "");
     assert!(both(&out).contains(&format!("echo 1.0.0  sha256:{}", sha256(&old))), "{}", both(&out));
 
     let missing = "0".repeat(64);
-    let out = roost(data.path(), &["--plugins", plugins, "validate", &flow(&format!("echo/echo@sha256:{missing}"))], "");
+    let out =
+        roost(data.path(), &["--plugins", plugins, "validate", &flow(&format!("echo/echo@sha256:{missing}"))], "");
     let text = both(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains(&format!("no installed component of `echo` has the digest sha256:{missing}")), "{text}");

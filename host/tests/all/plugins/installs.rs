@@ -60,7 +60,8 @@ fn an_upgrade_that_widens_needs_confirming_and_pinned_workflows_keep_their_versi
 
     let out = roost(data.path(), &["plugin", "upgrade", "echo", v21, "--db", &db, "--yes"], "");
     assert_eq!(out.status.code(), Some(0), "{}", both(&out));
-    let installed = vec![("2.0.0".to_string(), "installed".to_string()), ("2.1.0".to_string(), "installed".to_string())];
+    let installed =
+        vec![("2.0.0".to_string(), "installed".to_string()), ("2.1.0".to_string(), "installed".to_string())];
     assert_eq!(versions(data.path(), &db), installed);
     assert_eq!(ran_version(data.path(), &db, "echo/echo"), "2.1.0", "a confirmed upgrade is taken");
     assert_eq!(ran_version(data.path(), &db, "echo/echo@=2.0.0"), "2.0.0");
@@ -79,7 +80,11 @@ fn an_install_with_the_id_and_version_of_a_folder_plugin_names_both() {
     let db = format!("sqlite://{}", data.path().join("roost.db").display());
     let there = folder(&data.path().join("there"), "echo", &echo_manifest("4.0.0", ""), &echo_wasm(0));
     let other = folder(&data.path().join("other"), "echo", &echo_manifest("4.0.0", ""), &echo_wasm(9));
-    let out = roost(data.path(), &["--plugins", there.to_str().unwrap(), "plugin", "install", other.to_str().unwrap(), "--db", &db, "--yes"], "");
+    let out = roost(
+        data.path(),
+        &["--plugins", there.to_str().unwrap(), "plugin", "install", other.to_str().unwrap(), "--db", &db, "--yes"],
+        "",
+    );
     let text = both(&out);
     assert_ne!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("plugin echo 4.0.0 is given by both the folder plugin"), "{text}");
