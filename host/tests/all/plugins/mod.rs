@@ -4,6 +4,7 @@
 mod api;
 mod cli;
 mod installs;
+mod shared;
 mod store;
 
 use std::io::Write as _;
