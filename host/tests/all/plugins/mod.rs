@@ -2,6 +2,7 @@
 //! kept in the database (CLI, API, both databases).
 
 mod api;
+mod browser;
 mod cli;
 mod installs;
 mod shared;

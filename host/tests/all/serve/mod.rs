@@ -148,7 +148,7 @@ impl Service {
 }
 
 mod api;
-mod browser;
+pub(crate) mod browser;
 pub(crate) mod calendar;
 mod hooks;
 mod metrics;
