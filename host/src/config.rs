@@ -58,6 +58,9 @@ pub struct Config {
     /// `[registry]`: trusted signing keys and registries for plugins (see [`crate::oci`]).
     #[serde(default)]
     pub registry: crate::oci::RegistryConfig,
+    /// `[plugins]`: which source wins when two offer the same plugin version.
+    #[serde(default)]
+    pub plugins: crate::runtime::registry::PluginsConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or

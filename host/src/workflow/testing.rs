@@ -64,7 +64,9 @@ impl Catalog for TestCatalog {
             return Err(CatalogError::NoMatchingVersion { available });
         };
         match best.actions.iter().find(|(a, _)| a == action) {
-            Some((_, schema)) => Ok(ResolvedAction { version: best.version.clone(), input_schema: schema.clone() }),
+            Some((_, schema)) => {
+                Ok(ResolvedAction { version: best.version.clone(), input_schema: schema.clone(), digest: None })
+            }
             None => Err(CatalogError::UnknownAction { known: best.actions.iter().map(|(a, _)| a.clone()).collect() }),
         }
     }

@@ -5,6 +5,7 @@ mod crash;
 mod engine;
 mod hostile;
 mod kv;
+mod plugins;
 mod registry;
 mod runs;
 mod serve;
