@@ -6,7 +6,9 @@
 
 mod factors;
 mod input;
+pub mod population;
 mod score;
+pub mod stats;
 mod text;
 
 #[cfg(test)]
