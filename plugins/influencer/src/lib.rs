@@ -22,6 +22,8 @@ mod weights;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_shortlist;
 
 use roost_sdk::{Action, Context, StepError};
 
