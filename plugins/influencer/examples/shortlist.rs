@@ -3,20 +3,13 @@
 //! the total with each weighted factor, and whether any account under the minimum reach
 //! was shortlisted.
 
-use influencer::population::{Simulated, population};
+use influencer::ScoreOutput;
+use influencer::population::{Simulated, population, shortlist};
 use influencer::stats::spearman;
-use influencer::{RankInput, ScoreInput, ScoreOutput, rank, score};
 use serde_json::json;
 
 /// The micro tier's minimum reach.
 const MIN_FOLLOWERS: u64 = 10_000;
-
-fn run(sim: &Simulated) -> ScoreOutput {
-    let mut input = sim.input.clone();
-    input["tier"] = json!("micro");
-    let input: ScoreInput = serde_json::from_value(input).expect("the population is valid input");
-    score(&input.check().expect("the population checks"))
-}
 
 fn factor(out: &ScoreOutput, name: &str) -> Option<f64> {
     out.factors.iter().find(|f| f.name == name).and_then(|f| f.score)
@@ -42,15 +35,8 @@ fn spread(label: &str, mut totals: Vec<f64>) {
 
 fn main() {
     let people = population(7);
-    let scored: Vec<(&Simulated, ScoreOutput)> = people.iter().map(|s| (s, run(s))).collect();
-    let candidates: Vec<_> = scored
-        .iter()
-        .map(
-            |(s, o)| json!({ "handle": s.handle, "followers": s.followers, "score": serde_json::to_value(o).unwrap() }),
-        )
-        .collect();
-    let input: RankInput = serde_json::from_value(json!({ "candidates": candidates, "limit": 500 })).unwrap();
-    let ranked = rank(input);
+    let (outs, ranked) = shortlist(&people, &json!({ "tier": "micro" }));
+    let scored: Vec<(&Simulated, ScoreOutput)> = people.iter().zip(outs).collect();
     let by_handle = |h: &str| scored.iter().find(|(s, _)| s.handle == h).expect("ranked from the population");
     println!(
         "population: {} accounts; micro-tier shortlist: {} eligible, {} excluded",

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
+use crate::{RankInput, RankOutput, ScoreInput, ScoreOutput, rank, score};
+
 /// The moment the population is scored at.
 pub const NOW: &str = "2025-06-01T12:00:00Z";
 /// The topic the simulated accounts are more or less about.
@@ -230,4 +232,29 @@ fn history(rng: &mut Rng, now: DateTime<Utc>, followers: f64, kind: Kind) -> Val
         })
         .collect();
     Value::Array(snaps)
+}
+
+/// Scores every account with the score step's fields in `extra` added to its input
+/// (e.g. `{"tier": "micro"}`), and ranks them as the `rank` step does, all of them listed.
+pub fn shortlist(people: &[Simulated], extra: &Value) -> (Vec<ScoreOutput>, RankOutput) {
+    let outs: Vec<ScoreOutput> = people
+        .iter()
+        .map(|sim| {
+            let mut input = sim.input.clone();
+            for (k, v) in extra.as_object().into_iter().flatten() {
+                input[k] = v.clone();
+            }
+            let input: ScoreInput = serde_json::from_value(input).expect("the population is valid input");
+            score(&input.check().expect("the population checks"))
+        })
+        .collect();
+    let candidates: Vec<Value> = people
+        .iter()
+        .zip(&outs)
+        .map(|(s, o)| json!({ "handle": s.handle, "followers": s.followers, "score": o }))
+        .collect();
+    let input: RankInput =
+        serde_json::from_value(json!({ "candidates": candidates, "limit": crate::rank::MAX_CANDIDATES }))
+            .expect("scores are candidates");
+    (outs, rank(input))
 }

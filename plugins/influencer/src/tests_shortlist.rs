@@ -5,29 +5,13 @@ use roost_sdk::StepError;
 use roost_sdk::testing::FakeHost;
 use serde_json::{Value, json};
 
-use crate::population::{Kind, Simulated, population};
+use crate::population::{self, Kind, Simulated, population};
 use crate::stats::spearman;
-use crate::{ACTIONS, RankInput, Score, ScoreInput, ScoreOutput, rank, score};
-
-fn scored(sim: &Simulated, extra: &Value) -> ScoreOutput {
-    let mut input = sim.input.clone();
-    for (k, v) in extra.as_object().unwrap() {
-        input[k] = v.clone();
-    }
-    let input: ScoreInput = serde_json::from_value(input).unwrap();
-    score(&input.check().unwrap())
-}
+use crate::{ACTIONS, Score, ScoreOutput};
 
 fn shortlist(people: &[Simulated], extra: Value) -> (Vec<(&Simulated, ScoreOutput)>, crate::RankOutput) {
-    let outs: Vec<(&Simulated, ScoreOutput)> = people.iter().map(|s| (s, scored(s, &extra))).collect();
-    let candidates: Vec<Value> = outs
-        .iter()
-        .map(
-            |(s, o)| json!({ "handle": s.handle, "followers": s.followers, "score": serde_json::to_value(o).unwrap() }),
-        )
-        .collect();
-    let input: RankInput = serde_json::from_value(json!({ "candidates": candidates, "limit": 500 })).unwrap();
-    (outs, rank(input))
+    let (outs, ranked) = population::shortlist(people, &extra);
+    (people.iter().zip(outs).collect(), ranked)
 }
 
 fn factor(out: &ScoreOutput, name: &str) -> Option<f64> {

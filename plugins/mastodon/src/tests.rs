@@ -26,25 +26,31 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
     crate::query::param(&req.url, name)
 }
 
+/// The ids of `BASE+1 ..= BASE+last` that `req` asks for, with Mastodon's paging: newest
+/// first, `min_id` giving the oldest `limit` after it, `max_id` the newest before it.
+fn page_of(req: &Request, last: u64) -> Vec<u64> {
+    let limit: usize = query_param(req, "limit").unwrap().parse().unwrap();
+    let all = (BASE + 1..=BASE + last).collect::<Vec<_>>();
+    match (query_param(req, "min_id"), query_param(req, "max_id")) {
+        (Some(min), _) => {
+            let min: u64 = min.parse().unwrap();
+            let mut p: Vec<u64> = all.into_iter().filter(|&i| i > min).take(limit).collect();
+            p.reverse();
+            p
+        }
+        (None, max) => {
+            let max: u64 = max.map_or(u64::MAX, |m| m.parse().unwrap());
+            all.into_iter().rev().filter(|&i| i < max).take(limit).collect()
+        }
+    }
+}
+
 /// Serves notifications `BASE+1 ..= BASE+last` with Mastodon's paging, no Link headers.
 fn host_with(last: u64) -> FakeHost {
     FakeHost::new().secret("MASTODON_TOKEN", "tok").on_http(move |req| {
         assert_eq!(req.header_value("authorization"), Some("Bearer tok"));
         assert_eq!(query_param(req, "types[]").as_deref(), Some("mention"));
-        let limit: usize = query_param(req, "limit").unwrap().parse().unwrap();
-        let all = (BASE + 1..=BASE + last).collect::<Vec<_>>();
-        let page: Vec<u64> = match (query_param(req, "min_id"), query_param(req, "max_id")) {
-            (Some(min), _) => {
-                let min: u64 = min.parse().unwrap();
-                let mut p: Vec<u64> = all.into_iter().filter(|&i| i > min).take(limit).collect();
-                p.reverse();
-                p
-            }
-            (None, max) => {
-                let max: u64 = max.map_or(u64::MAX, |m| m.parse().unwrap());
-                all.into_iter().rev().filter(|&i| i < max).take(limit).collect()
-            }
-        };
+        let page = page_of(req, last);
         Reply::json(200, &page.into_iter().map(notification).collect::<Vec<_>>())
     })
 }
@@ -138,20 +144,7 @@ fn tagged(id: u64, hours: i64) -> serde_json::Value {
 fn timeline_host(last: u64) -> FakeHost {
     FakeHost::new().on_http(move |req| {
         assert!(req.url.starts_with("https://m.example/api/v1/timelines/tag/rustlang?"), "{}", req.url);
-        let limit: usize = query_param(req, "limit").unwrap().parse().unwrap();
-        let all = (BASE + 1..=BASE + last).collect::<Vec<_>>();
-        let page: Vec<u64> = match (query_param(req, "min_id"), query_param(req, "max_id")) {
-            (Some(min), _) => {
-                let min: u64 = min.parse().unwrap();
-                let mut p: Vec<u64> = all.into_iter().filter(|&i| i > min).take(limit).collect();
-                p.reverse();
-                p
-            }
-            (None, max) => {
-                let max: u64 = max.map_or(u64::MAX, |m| m.parse().unwrap());
-                all.into_iter().rev().filter(|&i| i < max).take(limit).collect()
-            }
-        };
+        let page = page_of(req, last);
         let statuses: Vec<_> = page.iter().map(|&id| tagged(id, 1 + 2 * (BASE + last - id) as i64)).collect();
         let mut reply = Reply::json(200, &statuses)?;
         if let (Some(first), Some(oldest)) = (page.first(), page.last()) {
