@@ -5,16 +5,18 @@
 //! (`factors` and `growth`, with the text helpers of `text`), weighs them into the total
 //! and a confidence (`score`) and applies the minimum-evidence rule (`eligibility`).
 //! `rank` turns scored candidates into a shortlist of the eligible ones (`rank`).
-//! `population` and `stats` measure the ranking on simulated accounts.
+//! `population` and `stats` measure the ranking on simulated accounts (natively only).
 
 mod eligibility;
 mod factors;
 mod growth;
 mod history;
 mod input;
+#[cfg(not(target_family = "wasm"))]
 pub mod population;
 mod rank;
 mod score;
+#[cfg(not(target_family = "wasm"))]
 pub mod stats;
 mod text;
 mod tiers;

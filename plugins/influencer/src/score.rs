@@ -62,8 +62,9 @@ pub fn score(account: &Account) -> ScoreOutput {
     let (engagement, er) = factors::engagement(account, &posts, tier);
     let penalties = factors::penalties(account, &posts, er, tier);
     let (growth, extrapolated) = growth::growth(account);
-    let mut engagement = engagement;
-    cap_inflated(&mut engagement, &penalties);
+    let (mut engagement, mut growth) = (engagement, growth);
+    cap_inflated(&mut engagement, &penalties, &["reply_heavy", "suspicious_engagement"]);
+    cap_inflated(&mut growth, &penalties, &["follower_jump"]);
     let authenticity = factors::authenticity(&penalties);
     let additive = [
         factors::reach(account.followers, account.reach),
@@ -112,19 +113,17 @@ pub fn score(account: &Account) -> ScoreOutput {
     }
 }
 
-/// Engagement that looks inflated (a pod's replies, or far above the benchmark) counts no
-/// higher than the benchmark.
-fn cap_inflated(engagement: &mut Raw, penalties: &[factors::Penalty]) {
-    let inflated: Vec<&str> =
-        penalties.iter().map(|p| p.flag).filter(|f| matches!(*f, "reply_heavy" | "suspicious_engagement")).collect();
-    if let Some(score) = engagement.score
+/// A factor that looks inflated by one of the penalties `by` (engagement by a pod's
+/// replies or a rate far above the benchmark, growth by a follower jump) counts no higher
+/// than the neutral 50.
+fn cap_inflated(raw: &mut Raw, penalties: &[factors::Penalty], by: &[&str]) {
+    let inflated: Vec<&str> = penalties.iter().map(|p| p.flag).filter(|f| by.contains(f)).collect();
+    if let Some(score) = raw.score
         && score > 50.0
         && !inflated.is_empty()
     {
-        engagement.score = Some(50.0);
-        engagement
-            .reason
-            .push_str(&format!("; counted at the benchmark (50) as it looks inflated: {}", inflated.join(", ")));
+        raw.score = Some(50.0);
+        raw.reason.push_str(&format!("; counted as 50 as it looks inflated: {}", inflated.join(", ")));
     }
 }
 

@@ -161,3 +161,19 @@ fn rank_lists_the_eligible_best_first_and_the_excluded_with_reasons() {
     let err = host.run_action(ACTIONS, "rank", json!({ "candidates": [], "limit": 0 })).unwrap_err();
     assert!(matches!(err, StepError::InvalidInput(m) if m.contains("`limit`")));
 }
+
+#[test]
+fn a_follower_jump_earns_no_growth() {
+    let host = FakeHost::new();
+    // Ten days of +10 a day, then 5,000 bought in a day.
+    let mut snapshots: Vec<Value> = (0..10)
+        .map(|d| json!({ "at": format!("2025-05-{:02}T10:00:00Z", 10 + d), "followers": 20_000 + 10 * d }))
+        .collect();
+    snapshots.push(json!({ "at": "2025-05-20T10:00:00Z", "followers": 25_090 }));
+    let input = json!({ "profile": profile(25_100, 6), "snapshots": snapshots, "now": "2025-05-21T10:00:00Z", "remember": false });
+    let out = host.run::<Score>(input).unwrap();
+    assert!(out["flags"].as_array().unwrap().contains(&json!("follower_jump")), "{out}");
+    let growth = out["factors"].as_array().unwrap().iter().find(|f| f["name"] == "growth").unwrap().clone();
+    assert_eq!(growth["score"], 50.0, "{growth}");
+    assert!(growth["reason"].as_str().unwrap().ends_with("looks inflated: follower_jump"), "{growth}");
+}
