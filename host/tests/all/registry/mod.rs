@@ -2,6 +2,7 @@
 
 mod cli;
 mod hostile;
+mod install;
 mod publish;
 mod signatures;
 
