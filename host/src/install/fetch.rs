@@ -7,20 +7,10 @@ use crate::oci::{Pulled, TrustPolicy};
 use crate::runtime::cache::sha256_hex;
 use crate::runtime::registry::read_folder;
 
-/// A plugin as fetched, before it is checked: what an install records.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    /// What was asked for: the folder's path, or the OCI reference.
-    pub reference: String,
-    pub manifest_text: String,
-    pub wasm: Vec<u8>,
-    /// `sha256:<hex>` of what was fetched: the OCI manifest's, or the component's for a folder.
-    pub digest: String,
-    /// The component's sha256, hex (as [`crate::runtime::Plugin::digest`]).
-    pub component_sha256: String,
-    /// The key id that signed it, when a signature was verified.
-    pub signer: Option<String>,
-}
+/// A plugin as fetched, before it is checked: what an install records. A folder or an
+/// upload has the same fields as a registry pull, its `digest` the component's own and its
+/// `reference` the folder's path (or who uploaded it).
+pub type Fetched = Pulled;
 
 /// Fetches `source`: a plugin folder (holding `plugin.toml` and one `.wasm`), or an OCI
 /// reference (`registry.example/ns/name:tag` or `...@sha256:...`).
@@ -42,9 +32,7 @@ pub async fn fetch(source: &str, policy: &TrustPolicy) -> Result<Fetched, Instal
 /// Fetches an OCI reference; never reads the local disk (what the API installs from).
 /// Digests, sizes and, when the policy requires it, signatures are checked by the pull.
 pub async fn fetch_reference(reference: &str, policy: &TrustPolicy) -> Result<Fetched, InstallError> {
-    let Pulled { reference, manifest_text, wasm, digest, component_sha256, signer } =
-        crate::oci::pull(reference, policy).await.map_err(|e| InstallError::Source(e.to_string()))?;
-    Ok(Fetched { reference, manifest_text, wasm, digest, component_sha256, signer })
+    crate::oci::pull(reference, policy).await.map_err(|e| InstallError::Source(e.to_string()))
 }
 
 /// Refuses what no trusted key signed (a folder or an upload) when the policy requires
