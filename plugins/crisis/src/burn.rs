@@ -19,12 +19,20 @@ pub const THRESHOLD: f64 = 8.0;
 /// windows after the burn ends instead of draining for hours.
 pub const CAP: f64 = 1.5;
 
+/// A slow burn is `high` only once its run (since the CUSUM last stood at zero) holds this
+/// many negative mentions more than the usual share gives: a few angry posts in a quiet
+/// hour are not a burn.
+pub const MIN_EXCESS: f64 = 8.0;
+
 /// The long share baseline (decayed sums of mentions) and the CUSUM score.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Burn {
     pub negative: f64,
     pub mentions: f64,
     pub cusum: f64,
+    /// Negative mentions above the usual share since the CUSUM last stood at zero.
+    #[serde(default)]
+    pub excess: f64,
 }
 
 /// The log-likelihood ratios a negative and an other mention add.
@@ -54,6 +62,11 @@ impl Burn {
         (self.cusum + self.llr(count, negative)).clamp(0.0, CAP * threshold(k))
     }
 
+    /// The run's excess negatives after this window (zero when the CUSUM falls to zero).
+    pub fn next_excess(&self, count: u64, negative: u64, cusum: f64) -> f64 {
+        if cusum > 0.0 { self.excess + negative as f64 - self.share() * count as f64 } else { 0.0 }
+    }
+
     /// The smallest negative share of a window of `count` mentions that keeps the CUSUM at
     /// the threshold; `None` when no share would (too few mentions).
     pub fn share_to_alert(&self, count: u64, k: f64) -> Option<f64> {
@@ -66,10 +79,11 @@ impl Burn {
     }
 
     /// Folds a window in after it was scored: the CUSUM as scored, the sums decayed.
-    pub fn fold(&mut self, count: f64, negative: f64, cusum: f64, window_minutes: u32) {
+    pub fn fold(&mut self, count: f64, negative: f64, (cusum, excess): (f64, f64), window_minutes: u32) {
         let keep = (-f64::from(window_minutes) / MEMORY_MINUTES).exp();
         self.negative = self.negative * keep + negative;
         self.mentions = self.mentions * keep + count;
         self.cusum = cusum;
+        self.excess = excess;
     }
 }

@@ -72,6 +72,7 @@ pub struct Assessment {
     pub negative_share: f64,
     pub baseline_negative_share: f64,
     pub cusum: f64,
+    pub burn_excess: f64,
     pub warming_up: bool,
     pub streak: u32,
     pub findings: Vec<Finding>,
@@ -138,7 +139,8 @@ impl Model {
         let f = Facts { x: count as f64, n: negative as f64, e, p0, en, nscale, k };
         let warming_up = self.baseline.warming_up();
         let cusum = self.burn.next(count, negative, k);
-        let findings = if warming_up { Vec::new() } else { self.findings(&f, count, negative, cusum) };
+        let burn_excess = self.burn.next_excess(count, negative, cusum);
+        let findings = if warming_up { Vec::new() } else { self.findings(&f, count, negative, (cusum, burn_excess)) };
         let negative_spike =
             findings.iter().any(|x| x.detector == Detector::NegativeSpike && x.severity >= Severity::High);
         let streak = if negative_spike { self.streak + 1 } else { 0 };
@@ -146,15 +148,12 @@ impl Model {
         for x in findings.iter_mut().filter(|x| x.detector == Detector::NegativeSpike && x.severity >= Severity::High) {
             if f.z() >= CRITICAL_Z || streak >= CRITICAL_STREAK {
                 x.severity = Severity::Critical;
-                let why = if f.z() >= CRITICAL_Z {
-                    format!("z >= {CRITICAL_Z}")
-                } else {
-                    format!("{streak} in a row")
-                };
+                let why = if f.z() >= CRITICAL_Z { format!("z >= {CRITICAL_Z}") } else { format!("{streak} in a row") };
                 x.reason = x.reason.replacen("negative_spike", &format!("negative_spike ({why})"), 1);
             }
         }
-        let primary = findings.iter().max_by_key(|x| x.severity).cloned();
+        // On a tie the first finding (the spike detectors before the slow burn) is the primary.
+        let primary = findings.iter().rev().max_by_key(|x| x.severity).cloned();
         let context = format!(
             "{count} mentions vs {:.1} expected ({}, z {:.1}), {:.0}% negative vs {:.0}% expected",
             e.mean,
@@ -183,6 +182,7 @@ impl Model {
             negative_share: f.share(),
             baseline_negative_share: p0,
             cusum,
+            burn_excess,
             warming_up,
             streak,
             findings,
@@ -190,13 +190,13 @@ impl Model {
         }
     }
 
-    fn findings(&self, f: &Facts, count: u64, negative: u64, cusum: f64) -> Vec<Finding> {
+    fn findings(&self, f: &Facts, count: u64, negative: u64, (cusum, excess): (f64, f64)) -> Vec<Finding> {
         let mut out = Vec::new();
         let volume_text = format!("{count} mentions vs {:.1} expected (z {:.1})", f.e.mean, f.z());
         let share_text = format!("{:.0}% negative vs {:.0}% expected", f.share() * 100.0, f.p0 * 100.0);
         let negative_count = negative >= MIN_COUNT && f.negative_z() >= f.k;
         // Still burning: at least one negative mention more than the usual share gives.
-        let lifted = f.n >= f.p0 * f.x + 1.0;
+        let lifted = f.n >= f.p0 * f.x + 1.0 && excess >= burn::MIN_EXCESS;
         if f.volume() {
             let floor = spike_floor(f.e, f.en, f.nscale, f.excess_min(), count, f.k);
             if negative_count && f.excess_share() >= f.excess_min() {
@@ -207,8 +207,11 @@ impl Model {
             } else {
                 let silence = Silence::new(Some(volume_floor(f.e, f.k)), None, count);
                 let above = (floor <= count).then(|| format!("; negative_spike from {floor} negative"));
-                let reason =
-                    format!("spike, not negative: {volume_text}, {share_text}; {}{}", silence.text, above.unwrap_or_default());
+                let reason = format!(
+                    "spike, not negative: {volume_text}, {share_text}; {}{}",
+                    silence.text,
+                    above.unwrap_or_default()
+                );
                 out.push(Finding { detector: Detector::Spike, severity: Severity::Low, reason, silence });
             }
         } else if negative_count && f.share() >= f.p0 + RISE_LIFT {
@@ -228,7 +231,7 @@ impl Model {
             let silence = Silence::burn(share, count);
             let state = if lifted { "raised for several windows" } else { "easing this window" };
             let reason = format!(
-                "slow_burn: negative share {state} (cusum {cusum:.1} of {:.1}), {share_text}, {count} mentions vs {:.1} expected; {}",
+                "slow_burn: negative share {state} (cusum {cusum:.1} of {:.1}, {excess:.0} negative mentions above the usual share), {share_text}, {count} mentions vs {:.1} expected; {}",
                 burn::threshold(f.k),
                 f.e.mean,
                 silence.text
@@ -246,7 +249,7 @@ impl Model {
         // hour of angry spike does not raise the usual share for days.
         let cap = a.expected.mean + crate::baseline::WINSOR * a.expected.scale();
         let weight = if count as f64 > cap { cap / count as f64 } else { 1.0 };
-        self.burn.fold(count as f64 * weight, negative as f64 * weight, a.cusum, self.window_minutes);
+        self.burn.fold(count as f64 * weight, negative as f64 * weight, (a.cusum, a.burn_excess), self.window_minutes);
         self.streak = a.streak;
     }
 }

@@ -98,7 +98,8 @@ impl State {
         } else {
             out.updated = false;
             out.windows = 0;
-            out.reason.push_str("; this window does not end after the last one scored, so the baseline was left as it was");
+            out.reason
+                .push_str("; this window does not end after the last one scored, so the baseline was left as it was");
         }
         out
     }

@@ -99,12 +99,14 @@ fn check(input: &DetectInput) -> Result<(Batch, DateTime<Utc>), String> {
             ));
         }
         (Some(_), _, _) => return Err("give either `mentions` or `count` and `negative`, not both".into()),
-        (None, _, _) => return Err("give `mentions` (with their sentiment), or `count` and `negative` of one window".into()),
+        (None, _, _) => {
+            return Err("give `mentions` (with their sentiment), or `count` and `negative` of one window".into());
+        }
     };
     let at = match &input.at {
-        Some(text) => DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|e| {
-            format!("`at` is `{text}`, not an RFC 3339 time ({e}); write it like 2025-05-01T09:30:00Z")
-        })?,
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("`at` is `{text}`, not an RFC 3339 time ({e}); write it like 2025-05-01T09:30:00Z"))?,
         None => DateTime::<Utc>::from(std::time::SystemTime::now()),
     };
     Ok((batch, at))

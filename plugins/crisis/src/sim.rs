@@ -152,7 +152,12 @@ pub fn run(scenario: Scenario, seed: u64, traffic: Traffic) -> Run {
         Scenario::NewClient => mentions.partition_point(|m| m.at_ms < start).saturating_sub(BACKLOG),
         _ => 0,
     };
-    Run { calls: drive(&mentions[first..], start, end), onset_ms, event_ms: event.minutes() * MINUTE_MS, start_ms: start }
+    Run {
+        calls: drive(&mentions[first..], start, end),
+        onset_ms,
+        event_ms: event.minutes() * MINUTE_MS,
+        start_ms: start,
+    }
 }
 
 /// Calls the detector every window from `start` to `end` with the mentions created since

@@ -95,8 +95,9 @@ impl Default for Traffic {
 /// afternoon, falling into the evening; weekends at 60 %.
 pub fn rhythm(local_ms: i64) -> f64 {
     let hour = local_ms.rem_euclid(DAY_MS) as f64 / 3_600_000.0;
-    let weekday = local_ms.div_euclid(DAY_MS).rem_euclid(7); // 0 = Monday from MONDAY_MS
-    let day = if (6.0..23.0).contains(&hour) { (std::f64::consts::PI * (hour - 6.0) / 17.0).sin().powf(1.5) } else { 0.0 };
+    let weekday = (local_ms - MONDAY_MS).div_euclid(DAY_MS).rem_euclid(7); // 0 = Monday
+    let day =
+        if (6.0..23.0).contains(&hour) { (std::f64::consts::PI * (hour - 6.0) / 17.0).sin().powf(1.5) } else { 0.0 };
     let level = 0.08 + 0.92 * day;
     if weekday >= 5 { 0.6 * level } else { level }
 }
@@ -120,7 +121,7 @@ impl Synthetic {
 /// Generates `[from_ms, to_ms)` minute by minute, with `event` starting at `onset_ms`.
 pub fn series(seed: u64, traffic: Traffic, from_ms: i64, to_ms: i64, event: Event, onset_ms: i64) -> Vec<Synthetic> {
     let mut rng = Rng::new(seed);
-    let complaint_negative = 0.4 + 0.2 * Rng::new(seed ^ 0xc0ff_ee).unit();
+    let complaint_negative = 0.4 + 0.2 * Rng::new(seed ^ 0x00c0_ffee).unit();
     let mut out = Vec::new();
     let (mut noise, mut share) = (1.0, traffic.negative);
     let mut t = from_ms;
@@ -135,7 +136,9 @@ pub fn series(seed: u64, traffic: Traffic, from_ms: i64, to_ms: i64, event: Even
         let (extra, extra_negative, usual_negative) = match (active, event) {
             (false, _) | (true, Event::Quiet) => (0.0, 0.0, share),
             (true, Event::AngrySpike) => (5.0, 0.85, share),
-            (true, Event::ComplaintSpike) => (if since < 10 * MINUTE_MS { 4.0 } else { 8.0 }, complaint_negative, share),
+            (true, Event::ComplaintSpike) => {
+                (if since < 10 * MINUTE_MS { 4.0 } else { 8.0 }, complaint_negative, share)
+            }
             (true, Event::SlowBurn) => (0.0, 0.0, 0.75),
             (true, Event::ViralPositive) => (8.0, 0.05, share),
         };
