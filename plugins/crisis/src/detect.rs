@@ -229,9 +229,15 @@ impl Model {
             let severity = if lifted { Severity::High } else { Severity::Low };
             let share = self.burn.share_to_alert(count, f.k).map(|s| s.max(f.p0));
             let silence = Silence::burn(share, count);
-            let state = if lifted { "raised for several windows" } else { "easing this window" };
+            let state = if lifted {
+                "raised"
+            } else if excess < burn::MIN_EXCESS {
+                "raised, by too few negative mentions yet"
+            } else {
+                "easing this window"
+            };
             let reason = format!(
-                "slow_burn: negative share {state} (cusum {cusum:.1} of {:.1}, {excess:.0} negative mentions above the usual share), {share_text}, {count} mentions vs {:.1} expected; {}",
+                "slow_burn: negative share {state} (cusum {cusum:.1} of {:.1}, {excess:.0} negative mentions above the usual share since it rose), {share_text}, {count} mentions vs {:.1} expected; {}",
                 burn::threshold(f.k),
                 f.e.mean,
                 silence.text

@@ -38,19 +38,24 @@ fn a_backlog_is_history_and_a_refetch_counts_nothing_twice() {
     assert_eq!(first["severity"], "none");
     assert_eq!(first["expected"], 1.0, "one mention per window learned from the backlog: {first}");
     assert_eq!(call(&host, "run-1", &mentions, at).unwrap(), first, "a retry returns the stored result");
-    // The next run fetches everything again plus nine new mentions, two of them repeated.
+    // The next run fetches everything again plus nine new mentions, two of them twice.
     let mut again = mentions.clone();
-    again.extend((0..7).map(|i| mention(100 + i, at + 60_000 * i as i64, "negative")));
+    again.extend((0..9).map(|i| mention(100 + i, at + 60_000 * i as i64, "negative")));
     let repeated = again[80..82].to_vec();
     again.extend(repeated);
     let next = call(&host, "run-2", &again, at + 600_000).unwrap();
+    eprintln!("{next:#}");
     assert_eq!(next["ignored"], json!({ "duplicate": 3, "late": 79, "future": 0, "too_old": 0 }), "{next}");
     assert_eq!(
         (next["windows"].clone(), next["count"].clone(), next["negative"].clone()),
-        (json!(1), json!(8), json!(7))
+        (json!(1), json!(10), json!(9))
     );
     assert_eq!(next["baseline"]["samples"], 79);
-    assert_eq!(next["detector"], "negative_spike", "{next}");
+    assert_eq!(
+        (next["severity"].clone(), next["detector"].clone()),
+        (json!("critical"), json!("negative_spike")),
+        "{next}"
+    );
     assert_eq!(next["alerts"].as_array().unwrap().len(), 1);
 }
 
@@ -93,4 +98,17 @@ fn bad_mentions_are_named_by_position_and_field() {
     label["sentiment"]["label"] = json!("angry");
     assert!(err(vec![label]).contains("`mentions[0].sentiment.label` is \"angry\""));
     assert!(err(vec![good; 10_001]).contains("at most 10000"));
+}
+
+#[test]
+fn a_full_call_of_mentions_in_the_open_window_is_remembered_once() {
+    let host = FakeHost::new();
+    let at = T0 + 9 * 60_000;
+    let mentions: Vec<Value> = (0..10_000).map(|i| mention(i, T0 + (i as i64 % 500) * 1_000, "neutral")).collect();
+    let first = call(&host, "a", &mentions, at).unwrap();
+    assert_eq!((first["pending"].clone(), first["windows"].clone()), (json!(10_000), json!(0)));
+    let again = call(&host, "b", &mentions, at + 1_000).unwrap();
+    assert_eq!((again["pending"].clone(), again["ignored"]["duplicate"].clone()), (json!(10_000), json!(10_000)));
+    let closed = call(&host, "c", &[], T0 + 600_000).unwrap();
+    assert_eq!((closed["windows"].clone(), closed["count"].clone()), (json!(1), json!(10_000)), "{closed}");
 }

@@ -2,7 +2,7 @@
 //! (with the ids seen in them, so a re-fetch counts nothing twice), closed ones are handed
 //! out in order exactly once, gaps as windows of zero.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,8 @@ impl Tracker {
         let mut ignored = Ignored::default();
         let oldest = (at_ms - MAX_HISTORY_MS).div_euclid(window_ms) * window_ms;
         let mut remembered: usize = self.pending.values().map(|p| p.ids.len()).sum();
+        let mut seen: HashSet<(i64, u64)> =
+            self.pending.iter().flat_map(|(&s, p)| p.ids.iter().map(move |&id| (s, id))).collect();
         for m in mentions {
             let start = m.at_ms.div_euclid(window_ms) * window_ms;
             if self.folded_until.is_some_and(|f| start < f) {
@@ -156,13 +158,14 @@ impl Tracker {
             } else if m.at_ms >= at_ms + window_ms {
                 ignored.future += 1;
             } else {
-                let slot = self.pending.entry(start).or_default();
-                if slot.ids.contains(&m.id) {
+                if seen.contains(&(start, m.id)) {
                     ignored.duplicate += 1;
                     continue;
                 }
+                let slot = self.pending.entry(start).or_default();
                 if remembered < MAX_PENDING_IDS {
                     slot.ids.push(m.id);
+                    seen.insert((start, m.id));
                     remembered += 1;
                 }
                 slot.count += 1;
