@@ -14,6 +14,10 @@ pub const MIN_COUNT: u64 = 5;
 /// A negative spike is `high` from this many negative mentions on (`medium` below): a
 /// handful of complaints in a busy hour is not yet a crisis.
 pub const MIN_NEGATIVE_HIGH: u64 = 8;
+/// ... and from this multiple of the expected count on, or when most of the window is
+/// negative: two or three times the usual volume at a third negative is `medium`, as
+/// ordinary busy hours sometimes are.
+pub const MIN_RATIO_HIGH: f64 = 3.0;
 /// A negative spike: of the mentions above the expected count, at least this share is
 /// negative ...
 pub const EXCESS_SHARE_MIN: f64 = 0.30;
@@ -202,7 +206,9 @@ impl Model {
             if negative_count && f.excess_share() >= f.excess_min() {
                 let silence = Silence::new(Some(volume_floor(f.e, f.k)), Some(floor), count);
                 let reason = format!("negative_spike: {volume_text}, {share_text}; {}", silence.text);
-                let severity = if negative >= MIN_NEGATIVE_HIGH { Severity::High } else { Severity::Medium };
+                let marked = f.x >= MIN_RATIO_HIGH * f.e.mean || f.share() > 0.5;
+                let high = negative >= MIN_NEGATIVE_HIGH && marked;
+                let severity = if high { Severity::High } else { Severity::Medium };
                 out.push(Finding { detector: Detector::NegativeSpike, severity, reason, silence });
             } else {
                 let silence = Silence::new(Some(volume_floor(f.e, f.k)), None, count);
