@@ -22,13 +22,14 @@ fn main() {
     let traffic = Traffic { peak_per_hour: peak, ..Traffic::default() };
     println!("peak {peak} mentions/hour, 10-minute windows, {seeds} seeds; an alert is `high` or above\n");
     println!("{:<16} {:>4}  {:<42} {:>10} {:>9} {:>7}", "scenario", "seed", "first alert", "max", "alerting", "false");
+    println!("(alerting: event windows reported high or above; false: high alerts outside the event, all weeks)");
     for scenario in Scenario::ALL {
         for seed in 1..=seeds {
             let r = run(scenario, seed, traffic);
             let (alerting, windows) = r.alerting_windows();
             let falses = r.false_highs(r.start_ms, i64::MAX);
             let max = format!("{:?}", r.max_during());
-            let share = format!("{alerting}/{windows}");
+            let share = if scenario == Scenario::QuietWeek { "-".to_string() } else { format!("{alerting}/{windows}") };
             let first = if scenario == Scenario::QuietWeek { "-".to_string() } else { first(&r) };
             println!("{:<16} {seed:>4}  {first:<42} {max:>10} {share:>9} {falses:>7}", scenario.name());
         }
