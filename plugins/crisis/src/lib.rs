@@ -12,7 +12,10 @@ mod feed;
 mod output;
 mod season;
 mod silence;
+/// The scenario generator and runner serve the tests and the example, not the component.
+#[cfg(not(target_family = "wasm"))]
 pub mod sim;
+#[cfg(not(target_family = "wasm"))]
 pub mod synth;
 mod windows;
 
