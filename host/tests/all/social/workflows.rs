@@ -57,21 +57,17 @@ async fn mention_triage_alerts_a_signed_webhook_when_negative_mentions_spike() {
         "crisis_key": "acme-mentions",
     });
     let file = workflow_file("mention-triage.yaml");
-    // Seven quiet windows: a handful of friendly mentions on each network.
+    // Seven quiet windows of friendly mentions, then a burst of angry ones, all fetched
+    // at once (a new client's backlog): crisis windows them by their own times, learns
+    // the quiet ones as history and alerts on the burst in the window that just closed.
     for round in 0..7 {
         for i in 0..3 {
             masto.add_mention(&fan, &format!("<p>Love the new release, great work! ({round}/{i})</p>"));
         }
         sky.add_notification("mention", "ally.test", &format!("@roost.test thanks, this is really helpful {round}"));
         sky.add_notification("reply", "ally.test", "ok");
-        let (progress, report, _) = h.run_workflow(&file, inputs.clone()).await;
-        assert_eq!(progress, Progress::Finished);
-        assert_eq!(report.status, "succeeded", "{report:?}");
-        assert_eq!(report.outputs["mentions"], 5, "round {round}: only the new mentions: {report:?}");
-        assert_eq!(report.steps["alert"].status, "skipped", "round {round}: {:?}", report.outputs);
+        masto.age_statuses(chrono::Duration::minutes(10));
     }
-    assert!(receiver.deliveries().is_empty());
-    // Then a burst of angry mentions on both networks.
     for i in 0..9 {
         masto.add_mention(
             &fan,
@@ -85,9 +81,13 @@ async fn mention_triage_alerts_a_signed_webhook_when_negative_mentions_spike() {
             &format!("@roost.test awful service, totally broken and useless {i}"),
         );
     }
+    // The burst five minutes before the current 10-minute window began.
+    let now = roost::store::now_ms();
+    masto.age_statuses(chrono::Duration::milliseconds(now % 600_000 + 300_000));
     let (progress, report, _) = h.run_workflow(&file, inputs.clone()).await;
     assert_eq!(progress, Progress::Finished);
-    assert_eq!(report.outputs["mentions"], 14, "{report:?}");
+    assert_eq!(report.status, "succeeded", "{report:?}");
+    assert_eq!(report.outputs["mentions"], 7 * 5 + 14, "{report:?}");
     let severity = report.outputs["severity"].as_str().unwrap();
     assert!(severity == "high" || severity == "critical", "{:?}", report.outputs);
     assert_eq!(report.outputs["alerted"], true);
@@ -96,7 +96,14 @@ async fn mention_triage_alerts_a_signed_webhook_when_negative_mentions_spike() {
     assert_eq!(receiver.hook_counts().1, 0, "no request was refused for its signature");
     assert_eq!(deliveries[0].event.as_deref(), Some("crisis"));
     assert_eq!(deliveries[0].body["severity"], severity, "{:?}", deliveries[0].body);
+    let reason = deliveries[0].body["reason"].as_str().unwrap();
+    assert!(reason.starts_with("negative_spike") && reason.contains("would not alert below"), "{reason}");
     assert_eq!(deliveries[0].body["sample"].as_array().unwrap().len(), 10);
+    // Nothing new: the windows already scored are not scored again, so no second alert.
+    let (_, report, _) = h.run_workflow(&file, inputs.clone()).await;
+    assert_eq!(report.status, "succeeded", "{report:?}");
+    assert_eq!(report.steps["alert"].status, "skipped", "{:?}", report.outputs);
+    assert_eq!(receiver.deliveries().len(), 1);
 }
 
 #[tokio::test]

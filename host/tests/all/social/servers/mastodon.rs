@@ -190,7 +190,8 @@ impl Mastodon {
         self.lock().fail_after_create = 1;
     }
 
-    /// Moves the `created_at` of every status `by` into the past.
+    /// Moves the `created_at` of every status `by` into the past, wherever it is shown
+    /// (the notifications that carry it too).
     pub fn age_statuses(&self, by: Duration) {
         let mut s = self.lock();
         let mut aged = HashMap::new();
@@ -202,6 +203,11 @@ impl Mastodon {
         for (entity, _) in s.idempotency.values_mut() {
             if let Some(at) = entity["id"].as_str().and_then(|id| aged.get(id)) {
                 entity["created_at"] = at.clone();
+            }
+        }
+        for status in s.notifications.iter_mut().map(|n| &mut n["status"]) {
+            if let Some(at) = status["id"].as_str().and_then(|id| aged.get(id)) {
+                status["created_at"] = at.clone();
             }
         }
     }
