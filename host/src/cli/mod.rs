@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod approvals;
+mod author;
 mod plugin;
 mod run;
 mod runs;
@@ -67,7 +68,7 @@ enum Command {
     Approvals(approvals::ApprovalsCommand),
     /// Approve (or `--reject`) a waiting approval and continue its run.
     Approve(approvals::ApproveArgs),
-    /// Inspect installed plugins.
+    /// Inspect installed plugins; create, build, run and test one.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
     /// Set, list or delete a workspace's secrets, each bound to the hosts it may be sent to.
@@ -117,7 +118,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Validate(args) => validate::validate(&env, args),
         Command::Approvals(cmd) => approvals::list(&env, cmd).await,
         Command::Approve(args) => approvals::approve(&env, args).await,
-        Command::Plugin(cmd) => plugin::plugin(&env, cmd),
+        Command::Plugin(cmd) => plugin::plugin(&env, cmd).await,
         Command::Secret(cmd) => secret::secret(&env, cmd).await,
         Command::Runs(cmd) => runs::runs(&env, cmd).await,
     }

@@ -1,4 +1,5 @@
-//! `roost plugin list`: the installed plugins, their actions and permissions.
+//! `roost plugin list`: the installed plugins, their actions and permissions; the
+//! authoring commands dispatch to their own module.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -13,10 +14,15 @@ pub enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    #[command(flatten)]
+    Author(super::author::AuthorCommand),
 }
 
-pub fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
-    let PluginCommand::List { json } = cmd;
+pub async fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
+    let json = match cmd {
+        PluginCommand::List { json } => json,
+        PluginCommand::Author(cmd) => return super::author::author(env, cmd).await,
+    };
     let plugins = env.registry.plugins();
     if json {
         let list: Vec<_> = plugins
