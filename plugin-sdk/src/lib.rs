@@ -83,9 +83,9 @@
 mod action;
 mod host;
 pub mod http;
-pub mod schema;
 pub mod kv;
 pub mod log;
+pub mod schema;
 pub mod secrets;
 pub mod social;
 #[cfg(not(target_arch = "wasm32"))]

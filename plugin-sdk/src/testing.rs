@@ -188,7 +188,7 @@ impl FakeHost {
         }
         let decl = self.declared(action)?;
         if let Some(decl) = &decl {
-            check_schema(&decl.input, &input).map_err(|e| StepError::invalid_input(e))?;
+            check_schema(&decl.input, &input).map_err(StepError::invalid_input)?;
         }
         let previous = CURRENT.with(|c| c.replace(Some(self.state.clone())));
         let out = run(&ctx, &input.to_string());

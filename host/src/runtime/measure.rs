@@ -22,7 +22,9 @@ impl Runtime {
             let state = StepState {
                 wasi: WasiCtx::builder().build(),
                 table: Default::default(),
-                limits: MeteredLimits::new(StoreLimitsBuilder::new().memory_size((MAX_MEMORY_MB as usize) << 20).build()),
+                limits: MeteredLimits::new(
+                    StoreLimitsBuilder::new().memory_size((MAX_MEMORY_MB as usize) << 20).build(),
+                ),
                 log: LogCap::new(plugin.id(), secrets.redactor().clone()),
                 secrets,
                 http: None,

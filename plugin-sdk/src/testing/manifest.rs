@@ -97,13 +97,15 @@ pub fn drift(manifest: &Manifest, table: &[Entry]) -> Vec<String> {
     let mut problems = Vec::new();
     for decl in &manifest.actions {
         if !table.iter().any(|e| e.id == decl.id) {
-            problems.push(format!("action `{}` is declared but the plugin's `plugin!` table does not offer it", decl.id));
+            problems
+                .push(format!("action `{}` is declared but the plugin's `plugin!` table does not offer it", decl.id));
         }
     }
     let fix = "run `roost plugin build` to write the schemas from the types";
     for entry in table {
         let Some(decl) = manifest.action(entry.id) else {
-            problems.push(format!("action `{}` is in the `plugin!` table but has no [[actions]] entry; {fix}", entry.id));
+            problems
+                .push(format!("action `{}` is in the `plugin!` table but has no [[actions]] entry; {fix}", entry.id));
             continue;
         };
         for (which, declared, generated) in

@@ -34,7 +34,11 @@ impl Permissions {
 
     pub(crate) fn check_secret(&self, path: &str, name: &str) -> Result<(), SecretError> {
         if self.secrets.is_empty() {
-            refused(path, &format!("uses secret `{name}`"), &format!("declare it: [permissions] secrets = {{ {name} = [\"https://host\"] }}"));
+            refused(
+                path,
+                &format!("uses secret `{name}`"),
+                &format!("declare it: [permissions] secrets = {{ {name} = [\"https://host\"] }}"),
+            );
         }
         match self.secrets.contains_key(name) {
             true => Ok(()),
@@ -51,7 +55,11 @@ impl Permissions {
         if !self.http.iter().any(|p| allows(p, &req.url)) {
             return Err(HttpError::Denied(format!("{target} is not in the plugin's [permissions] http allow-list")));
         }
-        let texts = req.headers.iter().map(|(_, v)| v.clone()).chain(req.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()));
+        let texts = req
+            .headers
+            .iter()
+            .map(|(_, v)| v.clone())
+            .chain(req.body.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()));
         for text in texts.collect::<Vec<_>>() {
             for (name, hosts) in &self.secrets {
                 if text.contains(&format!("{{{{secret:{name}}}}}")) && !hosts.iter().any(|p| allows(p, &req.url)) {

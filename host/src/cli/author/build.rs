@@ -100,7 +100,9 @@ fn compile(dir: &Path) -> anyhow::Result<PathBuf> {
         .filter_map(|f| f.as_str().map(PathBuf::from))
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
         .last();
-    artifacts.ok_or_else(|| anyhow!("{}: cargo built no .wasm; the crate needs `crate-type = [\"cdylib\"]` under [lib]", dir.display()))
+    artifacts.ok_or_else(|| {
+        anyhow!("{}: cargo built no .wasm; the crate needs `crate-type = [\"cdylib\"]` under [lib]", dir.display())
+    })
 }
 
 /// Copies the component next to `plugin.toml` as `ID.wasm`, so the folder is a plugin
@@ -114,7 +116,11 @@ fn place(dir: &Path, id: &str, wasm: &[u8]) -> anyhow::Result<PathBuf> {
         .map(|p| p.display().to_string())
         .collect();
     if !others.is_empty() {
-        bail!("{}: a plugin folder holds one component, but it also has {}; remove them", dir.display(), others.join(", "));
+        bail!(
+            "{}: a plugin folder holds one component, but it also has {}; remove them",
+            dir.display(),
+            others.join(", ")
+        );
     }
     std::fs::write(&target, wasm).with_context(|| format!("cannot write {}", target.display()))?;
     Ok(target)

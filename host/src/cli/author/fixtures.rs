@@ -70,8 +70,11 @@ pub async fn test(env: &Env, dir: &Path) -> anyhow::Result<u8> {
 
 fn fixture_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    let mut files: Vec<PathBuf> =
-        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
     files.sort();
     if files.is_empty() {
         bail!("{}: no fixtures (*.json) to replay", dir.display());
@@ -100,7 +103,9 @@ async fn replay(env: &Env, plugin: &roost::runtime::Plugin, file: &Path) -> anyh
 fn judge(fixture: &Fixture, result: &Result<Value, StepFailure>) -> Result<(), String> {
     match (result, &fixture.error) {
         (Ok(got), None) => match &fixture.output {
-            Some(want) if want != got => Err(format!("the output differs (- expected, + actual):\n{}", diff(want, got))),
+            Some(want) if want != got => {
+                Err(format!("the output differs (- expected, + actual):\n{}", diff(want, got)))
+            }
             _ => Ok(()),
         },
         (Ok(got), Some(_)) => Err(format!("expected a failure, got the output {got}")),
@@ -125,7 +130,12 @@ fn diff(want: &Value, got: &Value) -> String {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
     if a.len() > MAX_DIFF_LINES || b.len() > MAX_DIFF_LINES {
         let at = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
-        return format!("first difference at line {}:\n- {}\n+ {}", at + 1, a.get(at).unwrap_or(&""), b.get(at).unwrap_or(&""));
+        return format!(
+            "first difference at line {}:\n- {}\n+ {}",
+            at + 1,
+            a.get(at).unwrap_or(&""),
+            b.get(at).unwrap_or(&"")
+        );
     }
     // common[i][j]: length of the longest common subsequence of a[i..] and b[j..].
     let mut common = vec![vec![0usize; b.len() + 1]; a.len() + 1];
@@ -169,7 +179,10 @@ mod tests {
         let f = fixture(json!({ "action": "a", "output": { "greeting": "Hello, Ada.", "length": 11 } }));
         assert!(judge(&f, &Ok(json!({ "greeting": "Hello, Ada.", "length": 11 }))).is_ok());
         let why = judge(&f, &Ok(json!({ "greeting": "Hello, Ada!", "length": 11 }))).unwrap_err();
-        assert!(why.contains("-   \"greeting\": \"Hello, Ada.\",\n+   \"greeting\": \"Hello, Ada!\",\n    \"length\": 11"), "{why}");
+        assert!(
+            why.contains("-   \"greeting\": \"Hello, Ada.\",\n+   \"greeting\": \"Hello, Ada!\",\n    \"length\": 11"),
+            "{why}"
+        );
         let why = judge(&f, &Err(StepFailure::Fatal("boom".into()))).unwrap_err();
         assert_eq!(why, "expected an output, got a failure (fatal): boom");
     }

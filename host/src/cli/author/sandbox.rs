@@ -57,10 +57,19 @@ pub fn load(env: &Env, target: &str) -> anyhow::Result<Loaded> {
         return Ok(Loaded { plugin: Arc::new(plugin), load: Some(started.elapsed()), bytes });
     }
     if folder.exists() || target.contains(['/', '\\', '.']) {
-        bail!("{target}: no plugin.toml there; give a plugin folder (`roost plugin build` makes one) or an installed plugin's id");
+        bail!(
+            "{target}: no plugin.toml there; give a plugin folder (`roost plugin build` makes one) or an installed plugin's id"
+        );
     }
-    let newest = env.registry.plugins().iter().filter(|p| p.id() == target).max_by(|a, b| a.manifest.version.cmp(&b.manifest.version));
-    let plugin = newest.cloned().ok_or_else(|| anyhow!("no plugin `{target}` is installed and there is no folder of that name"))?;
+    let newest = env
+        .registry
+        .plugins()
+        .iter()
+        .filter(|p| p.id() == target)
+        .max_by(|a, b| a.manifest.version.cmp(&b.manifest.version));
+    let plugin = newest
+        .cloned()
+        .ok_or_else(|| anyhow!("no plugin `{target}` is installed and there is no folder of that name"))?;
     Ok(Loaded { plugin, load: None, bytes: None })
 }
 
@@ -71,7 +80,10 @@ fn component_size(folder: &Path) -> Option<usize> {
 }
 
 /// Secrets as `NAME=VALUE`, each bound to the hosts the manifest declares for it.
-pub fn secrets(plugin: &Plugin, pairs: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<BTreeMap<String, Secret>> {
+pub fn secrets(
+    plugin: &Plugin,
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> anyhow::Result<BTreeMap<String, Secret>> {
     let declared = &plugin.manifest.permissions.secrets;
     pairs
         .into_iter()
@@ -117,10 +129,16 @@ pub async fn run(env: &Env, args: RunArgs) -> anyhow::Result<u8> {
     let loaded = load(env, &args.plugin)?;
     let input = read_input(&args.input)?;
     let pairs = args.secrets.iter().map(|s| {
-        s.split_once('=').map(|(n, v)| (n.to_string(), v.to_string())).ok_or_else(|| anyhow!("--secret `{}`: write NAME=VALUE", s.split('=').next().unwrap_or_default()))
+        s.split_once('=')
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .ok_or_else(|| anyhow!("--secret `{}`: write NAME=VALUE", s.split('=').next().unwrap_or_default()))
     });
     let secrets = secrets(&loaded.plugin, pairs.collect::<anyhow::Result<Vec<_>>>()?)?;
-    let start = env.runtime.instantiate_cost(&loaded.plugin, STARTS).await.map_err(|e| anyhow!("{}: cannot instantiate: {e:#}", args.plugin))?;
+    let start = env
+        .runtime
+        .instantiate_cost(&loaded.plugin, STARTS)
+        .await
+        .map_err(|e| anyhow!("{}: cannot instantiate: {e:#}", args.plugin))?;
     let outcome = call(env, &loaded.plugin, &args.action, input, secrets, args.kv).await?;
     let report = report(&loaded, &outcome, start);
     if args.json {
@@ -143,7 +161,8 @@ fn read_input(arg: &str) -> anyhow::Result<Value> {
         }
         None => arg.to_string(),
     };
-    serde_json::from_str(&text).with_context(|| format!("--input is not JSON: {}", text.chars().take(80).collect::<String>()))
+    serde_json::from_str(&text)
+        .with_context(|| format!("--input is not JSON: {}", text.chars().take(80).collect::<String>()))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -171,7 +190,11 @@ pub fn report(loaded: &Loaded, outcome: &StepOutcome, start: Duration) -> Value 
 fn print_text(r: &Value) {
     match r["ok"].as_bool() {
         Some(true) => out!("output:\n{}", serde_json::to_string_pretty(&r["output"]).unwrap_or_default()),
-        _ => out!("error ({}): {}", r["error"]["kind"].as_str().unwrap_or_default(), r["error"]["message"].as_str().unwrap_or_default()),
+        _ => out!(
+            "error ({}): {}",
+            r["error"]["kind"].as_str().unwrap_or_default(),
+            r["error"]["message"].as_str().unwrap_or_default()
+        ),
     }
     let logs = r["logs"].as_array().map(Vec::as_slice).unwrap_or_default();
     if !logs.is_empty() {

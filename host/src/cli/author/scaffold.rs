@@ -44,7 +44,10 @@ pub fn new(args: NewArgs) -> anyhow::Result<u8> {
     }
     let sdk = sdk_dependency(&args)?;
     for (path, template) in FILES {
-        let text = template.replace("{{id}}", &args.name).replace("{{sdk}}", &sdk).replace("{{api}}", &API_VERSION.to_string());
+        let text = template
+            .replace("{{id}}", &args.name)
+            .replace("{{sdk}}", &sdk)
+            .replace("{{api}}", &API_VERSION.to_string());
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
@@ -52,7 +55,10 @@ pub fn new(args: NewArgs) -> anyhow::Result<u8> {
         std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
     }
     out!("created plugin `{}` in {}", args.name, dir.display());
-    out!("next: cd {} && cargo test && roost plugin build && roost plugin run . greet --input '{{\"name\": \"Ada\"}}'", dir.display());
+    out!(
+        "next: cd {} && cargo test && roost plugin build && roost plugin run . greet --input '{{\"name\": \"Ada\"}}'",
+        dir.display()
+    );
     Ok(0)
 }
 
@@ -60,8 +66,15 @@ pub fn new(args: NewArgs) -> anyhow::Result<u8> {
 /// letter also keeps the id a valid crate name.
 fn check_id(id: &str) -> anyhow::Result<()> {
     let valid = id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if id.is_empty() || id.len() > MAX_ID || !valid || !id.starts_with(|c: char| c.is_ascii_lowercase()) || id.ends_with('-') {
-        bail!("plugin name `{id}` must be 1 to {MAX_ID} lowercase letters, digits and `-`, starting with a letter and not ending with `-`");
+    if id.is_empty()
+        || id.len() > MAX_ID
+        || !valid
+        || !id.starts_with(|c: char| c.is_ascii_lowercase())
+        || id.ends_with('-')
+    {
+        bail!(
+            "plugin name `{id}` must be 1 to {MAX_ID} lowercase letters, digits and `-`, starting with a letter and not ending with `-`"
+        );
     }
     Ok(())
 }
@@ -71,12 +84,16 @@ fn sdk_dependency(args: &NewArgs) -> anyhow::Result<String> {
     if let Some(path) = &args.sdk_path {
         let path = absolute(path)?;
         if !path.join("Cargo.toml").is_file() {
-            bail!("--sdk-path {}: no Cargo.toml there; give the folder of roost-sdk (plugin-sdk in Roost's source)", path.display());
+            bail!(
+                "--sdk-path {}: no Cargo.toml there; give the folder of roost-sdk (plugin-sdk in Roost's source)",
+                path.display()
+            );
         }
         return Ok(format!("{{ path = {} }}", toml_string(&path.display().to_string())));
     }
     let version = args.sdk_version.clone().unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
-    semver::VersionReq::parse(&version).with_context(|| format!("--sdk-version `{version}` is not a version requirement"))?;
+    semver::VersionReq::parse(&version)
+        .with_context(|| format!("--sdk-version `{version}` is not a version requirement"))?;
     Ok(toml_string(&version))
 }
 

@@ -88,7 +88,10 @@ pub fn apply(doc: &mut DocumentMut, generated: &[Generated]) -> anyhow::Result<V
         actions.iter().filter_map(|t| t.get("id").and_then(Item::as_str).map(String::from)).collect();
     if let Some(stray) = declared.iter().find(|id| !generated.iter().any(|g| &g.id == *id)) {
         let offered: Vec<&str> = generated.iter().map(|g| g.id.as_str()).collect();
-        bail!("plugin.toml: action `{stray}` is declared but the plugin's `plugin!` table offers only: {}", offered.join(", "));
+        bail!(
+            "plugin.toml: action `{stray}` is declared but the plugin's `plugin!` table offers only: {}",
+            offered.join(", ")
+        );
     }
     let mut changes = Vec::new();
     for action in generated {
@@ -98,7 +101,8 @@ pub fn apply(doc: &mut DocumentMut, generated: &[Generated]) -> anyhow::Result<V
             actions.push(table);
             changes.push(Change { action: action.id.clone(), part: "entry" });
         }
-        let table = actions.iter_mut().find(|t| t.get("id").and_then(Item::as_str) == Some(&action.id)).expect("present");
+        let table =
+            actions.iter_mut().find(|t| t.get("id").and_then(Item::as_str) == Some(&action.id)).expect("present");
         for (which, schema) in [("input", &action.input), ("output", &action.output)] {
             let Some(schema) = schema else { continue };
             if current(table, which).as_ref() != Some(schema) {
