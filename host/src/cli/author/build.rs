@@ -98,8 +98,7 @@ fn compile(dir: &Path) -> anyhow::Result<PathBuf> {
         .filter(|m| m["reason"] == "compiler-artifact")
         .flat_map(|m| m["filenames"].as_array().cloned().unwrap_or_default())
         .filter_map(|f| f.as_str().map(PathBuf::from))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .last();
+        .rfind(|p| p.extension().is_some_and(|x| x == "wasm"));
     artifacts.ok_or_else(|| {
         anyhow!("{}: cargo built no .wasm; the crate needs `crate-type = [\"cdylib\"]` under [lib]", dir.display())
     })
