@@ -48,8 +48,15 @@ pub trait Derived {
 
 impl<T: schemars::JsonSchema> Derived for Probe<T> {
     fn schema(&self) -> Option<Value> {
-        Some(of::<T>())
+        Some(of::<T>()).filter(constrains)
     }
+}
+
+/// Whether `schema` says anything about a value: `serde_json::Value` derives a schema that
+/// accepts everything, and a hand-written one says more.
+fn constrains(schema: &Value) -> bool {
+    const ANNOTATIONS: &[&str] = &["$schema", "title", "description", "default", "examples"];
+    schema.as_object().is_some_and(|map| map.keys().any(|k| !ANNOTATIONS.contains(&k.as_str())))
 }
 
 /// Chosen otherwise: the action keeps the schema its manifest holds.
@@ -99,5 +106,6 @@ mod tests {
         assert_eq!(schema["properties"]["limit"]["type"], serde_json::json!(["integer", "null"]));
         assert!(schema["properties"]["limit"].get("default").is_none(), "null defaults are dropped");
         assert_eq!(crate::__schema_of!(WithoutSchema), None);
+        assert_eq!(crate::__schema_of!(serde_json::Value), None, "a schema that accepts anything is no schema");
     }
 }
