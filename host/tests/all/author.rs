@@ -103,6 +103,14 @@ fn a_new_plugin_builds_tests_and_runs_in_the_sandbox() {
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).starts_with("error (invalid-input):"), "{}", text(&refused));
 
+    // The scaffold's example workflow uses the built plugin from its parent folder.
+    let example = dir.join("workflows/example.yaml");
+    let args =
+        ["--plugins", data.path().to_str().unwrap(), "run", example.to_str().unwrap(), "--db", "sqlite::memory:"];
+    let workflow = author(data.path(), &args);
+    assert_eq!(workflow.status.code(), Some(0), "{}", text(&workflow));
+    assert!(text(&workflow).contains("\"greeting\": \"Hello, Ada!\""), "{}", text(&workflow));
+
     let fixtures = author(data.path(), &["plugin", "test", d]);
     assert_eq!(fixtures.status.code(), Some(0), "{}", text(&fixtures));
     assert!(text(&fixtures).contains("2 passed, 0 failed"), "{}", text(&fixtures));
