@@ -29,6 +29,7 @@ impl Runtime {
                 secrets,
                 http: None,
                 kv: None,
+                calls: Default::default(),
             };
             let mut store = Store::new(&self.engine, state);
             store.limiter(|s| &mut s.limits);

@@ -182,7 +182,7 @@ pub fn report(loaded: &Loaded, outcome: &StepOutcome, start: Duration) -> Value 
         "logs": outcome.logs.iter().map(|l| json!({ "level": l.level, "message": l.message })).collect::<Vec<_>>(),
         "load_ms": loaded.load.map(ms), "cache": format!("{:?}", plugin.cache).to_lowercase(),
         "instantiate_ms": ms(start), "run_ms": ms(outcome.duration),
-        "memory_peak_bytes": outcome.memory_peak, "memory_limit_mb": plugin.manifest.limits.memory_mb,
+        "memory_peak_bytes": outcome.memory_peak, "host_calls": outcome.host_calls, "memory_limit_mb": plugin.manifest.limits.memory_mb,
         "component_bytes": loaded.bytes,
     })
 }
@@ -214,6 +214,8 @@ fn print_text(r: &Value) {
     );
     let peak = r["memory_peak_bytes"].as_u64().unwrap_or_default() as f64 / 1048576.0;
     out!("memory: peak {peak:.2} MiB of {} MiB", r["memory_limit_mb"]);
+    let calls = &r["host_calls"];
+    out!("host calls: http {}, kv {}, secrets {}, log {}", calls["http"], calls["kv"], calls["secrets"], calls["log"]);
     if let Some(bytes) = r["component_bytes"].as_u64() {
         out!("component: {:.1} KiB, sha256 {}", bytes as f64 / 1024.0, r["digest"].as_str().unwrap_or_default());
     }
