@@ -69,8 +69,24 @@ impl std::fmt::Display for StepError {
 
 impl std::error::Error for StepError {}
 
-/// One action of an action table: its id and its type-erased entry point.
-pub type Entry = (&'static str, fn(&Context, &str) -> Result<String, StepError>);
+/// One action of an action table, as [`plugin!`](crate::plugin) builds it.
+pub struct Entry {
+    pub id: &'static str,
+    /// The type-erased entry point: JSON text in, JSON text out.
+    pub run: fn(&Context, &str) -> Result<String, StepError>,
+    /// What only native code needs: which type the action is, and its schemas.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub native: Native,
+}
+
+/// The native half of an [`Entry`]; left out of components to keep them small.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct Native {
+    pub action: fn() -> std::any::TypeId,
+    /// The input schema from the action's `Input` type, if it derives `JsonSchema`.
+    pub input: fn() -> Option<serde_json::Value>,
+    pub output: fn() -> Option<serde_json::Value>,
+}
 
 /// An action: typed input, typed output, and the code between them.
 pub trait Action {
@@ -92,10 +108,10 @@ pub fn entry<A: Action>(ctx: &Context, input: &str) -> Result<String, StepError>
 
 /// Runs the action of `table` named by `ctx.action`.
 pub fn dispatch(table: &[Entry], ctx: &Context, input: &str) -> Result<String, StepError> {
-    match table.iter().find(|(id, _)| *id == ctx.action) {
-        Some((_, run)) => run(ctx, input),
+    match table.iter().find(|entry| entry.id == ctx.action) {
+        Some(entry) => (entry.run)(ctx, input),
         None => {
-            let known: Vec<&str> = table.iter().map(|(id, _)| *id).collect();
+            let known: Vec<&str> = table.iter().map(|entry| entry.id).collect();
             Err(StepError::invalid_input(format!(
                 "unknown action `{}`; this plugin offers: {}",
                 ctx.action,

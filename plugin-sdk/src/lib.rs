@@ -7,16 +7,16 @@
 //! in-memory [`testing::FakeHost`], so actions are unit-tested with plain `cargo test`.
 //!
 //! ```
-//! use roost_sdk::{Action, Context, StepError, http, kv, log};
+//! use roost_sdk::{Action, Context, JsonSchema, StepError, http, kv, log};
 //! use serde::{Deserialize, Serialize};
 //!
 //! /// Posts a greeting to a webhook, once per logical step.
 //! pub struct Greet;
 //!
-//! #[derive(Deserialize)]
+//! #[derive(Deserialize, JsonSchema)]
 //! pub struct Input { name: String, webhook: String }
 //!
-//! #[derive(Serialize)]
+//! #[derive(Serialize, JsonSchema)]
 //! pub struct Output { sent: bool, greeting: String }
 //!
 //! impl Action for Greet {
@@ -46,9 +46,21 @@
 //!
 //! roost_sdk::plugin! { "greet" => Greet }
 //!
-//! // Natively, the same action runs against an in-memory host:
+//! // Natively, the same action runs against an in-memory host that enforces the manifest
+//! // (by default the crate's own `plugin.toml`):
 //! use roost_sdk::testing::{FakeHost, Reply};
 //! let host = FakeHost::new()
+//!     .manifest(r#"
+//!         id = "greet"
+//!         version = "0.1.0"
+//!         api = "0.1.0"
+//!         [[actions]]
+//!         id = "greet"
+//!         [permissions]
+//!         http = ["https://hooks.example"]
+//!         kv = true
+//!         secrets = { HOOK_TOKEN = ["https://hooks.example"] }
+//!     "#)
 //!     .secret("HOOK_TOKEN", "t0ken")
 //!     .on_http(|req| {
 //!         assert_eq!(req.header_value("authorization"), Some("Bearer t0ken"));
@@ -64,7 +76,9 @@
 //!
 //! The manifest `plugin.toml` beside the crate declares each action's JSON Schemas and the
 //! permissions (`http` hosts, `secrets`, `kv`) the plugin needs; the host refuses a
-//! component that imports a capability its manifest does not declare.
+//! component that imports a capability its manifest does not declare. Types that derive
+//! [`JsonSchema`] give their schemas to `roost plugin build`, which writes them into the
+//! manifest; a test the macro generates fails when the two drift apart.
 
 mod action;
 mod host;
@@ -72,12 +86,14 @@ pub mod http;
 pub mod kv;
 pub mod log;
 pub mod openai;
+pub mod schema;
 pub mod secrets;
 pub mod social;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
 pub use action::{Action, Context, StepError};
+pub use schemars::{self, JsonSchema};
 pub use serde_json::{Value, json};
 
 /// The generated bindings of the `roost:plugin` world (used by [`plugin!`]).
@@ -95,7 +111,10 @@ pub mod bindings {
 
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use crate::action::Native;
     pub use crate::action::{Entry, dispatch, entry};
+    pub use crate::schema::{Derived, NotDerived, Probe};
 }
 
 /// Registers a plugin's actions by id and exports the component's `run` function.
@@ -111,8 +130,25 @@ macro_rules! plugin {
     ($($id:literal => $action:ty),+ $(,)?) => {
         /// This plugin's actions by id, as the host dispatches them.
         pub const ACTIONS: &[$crate::__private::Entry] = &[
-            $(($id, $crate::__private::entry::<$action>)),+
+            $($crate::__private::Entry {
+                id: $id,
+                run: $crate::__private::entry::<$action>,
+                #[cfg(not(target_arch = "wasm32"))]
+                native: $crate::__private::Native {
+                    action: ::std::any::TypeId::of::<$action>,
+                    input: || $crate::__schema_of!(<$action as $crate::Action>::Input),
+                    output: || $crate::__schema_of!(<$action as $crate::Action>::Output),
+                },
+            }),+
         ];
+
+        /// Fails when `plugin.toml` no longer matches this table: its action ids, or the
+        /// schemas of the types that derive `JsonSchema` (`roost plugin build` rewrites them).
+        #[cfg(test)]
+        #[test]
+        fn roost_manifest_matches_actions() {
+            $crate::testing::check_manifest(ACTIONS);
+        }
 
         #[cfg(target_arch = "wasm32")]
         struct __RoostPlugin;

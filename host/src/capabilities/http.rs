@@ -194,6 +194,7 @@ fn classify(e: reqwest::Error) -> HttpError {
 
 impl Host for StepState {
     async fn fetch(&mut self, req: Request) -> wasmtime::Result<Result<Response, HttpError>> {
+        super::calls::HostCalls::count(&mut self.calls.http);
         let Some(http) = &self.http else {
             return Ok(Err(HttpError::Denied("this plugin declares no [permissions] http".into())));
         };

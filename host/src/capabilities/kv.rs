@@ -38,11 +38,13 @@ fn unavailable(e: impl std::fmt::Display) -> KvError {
 
 impl Host for StepState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, KvError>> {
+        super::calls::HostCalls::count(&mut self.calls.kv);
         let Some(kv) = &self.kv else { return Ok(Err(not_granted())) };
         Ok(kv.store.kv_get(&kv.namespace, &key).await.map_err(unavailable))
     }
 
     async fn set(&mut self, key: String, value: Vec<u8>, ttl: Option<u32>) -> wasmtime::Result<Result<(), KvError>> {
+        super::calls::HostCalls::count(&mut self.calls.kv);
         let Some(kv) = &self.kv else { return Ok(Err(not_granted())) };
         Ok(kv.store.kv_set(&kv.namespace, &key, &value, ttl, &kv.quota).await.map_err(|e| match e {
             KvRefusal::TooLarge => KvError::TooLarge,
@@ -52,6 +54,7 @@ impl Host for StepState {
     }
 
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<(), KvError>> {
+        super::calls::HostCalls::count(&mut self.calls.kv);
         let Some(kv) = &self.kv else { return Ok(Err(not_granted())) };
         Ok(kv.store.kv_delete(&kv.namespace, &key).await.map_err(unavailable))
     }

@@ -78,6 +78,7 @@ fn level_name(level: Level) -> &'static str {
 
 impl Host for StepState {
     async fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        super::calls::HostCalls::count(&mut self.calls.log);
         self.log.push(level_name(level), &message);
         Ok(())
     }

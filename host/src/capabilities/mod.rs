@@ -1,5 +1,6 @@
 //! The host side of each WIT import (one file each) and the state of one step's `Store`.
 
+pub mod calls;
 pub mod http;
 pub mod kv;
 pub mod log;
@@ -24,6 +25,7 @@ pub struct StepState {
     pub(crate) http: Option<http::HttpCap>,
     /// `None` when the manifest declares no kv permission.
     pub(crate) kv: Option<kv::KvCap>,
+    pub(crate) calls: calls::HostCalls,
 }
 
 impl WasiView for StepState {

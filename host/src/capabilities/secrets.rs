@@ -168,10 +168,12 @@ impl SecretsCap {
 
 impl Host for StepState {
     async fn placeholder(&mut self, name: String) -> wasmtime::Result<Result<String, SecretError>> {
+        super::calls::HostCalls::count(&mut self.calls.secrets);
         Ok(self.secrets.usable(&name).map(|_| self.secrets.placeholder(&name)))
     }
 
     async fn hmac_sha256(&mut self, name: String, message: Vec<u8>) -> wasmtime::Result<Result<String, SecretError>> {
+        super::calls::HostCalls::count(&mut self.calls.secrets);
         Ok(self.secrets.usable(&name).map(|secret| hmac_hex(secret.value.as_bytes(), &message)))
     }
 }

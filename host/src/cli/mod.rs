@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod approvals;
+mod author;
 mod install;
 mod plugin;
 mod plugin_list;
@@ -71,7 +72,8 @@ enum Command {
     Approvals(approvals::ApprovalsCommand),
     /// Approve (or `--reject`) a waiting approval and continue its run.
     Approve(approvals::ApproveArgs),
-    /// List, install, upgrade or remove plugins; publish, pull, sign and verify them in OCI registries.
+    /// List, install, upgrade or remove plugins; create, build, run and test one; publish,
+    /// pull, sign and verify them in OCI registries.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
     /// Set, list or delete a workspace's secrets, each bound to the hosts it may be sent to.

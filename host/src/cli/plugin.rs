@@ -28,6 +28,8 @@ pub enum PluginCommand {
     Remove(RemoveArgs),
     #[command(flatten)]
     Registry(super::registry::RegistryCommand),
+    #[command(flatten)]
+    Author(super::author::AuthorCommand),
 }
 
 pub async fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
@@ -37,5 +39,6 @@ pub async fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
         PluginCommand::Upgrade(args) => super::install::upgrade(env, args).await,
         PluginCommand::Remove(args) => super::install::remove(env, args).await,
         PluginCommand::Registry(cmd) => super::registry::registry(env, cmd).await,
+        PluginCommand::Author(cmd) => super::author::author(env, cmd).await,
     }
 }

@@ -19,6 +19,7 @@ use super::bindings::types::{StepContext, StepError};
 use super::limits::{HOSTCALL_FUEL, MAX_OUTPUT_KB, MAX_RANDOM_BYTES, MeteredLimits, STDIO_CAPTURE};
 use super::{Plugin, Runtime};
 use crate::capabilities::StepState;
+use crate::capabilities::calls::HostCalls;
 use crate::capabilities::http::HttpCap;
 use crate::capabilities::kv::{DEFAULT_QUOTA, KvCap};
 use crate::capabilities::log::LogCap;
@@ -59,6 +60,7 @@ pub struct StepOutcome {
     pub duration: Duration,
     /// The most linear memory the plugin held at once, in bytes.
     pub memory_peak: usize,
+    pub host_calls: HostCalls,
 }
 
 /// Why a step failed.
@@ -129,8 +131,8 @@ impl Runtime {
         let secrets = secrets_of(plugin, &call);
         let redactor = secrets.redactor().clone();
         let mut stdio = None;
-        let (result, log, memory_peak) = match self.prepare(plugin, &call, &limits, secrets) {
-            Err(failure) => (Err(failure), LogCap::default(), 0),
+        let (result, log, memory_peak, host_calls) = match self.prepare(plugin, &call, &limits, secrets) {
+            Err(failure) => (Err(failure), LogCap::default(), 0, HostCalls::default()),
             Ok((state, out, err)) => {
                 stdio = Some((out, err));
                 self.call(plugin, &call, state, &limits).await
@@ -149,7 +151,7 @@ impl Runtime {
             }
             Err(failure) => Err(failure.redacted(&redactor)),
         };
-        StepOutcome { result, logs: log.finish(), duration: started.elapsed(), memory_peak }
+        StepOutcome { result, logs: log.finish(), duration: started.elapsed(), memory_peak, host_calls }
     }
 
     /// Validates the input and builds the step's sandbox state.
@@ -167,10 +169,7 @@ impl Runtime {
         if !input_schema.is_valid(&call.input)
             && let Some(first) = input_schema.iter_errors(&call.input).next()
         {
-            return Err(StepFailure::InvalidInput(format!(
-                "{first} (at `{}`)",
-                pointer_or_root(first.instance_path().as_str())
-            )));
+            return Err(StepFailure::InvalidInput(schema_error(&first)));
         }
         let schema = plugin.manifest.action(&call.action).map(|a| &a.input);
         if let Some(at) = schema.and_then(|s| credentials::misplaced(s, &call.input, &secrets.placeholder_suffix())) {
@@ -198,6 +197,7 @@ impl Runtime {
                 KvCap::new(db, ns, DEFAULT_QUOTA)
             }),
             secrets,
+            calls: HostCalls::default(),
         };
         Ok((state, out, err))
     }
@@ -209,7 +209,7 @@ impl Runtime {
         call: &StepCall,
         state: StepState,
         limits: &StepLimits,
-    ) -> (Result<String, StepFailure>, LogCap, usize) {
+    ) -> (Result<String, StepFailure>, LogCap, usize, HostCalls) {
         let _slot = self.slots.acquire(&call.workspace).await;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -228,8 +228,8 @@ impl Runtime {
             Ok(Ok(Err(e))) => Err(from_plugin_error(e)),
             Ok(Ok(Ok(output))) => Ok(output),
         };
-        let peak = store.data().limits.peak();
-        (result, std::mem::take(&mut store.data_mut().log), peak)
+        let (peak, calls) = (store.data().limits.peak(), store.data().calls);
+        (result, std::mem::take(&mut store.data_mut().log), peak, calls)
     }
 }
 
@@ -302,16 +302,28 @@ fn check_output(plugin: &Plugin, action: &str, text: &str, cap: usize) -> Result
         && let Some(first) = output_schema.iter_errors(&value).next()
     {
         return Err(StepFailure::BadOutput(format!(
-            "output does not match the `{action}` output schema of plugin `{}`: {first} (at `{}`)",
+            "output does not match the `{action}` output schema of plugin `{}`: {}",
             plugin.id(),
-            pointer_or_root(first.instance_path().as_str())
+            schema_error(&first)
         )));
     }
     Ok(value)
 }
 
-fn pointer_or_root(pointer: &str) -> &str {
-    if pointer.is_empty() { "/" } else { pointer }
+/// The most characters of a schema error that quote the offending value; past them the
+/// value is left out, so a 10,000-item array does not become a megabyte of error text.
+const SCHEMA_ERROR_CHARS: usize = 200;
+
+/// A schema error and where it is, the value quoted only when it is short.
+fn schema_error(error: &jsonschema::ValidationError<'_>) -> String {
+    let pointer = error.instance_path().as_str();
+    let at = if pointer.is_empty() { "/" } else { pointer };
+    let text = error.to_string();
+    if text.chars().count() <= SCHEMA_ERROR_CHARS {
+        format!("{text} (at `{at}`)")
+    } else {
+        format!("{} (at `{at}`)", error.masked())
+    }
 }
 
 /// A fresh secret nonce: 16 random bytes, hex.

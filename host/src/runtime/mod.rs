@@ -9,6 +9,7 @@ pub mod cache;
 mod executor;
 pub mod limits;
 pub mod manifest;
+mod measure;
 pub mod pattern;
 mod plugin;
 pub mod registry;

@@ -276,3 +276,19 @@ async fn two_hundred_slow_steps_run_together_without_stalling_tokio() {
     // 200 x 500 ms one after another would take 100 s.
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_schema_error_names_where_without_quoting_a_huge_value() {
+    let runtime = support::runtime();
+    let registry = roost::runtime::registry::Registry::with_builtins(&runtime).unwrap();
+    let sentiment = registry.plugins().iter().find(|p| p.manifest.id == "sentiment").unwrap().clone();
+    let texts = vec![json!("the same mention, sent again and again"); 10_001];
+    let out = exec(&runtime, &sentiment, "batch", json!({ "texts": texts })).await;
+    let Err(StepFailure::InvalidInput(message)) = out.result else { panic!("{:?}", out.result) };
+    assert!(message.contains("more than 10000 items") && message.ends_with("(at `/texts`)"), "{message}");
+    assert!(message.len() < 200, "the 10,001 texts are not quoted: {} bytes", message.len());
+    // A short value is still quoted, so the error says what was wrong with it.
+    let out = exec(&runtime, &sentiment, "score", json!({ "text": 42 })).await;
+    let Err(StepFailure::InvalidInput(message)) = out.result else { panic!("{:?}", out.result) };
+    assert!(message.starts_with("42 is not of type"), "{message}");
+}

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
+mod author;
 mod cli;
 mod crash;
 mod engine;

@@ -198,5 +198,6 @@ fn bad_input_names_the_field() {
     assert!(msg(json!({ "timezone": "Mars/Olympus" })).contains("`timezone` is `Mars/Olympus`"));
     assert!(msg(json!({ "history": [{ "created_at": "2025-13-01" }] })).contains("`history[0].created_at`"));
     assert!(msg(json!({ "scheduled": ["soon"] })).contains("`scheduled[0]`"));
-    assert!(msg(json!({ "count": 0 })).contains("`count` is 0"));
+    // The manifest's schema refuses it before the plugin sees it, as Roost does.
+    assert!(msg(json!({ "count": 0 })).contains("(at `/count`)"));
 }

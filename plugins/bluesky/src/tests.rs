@@ -186,14 +186,15 @@ fn rate_limits_and_server_errors_are_retryable() {
 #[test]
 fn bad_inputs_fail_before_any_request() {
     let host = FakeHost::new().secret("BLUESKY_APP_PASSWORD", "p");
+    // Where the manifest's schema refuses an input first, the message names its pointer.
     let cases = [
-        ("mentions", json!({ "identifier": "me.test", "limit": 0 }), "`limit`"),
+        ("mentions", json!({ "identifier": "me.test", "limit": 0 }), "`/limit`"),
         ("mentions", json!({ "identifier": " " }), "`identifier`"),
         ("mentions", json!({ "service": "bsky.social", "identifier": "me" }), "`service`"),
         ("publish", json!({ "identifier": "me.test", "text": "x".repeat(301) }), "301 graphemes"),
-        ("publish", json!({ "identifier": "me.test", "text": "hi", "reply_to": "nope" }), "`reply_to`"),
-        ("profile", json!({ "identifier": "me.test", "actor": "", "posts": 5 }), "`actor`"),
-        ("search", json!({ "identifier": "me.test", "q": "rust", "limit": 501 }), "`limit`"),
+        ("publish", json!({ "identifier": "me.test", "text": "hi", "reply_to": "nope" }), "`/reply_to`"),
+        ("profile", json!({ "identifier": "me.test", "actor": "", "posts": 5 }), "`/actor`"),
+        ("search", json!({ "identifier": "me.test", "q": "rust", "limit": 501 }), "`/limit`"),
     ];
     for (action, input, says) in cases {
         match host.run_action(ACTIONS, action, input) {

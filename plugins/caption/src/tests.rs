@@ -16,7 +16,7 @@ fn completion(contents: &[&str]) -> Value {
 }
 
 fn model_input(network: &str) -> Value {
-    json!({"topic": "our spring release", "network": network, "endpoint": "http://llm.test/v1", "model": "qwen3:8b"})
+    json!({"topic": "our spring release", "network": network, "endpoint": "https://llm.test/v1", "model": "qwen3:8b"})
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn refuses_bad_input() {
     );
     let many = run(json!({"topic": "x", "network": "mastodon", "variants": 6}));
     assert!(matches!(many, StepError::InvalidInput(m) if m.contains("`variants` is 6")));
-    let no_model = run(json!({"topic": "x", "network": "mastodon", "endpoint": "http://llm.test/v1"}));
+    let no_model = run(json!({"topic": "x", "network": "mastodon", "endpoint": "https://llm.test/v1"}));
     assert!(matches!(no_model, StepError::InvalidInput(m) if m.contains("`model` is required")));
     let bad_url = run(json!({"topic": "x", "network": "mastodon", "endpoint": "localhost:11434", "model": "m"}));
     assert!(matches!(bad_url, StepError::InvalidInput(m) if m.contains("`endpoint`")));
@@ -91,7 +91,7 @@ fn asks_the_model_once_per_variant_and_cleans_replies() {
     assert_eq!(out["captions"][0]["hashtags"], json!(["#Spring"]));
     let requests = host.requests();
     assert_eq!(requests.len(), 3);
-    assert_eq!(requests[0].url, "http://llm.test/v1/chat/completions");
+    assert_eq!(requests[0].url, "https://llm.test/v1/chat/completions");
     assert_eq!(requests[0].header_value("authorization"), None, "no key is set, so none is sent");
     let body: Value = serde_json::from_slice(requests[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["model"], "qwen3:8b");
@@ -106,7 +106,7 @@ fn sends_the_key_when_set_and_trims_to_bluesky() {
         .secret("OPENAI_API_KEY", "sk-test")
         .on_http(move |_| Reply::json(200, &completion(&[&long, "", "<think>only thinking</think>"])));
     let out = host
-        .run::<Generate>(json!({"topic": "t", "network": "bluesky", "endpoint": "http://llm.test/v1",
+        .run::<Generate>(json!({"topic": "t", "network": "bluesky", "endpoint": "https://llm.test/v1",
                                           "model": "m", "variants": 2}))
         .unwrap();
     assert_eq!(host.requests()[0].header_value("authorization"), Some("Bearer sk-test"));
@@ -146,7 +146,7 @@ fn maps_each_status_to_a_step_error() {
         failure(503, loading, Some("2")),
         StepError::Retryable {
             message:
-                "http://llm.test/v1/chat/completions is busy or failing (HTTP 503: Loading model [unavailable_error])"
+                "https://llm.test/v1/chat/completions is busy or failing (HTTP 503: Loading model [unavailable_error])"
                     .into(),
             after_ms: Some(2000)
         }
@@ -177,5 +177,6 @@ fn hashtags_action() {
         .unwrap();
     assert_eq!(out, json!({"hashtags": ["#Roost", "#WebAssembly", "#Plugins"]}));
     let err = host.run_action(ACTIONS, "hashtags", json!({"text": "x", "max": 0})).unwrap_err();
-    assert!(matches!(err, StepError::InvalidInput(m) if m.contains("`max` is 0")));
+    // The manifest's schema refuses it before the action runs, as Roost does.
+    assert!(matches!(err, StepError::InvalidInput(m) if m.contains("(at `/max`)")));
 }

@@ -240,7 +240,7 @@ fn manifest_declares_the_actions_and_only_the_models_permissions() {
         .filter(|(l, _)| l.trim() == "[[actions]]")
         .filter_map(|(_, next)| next.trim().strip_prefix("id = ").map(|id| id.trim_matches('"')))
         .collect();
-    let registered: Vec<&str> = ACTIONS.iter().map(|(id, _)| *id).collect();
+    let registered: Vec<&str> = ACTIONS.iter().map(|e| e.id).collect();
     assert_eq!(declared, registered);
     assert!(manifest.contains("maxItems = 10000"));
     assert!(!manifest.contains("kv ="));
