@@ -18,7 +18,7 @@ fn shared_target() -> PathBuf {
     exe.ancestors().nth(3).unwrap().join("scaffolded-plugin")
 }
 
-fn text(out: &Output) -> String {
+pub(crate) fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
@@ -32,7 +32,7 @@ fn cargo_test(dir: &Path) -> Output {
 }
 
 /// `roost ARGS` with the plugin's cargo builds (roost runs cargo) in the shared target folder.
-fn author(data: &Path, args: &[&str]) -> Output {
+pub(crate) fn author(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_roost"))
         .args(args)
         .env("ROOST_DATA_DIR", data)
@@ -44,7 +44,7 @@ fn author(data: &Path, args: &[&str]) -> Output {
 
 /// `roost plugin new NAME` into `data/NAME` against this repository's SDK, with the
 /// repository's lock file so the dependencies resolve to versions already fetched.
-fn scaffold(data: &Path, name: &str) -> PathBuf {
+pub(crate) fn scaffold(data: &Path, name: &str) -> PathBuf {
     let dir = data.join(name);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let sdk = root.join("plugin-sdk");

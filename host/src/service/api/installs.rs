@@ -94,7 +94,7 @@ pub async fn list(State(s): State<AppState>, caller: Caller, Path(ws): Path<Stri
 
 #[utoipa::path(post, operation_id = "install_plugin", path = "/api/v1/workspaces/{ws}/plugins", tag = "plugins", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id")), request_body = InstallRequest,
-    responses((status = 201, description = "Installed beside the versions already there: `{id, version, sha256, source, installed_by, installed_at}`", body = Object), Denied,
+    responses((status = 201, description = "Installed beside the versions already there: `{id, version, sha256, source, signer, installed_by, installed_at}`", body = Object), Denied,
         (status = 409, description = "`confirmation_required` (details: `{permissions, previous, added, removed}`), or that id and version is already given", body = ErrorBody),
         (status = 413, description = "The component is over 64 MiB", body = ErrorBody),
         (status = 422, description = "The plugin was refused: manifest, imports against permissions, or fetch", body = ErrorBody)))]
@@ -144,7 +144,7 @@ pub async fn install(
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": row.id, "version": row.version, "sha256": row.sha256, "source": row.source,
-            "installed_by": row.installed_by, "installed_at": row.installed_at })),
+            "signer": row.signer, "installed_by": row.installed_by, "installed_at": row.installed_at })),
     ))
 }
 

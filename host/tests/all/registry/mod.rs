@@ -3,6 +3,7 @@
 mod cli;
 mod hostile;
 mod install;
+mod journey;
 mod publish;
 mod signatures;
 
