@@ -6,6 +6,7 @@
 //! trusted_keys = ["/etc/roost/keys/acme.pub", "-----BEGIN PUBLIC KEY-----\n..."]
 //! require_signature = true              # refuse unsigned and untrusted plugins
 //! insecure_registries = ["registry.lan:5000"]   # plain http (loopback always may)
+//! workspace_registries = ["ghcr.io"]    # where workspace owners may install from
 //! ```
 //!
 //! Registry credentials never live in the file: `ROOST_REGISTRY_USERNAME` and
@@ -36,6 +37,11 @@ pub struct RegistryConfig {
     /// `host:port` of registries reached over plain http. Loopback registries always are.
     #[serde(default)]
     pub insecure_registries: Vec<String>,
+    /// `host[:port]` of registries a workspace owner may install from through the API.
+    /// Empty (the default): none, so a tenant cannot make the service fetch from a host of
+    /// its choosing (loopback and private addresses included); uploads still work.
+    #[serde(default)]
+    pub workspace_registries: Vec<String>,
 }
 
 impl RegistryConfig {
@@ -53,6 +59,7 @@ impl RegistryConfig {
             trusted_keys,
             require_signature: self.require_signature,
             insecure_registries: self.insecure_registries.clone(),
+            workspace_registries: self.workspace_registries.clone(),
             credentials,
         })
     }
@@ -64,6 +71,7 @@ pub struct TrustPolicy {
     pub trusted_keys: Vec<PublicKey>,
     pub require_signature: bool,
     pub insecure_registries: Vec<String>,
+    pub workspace_registries: Vec<String>,
     pub credentials: Option<Credentials>,
 }
 

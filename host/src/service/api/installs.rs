@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::install::{self, InstallError, Proposal};
+use crate::oci::{Reference, TrustPolicy};
 use crate::runtime::registry::{Entry, Source};
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
@@ -66,6 +67,19 @@ fn proposal_json(p: &Proposal) -> Value {
         "previous": previous, "added": added, "removed": removed })
 }
 
+/// Refuses a reference to a registry the operator did not open to workspace owners.
+fn workspace_registry(reference: &str, trust: &TrustPolicy) -> ApiResult<()> {
+    let parsed = Reference::parse(reference).map_err(|e| ApiError::invalid(e.to_string()))?;
+    if trust.workspace_registries.iter().any(|r| r.eq_ignore_ascii_case(&parsed.registry)) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "registry `{}` is not one workspace owners may install from; the operator lists those in \
+         [registry] workspace_registries",
+        parsed.registry
+    )))
+}
+
 fn api_error(e: InstallError) -> ApiError {
     match e {
         InstallError::Store(e) => e.into(),
@@ -112,7 +126,10 @@ pub async fn install(
     let request: InstallRequest =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(format!("the install request: {e}")))?;
     let fetched = match (request.reference, request.manifest, request.component) {
-        (Some(reference), None, None) => install::fetch_reference(&reference, &s.trust).await.map_err(api_error)?,
+        (Some(reference), None, None) => {
+            workspace_registry(&reference, &s.trust)?;
+            install::fetch_reference(&reference, &s.trust).await.map_err(api_error)?
+        }
         (None, Some(manifest), Some(component)) => {
             let wasm = base64::engine::general_purpose::STANDARD
                 .decode(component.trim())

@@ -74,10 +74,19 @@ async fn a_workspace_owner_installs_a_signed_reference_and_a_run_uses_it() {
     let repo = format!("{}/acme/echo", registry.addr);
     let signed = push_echo(&repo, "3.0.0", Some(&key)).await;
     let unsigned = push_echo(&repo, "3.1.0", None).await;
-    let setup = Setup { trust: trusting(&[&key], true), ..Setup::default() };
-    let service = Service::launch(setup, |_| Vec::new()).await;
-    let owner = service.workspace_token("acme", "owner").await;
     let plugins = "/api/v1/workspaces/acme/plugins";
+    // Without the operator's say-so, a workspace owner cannot make the service fetch from
+    // a registry (here a loopback one) at all.
+    let closed = Service::launch(Setup { trust: trusting(&[&key], true), ..Setup::default() }, |_| Vec::new()).await;
+    let owner = closed.workspace_token("acme", "owner").await;
+    let (status, body) = closed.call(&owner, Method::POST, plugins, Some(json!({ "reference": signed }))).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.to_string().contains("workspace_registries"), "{body}");
+
+    let mut trust = trusting(&[&key], true);
+    trust.workspace_registries = vec![registry.addr.clone()];
+    let service = Service::launch(Setup { trust, ..Setup::default() }, |_| Vec::new()).await;
+    let owner = service.workspace_token("acme", "owner").await;
 
     let (status, body) = service.call(&owner, Method::POST, plugins, Some(json!({ "reference": unsigned }))).await;
     assert_eq!(status, 422, "{body}");

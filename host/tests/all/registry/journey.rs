@@ -27,7 +27,9 @@ async fn a_scaffolded_plugin_is_published_installed_by_digest_and_used_in_a_work
     let stdout = String::from_utf8_lossy(&published.stdout).into_owned();
     let digest = stdout.lines().find_map(|l| l.strip_prefix("digest ")).expect(&stdout).to_string();
 
-    let service = Service::launch(Setup { trust: trusting(&[&key], true), ..Setup::default() }, |_| Vec::new()).await;
+    let mut trust = trusting(&[&key], true);
+    trust.workspace_registries = vec![registry.addr.clone()];
+    let service = Service::launch(Setup { trust, ..Setup::default() }, |_| Vec::new()).await;
     let owner = service.workspace_token("acme", "owner").await;
     let reference = json!({ "reference": format!("{repo}@{digest}"), "confirm": true });
     let (status, installed) =
