@@ -1,4 +1,4 @@
-//! The German lexicon: valences, boosters, negators and idioms, all written for this plugin.
+//! The German lexicon: valences, boosters and negators, all written for this plugin.
 //!
 //! Keys are lowercase and *folded*: ä→ae, ö→oe, ü→ue, ß→ss, exactly as the tokenizer
 //! folds German tokens, so "schön", "Schön" and "schoen" all find `schoen`. Valences use
@@ -17,6 +17,11 @@ const SUFFIXES: &[&str] = &[
     "esten", "ester", "estes", "este", "sten", "ster", "stes", "ste",
     "en", "em", "er", "es", "st", "e", "n", "s", "t",
 ];
+
+/// The valence of a folded German word as listed, without trying stems.
+pub(crate) fn word_valence(key: &str) -> Option<f32> {
+    WORDS.get(key)
+}
 
 /// The valence of a folded German word, trying its stem when the word itself is unknown.
 pub(crate) fn valence(key: &str) -> Option<f32> {
@@ -68,28 +73,6 @@ pub(crate) fn is_trailing_negator(key: &str) -> bool {
 pub(crate) fn is_sentence_adverb(key: &str) -> bool {
     matches!(key, "leider" | "schade" | "hoffentlich" | "endlich" | "danke" | "sorry" | "naja")
 }
-
-/// Idioms, word by word, folded like the tokens.
-pub(crate) static IDIOMS: &[(&[&str], f32)] = &[
-    (&["alles", "gute"], 2.4),
-    (&["am", "arsch"], -2.3),
-    (&["auf", "den", "keks"], -1.8),
-    (&["auf", "den", "sack"], -2.0),
-    (&["auf", "die", "nerven"], -2.0),
-    (&["der", "hammer"], 2.6),
-    (&["erste", "sahne"], 2.6),
-    (&["fuer", "die", "katz"], -1.5),
-    (&["geht", "gar", "nicht"], -2.0),
-    (&["geht", "so"], -0.6),
-    (&["gute", "besserung"], 1.8),
-    (&["im", "eimer"], -2.0),
-    (&["laeuft", "bei", "dir"], 1.6),
-    (&["na", "ja"], -0.5),
-    (&["unter", "aller", "sau"], -2.8),
-    (&["vom", "feinsten"], 2.6),
-    (&["zum", "glueck"], 1.4),
-    (&["zum", "kotzen"], -2.6),
-];
 
 /// Valences by folded word, sorted by bytes.
 #[rustfmt::skip]

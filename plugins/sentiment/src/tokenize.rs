@@ -18,7 +18,16 @@ pub(crate) struct Token {
     pub clause_end: bool,
     /// The valence of an emoji or emoticon; words are looked up by the scorer.
     pub symbol: Option<f32>,
+    /// Inside quotation marks that enclose at most [`SCARE_QUOTE_WORDS`] words, as in
+    /// "'great' service": scare quotes.
+    pub quoted: bool,
+    /// Where the token stands in the text, in bytes, for explanations.
+    pub src_start: u32,
+    pub src_end: u32,
 }
+
+/// Quotation marks around this many words or fewer are scare quotes; more is a quotation.
+const SCARE_QUOTE_WORDS: usize = 3;
 
 /// The tokens of one text, with their lowercase (German: folded) keys.
 #[derive(Default)]
@@ -26,6 +35,10 @@ pub(crate) struct Tokens {
     keys: String,
     list: Vec<Token>,
     scratch: String,
+    /// The address of the text being split: tokens note their place relative to it.
+    base: usize,
+    /// The first token after an opening quotation mark that is not closed yet.
+    open_quote: Option<usize>,
 }
 
 impl Tokens {
@@ -54,14 +67,39 @@ impl Tokens {
         caps && lower
     }
 
-    /// Replaces the tokens with those of `text`, keyed for `lang`'s lexicon.
+    /// Replaces the tokens with those of `text`, keyed for `lang`'s lexicon. Mentions
+    /// (`@brand`) and links are left out: a handle such as `@acme_help` is a name.
     pub(crate) fn tokenize(&mut self, text: &str, lang: Language) {
         self.keys.clear();
         self.list.clear();
+        self.open_quote = None;
+        self.base = text.as_ptr() as usize;
         for piece in text.split_whitespace() {
+            let opens = piece.starts_with(is_double_quote);
+            if opens {
+                self.open_quote = Some(self.list.len());
+            }
+            let piece = skip_name(piece);
+            let first = self.list.len();
             if !self.whole_emoticon(piece, lang) {
                 self.split_piece(piece, lang);
             }
+            if piece.len() > 2 && piece.starts_with('\'') && piece.trim_end_matches(is_clause_mark).ends_with('\'') {
+                self.list[first..].iter_mut().for_each(|t| t.quoted = true);
+            }
+            let closes = piece.trim_end_matches(is_clause_mark).ends_with(is_double_quote);
+            if closes && (!opens || piece.chars().filter(|&c| is_double_quote(c)).count() >= 2) {
+                self.close_quote();
+            }
+        }
+    }
+
+    /// Marks the tokens since the opening quotation mark, if they are few.
+    fn close_quote(&mut self) {
+        if let Some(start) = self.open_quote.take()
+            && self.list.len() - start <= SCARE_QUOTE_WORDS
+        {
+            self.list[start..].iter_mut().for_each(|t| t.quoted = true);
         }
     }
 
@@ -81,7 +119,7 @@ impl Tokens {
         }
         let start = self.keys.len();
         self.keys.push_str(&self.scratch);
-        self.push(start, Token { symbol, ..Token::default() });
+        self.push(start, piece, Token { symbol, ..Token::default() });
         true
     }
 
@@ -109,7 +147,7 @@ impl Tokens {
                 if let Some(p) = punct.take() {
                     self.punctuation(&piece[p..i]);
                 }
-                self.emoji(c);
+                self.emoji(c, &piece[i..i + c.len_utf8()]);
             } else {
                 punct.get_or_insert(i);
             }
@@ -128,7 +166,7 @@ impl Tokens {
         if let Some(v) = emoji::emoticon_valence(run) {
             let start = self.keys.len();
             self.keys.push_str(run);
-            self.push(start, Token { symbol: Some(v), ..Token::default() });
+            self.push(start, run, Token { symbol: Some(v), ..Token::default() });
         } else if run.contains([',', '.', ';', ':', '!', '?', '…'])
             && let Some(last) = self.list.last_mut()
         {
@@ -136,11 +174,11 @@ impl Tokens {
         }
     }
 
-    fn emoji(&mut self, c: char) {
+    fn emoji(&mut self, c: char, raw: &str) {
         let start = self.keys.len();
         self.keys.push(c);
         let symbol = Some(emoji::emoji_valence(c).unwrap_or(0.0));
-        self.push(start, Token { symbol, ..Token::default() });
+        self.push(start, raw, Token { symbol, ..Token::default() });
     }
 
     /// A word: trimmed of edge apostrophes and hyphens, lowercased (German: folded), and
@@ -162,7 +200,7 @@ impl Tokens {
             push_key_char(&mut self.keys, c, lang);
         }
         self.squeeze_elongation(start, lang);
-        self.push(start, Token { caps: letters >= 2 && !lower, ..Token::default() });
+        self.push(start, raw, Token { caps: letters >= 2 && !lower, ..Token::default() });
     }
 
     /// Replaces an unknown key that repeats a letter three or more times with the first
@@ -182,11 +220,36 @@ impl Tokens {
         }
     }
 
-    fn push(&mut self, start: usize, mut token: Token) {
+    /// Adds the token whose key starts at `start` in `keys`; `raw` is its text, a slice of
+    /// the text being tokenized.
+    fn push(&mut self, start: usize, raw: &str, mut token: Token) {
         token.start = start as u32;
         token.end = self.keys.len() as u32;
+        token.src_start = (raw.as_ptr() as usize).saturating_sub(self.base) as u32;
+        token.src_end = token.src_start + raw.len() as u32;
         self.list.push(token);
     }
+}
+
+/// What is left of a piece after a leading mention or link: `@acme_help's` gives `'s`,
+/// `https://x.y/z` gives nothing.
+fn skip_name(piece: &str) -> &str {
+    if piece.contains("://") || piece.starts_with("www.") {
+        return "";
+    }
+    let Some(rest) = piece.strip_prefix('@') else { return piece };
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len());
+    // A trailing full stop ends the sentence, not the handle.
+    let end = rest[..end].trim_end_matches('.').len();
+    &rest[end..]
+}
+
+fn is_double_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '„' | '«' | '»')
+}
+
+fn is_clause_mark(c: char) -> bool {
+    matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '…')
 }
 
 fn is_joiner(c: char) -> bool {

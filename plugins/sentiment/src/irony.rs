@@ -1,0 +1,55 @@
+//! Irony: praise next to a failure that was not put right is not praise.
+//!
+//! "great, another update that broke ...", "'great' service", "thanks @airline 👏" after
+//! a cancelled flight: a positive word in a text that reports a failure turns negative
+//! when something marks it as ironic (scare quotes, its place at the start or end, an
+//! interjection before it, "again", a fixed sarcastic phrase, 👏 🙃 🙄), and counts
+//! for little otherwise ("thanks in advance" under a complaint is politeness).
+
+use crate::analyze::View;
+use crate::evidence::Evidence;
+use crate::explain::{Because, Cause};
+use crate::lang::Language;
+
+/// An ironic positive word counts this much of its valence, negated.
+const IRONY: f64 = 0.8;
+/// A positive word in a failure report without an irony marker keeps this much.
+const DAMP: f64 = 0.3;
+/// Emoji that mark what comes with a complaint as ironic.
+const IRONY_EMOJI: [&str; 6] = ["👏", "🙃", "🙄", "🤡", "😒", "🤦"];
+
+impl View<'_> {
+    pub(crate) fn irony(&self, sentiments: &mut [f64], causes: &mut [Cause], in_cue: &[bool], evidence: &Evidence) {
+        let failing = evidence.failing();
+        let marked = failing && (evidence.repeat || evidence.sarcasm || self.has_irony_emoji());
+        for k in 0..sentiments.len() {
+            if sentiments[k] <= 0.0 || in_cue[k] {
+                continue;
+            }
+            if self.t.get(k).quoted || (failing && (marked || self.ironic_position(k))) {
+                sentiments[k] *= -IRONY;
+                causes[k] = Cause::span(Because::Sarcasm, k, k);
+            } else if failing {
+                sentiments[k] *= DAMP;
+            }
+        }
+    }
+
+    fn has_irony_emoji(&self) -> bool {
+        (0..self.t.len()).any(|i| self.t.get(i).symbol.is_some() && IRONY_EMOJI.contains(&self.key(i)))
+    }
+
+    /// The first two or last two tokens of the text ("Great, ...", "... Brilliant."), or
+    /// right after an interjection ("oh wonderful", "na super").
+    fn ironic_position(&self, k: usize) -> bool {
+        let n = self.t.len();
+        k <= 1 || k + 2 >= n || (k.saturating_sub(2)..k).any(|j| self.is_interjection(j))
+    }
+
+    fn is_interjection(&self, i: usize) -> bool {
+        match self.lang {
+            Language::En => matches!(self.key(i), "oh" | "ooh" | "wow" | "ah" | "yay" | "omg" | "gee"),
+            Language::De => matches!(self.key(i), "na" | "ach" | "oh" | "wow" | "tja" | "boah" | "juhu" | "hach"),
+        }
+    }
+}
