@@ -10,8 +10,8 @@ use crate::lang::Language;
 use crate::table::Table;
 use crate::tokenize::Tokens;
 
-/// The most tokens a `~` in a cue skips.
-pub(crate) const GAP: usize = 3;
+/// The most tokens a `~` in a cue skips; the skipped tokens lie within one clause.
+pub(crate) const GAP: usize = 5;
 
 /// What a cue says about the text around it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,13 +48,22 @@ mod de {
     include!(concat!(env!("OUT_DIR"), "/cues_de.rs"));
 }
 
+/// The cues of `lang` that start with the word `key`.
+fn starting_with(lang: Language, key: &str) -> Option<&'static [Cue]> {
+    match lang {
+        Language::En => en::CUES.get(key),
+        Language::De => de::CUES.get(key),
+    }
+}
+
+/// Whether a cue of `lang` starts with the word `key`.
+pub(crate) fn starts_cue(lang: Language, key: &str) -> bool {
+    starting_with(lang, key).is_some()
+}
+
 /// The longest cue that starts at token `i`, and the index of its last token.
 pub(crate) fn find(tokens: &Tokens, i: usize, lang: Language) -> Option<(Cue, usize)> {
-    let table = match lang {
-        Language::En => &en::CUES,
-        Language::De => &de::CUES,
-    };
-    let cues = table.get(tokens.key(i))?;
+    let cues = starting_with(lang, tokens.key(i))?;
     // Each group is sorted longest first, so the first match is the longest.
     cues.iter().find_map(|cue| rest_matches(tokens, i + 1, cue.rest, i).map(|end| (*cue, end)))
 }
@@ -64,7 +73,7 @@ pub(crate) fn find(tokens: &Tokens, i: usize, lang: Language) -> Option<(Cue, us
 fn rest_matches(tokens: &Tokens, next: usize, words: &[&str], last: usize) -> Option<usize> {
     let Some((&word, more)) = words.split_first() else { return Some(last) };
     match word {
-        "~" => (0..=GAP).take_while(|skip| next + skip <= tokens.len()).find_map(|skip| {
+        "~" => (0..=GAP).take_while(|&skip| fits_gap(tokens, next, skip)).find_map(|skip| {
             let end = if skip == 0 { last } else { next + skip - 1 };
             rest_matches(tokens, next + skip, more, end)
         }),
@@ -73,6 +82,11 @@ fn rest_matches(tokens: &Tokens, next: usize, words: &[&str], last: usize) -> Op
         _ if tokens.key(next) == word => rest_matches(tokens, next + 1, more, next),
         _ => None,
     }
+}
+
+/// Whether `skip` tokens from `next` on exist and none of them ends a clause.
+fn fits_gap(tokens: &Tokens, next: usize, skip: usize) -> bool {
+    next + skip <= tokens.len() && (next..next + skip).all(|k| !tokens.get(k).clause_end)
 }
 
 #[cfg(test)]
@@ -103,8 +117,9 @@ mod tests {
         assert_eq!(cue_at("charged us twice", Language::En, 0), Some((Kind::Complaint, 2)));
         assert_eq!(cue_at("Login geht seit gestern nicht", Language::De, 1), Some((Kind::Complaint, 4)));
         assert_eq!(cue_at("die App stürzt dauernd ab", Language::De, 2), Some((Kind::Complaint, 4)));
-        // Four words between are too many for `~`.
-        assert_eq!(cue_at("geht eins zwei drei vier nicht", Language::De, 0).map(|c| c.1), None);
+        // Six words between are too many for `~`, and it does not reach across a clause.
+        assert_eq!(cue_at("geht eins zwei drei vier fünf sechs nicht", Language::De, 0).map(|c| c.1), None);
+        assert_eq!(cue_at("geht schon, ich bin nicht sauer", Language::De, 0).map(|c| c.1), None);
         assert_eq!(cue_at("well done... not", Language::En, 0), Some((Kind::Sarcasm, 2)));
     }
 }

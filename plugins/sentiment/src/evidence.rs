@@ -5,14 +5,16 @@
 use crate::analyze::View;
 use crate::cues::{self, Kind};
 use crate::explain::{Because, Cause};
+use crate::lang::Language;
 use crate::rules::NEGATION;
 
 /// Complaint cues summing to this or less make a text report a failure.
-const FAILURE: f64 = -1.0;
+const FAILURE: f64 = -1.2;
 /// A denied resolution ("not fixed", "nicht behoben") is a complaint of this valence.
 const RESOLUTION_DENIED: f64 = -1.6;
-/// How many words before a cue a negator reaches ("never had an issue").
-const NEGATION_REACH: usize = 2;
+/// How many words before a cue a negator reaches: "never had an issue" in English, and
+/// in German across the middle of the clause ("hat noch nie ein Paket verloren").
+const NEGATION_REACH: [usize; 2] = [3, 5];
 
 /// What the cues of one text say about it.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -47,7 +49,8 @@ impl View<'_> {
                 continue;
             };
             let negated = self.negated_cue(i, in_cue);
-            let (v, because) = evidence.add(cue.kind, f64::from(cue.valence), negated || self.t.get(i).quoted);
+            let quoted = self.t.get(i).quoted;
+            let (v, because) = evidence.add(cue.kind, f64::from(cue.valence), negated, quoted);
             sentiments[i..=end].fill(0.0);
             sentiments[end] = v;
             in_cue[i..=end].fill(true);
@@ -57,13 +60,24 @@ impl View<'_> {
         evidence
     }
 
-    /// Whether a negator not part of a cue stands at most [`NEGATION_REACH`] words before
-    /// token `i`, in the same clause.
+    /// Whether a word that denies a whole event ("no", "never", "kein", "nie") stands
+    /// shortly before token `i`, in the same clause, and is not part of a cue itself.
+    /// Plain "not" is left out: "don't throttle me" still complains.
     fn negated_cue(&self, i: usize, in_cue: &[bool]) -> bool {
-        (1..=NEGATION_REACH.min(i)).any(|d| {
+        let reach = NEGATION_REACH[usize::from(self.lang == Language::De)];
+        (1..=reach.min(i)).any(|d| {
             let j = i - d;
-            !in_cue[j] && self.w[j].negator && !(j..i).any(|k| self.t.get(k).clause_end)
+            !in_cue[j] && self.denies(j) && !(j..i).any(|k| self.t.get(k).clause_end)
         })
+    }
+
+    fn denies(&self, j: usize) -> bool {
+        match self.lang {
+            Language::En => matches!(self.key(j), "no" | "never" | "none" | "without" | "zero" | "nothing"),
+            Language::De => {
+                matches!(self.key(j), "nie" | "niemals" | "ohne" | "nichts") || self.key(j).starts_with("kein")
+            }
+        }
     }
 }
 
@@ -71,14 +85,14 @@ impl Evidence {
     /// Takes in one cue; gives the valence it carries and why. A negated complaint is
     /// praise of sorts ("never had an issue"); a negated or scare-quoted resolution is
     /// a complaint ("still not fixed", "'resolved'").
-    fn add(&mut self, kind: Kind, v: f64, negated: bool) -> (f64, Because) {
+    fn add(&mut self, kind: Kind, v: f64, negated: bool, quoted: bool) -> (f64, Because) {
         match kind {
             Kind::Complaint if negated => (v * NEGATION, Because::Negation),
             Kind::Complaint => {
                 self.failure += v;
                 (v, Because::Complaint)
             }
-            Kind::Resolution if negated => {
+            Kind::Resolution if negated || quoted => {
                 self.failure += RESOLUTION_DENIED;
                 (RESOLUTION_DENIED, Because::Complaint)
             }
@@ -107,17 +121,20 @@ mod tests {
     #[test]
     fn evidence_adds_up_cues() {
         let mut e = Evidence::default();
-        assert_eq!(e.add(Kind::Complaint, -1.8, false), (-1.8, Because::Complaint));
+        assert_eq!(e.add(Kind::Complaint, -1.8, false, false), (-1.8, Because::Complaint));
         assert!(e.failing());
-        assert_eq!(e.add(Kind::Resolution, 1.0, false).1, Because::Resolution);
+        assert_eq!(e.add(Kind::Resolution, 1.0, false, false).1, Because::Resolution);
         assert!(!e.failing(), "a resolved failure");
         let mut e = Evidence::default();
-        assert_eq!(e.add(Kind::Resolution, 1.0, true), (RESOLUTION_DENIED, Because::Complaint));
+        assert_eq!(e.add(Kind::Resolution, 1.0, true, false), (RESOLUTION_DENIED, Because::Complaint));
         assert!(e.failing(), "a denied resolution");
         let mut e = Evidence::default();
-        assert!(e.add(Kind::Complaint, -1.6, true).0 > 0.0, "a negated complaint");
+        assert_eq!(e.add(Kind::Resolution, 1.0, false, true).1, Because::Complaint, "a scare-quoted resolution");
+        assert_eq!(e.add(Kind::Complaint, -1.6, false, true), (-1.6, Because::Complaint), "quotes keep a complaint");
+        let mut e = Evidence::default();
+        assert!(e.add(Kind::Complaint, -1.6, true, false).0 > 0.0, "a negated complaint");
         assert!(!e.failing());
-        e.add(Kind::Sarcasm, -2.0, false);
+        e.add(Kind::Sarcasm, -2.0, false, false);
         assert!(e.sarcasm && e.failing());
     }
 }

@@ -1,10 +1,11 @@
 //! Irony: praise next to a failure that was not put right is not praise.
 //!
 //! "great, another update that broke ...", "'great' service", "thanks @airline 👏" after
-//! a cancelled flight: a positive word in a text that reports a failure turns negative
-//! when something marks it as ironic (scare quotes, its place at the start or end, an
-//! interjection before it, "again", a fixed sarcastic phrase, 👏 🙃 🙄), and counts
-//! for little otherwise ("thanks in advance" under a complaint is politeness).
+//! a cancelled flight: a positive word in a text that reports a failure, or that rolls
+//! its eyes (🙄 🙃), turns negative when something marks it as ironic (scare quotes, its
+//! place at the start or end, an interjection before it, "again", a fixed sarcastic
+//! phrase, 👏 after a failure), and counts for little otherwise ("thanks in advance"
+//! under a complaint is politeness).
 
 use crate::analyze::View;
 use crate::evidence::Evidence;
@@ -15,18 +16,24 @@ use crate::lang::Language;
 const IRONY: f64 = 0.8;
 /// A positive word in a failure report without an irony marker keeps this much.
 const DAMP: f64 = 0.3;
-/// Emoji that mark what comes with a complaint as ironic.
-const IRONY_EMOJI: [&str; 6] = ["👏", "🙃", "🙄", "🤡", "😒", "🤦"];
+/// Emoji that roll their eyes: they make the praise around them ironic on their own.
+const EYE_ROLL: [&str; 5] = ["🙃", "🙄", "🤡", "😒", "🤦"];
+/// Applause is ironic next to a failure only.
+const CLAPPING: &str = "👏";
 
 impl View<'_> {
     pub(crate) fn irony(&self, sentiments: &mut [f64], causes: &mut [Cause], in_cue: &[bool], evidence: &Evidence) {
         let failing = evidence.failing();
-        let marked = failing && (evidence.repeat || evidence.sarcasm || self.has_irony_emoji());
+        let eye_roll = self.has_emoji(&EYE_ROLL);
+        let suspect = failing || eye_roll;
+        let quotes = (0..self.t.len()).any(|i| self.t.get(i).quoted);
+        let marked = suspect
+            && (eye_roll || quotes || evidence.repeat || evidence.sarcasm || (failing && self.has_emoji(&[CLAPPING])));
         for k in 0..sentiments.len() {
             if sentiments[k] <= 0.0 || in_cue[k] {
                 continue;
             }
-            if self.t.get(k).quoted || (failing && (marked || self.ironic_position(k))) {
+            if self.t.get(k).quoted || (suspect && (marked || self.ironic_position(k))) {
                 sentiments[k] *= -IRONY;
                 causes[k] = Cause::span(Because::Sarcasm, k, k);
             } else if failing {
@@ -35,8 +42,8 @@ impl View<'_> {
         }
     }
 
-    fn has_irony_emoji(&self) -> bool {
-        (0..self.t.len()).any(|i| self.t.get(i).symbol.is_some() && IRONY_EMOJI.contains(&self.key(i)))
+    fn has_emoji(&self, which: &[&str]) -> bool {
+        (0..self.t.len()).any(|i| self.t.get(i).symbol.is_some() && which.contains(&self.key(i)))
     }
 
     /// The first two or last two tokens of the text ("Great, ...", "... Brilliant."), or

@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn strips_punctuation_and_lowercases() {
-        assert_eq!(keys("Good!!! #fail, @bob's day.", Language::En), ["good", "fail", "bob's", "day"]);
+        assert_eq!(keys("Good!!! #fail, @bob's day.", Language::En), ["good", "fail", "day"]);
         assert_eq!(keys("I don’t know", Language::En), ["don't", "know"]);
     }
 
@@ -340,6 +340,39 @@ mod tests {
         assert_eq!(keys("goooood sooooo", Language::En), ["good", "soo"]);
         assert_eq!(keys("geiiiil", Language::De), ["geil"]);
         assert_eq!(keys("zzzz", Language::En), ["zzzz"]);
+    }
+
+    #[test]
+    fn mentions_and_links_are_no_words() {
+        assert_eq!(keys("@acme_help please see https://x.io/a?b=1 now", Language::En), ["please", "see", "now"]);
+        assert_eq!(keys("@Acme.Support: down", Language::En), ["down"]);
+        let mut t = Tokens::default();
+        t.tokenize("ok @acme. Bad", Language::En);
+        assert!(t.get(0).clause_end, "the full stop after a handle still ends the clause");
+    }
+
+    #[test]
+    fn scare_quotes_mark_few_words() {
+        let quoted = |text: &str| {
+            let mut t = Tokens::default();
+            t.tokenize(text, Language::En);
+            (0..t.len()).map(|i| t.get(i).quoted).collect::<Vec<_>>()
+        };
+        assert_eq!(quoted("'great' service"), [true, false]);
+        assert_eq!(quoted("so \"helpful\", thanks"), [false, true, false]);
+        assert_eq!(quoted("„toll“ gemacht"), [true, false]);
+        assert_eq!(quoted("the \"next day delivery\" is late"), [false, true, true, true, false, false]);
+        assert_eq!(quoted("he said \"this is a long quotation here\" ok"), [false; 8]);
+        assert_eq!(quoted("don't 'quote"), [false, false]);
+    }
+
+    #[test]
+    fn tokens_know_where_they_stand_in_the_text() {
+        let text = "@x Schöne 😍 Grüße!";
+        let mut t = Tokens::default();
+        t.tokenize(text, Language::De);
+        let spans: Vec<&str> = (0..t.len()).map(|i| &text[t.get(i).src_start as usize..t.get(i).src_end as usize]).collect();
+        assert_eq!(spans, ["Schöne", "😍", "Grüße"]);
     }
 
     #[test]
