@@ -12,6 +12,8 @@ use crate::rules::NEGATION;
 const FAILURE: f64 = -1.2;
 /// A denied resolution ("not fixed", "nicht behoben") is a complaint of this valence.
 const RESOLUTION_DENIED: f64 = -1.6;
+/// A repeat cue at least this negative is also failure evidence.
+const STRONG_REPEAT: f64 = -1.0;
 /// How many words before a cue a negator reaches: "never had an issue" in English, and
 /// in German across the middle of the clause ("hat noch nie ein Paket verloren").
 const NEGATION_REACH: [usize; 2] = [3, 5];
@@ -107,6 +109,10 @@ impl Evidence {
             }
             Kind::Repeat => {
                 self.repeat = true;
+                // A strong repeat ("schon wieder") is a complaint of its own.
+                if v <= STRONG_REPEAT {
+                    self.failure += v;
+                }
                 (v, Because::Idiom)
             }
             Kind::Idiom | Kind::Neutral => (v, Because::Idiom),

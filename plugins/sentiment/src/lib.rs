@@ -29,6 +29,10 @@ mod tokenize;
 mod fixtures_de;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cues;
+#[cfg(test)]
+mod tests_devset;
 
 use roost_sdk::{Action, Context, StepError};
 use serde::{Deserialize, Serialize};
