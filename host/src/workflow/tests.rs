@@ -38,7 +38,7 @@ inputs:
   limit: { type: integer, default: 3 }
 steps:
   - id: score
-    uses: sentiment/score@0.1
+    uses: sentiment/score@0.2
     with: { text: \"${{ inputs.text }}\" }
   - id: batch
     uses: sentiment/batch
@@ -206,7 +206,7 @@ fn catalog_errors() {
     assert_eq!(first_help(&unknown_action), "`sentiment` offers `score`, `batch`");
     let too_new = one_step("sentiment/score@1", "{ text: a }");
     assert_eq!(errors(&too_new), ["6:11: no installed version of `sentiment` matches `^1`"]);
-    assert_eq!(first_help(&too_new), "installed versions of `sentiment`: 0.1.0");
+    assert_eq!(first_help(&too_new), "installed versions of `sentiment`: 0.2.0");
 }
 
 #[test]

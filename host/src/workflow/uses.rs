@@ -40,7 +40,7 @@ pub struct UsesRef {
     pub req: VersionReq,
 }
 
-const USES_HELP: &str = "write `plugin/action@version`, e.g. `sentiment/score@0.1`; \
+const USES_HELP: &str = "write `plugin/action@version`, e.g. `sentiment/score@0.2`; \
                          `@version` may be omitted to accept any version";
 
 /// Parses `plugin/action[@req]`, pointing errors into the scalar.

@@ -8,7 +8,8 @@ use crate::tokenize::Tokens;
 pub(crate) const QUESTION_NEUTRAL: &str = "question:neutral";
 /// At most this many reasons per text: the strongest cues.
 pub(crate) const MAX_REASONS: usize = 5;
-/// A quoted cue longer than this, in characters, is cut.
+/// A quoted cue longer than this, in characters, is cut; with its kind a reason stays
+/// within the 80 characters plugin.toml allows.
 const MAX_QUOTE: usize = 60;
 
 /// Where a token's sentiment came from.
@@ -67,9 +68,18 @@ pub(crate) fn reasons(tokens: &Tokens, text: &str, sentiments: &[f64], causes: &
         let cause = causes[i];
         let (start, end) = (tokens.get(cause.start as usize), tokens.get(cause.end as usize));
         let quote = text.get(start.src_start as usize..end.src_end as usize).unwrap_or_default();
-        let quote: String = quote.chars().take(MAX_QUOTE).collect();
+        // The text's own double quotes and line breaks would need escapes: plain stand-ins.
+        let quote: String = quote
+            .chars()
+            .take(MAX_QUOTE)
+            .map(|c| match c {
+                '"' => '\'',
+                c if c.is_control() => ' ',
+                c => c,
+            })
+            .collect();
         let kind = if cause.kind == Because::Word && tokens.get(i).symbol.is_some() { "emoji" } else { cause.kind.name() };
-        let reason = format!("{kind}:{quote:?}");
+        let reason = format!("{kind}:\"{quote}\"");
         if !out.contains(&reason) {
             out.push(reason);
         }

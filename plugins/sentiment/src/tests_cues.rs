@@ -192,4 +192,8 @@ fn reasons_name_the_deciding_cues() {
     assert!(reasons.is_empty(), "{reasons:?}");
     let long = "bad ".repeat(50);
     assert!(explain(&long).1.len() <= crate::explain::MAX_REASONS);
+    // Reasons stay short and need no escapes, whatever the text holds.
+    let odd = format!("not\n\"working\" {}", "x".repeat(300));
+    let (_, reasons) = explain(&format!("{odd} never again {}", "\"".repeat(100)));
+    assert!(reasons.iter().all(|r| r.chars().count() <= 80 && r.matches('"').count() == 2), "{reasons:?}");
 }
