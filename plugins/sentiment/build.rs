@@ -105,7 +105,8 @@ fn cues(list: &[(usize, String)], german: bool) -> String {
     for (line, text) in list {
         let mut fields = text.split_whitespace();
         let kind = fields.next().unwrap_or_default();
-        let variant = KINDS.iter().find(|k| k.0 == kind).unwrap_or_else(|| panic!("line {line}: unknown kind {kind:?}")).1;
+        let variant =
+            KINDS.iter().find(|k| k.0 == kind).unwrap_or_else(|| panic!("line {line}: unknown kind {kind:?}")).1;
         let v = valence(fields.next().unwrap_or_else(|| panic!("line {line}: no valence")), *line);
         assert!((kind == "neutral") == (v == 0.0) || kind == "idiom", "line {line}: only neutral cues have valence 0");
         let words: Vec<String> = fields.map(|w| fold(w, german)).collect();
@@ -122,7 +123,8 @@ fn cues(list: &[(usize, String)], german: bool) -> String {
         cues.sort_by_key(|c| std::cmp::Reverse(c.0.len()));
         write!(out, "    ({first:?}, &[").expect("writing to a String");
         for (rest, v, kind) in cues {
-            write!(out, "Cue {{ rest: &{rest:?}, valence: {v:?}, kind: Kind::{kind} }}, ").expect("writing to a String");
+            write!(out, "Cue {{ rest: &{rest:?}, valence: {v:?}, kind: Kind::{kind} }}, ")
+                .expect("writing to a String");
         }
         out.push_str("]),\n");
     }

@@ -85,7 +85,17 @@ mod tests {
 
     #[test]
     fn a_negative_head_makes_the_compound_negative() {
-        for word in ["lieferchaos", "servicewueste", "geldverschwendung", "totalversagen", "updatedesaster", "reisefrust", "rechnungsaerger", "umzugskatastrophe", "lieferkatastrophen"] {
+        for word in [
+            "lieferchaos",
+            "servicewueste",
+            "geldverschwendung",
+            "totalversagen",
+            "updatedesaster",
+            "reisefrust",
+            "rechnungsaerger",
+            "umzugskatastrophe",
+            "lieferkatastrophen",
+        ] {
             assert!(valence(word).is_some_and(|v| v < -1.5), "{word}: {:?}", valence(word));
         }
     }
@@ -102,7 +112,9 @@ mod tests {
 
     #[test]
     fn plain_words_are_no_compounds() {
-        for word in ["kundenservice", "hauptbahnhof", "wochenende", "geburtstag", "wueste", "chaos", "supermarkt", "traumata"] {
+        for word in
+            ["kundenservice", "hauptbahnhof", "wochenende", "geburtstag", "wueste", "chaos", "supermarkt", "traumata"]
+        {
             assert_eq!(valence(word), None, "{word}");
         }
     }

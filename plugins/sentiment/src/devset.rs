@@ -204,12 +204,23 @@ pub fn report(outcomes: &[Outcome<'_>], split: Option<&str>) -> String {
     let chosen: Vec<&Outcome<'_>> = outcomes.iter().filter(|o| split.is_none_or(|s| o.post.split == s)).collect();
     let mut out = String::new();
     let _ = writeln!(out, "== split: {} ({} posts) ==", split.unwrap_or("all"), chosen.len());
-    let _ = writeln!(out, "{:<20} {:>4} {:>6} {:>8}  confusion: gold rows, predicted neg neu pos", "group", "n", "acc", "macroF1");
+    let _ = writeln!(
+        out,
+        "{:<20} {:>4} {:>6} {:>8}  confusion: gold rows, predicted neg neu pos",
+        "group", "n", "acc", "macroF1"
+    );
     let mut row = |name: &str, keep: &dyn Fn(&Outcome<'_>) -> bool| {
         let mut c = Confusion::default();
         chosen.iter().filter(|o| keep(o)).for_each(|o| c.add(o.post.label, o.predicted));
         if c.total() > 0 {
-            let _ = writeln!(out, "{name:<20} {:>4} {:>6.3} {:>8.3}  {}", c.total(), c.accuracy(), c.macro_f1(), c.render());
+            let _ = writeln!(
+                out,
+                "{name:<20} {:>4} {:>6.3} {:>8.3}  {}",
+                c.total(),
+                c.accuracy(),
+                c.macro_f1(),
+                c.render()
+            );
         }
     };
     row("all", &|_| true);
@@ -242,7 +253,13 @@ mod tests {
         assert_eq!(posts.len(), 1);
         assert_eq!((posts[0].label, posts[0].language, posts[0].text), (Label::Positive, Language::En, "love it"));
         assert_eq!(parse("id\ttext\n").unwrap_err().line, 1);
-        for bad in ["x\tfr\tpraise\tpositive\tdev\tt", "x\ten\tpraise\tgood\tdev\tt", "x\ten\trant\tpositive\tdev\tt", "x\ten\tpraise\tpositive\ttrain\tt", "x\ten\tpraise"] {
+        for bad in [
+            "x\tfr\tpraise\tpositive\tdev\tt",
+            "x\ten\tpraise\tgood\tdev\tt",
+            "x\ten\trant\tpositive\tdev\tt",
+            "x\ten\tpraise\tpositive\ttrain\tt",
+            "x\ten\tpraise",
+        ] {
             let err = parse(&format!("{HEADER}\n{bad}\n")).unwrap_err();
             assert_eq!(err.line, 2, "{bad}: {err}");
         }
@@ -262,6 +279,9 @@ mod tests {
         let t = Targets::of(&outcomes);
         assert_eq!((t.complaints, t.sarcasm, t.flips), ((1, 2), (1, 1), 1));
         assert!((t.explicit.accuracy() - 0.5).abs() < 1e-12);
-        assert_eq!(t.missed(), ["complaints negative", "no polarity flips on explicit posts", "explicit-post accuracy"]);
+        assert_eq!(
+            t.missed(),
+            ["complaints negative", "no polarity flips on explicit posts", "explicit-post accuracy"]
+        );
     }
 }

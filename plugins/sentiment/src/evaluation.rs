@@ -61,12 +61,7 @@ impl Confusion {
     /// and its counts predicted negative, neutral and positive.
     pub fn render(&self) -> String {
         let row = |r: &[u32; 3]| format!("{:>3} {:>3} {:>3}", r[0], r[1], r[2]);
-        format!(
-            "neg[{}] neu[{}] pos[{}]",
-            row(&self.counts[0]),
-            row(&self.counts[1]),
-            row(&self.counts[2])
-        )
+        format!("neg[{}] neu[{}] pos[{}]", row(&self.counts[0]), row(&self.counts[1]), row(&self.counts[2]))
     }
 }
 

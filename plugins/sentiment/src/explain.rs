@@ -78,7 +78,8 @@ pub(crate) fn reasons(tokens: &Tokens, text: &str, sentiments: &[f64], causes: &
                 c => c,
             })
             .collect();
-        let kind = if cause.kind == Because::Word && tokens.get(i).symbol.is_some() { "emoji" } else { cause.kind.name() };
+        let kind =
+            if cause.kind == Because::Word && tokens.get(i).symbol.is_some() { "emoji" } else { cause.kind.name() };
         let reason = format!("{kind}:\"{quote}\"");
         if !out.contains(&reason) {
             out.push(reason);

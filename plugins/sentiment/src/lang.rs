@@ -87,7 +87,10 @@ fn lexicon_votes(text: &str) -> (u32, u32) {
     let (mut en, mut de) = (0, 0);
     let mut sentence_start = true;
     for word in words(text) {
-        let noun = !sentence_start && word.len() >= 4 && word.starts_with(char::is_uppercase) && word.chars().any(char::is_lowercase);
+        let noun = !sentence_start
+            && word.len() >= 4
+            && word.starts_with(char::is_uppercase)
+            && word.chars().any(char::is_lowercase);
         sentence_start = false;
         let mut buf = [0u8; 32];
         let Some(key) = ascii_lower(word, &mut buf).and_then(|b| std::str::from_utf8(b).ok()) else { continue };

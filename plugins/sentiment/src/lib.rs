@@ -38,8 +38,8 @@ use roost_sdk::{Action, Context, StepError};
 use serde::{Deserialize, Serialize};
 
 pub use analyze::Analyzer;
-pub use summary::{Label, Scores};
 pub use lang::{Language, LanguageChoice, detect};
+pub use summary::{Label, Scores};
 
 /// The most texts one `batch` step takes; also `maxItems` in plugin.toml.
 pub const MAX_BATCH: usize = 10_000;

@@ -66,7 +66,10 @@ fn failures_denied_or_put_right_are_not_complaints() {
             "Kein Problem, gern geschehen.",
         ],
     );
-    all_are(Label::Negative, &["the outage is \"resolved\" they say, router still red", "Still not fixed after 3 days"]);
+    all_are(
+        Label::Negative,
+        &["the outage is \"resolved\" they say, router still red", "Still not fixed after 3 days"],
+    );
 }
 
 #[test]
@@ -152,18 +155,33 @@ fn idioms_of_refusal_are_negative() {
 
 #[test]
 fn information_questions_are_neutral() {
-    for text in ["Which payment methods do you accept?", "What is the number for support?", "Wann öffnet ihr?", "Is the new burger any good?", "Welche Zahlungsmethoden akzeptiert ihr?"] {
+    for text in [
+        "Which payment methods do you accept?",
+        "What is the number for support?",
+        "Wann öffnet ihr?",
+        "Is the new burger any good?",
+        "Welche Zahlungsmethoden akzeptiert ihr?",
+    ] {
         let (got, reasons) = explain(text);
         assert_eq!(got, Label::Neutral, "{text}: {reasons:?}");
     }
     assert_eq!(explain("What is the number for support?").1, ["question:neutral"]);
-    all_are(Label::Negative, &["why is the app STILL not working??", "Warum geht die App IMMER NOCH nicht?", "Why is your service so bad?"]);
+    all_are(
+        Label::Negative,
+        &["why is the app STILL not working??", "Warum geht die App IMMER NOCH nicht?", "Why is your service so bad?"],
+    );
     assert_eq!(label("loving the new classes, will there be more?"), Label::Positive);
 }
 
 #[test]
 fn short_german_texts_are_detected_and_scored_in_german() {
-    for text in ["Die App stürzt ständig ab", "Die Lieferung kam nie an", "Die Hotline ist ein Witz", "Lieferdesaster Teil 3", "Also man will das nicht"] {
+    for text in [
+        "Die App stürzt ständig ab",
+        "Die Lieferung kam nie an",
+        "Die Hotline ist ein Witz",
+        "Lieferdesaster Teil 3",
+        "Also man will das nicht",
+    ] {
         assert_eq!(detect(text), Language::De, "{text}");
     }
     for text in ["I will never die for this", "Also, the man was nice", "Die hard fans only"] {

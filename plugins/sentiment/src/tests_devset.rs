@@ -58,7 +58,9 @@ fn dev_split_meets_the_listening_targets() {
 #[test]
 fn test_split_keeps_its_measured_floors() {
     let outcomes = outcomes();
-    for (lang, complaints, sarcasm, flips, explicit) in [(Language::En, 0.90, 0.60, 0, 0.80), (Language::De, 0.90, 0.80, 2, 0.85)] {
+    for (lang, complaints, sarcasm, flips, explicit) in
+        [(Language::En, 0.90, 0.60, 0, 0.80), (Language::De, 0.90, 0.80, 2, 0.85)]
+    {
         let t = targets(&outcomes, lang, "test");
         assert!(t.complaints_negative() >= complaints, "{lang:?}: {}", t.render());
         assert!(t.sarcasm_negative() >= sarcasm, "{lang:?}: {}", t.render());

@@ -371,7 +371,8 @@ mod tests {
         let text = "@x Schöne 😍 Grüße!";
         let mut t = Tokens::default();
         t.tokenize(text, Language::De);
-        let spans: Vec<&str> = (0..t.len()).map(|i| &text[t.get(i).src_start as usize..t.get(i).src_end as usize]).collect();
+        let spans: Vec<&str> =
+            (0..t.len()).map(|i| &text[t.get(i).src_start as usize..t.get(i).src_end as usize]).collect();
         assert_eq!(spans, ["Schöne", "😍", "Grüße"]);
     }
 
