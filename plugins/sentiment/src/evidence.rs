@@ -6,6 +6,7 @@ use crate::analyze::View;
 use crate::cues::{self, Kind};
 use crate::explain::{Because, Cause};
 use crate::lang::Language;
+use crate::lexicon;
 use crate::rules::NEGATION;
 
 /// Complaint cues summing to this or less make a text report a failure.
@@ -50,7 +51,10 @@ impl View<'_> {
                 i += 1;
                 continue;
             };
-            let negated = self.negated_cue(i, in_cue);
+            let negated = match cue.kind {
+                Kind::Resolution => self.negated_resolution(i),
+                _ => self.negated_cue(i, in_cue),
+            };
             let quoted = self.t.get(i).quoted;
             let (v, because) = evidence.add(cue.kind, f64::from(cue.valence), negated, quoted);
             sentiments[i..=end].fill(0.0);
@@ -70,6 +74,15 @@ impl View<'_> {
         (1..=reach.min(i)).any(|d| {
             let j = i - d;
             !in_cue[j] && self.denies(j) && !(j..i).any(|k| self.t.get(k).clause_end)
+        })
+    }
+
+    /// Whether a negator stands right before a resolution ("not fixed", "still not
+    /// resolved", "nicht behoben"); "ohne Diskussion ersetzt" is put right all the same.
+    fn negated_resolution(&self, i: usize) -> bool {
+        (1..=2.min(i)).any(|d| {
+            let j = i - d;
+            lexicon::is_negator(self.lang, self.key(j)) && !(j..i).any(|k| self.t.get(k).clause_end) && self.key(j) != "ohne"
         })
     }
 

@@ -11,6 +11,7 @@ use crate::analyze::View;
 use crate::evidence::Evidence;
 use crate::explain::{Because, Cause};
 use crate::lang::Language;
+use crate::lexicon;
 
 /// An ironic positive word counts this much of its valence, negated.
 const IRONY: f64 = 0.8;
@@ -47,10 +48,12 @@ impl View<'_> {
     }
 
     /// The first two or last two tokens of the text ("Great, ...", "... Brilliant."), or
-    /// right after an interjection ("oh wonderful", "na super").
+    /// right after an interjection ("oh wonderful", "na super"). Praise after a "but"
+    /// turns the text round and is meant ("a day late, but the bed is beautiful").
     fn ironic_position(&self, k: usize) -> bool {
         let n = self.t.len();
-        k <= 1 || k + 2 >= n || (k.saturating_sub(2)..k).any(|j| self.is_interjection(j))
+        let after_but = (0..k).any(|j| lexicon::is_contrast(self.lang, self.key(j)));
+        !after_but && (k <= 1 || k + 2 >= n || (k.saturating_sub(2)..k).any(|j| self.is_interjection(j)))
     }
 
     fn is_interjection(&self, i: usize) -> bool {
