@@ -13,12 +13,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-const KINDS: [(&str, &str); 6] = [
+const KINDS: [(&str, &str); 7] = [
     ("idiom", "Idiom"),
     ("complaint", "Complaint"),
     ("sarcasm", "Sarcasm"),
     ("resolution", "Resolution"),
     ("repeat", "Repeat"),
+    ("marker", "Marker"),
     ("neutral", "Neutral"),
 ];
 
@@ -108,7 +109,9 @@ fn cues(list: &[(usize, String)], german: bool) -> String {
         let variant =
             KINDS.iter().find(|k| k.0 == kind).unwrap_or_else(|| panic!("line {line}: unknown kind {kind:?}")).1;
         let v = valence(fields.next().unwrap_or_else(|| panic!("line {line}: no valence")), *line);
-        assert!((kind == "neutral") == (v == 0.0) || kind == "idiom", "line {line}: only neutral cues have valence 0");
+        let signed = matches!(kind, "complaint" | "sarcasm" | "resolution");
+        assert!(!signed || v != 0.0, "line {line}: a {kind} cue needs a valence");
+        assert!(!matches!(kind, "neutral" | "marker") || v == 0.0, "line {line}: a {kind} cue has valence 0");
         let words: Vec<String> = fields.map(|w| fold(w, german)).collect();
         assert!(!words.is_empty(), "line {line}: no words");
         assert!(!matches!(words[0].as_str(), "*" | "~"), "line {line}: a cue starts with a word");

@@ -25,6 +25,8 @@ pub struct Analyzer {
     sentiments: Vec<f64>,
     causes: Vec<Cause>,
     in_cue: Vec<bool>,
+    /// The order in which reasons are read off the tokens.
+    order: Vec<usize>,
     question_neutral: bool,
 }
 
@@ -83,7 +85,7 @@ impl Analyzer {
         }
         let evidence = view.cues(&mut self.sentiments, &mut self.causes, &mut self.in_cue);
         view.irony(&mut self.sentiments, &mut self.causes, &self.in_cue, &evidence);
-        self.question_neutral = view.neutral_question(text, &mut self.sentiments, &evidence);
+        self.question_neutral = view.neutral_question(&mut self.sentiments, &evidence);
         view.contrast(&mut self.sentiments);
         summarize(&self.sentiments, punctuation_emphasis(text), lang)
     }
@@ -95,7 +97,7 @@ impl Analyzer {
         let reasons = if self.question_neutral {
             vec![explain::QUESTION_NEUTRAL.to_string()]
         } else {
-            explain::reasons(&self.tokens, text, &self.sentiments, &self.causes, scores.label())
+            explain::reasons(&self.tokens, text, &self.sentiments, &self.causes, scores.label(), &mut self.order)
         };
         (scores, reasons)
     }

@@ -26,6 +26,9 @@ pub(crate) enum Kind {
     Resolution,
     /// "again", "schon wieder": a repeated failure, a marker of irony.
     Repeat,
+    /// A phrase that is often ironic ("oh great", "love how", "weiter so"): it marks the
+    /// praise in a failure report as irony, and changes nothing else.
+    Marker,
     /// Service vocabulary that is no sentiment: "support", "please".
     Neutral,
 }

@@ -57,6 +57,10 @@ impl View<'_> {
             };
             let quoted = self.t.get(i).quoted;
             let (v, because) = evidence.add(cue.kind, f64::from(cue.valence), negated, quoted);
+            if cue.kind == Kind::Marker {
+                i += 1;
+                continue;
+            }
             sentiments[i..=end].fill(0.0);
             sentiments[end] = v;
             in_cue[i..=end].fill(true);
@@ -82,7 +86,9 @@ impl View<'_> {
     fn negated_resolution(&self, i: usize) -> bool {
         (1..=2.min(i)).any(|d| {
             let j = i - d;
-            lexicon::is_negator(self.lang, self.key(j)) && !(j..i).any(|k| self.t.get(k).clause_end) && self.key(j) != "ohne"
+            lexicon::is_negator(self.lang, self.key(j))
+                && !(j..i).any(|k| self.t.get(k).clause_end)
+                && self.key(j) != "ohne"
         })
     }
 
@@ -119,6 +125,10 @@ impl Evidence {
                 self.sarcasm = true;
                 self.failure += v;
                 (v, Because::Sarcasm)
+            }
+            Kind::Marker => {
+                self.repeat = true;
+                (v, Because::Idiom)
             }
             Kind::Repeat => {
                 self.repeat = true;

@@ -54,33 +54,32 @@ impl Cause {
 }
 
 /// The cues that carry `label`: tokens whose sentiment has the label's sign, strongest
-/// first, each as `kind:"text"`, at most [`MAX_REASONS`], each cue once.
-pub(crate) fn reasons(tokens: &Tokens, text: &str, sentiments: &[f64], causes: &[Cause], label: Label) -> Vec<String> {
+/// first, each as `kind:"text"`, at most [`MAX_REASONS`], each cue once. `order` is a
+/// buffer the caller keeps between texts.
+pub(crate) fn reasons(
+    tokens: &Tokens,
+    text: &str,
+    sentiments: &[f64],
+    causes: &[Cause],
+    label: Label,
+    order: &mut Vec<usize>,
+) -> Vec<String> {
     let sign = match label {
         Label::Positive => 1.0,
         Label::Negative => -1.0,
         Label::Neutral => return Vec::new(),
     };
-    let mut carrying: Vec<usize> = (0..sentiments.len()).filter(|&i| sentiments[i] * sign > 0.0).collect();
-    carrying.sort_by(|&a, &b| sentiments[b].abs().total_cmp(&sentiments[a].abs()).then(a.cmp(&b)));
-    let mut out: Vec<String> = Vec::new();
-    for i in carrying {
+    order.clear();
+    order.extend((0..sentiments.len()).filter(|&i| sentiments[i] * sign > 0.0));
+    order.sort_by(|&a, &b| sentiments[b].abs().total_cmp(&sentiments[a].abs()).then(a.cmp(&b)));
+    let mut out: Vec<String> = Vec::with_capacity(order.len().min(MAX_REASONS));
+    for &i in order.iter() {
         let cause = causes[i];
         let (start, end) = (tokens.get(cause.start as usize), tokens.get(cause.end as usize));
         let quote = text.get(start.src_start as usize..end.src_end as usize).unwrap_or_default();
-        // The text's own double quotes and line breaks would need escapes: plain stand-ins.
-        let quote: String = quote
-            .chars()
-            .take(MAX_QUOTE)
-            .map(|c| match c {
-                '"' => '\'',
-                c if c.is_control() => ' ',
-                c => c,
-            })
-            .collect();
         let kind =
             if cause.kind == Because::Word && tokens.get(i).symbol.is_some() { "emoji" } else { cause.kind.name() };
-        let reason = format!("{kind}:\"{quote}\"");
+        let reason = render(kind, quote);
         if !out.contains(&reason) {
             out.push(reason);
         }
@@ -89,4 +88,19 @@ pub(crate) fn reasons(tokens: &Tokens, text: &str, sentiments: &[f64], causes: &
         }
     }
     out
+}
+
+/// `kind:"quote"`, the quote cut to [`MAX_QUOTE`] characters; the text's own double
+/// quotes and line breaks would need escapes, so they get plain stand-ins.
+fn render(kind: &str, quote: &str) -> String {
+    let mut r = String::with_capacity(kind.len() + quote.len().min(4 * MAX_QUOTE) + 3);
+    r.push_str(kind);
+    r.push_str(":\"");
+    r.extend(quote.chars().take(MAX_QUOTE).map(|c| match c {
+        '"' => '\'',
+        c if c.is_control() => ' ',
+        c => c,
+    }));
+    r.push('"');
+    r
 }

@@ -43,7 +43,7 @@ impl LanguageChoice {
 /// would only add noise; `die` counts for German only before a capitalised word ("Die
 /// App stürzt ab"). When that is a draw, as in short texts ("Endlich Wochenende!"),
 /// words found in only one language's lexicon or cue lists decide, then German
-/// compounds, endings and capitalised nouns.
+/// compounds and endings.
 pub fn detect(text: &str) -> Language {
     let (mut en, mut de) = (0u32, 0u32);
     let mut previous = "";
@@ -81,17 +81,10 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Counts the words that only the English, or only the German, lexicon or cue list
-/// knows, German compounds, words with typically German endings, and capitalised words
-/// inside a sentence (German capitalises its nouns).
+/// knows, German compounds, and words with typically German endings.
 fn lexicon_votes(text: &str) -> (u32, u32) {
     let (mut en, mut de) = (0, 0);
-    let mut sentence_start = true;
     for word in words(text) {
-        let noun = !sentence_start
-            && word.len() >= 4
-            && word.starts_with(char::is_uppercase)
-            && word.chars().any(char::is_lowercase);
-        sentence_start = false;
         let mut buf = [0u8; 32];
         let Some(key) = ascii_lower(word, &mut buf).and_then(|b| std::str::from_utf8(b).ok()) else { continue };
         // Everyday German words that VADER's lexicon lists as English sentiment words
@@ -103,7 +96,7 @@ fn lexicon_votes(text: &str) -> (u32, u32) {
         match (known(Language::En), known(Language::De)) {
             (true, false) => en += 1,
             (false, true) => de += 1,
-            _ => de += u32::from(has_german_ending(key) || compound::valence(key).is_some() || noun),
+            _ => de += u32::from(has_german_ending(key) || compound::valence(key).is_some()),
         }
     }
     (en, de)

@@ -59,7 +59,7 @@ fn dev_split_meets_the_listening_targets() {
 fn test_split_keeps_its_measured_floors() {
     let outcomes = outcomes();
     for (lang, complaints, sarcasm, flips, explicit) in
-        [(Language::En, 0.90, 0.60, 0, 0.80), (Language::De, 0.90, 0.80, 1, 0.90)]
+        [(Language::En, 0.90, 0.60, 0, 0.85), (Language::De, 0.90, 0.70, 1, 0.90)]
     {
         let t = targets(&outcomes, lang, "test");
         assert!(t.complaints_negative() >= complaints, "{lang:?}: {}", t.render());

@@ -16,6 +16,10 @@ pub(crate) struct Token {
     pub caps: bool,
     /// Clause punctuation (`, . ; : ! ?`) follows: modifiers do not reach across it.
     pub clause_end: bool,
+    /// A question mark follows: the sentence up to here is a question.
+    pub question_end: bool,
+    /// Sentence punctuation (`. ! ? …`) follows.
+    pub sentence_end: bool,
     /// The valence of an emoji or emoticon; words are looked up by the scorer.
     pub symbol: Option<f32>,
     /// Inside quotation marks that enclose at most [`SCARE_QUOTE_WORDS`] words, as in
@@ -171,6 +175,8 @@ impl Tokens {
             && let Some(last) = self.list.last_mut()
         {
             last.clause_end = true;
+            last.question_end |= run.contains('?');
+            last.sentence_end |= run.contains(['.', '!', '?', '…']);
         }
     }
 
