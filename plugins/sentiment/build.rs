@@ -101,8 +101,11 @@ fn spellings(words: &[String]) -> Vec<Vec<String>> {
     all
 }
 
+/// The cues that start with one word: the other words, the valence and the kind.
+type Group = Vec<(Vec<String>, f32, &'static str)>;
+
 fn cues(list: &[(usize, String)], german: bool) -> String {
-    let mut groups: BTreeMap<String, Vec<(Vec<String>, f32, &str)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for (line, text) in list {
         let mut fields = text.split_whitespace();
         let kind = fields.next().unwrap_or_default();

@@ -80,7 +80,7 @@ fn loads_a_valid_plan_with_needs_and_versions() {
     let StepKind::Action { plugin, action, version, .. } = &plan.steps[1].kind else {
         panic!("an action step");
     };
-    assert_eq!(*version, semver::Version::new(0, 1, 0));
+    assert_eq!(*version, semver::Version::new(0, 2, 0));
     assert_eq!((plugin.as_str(), action.as_str()), ("sentiment", "batch"));
     assert_eq!(plan.steps[1].line, 9);
     assert_eq!(plan.inputs[1].ty, InputType::Integer);
