@@ -126,11 +126,7 @@ impl Evidence {
                 self.failure += v;
                 (v, Because::Sarcasm)
             }
-            Kind::Marker => {
-                self.repeat = true;
-                (v, Because::Idiom)
-            }
-            Kind::Repeat => {
+            Kind::Marker | Kind::Repeat => {
                 self.repeat = true;
                 // A strong repeat ("schon wieder") is a complaint of its own.
                 if v <= STRONG_REPEAT {
