@@ -120,6 +120,7 @@ async fn service(dir: &tempfile::TempDir, rate: u64) -> Bench {
             min_schedule_interval: Duration::from_secs(1),
             ..Default::default()
         },
+        trust: Default::default(),
     };
     let running = start(options).await.unwrap();
     let url = format!("http://{}", running.addr);

@@ -55,6 +55,12 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// `[registry]`: trusted signing keys and registries for plugins (see [`crate::oci`]).
+    #[serde(default)]
+    pub registry: crate::oci::RegistryConfig,
+    /// `[plugins]`: which source wins when two offer the same plugin version.
+    #[serde(default)]
+    pub plugins: crate::runtime::registry::PluginsConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or

@@ -8,6 +8,8 @@
 pub mod capabilities;
 pub mod config;
 pub mod engine;
+pub mod install;
+pub mod oci;
 pub mod runtime;
 pub mod service;
 pub mod store;

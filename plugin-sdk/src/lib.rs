@@ -71,6 +71,7 @@ mod host;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod openai;
 pub mod secrets;
 pub mod social;
 #[cfg(not(target_arch = "wasm32"))]

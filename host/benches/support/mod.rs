@@ -14,6 +14,6 @@ pub fn echo() -> (Arc<Runtime>, Registry, Vec<u8>) {
     .unwrap();
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default()).unwrap());
     let mut registry = Registry::default();
-    registry.add(runtime.load("echo/plugin.toml", &manifest, &wasm).unwrap());
+    registry.add(runtime.load("echo/plugin.toml", &manifest, &wasm).unwrap()).unwrap();
     (runtime, registry, wasm)
 }

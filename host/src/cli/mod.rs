@@ -9,9 +9,13 @@ macro_rules! out {
 }
 
 mod approvals;
+mod install;
 mod plugin;
+mod plugin_list;
+mod registry;
 mod run;
 mod runs;
+mod runs_show;
 mod secret;
 mod serve;
 mod validate;
@@ -41,7 +45,7 @@ pub struct Cli {
     /// Configuration file (default: ./roost.toml if present).
     #[arg(long, global = true, env = "ROOST_CONFIG")]
     config: Option<PathBuf>,
-    /// Extra plugin folders (each subfolder holds plugin.toml and a .wasm component).
+    /// Extra plugins: a plugin folder (plugin.toml and a .wasm component), or a folder of them.
     #[arg(long = "plugins", global = true, value_name = "DIR")]
     plugin_dirs: Vec<PathBuf>,
     /// Log filter, e.g. `info` or `roost=debug` (also RUST_LOG).
@@ -67,13 +71,13 @@ enum Command {
     Approvals(approvals::ApprovalsCommand),
     /// Approve (or `--reject`) a waiting approval and continue its run.
     Approve(approvals::ApproveArgs),
-    /// Inspect installed plugins.
+    /// List, install, upgrade or remove plugins; publish, pull, sign and verify them in OCI registries.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
     /// Set, list or delete a workspace's secrets, each bound to the hosts it may be sent to.
     #[command(subcommand)]
     Secret(secret::SecretCommand),
-    /// Delete a finished run, or prune history past its retention.
+    /// Show a recorded run, delete a finished one, or prune history past its retention.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
 }
@@ -110,14 +114,16 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     if let Command::Serve(serve::ServeArgs { data_dir: Some(dir), .. }) = &cli.command {
         config.data_dir = Some(dir.clone());
     }
-    let env = Env::new(config, &cli.plugin_dirs)?;
+    // `plugin list` reports refusals as errors itself.
+    let warn_refused = !matches!(cli.command, Command::Plugin(plugin::PluginCommand::List { .. }));
+    let env = Env::new(config, &cli.plugin_dirs, warn_refused)?;
     match cli.command {
         Command::Serve(args) => serve::serve(&env, args).await,
         Command::Run(args) => run::run(&env, args).await,
-        Command::Validate(args) => validate::validate(&env, args),
+        Command::Validate(args) => validate::validate(&env, args).await,
         Command::Approvals(cmd) => approvals::list(&env, cmd).await,
         Command::Approve(args) => approvals::approve(&env, args).await,
-        Command::Plugin(cmd) => plugin::plugin(&env, cmd),
+        Command::Plugin(cmd) => plugin::plugin(&env, cmd).await,
         Command::Secret(cmd) => secret::secret(&env, cmd).await,
         Command::Runs(cmd) => runs::runs(&env, cmd).await,
     }
@@ -131,25 +137,70 @@ pub struct Env {
 }
 
 impl Env {
-    fn new(config: Config, plugin_dirs: &[PathBuf]) -> anyhow::Result<Self> {
+    fn new(config: Config, plugin_dirs: &[PathBuf], warn_refused: bool) -> anyhow::Result<Self> {
         let runtime = Runtime::new(config.runtime())?;
-        let mut registry = Registry::with_builtins(&runtime).context("failed to load the first-party plugins")?;
-        let installed = config.data_dir().join("plugins");
-        for dir in plugin_dirs.iter().cloned().chain(installed.is_dir().then_some(installed)) {
-            let refused = registry
-                .load_dir(&runtime, &dir)
-                .with_context(|| format!("failed to read plugin folder {}", dir.display()))?;
-            for e in refused {
-                eprintln!("warning: plugin refused: {e}");
+        let mut registry = Registry::with_builtins(&runtime)
+            .context("failed to load the first-party plugins")?
+            .with_prefer(config.plugins.clone());
+        for dir in plugin_dirs {
+            if registry.load_dir(&runtime, dir)? == 0 {
+                eprintln!(
+                    "warning: --plugins {} holds no plugin: give a folder holding plugin.toml and its .wasm, \
+                     or a folder of such folders",
+                    dir.display()
+                );
             }
+        }
+        let installed = config.data_dir().join("plugins");
+        if installed.is_dir() {
+            registry.load_dir(&runtime, &installed)?;
+        }
+        for refusal in registry.refused().iter().filter(|_| warn_refused) {
+            eprintln!("warning: {refusal}");
+        }
+        for w in registry.view(None).widenings() {
+            let m = &w.entry.plugin.manifest;
+            eprintln!(
+                "warning: {} {} ({}) asks for more than {} {}: {}; `uses: {}/...` without `@{}` keeps {}",
+                m.id,
+                m.version,
+                w.entry.source,
+                m.id,
+                w.below,
+                w.diff.added.join(", "),
+                m.id,
+                m.version,
+                w.below
+            );
         }
         Ok(Self { config, runtime: Arc::new(runtime), registry: Arc::new(registry) })
     }
 
-    /// The engine over the database at `db` (or the configured one).
-    pub async fn engine(&self, db: Option<&str>) -> anyhow::Result<Engine> {
+    /// The database at `db` (or the configured one), its installs loaded into the registry.
+    pub async fn store(&self, db: Option<&str>) -> anyhow::Result<Store> {
         let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
         let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+        roost::install::sync(&self.registry, &self.runtime, &store)
+            .await
+            .context("cannot read the installed plugins")?;
+        Ok(store)
+    }
+
+    /// Loads the installs of the configured database when there is one already (commands
+    /// that only read, such as `validate`, do not create it).
+    pub async fn load_installed(&self, db: Option<&str>) -> anyhow::Result<()> {
+        let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
+        let missing_file = url.strip_prefix("sqlite://").is_some_and(|path| !std::path::Path::new(path).exists())
+            || url.contains(":memory:");
+        if !missing_file {
+            self.store(Some(&url)).await?;
+        }
+        Ok(())
+    }
+
+    /// The engine over the database at `db` (or the configured one).
+    pub async fn engine(&self, db: Option<&str>) -> anyhow::Result<Engine> {
+        let store = self.store(db).await?;
         let secrets = secrets_from_env(std::env::vars()).map_err(anyhow::Error::msg)?;
         let engine = Engine::new(self.runtime.clone(), self.registry.clone(), store)
             .with_secrets(secrets)

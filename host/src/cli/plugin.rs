@@ -1,56 +1,41 @@
-//! `roost plugin list`: the installed plugins, their actions and permissions.
+//! `roost plugin ...`: the subcommands, each handled in its own module.
 
 use clap::Subcommand;
-use serde_json::json;
 
 use super::Env;
+use super::install::{InstallArgs, RemoveArgs, UpgradeArgs};
 
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// List installed plugins with their actions and permissions.
+    /// List the plugins with their actions, permissions and sources, and every refused
+    /// one (then the exit code is 1).
     List {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Also list what this workspace installed.
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Database URL (default: the configured one).
+        #[arg(long)]
+        db: Option<String>,
     },
+    /// Install a plugin into the database, for the instance or one workspace.
+    Install(InstallArgs),
+    /// Install a newer version of an installed plugin beside the older ones.
+    Upgrade(UpgradeArgs),
+    /// Remove one installed version (`ID@VERSION`).
+    Remove(RemoveArgs),
+    #[command(flatten)]
+    Registry(super::registry::RegistryCommand),
 }
 
-pub fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
-    let PluginCommand::List { json } = cmd;
-    let plugins = env.registry.plugins();
-    if json {
-        let list: Vec<_> = plugins
-            .iter()
-            .map(|p| {
-                let m = &p.manifest;
-                json!({
-                    "id": m.id, "version": m.version.to_string(), "digest": p.digest,
-                    "actions": m.actions.iter().map(|a| &a.id).collect::<Vec<_>>(),
-                    "permissions": {
-                        "http": m.permissions.http.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                        "kv": m.permissions.kv,
-                        "secrets": m.permissions.secrets.keys().collect::<Vec<_>>(),
-                    },
-                })
-            })
-            .collect();
-        out!("{}", serde_json::to_string_pretty(&list)?);
-        return Ok(0);
+pub async fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
+    match cmd {
+        PluginCommand::List { json, workspace, db } => super::plugin_list::list(env, json, workspace, db).await,
+        PluginCommand::Install(args) => super::install::install(env, args).await,
+        PluginCommand::Upgrade(args) => super::install::upgrade(env, args).await,
+        PluginCommand::Remove(args) => super::install::remove(env, args).await,
+        PluginCommand::Registry(cmd) => super::registry::registry(env, cmd).await,
     }
-    for p in plugins {
-        let m = &p.manifest;
-        let actions: Vec<&str> = m.actions.iter().map(|a| a.id.as_str()).collect();
-        out!("{} {}  actions: {}  sha256: {}", m.id, m.version, actions.join(", "), &p.digest[..12]);
-        for h in &m.permissions.http {
-            out!("    http    {h}");
-        }
-        if m.permissions.kv {
-            out!("    kv");
-        }
-        for (name, hosts) in &m.permissions.secrets {
-            let hosts: Vec<String> = hosts.iter().map(ToString::to_string).collect();
-            out!("    secret  {name} -> {}", hosts.join(", "));
-        }
-    }
-    Ok(0)
 }

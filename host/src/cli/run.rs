@@ -54,7 +54,7 @@ pub async fn run(env: &Env, args: RunArgs) -> anyhow::Result<u8> {
 async fn start(env: &Env, engine: &Engine, file: &PathBuf, args: &RunArgs) -> anyhow::Result<Result<String, u8>> {
     let name = file.display().to_string();
     let source = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
-    let plan = match workflow::load(&name, &source, env.registry.as_ref()) {
+    let plan = match workflow::load(&name, &source, &env.registry.view(Some(&args.workspace))) {
         Ok(plan) => plan,
         Err(diagnostics) => {
             eprintln!("{diagnostics}");

@@ -1,4 +1,5 @@
-//! `roost runs delete RUN` and `roost runs prune`: removing history from the database.
+//! `roost runs show RUN`, `roost runs delete RUN` and `roost runs prune`: reading and
+//! removing history in the database.
 
 use anyhow::Context as _;
 use clap::Subcommand;
@@ -10,6 +11,13 @@ use super::{EXIT_FAILED, EXIT_USAGE, Env, RunOutput, cli_actor};
 
 #[derive(Debug, Subcommand)]
 pub enum RunsCommand {
+    /// Show a run's steps with the plugin version and component digest each used.
+    Show {
+        /// The run to show.
+        run: String,
+        #[command(flatten)]
+        common: RunOutput,
+    },
     /// Delete a finished run and everything stored about it: steps, logs, attempts, items,
     /// jobs, approvals and delivery ids. A run that has not ended is refused.
     Delete {
@@ -31,6 +39,7 @@ pub enum RunsCommand {
 
 pub async fn runs(env: &Env, cmd: RunsCommand) -> anyhow::Result<u8> {
     match cmd {
+        RunsCommand::Show { run, common } => super::runs_show::show(env, &run, &common).await,
         RunsCommand::Delete { run, common } => delete(env, &run, &common).await,
         RunsCommand::Prune { days, common } => prune_now(env, days, &common).await,
     }

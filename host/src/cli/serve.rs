@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -54,6 +55,7 @@ pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
         grace: Duration::from_secs(args.grace_seconds),
         clock: None,
         retention: roost::service::retention::Policy::from_config(&env.config.retention),
+        trust: Arc::new(env.config.registry.policy().context("failed to read [registry] in roost.toml")?),
     };
     let running = start(options).await?;
     eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);

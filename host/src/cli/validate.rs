@@ -12,9 +12,14 @@ pub struct ValidateArgs {
     /// Workflow files to check.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Check against the plugins this workspace sees (the instance's and its own installs).
+    #[arg(long, default_value = "default")]
+    workspace: String,
 }
 
-pub fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
+pub async fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
+    env.load_installed(None).await?;
+    let catalog = env.registry.view(Some(&args.workspace));
     let mut code = 0;
     for file in &args.files {
         let name = file.display().to_string();
@@ -26,7 +31,7 @@ pub fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
                 continue;
             }
         };
-        match workflow::load(&name, &source, env.registry.as_ref()) {
+        match workflow::load(&name, &source, &catalog) {
             Ok(_) => out!("ok {name}"),
             Err(diagnostics) => {
                 print!("{diagnostics}");

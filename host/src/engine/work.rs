@@ -162,7 +162,7 @@ impl Engine {
 
     /// One attempt of an action (the step's, or one item's), with its retry decision.
     async fn attempt(&self, step: &PlanStep, state: &RunState, scope: &RunScope, job: &Job, commit: &mut Commit) {
-        let StepKind::Action { plugin, action, version, with } = &step.kind else { return };
+        let StepKind::Action { plugin, action, version, digest, with } = &step.kind else { return };
         let item =
             (job.idx >= 0).then(|| state.items.iter().find(|i| i.step_id == step.id && i.idx == job.idx)).flatten();
         let item_value = item.and_then(|i| i.item.clone());
@@ -171,9 +171,11 @@ impl Engine {
         let mut input_scope = scope.scope(item_value.as_ref(), item.map(|i| i.idx as usize));
         input_scope.secret_nonce = &nonce;
         let rendered = with.render(&input_scope);
-        let result = match (rendered, self.registry.get(plugin, version)) {
+        let found = self.registry.find(&state.run.workspace, plugin, version, digest.as_deref());
+        let pin = digest.as_ref().map_or(String::new(), |d| format!(" sha256:{d}"));
+        let result = match (rendered, found) {
             (Err(e), _) => Err(StepFailure::InvalidInput(e.to_string())),
-            (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version} is not installed"))),
+            (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version}{pin} is not installed"))),
             (Ok(input), Some(p)) => match self.limits.admit(&state.run.workspace).await {
                 Err(refused) => Err(refused),
                 Ok(limits) => {

@@ -38,26 +38,28 @@ struct Plans {
 
 struct Cached {
     revision: i64,
+    /// The registry's generation the plan was resolved against: installs make it stale.
+    generation: u64,
     plan: Arc<Plan>,
     bytes: usize,
     used: u64,
 }
 
 impl Plans {
-    fn get(&mut self, key: &(String, String), revision: i64) -> Option<Arc<Plan>> {
+    fn get(&mut self, key: &(String, String), revision: i64, generation: u64) -> Option<Arc<Plan>> {
         self.tick += 1;
-        let entry = self.entries.get_mut(key).filter(|e| e.revision == revision)?;
+        let entry = self.entries.get_mut(key).filter(|e| e.revision == revision && e.generation == generation)?;
         entry.used = self.tick;
         Some(entry.plan.clone())
     }
 
     /// Keeps `plan` of `revision` unless a newer revision is held; then evicts down to the bounds.
-    fn put(&mut self, key: (String, String), revision: i64, plan: Arc<Plan>, bytes: usize) {
-        if self.entries.get(&key).is_some_and(|e| e.revision > revision) {
+    fn put(&mut self, key: (String, String), (revision, generation): (i64, u64), plan: Arc<Plan>, bytes: usize) {
+        if self.entries.get(&key).is_some_and(|e| (e.revision, e.generation) > (revision, generation)) {
             return;
         }
         self.tick += 1;
-        let entry = Cached { revision, plan, bytes, used: self.tick };
+        let entry = Cached { revision, generation, plan, bytes, used: self.tick };
         if let Some(old) = self.entries.insert(key, entry) {
             self.bytes -= old.bytes;
         }
@@ -80,22 +82,25 @@ impl PlanCache {
             return Err(ApiError::new(StatusCode::CONFLICT, "invalid_workflow", message));
         }
         let key = (w.workspace.clone(), w.name.clone());
-        if let Some(plan) = self.0.lock().unwrap().get(&key, w.revision) {
+        let generation = s.registry.generation();
+        if let Some(plan) = self.0.lock().unwrap().get(&key, w.revision, generation) {
             return Ok(plan);
         }
-        let plan = workflow::load(&file_name(w), &w.source, s.registry.as_ref()).map_err(|d| {
+        let catalog = s.registry.view(Some(&w.workspace));
+        let plan = workflow::load(&file_name(w), &w.source, &catalog).map_err(|d| {
             ApiError::new(StatusCode::CONFLICT, "invalid_workflow", format!("the stored workflow no longer loads: {d}"))
         })?;
         let plan = Arc::new(plan);
-        self.0.lock().unwrap().put(key, w.revision, plan.clone(), w.source.len());
+        self.0.lock().unwrap().put(key, (w.revision, generation), plan.clone(), w.source.len());
         Ok(plan)
     }
 
     /// Keeps a plan loaded elsewhere (off the async threads) for a workflow's revision,
-    /// whose source is `source_bytes` long; an older revision's plan is forgotten.
-    pub fn insert(&self, workspace: &str, revision: i64, plan: Plan, source_bytes: usize) {
+    /// whose source is `source_bytes` long, resolved against the registry's `generation`
+    /// (read before loading); an older revision's plan is forgotten.
+    pub fn insert(&self, workspace: &str, (revision, generation): (i64, u64), plan: Plan, source_bytes: usize) {
         let key = (workspace.to_string(), plan.name.clone());
-        self.0.lock().unwrap().put(key, revision, Arc::new(plan), source_bytes);
+        self.0.lock().unwrap().put(key, (revision, generation), Arc::new(plan), source_bytes);
     }
 
     /// How many plans are held, and their source bytes.
@@ -198,12 +203,13 @@ mod tests {
         let mut plans = Plans::default();
         let p = plan("w");
         for revision in 1..=150 {
-            plans.put(key("w"), revision, p.clone(), 1 << 20);
+            plans.put(key("w"), (revision, 0), p.clone(), 1 << 20);
         }
         assert_eq!((plans.entries.len(), plans.bytes), (1, 1 << 20));
-        plans.put(key("w"), 3, p.clone(), 10);
-        assert!(plans.get(&key("w"), 150).is_some(), "an older revision must not replace a newer one");
-        assert!(plans.get(&key("w"), 3).is_none());
+        plans.put(key("w"), (3, 0), p.clone(), 10);
+        assert!(plans.get(&key("w"), 150, 0).is_some(), "an older revision must not replace a newer one");
+        assert!(plans.get(&key("w"), 3, 0).is_none());
+        assert!(plans.get(&key("w"), 150, 1).is_none(), "a plan resolved before an install is stale");
     }
 
     #[test]
@@ -211,16 +217,16 @@ mod tests {
         let mut plans = Plans::default();
         let p = plan("w");
         for i in 0..MAX_CACHED_PLANS + 10 {
-            plans.put(key(&format!("w{i}")), 1, p.clone(), 1);
-            assert!(plans.get(&key("w0"), 1).is_some(), "a plan in use stays");
+            plans.put(key(&format!("w{i}")), (1, 0), p.clone(), 1);
+            assert!(plans.get(&key("w0"), 1, 0).is_some(), "a plan in use stays");
         }
         assert_eq!(plans.entries.len(), MAX_CACHED_PLANS);
-        assert!(plans.get(&key("w1"), 1).is_none(), "the least recently used went first");
+        assert!(plans.get(&key("w1"), 1, 0).is_none(), "the least recently used went first");
         let big = MAX_CACHED_SOURCE_BYTES / 4 + 1;
         for i in 0..4 {
-            plans.put(key(&format!("big{i}")), 1, p.clone(), big);
+            plans.put(key(&format!("big{i}")), (1, 0), p.clone(), big);
         }
         assert!(plans.bytes <= MAX_CACHED_SOURCE_BYTES, "{} bytes held", plans.bytes);
-        assert!(plans.get(&key("big3"), 1).is_some() && plans.get(&key("big0"), 1).is_none());
+        assert!(plans.get(&key("big3"), 1, 0).is_some() && plans.get(&key("big0"), 1, 0).is_none());
     }
 }

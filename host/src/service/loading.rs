@@ -65,16 +65,24 @@ impl Default for Loader {
 }
 
 impl Loader {
-    /// Loads `source` on a blocking thread once a slot is free. A load that outlives the
-    /// budget keeps its slot until it ends, so abandoned loads still count.
-    pub async fn load(&self, registry: &Arc<Registry>, file: &str, source: &str) -> Result<Plan, LoadFailure> {
-        let (registry, file_name, source) = (registry.clone(), file.to_string(), source.to_string());
+    /// Loads `source` against what `workspace` sees of the registry, on a blocking thread
+    /// once a slot is free. A load that outlives the budget keeps its slot until it ends,
+    /// so abandoned loads still count.
+    pub async fn load(
+        &self,
+        registry: &Arc<Registry>,
+        workspace: &str,
+        file: &str,
+        source: &str,
+    ) -> Result<Plan, LoadFailure> {
+        let catalog = registry.view(Some(workspace));
+        let (file_name, source) = (file.to_string(), source.to_string());
         let file = file_name.clone();
         let work = async {
             let slot = self.slots.clone().acquire_owned().await.map_err(|_| LoadFailure::Busy)?;
             let task = tokio::task::spawn_blocking(move || {
                 let _slot = slot;
-                workflow::load(&file, &source, registry.as_ref())
+                workflow::load(&file, &source, &catalog)
             });
             let loaded = task.await.map_err(|e| {
                 tracing::error!("loading {file_name} failed: {e}");

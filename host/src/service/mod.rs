@@ -12,6 +12,7 @@ pub mod launch;
 pub mod loading;
 pub mod metrics;
 pub mod names;
+pub mod plugin_sync;
 pub mod quotas;
 pub mod retention;
 pub mod scheduler;
@@ -54,6 +55,8 @@ pub struct App {
     pub scheduling: scheduler::Scheduling,
     /// How long history is kept and how often schedules may fire.
     pub retention: retention::Policy,
+    /// Which plugin signatures installs trust, and how registries are reached.
+    pub trust: Arc<crate::oci::TrustPolicy>,
 }
 
 impl Deref for AppState {

@@ -44,6 +44,8 @@ pub struct ServeOptions {
     pub clock: Option<Arc<dyn scheduler::Clock>>,
     /// How long history is kept and how often schedules may fire.
     pub retention: retention::Policy,
+    /// Which plugin signatures installs trust, and how registries are reached.
+    pub trust: Arc<crate::oci::TrustPolicy>,
 }
 
 /// A service started by [`start`].
@@ -86,8 +88,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         metrics,
         scheduling: scheduler::Scheduling::new(options.clock.clone()),
         retention: options.retention,
+        trust: options.trust.clone(),
     });
     bootstrap(&state, &options).await?;
+    crate::install::sync(&state.registry, &state.runtime, &state.store).await?;
     if let Some(dir) = &options.workflows {
         load_workflows(&state, &options.workspace, dir).await?;
     }
@@ -109,8 +113,9 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let work = tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace));
     let schedules = tokio::spawn(scheduler::run(state.clone(), rx.clone()));
     let prune = tokio::spawn(retention::run(state.clone(), rx.clone()));
+    let installs = tokio::spawn(super::plugin_sync::run(state.clone(), rx.clone()));
     tracing::info!(%addr, "roost serve is listening");
-    Ok(Running { addr, state, shutdown, tasks: vec![http, work, schedules, prune] })
+    Ok(Running { addr, state, shutdown, tasks: vec![http, work, schedules, prune, installs] })
 }
 
 /// First start: the workspace exists, and there is an operator token.
@@ -168,9 +173,10 @@ const STARTUP_LOADS: usize = 4;
 /// kept, so the scheduler does not load them again.
 async fn check_stored(state: &AppState) -> anyhow::Result<()> {
     let workflows = state.store.workflows(None).await?;
+    let generation = state.registry.generation();
     let mut checks = futures::stream::iter(workflows)
         .map(|w| async move {
-            let result = state.loader.load(&state.registry, &launch::file_name(&w), &w.source).await;
+            let result = state.loader.load(&state.registry, &w.workspace, &launch::file_name(&w), &w.source).await;
             (w, result)
         })
         .buffer_unordered(STARTUP_LOADS);
@@ -180,7 +186,7 @@ async fn check_stored(state: &AppState) -> anyhow::Result<()> {
                 if w.error.is_some() {
                     state.store.set_workflow_error(&w.workspace, &w.name, w.revision, None).await?;
                 }
-                state.plans.insert(&w.workspace, w.revision, plan, w.source.len());
+                state.plans.insert(&w.workspace, (w.revision, generation), plan, w.source.len());
             }
             Err(failure @ LoadFailure::Invalid(_)) => {
                 let error = failure.summary();

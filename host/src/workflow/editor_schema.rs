@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::keys::{Field, Shape, Table, WORKFLOW};
 
 const DURATION_PATTERN: &str = "^([0-9]+(ms|s|m|h|d))+$";
+const USES_PATTERN: &str = "^\\s*[a-z0-9_-]+/[a-z0-9_-]+(@(sha256:[0-9a-f]{64}|[^@]+))?\\s*$";
 const EXPR_PATTERN: &str = "^\\s*\\$\\{\\{.*\\}\\}\\s*$";
 
 /// The schema of a workflow file.
@@ -43,6 +44,7 @@ fn shape(shape: &Shape) -> Value {
         Shape::Text => json!({ "type": "string" }),
         Shape::Name => json!({ "type": "string", "pattern": "^[a-z0-9-]{1,64}$" }),
         Shape::StepId => json!({ "type": "string", "pattern": "^[a-z][a-z0-9_-]{0,63}$" }),
+        Shape::Uses => json!({ "type": "string", "pattern": USES_PATTERN }),
         Shape::Bool => json!({ "type": "boolean" }),
         Shape::Int { min } => json!({ "type": "integer", "minimum": min }),
         Shape::Duration => json!({ "type": "string", "pattern": DURATION_PATTERN }),

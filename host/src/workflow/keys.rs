@@ -10,6 +10,8 @@ pub enum Shape {
     Name,
     /// A step id.
     StepId,
+    /// `plugin/action`, `plugin/action@version` or `plugin/action@sha256:<64 hex>`.
+    Uses,
     Bool,
     /// An integer of at least `min`.
     Int {
@@ -160,7 +162,11 @@ pub const RETRY: Table = Table {
 pub const STEP: Table = Table {
     fields: &[
         req("id", Shape::StepId, "add `id: my-step`", "Unique step id"),
-        opt("uses", Shape::Text, "The action to run: `plugin/action@version`"),
+        opt(
+            "uses",
+            Shape::Uses,
+            "The action to run: `plugin/action@version`, or `plugin/action@sha256:<64 hex>` for one exact component",
+        ),
         opt("with", Shape::Template, "The action's input"),
         opt("approval", Shape::Object(&APPROVAL), "Wait for a person to approve or reject"),
         opt("wait", Shape::Duration, "Wait this long (a durable timer)"),

@@ -50,6 +50,8 @@ pub enum StepKind {
         plugin: String,
         action: String,
         version: semver::Version,
+        /// The component's sha256 the plan was resolved to (always, for a `@sha256:` pin).
+        digest: Option<String>,
         with: Template,
     },
     Approval(Approval),
@@ -147,7 +149,8 @@ fn action(spec: &StepSpec, with: Option<Template>, env: &Env<'_>, diags: &mut Ve
     };
     schema::check(&site, &with, &action.input_schema, diags);
     credentials::check_with(&name, &with, &action.input_schema, diags);
-    Some(StepKind::Action { plugin: uses.plugin, action: uses.action, version: action.version, with })
+    let (plugin, action_id, digest) = (uses.plugin, uses.action, action.digest);
+    Some(StepKind::Action { plugin, action: action_id, version: action.version, digest, with })
 }
 
 /// `needs:`: step ids that must end first.

@@ -23,7 +23,7 @@ pub struct TestCatalog {
 }
 
 impl TestCatalog {
-    /// `sentiment` 0.2.0 with `score` and `batch`, from its manifest.
+    /// `sentiment` 0.2.0 with `score`, `batch` and `classify`, from its manifest.
     pub fn sentiment() -> Self {
         TestCatalog { installed: vec![manifest(SENTIMENT)] }
     }
@@ -64,7 +64,9 @@ impl Catalog for TestCatalog {
             return Err(CatalogError::NoMatchingVersion { available });
         };
         match best.actions.iter().find(|(a, _)| a == action) {
-            Some((_, schema)) => Ok(ResolvedAction { version: best.version.clone(), input_schema: schema.clone() }),
+            Some((_, schema)) => {
+                Ok(ResolvedAction { version: best.version.clone(), input_schema: schema.clone(), digest: None })
+            }
             None => Err(CatalogError::UnknownAction { known: best.actions.iter().map(|(a, _)| a.clone()).collect() }),
         }
     }

@@ -203,7 +203,7 @@ fn catalog_errors() {
     assert_eq!(first_help(&unknown_plugin), "did you mean `sentiment`?");
     let unknown_action = one_step("sentiment/rate", "{ text: a }");
     assert_eq!(errors(&unknown_action), ["6:11: plugin `sentiment` has no action `rate`"]);
-    assert_eq!(first_help(&unknown_action), "`sentiment` offers `score`, `batch`");
+    assert_eq!(first_help(&unknown_action), "`sentiment` offers `score`, `batch`, `classify`");
     let too_new = one_step("sentiment/score@1", "{ text: a }");
     assert_eq!(errors(&too_new), ["6:11: no installed version of `sentiment` matches `^1`"]);
     assert_eq!(first_help(&too_new), "installed versions of `sentiment`: 0.2.0");

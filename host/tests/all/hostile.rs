@@ -269,7 +269,10 @@ async fn two_hundred_slow_steps_run_together_without_stalling_tokio() {
     for step in steps {
         assert_eq!(step.await.unwrap().result.unwrap(), json!({ "slept_ms": 500 }));
     }
-    assert!(worst < Duration::from_millis(250), "a 10 ms timer took {worst:?}");
+    // A step blocking a worker thread would hold the timer for its whole 500 ms sleep, and
+    // 200 of them on two threads for many seconds; scheduling noise on a loaded machine
+    // stays well under that.
+    assert!(worst < Duration::from_millis(1500), "a 10 ms timer took {worst:?}");
     // 200 x 500 ms one after another would take 100 s.
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 }

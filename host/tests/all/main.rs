@@ -5,6 +5,8 @@ mod crash;
 mod engine;
 mod hostile;
 mod kv;
+mod plugins;
+mod registry;
 mod runs;
 mod serve;
 mod social;

@@ -53,7 +53,7 @@ steps:
 fn full_registry(runtime: &Runtime) -> Registry {
     let mut registry = support::registry(runtime);
     let perms = support::permissions(&["https://api.example.com".into()], &["https://api.example.com".into()]);
-    registry.add(support::load_hostile(runtime, &support::hostile_manifest("hostile", &perms)).unwrap());
+    registry.add(support::load_hostile(runtime, &support::hostile_manifest("hostile", &perms)).unwrap()).unwrap();
     registry
 }
 

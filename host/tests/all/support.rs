@@ -103,7 +103,7 @@ pub fn load_echo(runtime: &Runtime) -> Plugin {
 /// The first-party plugins plus the echo test plugin.
 pub fn registry(runtime: &Runtime) -> Registry {
     let mut registry = Registry::with_builtins(runtime).unwrap();
-    registry.add(load_echo(runtime));
+    registry.add(load_echo(runtime)).unwrap();
     registry
 }
 

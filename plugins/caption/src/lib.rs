@@ -3,16 +3,15 @@
 //!
 //! The actions are thin. The pure parts are `network` (limits, counting, trimming),
 //! `hashtags` and `stopwords`, `offline` (templates) and `prompt` (messages, reply
-//! clean-up); `client` talks to the model server.
+//! clean-up); `roost_sdk::openai` talks to the model server.
 
-mod client;
 mod hashtags;
 mod network;
 mod offline;
 mod prompt;
 mod stopwords;
 
-use roost_sdk::{Action, Context, StepError};
+use roost_sdk::{Action, Context, StepError, openai};
 use serde::{Deserialize, Serialize};
 
 pub use network::{Fitted, Network};
@@ -134,17 +133,8 @@ fn offline(input: &GenerateInput, topic: &str) -> GenerateOutput {
 }
 
 fn from_model(input: &GenerateInput, topic: &str, endpoint: &str) -> Result<GenerateOutput, StepError> {
-    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-        return Err(StepError::invalid_input(format!(
-            "`endpoint` {endpoint:?} is not an http(s) URL; give the server's base URL, e.g. http://localhost:11434/v1"
-        )));
-    }
-    let Some(model) = input.model.as_deref().map(str::trim).filter(|m| !m.is_empty()) else {
-        return Err(StepError::invalid_input(
-            "`model` is required with `endpoint`: name a model the server serves, e.g. llama3.2 for Ollama",
-        ));
-    };
-    let client = client::Model { endpoint, model };
+    let client = openai::Model::new(endpoint, input.model.as_deref())?;
+    let model = client.model;
     let ask = prompt::Ask {
         topic,
         network: input.network,
@@ -160,7 +150,7 @@ fn from_model(input: &GenerateInput, topic: &str, endpoint: &str) -> Result<Gene
         if captions.len() == input.variants {
             break;
         }
-        for content in client.complete(&messages, seed)? {
+        for content in client.complete(&messages, &openai::Options { seed, ..openai::Options::default() })? {
             let Some(text) = prompt::clean(&content) else { continue };
             let (caption, trimmed) = Caption::fitted(input.network, &text);
             if captions.len() < input.variants && !captions.iter().any(|c| c.text == caption.text) {

@@ -42,36 +42,14 @@ pub fn messages(ask: &Ask) -> Value {
 
 /// The caption in a model's reply, or `None` when nothing usable is left.
 pub fn clean(content: &str) -> Option<String> {
-    let text = strip_reasoning(content);
-    let text = strip_fences(text.trim());
+    let text = roost_sdk::openai::answer(content);
+    let text = text.as_str();
     if let Some(caption) = from_json(text) {
         return Some(caption).filter(|c| !c.is_empty());
     }
     let text = strip_preamble(text);
     let text = strip_quotes(text.trim()).trim();
     (!text.is_empty()).then(|| text.to_string())
-}
-
-/// Drops `<think>…</think>` blocks that reasoning models put before the answer.
-fn strip_reasoning(content: &str) -> String {
-    let mut out = String::with_capacity(content.len());
-    let mut rest = content;
-    while let Some(start) = rest.find("<think>") {
-        out.push_str(&rest[..start]);
-        rest = rest[start..].find("</think>").map_or("", |end| &rest[start + end + "</think>".len()..]);
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The inside of a Markdown code fence, when the whole reply is one.
-fn strip_fences(text: &str) -> &str {
-    let Some(inner) = text.strip_prefix("```").and_then(|t| t.strip_suffix("```")) else { return text };
-    // The opening fence may name a language: ```json or ```text.
-    match inner.split_once('\n') {
-        Some((first, body)) if !first.trim().contains(' ') => body.trim(),
-        _ => inner.trim(),
-    }
 }
 
 /// A reply that is a JSON object with a `caption` (and maybe `hashtags`) field.

@@ -1,10 +1,11 @@
-//! The six factors, each 0–100 with a one-line reason, and the follower tiers.
+//! The factors of reach, engagement, authenticity, topic fit and activity, each 0–100
+//! with a one-line reason (growth is in `growth`).
 
 use chrono::Duration;
-use serde::Serialize;
 
 use crate::input::{Account, PostData};
 use crate::text;
+use crate::tiers::{ReachRange, Tier};
 
 /// Only posts of the last 60 days count for engagement, topic fit and activity.
 pub const WINDOW_DAYS: i64 = 60;
@@ -15,56 +16,10 @@ pub const MIN_POSTS_FOR_ER: usize = 3;
 /// Activity's target posting rate, posts per week.
 pub const TARGET_PPW: f64 = 3.0;
 
-/// Follower-size tiers with their engagement-rate benchmarks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Nano,
-    Micro,
-    Mid,
-    Macro,
-    Mega,
-}
-
-impl Tier {
-    /// The median engagement rate expected of the tier (likes + reposts + replies per follower).
-    pub fn benchmark(self) -> f64 {
-        match self {
-            Tier::Nano => 0.03,
-            Tier::Micro => 0.02,
-            Tier::Mid => 0.015,
-            Tier::Macro => 0.01,
-            Tier::Mega => 0.007,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Tier::Nano => "nano",
-            Tier::Micro => "micro",
-            Tier::Mid => "mid",
-            Tier::Macro => "macro",
-            Tier::Mega => "mega",
-        }
-    }
-}
-
-/// nano < 5k <= micro < 20k <= mid < 100k <= macro < 1M <= mega.
-pub fn tier_of(followers: u64) -> Tier {
-    match followers {
-        0..5_000 => Tier::Nano,
-        5_000..20_000 => Tier::Micro,
-        20_000..100_000 => Tier::Mid,
-        100_000..1_000_000 => Tier::Macro,
-        _ => Tier::Mega,
-    }
-}
-
 /// One factor before weighing: `score` is `None` when the data does not allow it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raw {
     pub name: &'static str,
-    pub weight: f64,
     pub value: Option<f64>,
     pub score: Option<f64>,
     pub reason: String,
@@ -123,22 +78,33 @@ fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
-/// `R = 100·clamp((log10 F − 2) / (6 − 2), 0, 1)`: 100 followers 0, a million 100.
-pub fn reach(followers: u64) -> Raw {
+/// `R = 100·clamp(log(F / lo) / log(hi / lo), 0, 1)` over the workflow's reach range
+/// (see [`ReachRange::scale`]): its minimum 0 points, its maximum 100.
+pub fn reach(followers: u64, range: ReachRange) -> Raw {
     let f = followers as f64;
-    let score = if followers == 0 { 0.0 } else { (100.0 * (f.log10() - 2.0) / 4.0).clamp(0.0, 100.0) };
+    let (lo, hi) = range.scale();
+    let score = if followers == 0 { 0.0 } else { (100.0 * (f / lo).ln() / (hi / lo).ln()).clamp(0.0, 100.0) };
     Raw {
         name: "reach",
-        weight: 0.15,
         value: Some(f),
         score: Some(score),
-        reason: format!("{followers} followers on a log scale from 100 (0 points) to 1,000,000 (100)"),
+        reason: format!("{followers} followers on a log scale from {lo:.0} (0 points) to {hi:.0} (100)"),
     }
 }
 
-/// `E = clamp(50 + 25·log2(median ER / b_tier), 0, 100)` with `ER_i = engagement_i / F`.
+/// The prior's strength in follower-posts: with `n·F` of this size the measured rate and
+/// the benchmark weigh the same.
+pub const PRIOR_FOLLOWER_POSTS: f64 = 50_000.0;
+/// The lowest rate ratio the logarithm reads (1/64 of the benchmark), so that posts
+/// without any engagement still have a finite score.
+const MIN_RATIO: f64 = 1.0 / 64.0;
+
+/// `E = clamp(50 + 25·w·log2(ER / b_tier), 0, 100)`, `ER` the median of
+/// `engagement_i / F` and `w = n·F / (n·F + m)` the credibility of `n` posts seen by `F`
+/// followers: the log ratio to the benchmark shrinks toward 0 (the benchmark) when
+/// followers or posts are few.
 pub fn engagement(account: &Account, posts: &[&PostData], tier: Tier) -> (Raw, Option<Engagement>) {
-    let unavailable = |reason: String| Raw { name: "engagement", weight: 0.30, value: None, score: None, reason };
+    let unavailable = |reason: String| Raw { name: "engagement", value: None, score: None, reason };
     if posts.len() < MIN_POSTS_FOR_ER {
         let reason = format!(
             "not scored: {} post(s) in the last {WINDOW_DAYS} days, at least {MIN_POSTS_FOR_ER} are needed",
@@ -153,18 +119,24 @@ pub fn engagement(account: &Account, posts: &[&PostData], tier: Tier) -> (Raw, O
     let rates: Vec<f64> = posts.iter().map(|p| p.engagement() as f64 / f).collect();
     let er = Engagement { median: median(&rates), mean: mean_sd(&rates).0, p90: percentile(&rates, 0.9) };
     let b = tier.benchmark();
-    let score = if er.median > 0.0 { (50.0 + 25.0 * (er.median / b).log2()).clamp(0.0, 100.0) } else { 0.0 };
+    let exposure = posts.len() as f64 * f;
+    let w = exposure / (exposure + PRIOR_FOLLOWER_POSTS);
+    let ratio = (er.median / b).max(MIN_RATIO);
+    let score = (50.0 + 25.0 * w * ratio.log2()).clamp(0.0, 100.0);
     let reason = format!(
-        "median ER {} over {} posts is {:.2}× the {}-tier benchmark {} (mean {}, p90 {})",
+        "median ER {} over {} posts is {:.2}× the {}-tier benchmark {}, counted {:.2}× after shrinking (weight {w:.2} for {} posts × {} followers; mean {}, p90 {})",
         pct(er.median),
         posts.len(),
         er.median / b,
         tier.name(),
         pct(b),
+        ratio.powf(w),
+        posts.len(),
+        account.followers,
         pct(er.mean),
         pct(er.p90)
     );
-    (Raw { name: "engagement", weight: 0.30, value: Some(er.median), score: Some(score), reason }, Some(er))
+    (Raw { name: "engagement", value: Some(er.median), score: Some(score), reason }, Some(er))
 }
 
 /// One applied authenticity penalty.
@@ -231,34 +203,10 @@ pub fn penalties(account: &Account, posts: &[&PostData], er: Option<Engagement>,
             add("duplicate_posts", 10.0, format!("{dups} of {} posts are near-duplicates (> 30%)", posts.len()));
         }
     }
-    if let Some(z) = follower_jump(&account.snapshots) {
+    if let Some(z) = crate::growth::follower_jump(&account.snapshots) {
         add("follower_jump", 20.0, format!("a follower jump {z:.1}σ above the usual daily change (> 5σ)"));
     }
     out
-}
-
-/// The largest daily-change z-score above 5 among the snapshot intervals, if any. Each
-/// interval is compared with the mean and deviation of the others (at least five of them,
-/// deviation at least one follower a day).
-pub fn follower_jump(snapshots: &[(chrono::DateTime<chrono::Utc>, u64)]) -> Option<f64> {
-    let rates: Vec<f64> = snapshots
-        .windows(2)
-        .filter_map(|w| {
-            let days = (w[1].0 - w[0].0).num_seconds() as f64 / 86_400.0;
-            (days > 0.0).then(|| (w[1].1 as f64 - w[0].1 as f64) / days)
-        })
-        .collect();
-    if rates.len() < 6 {
-        return None;
-    }
-    (0..rates.len())
-        .map(|i| {
-            let others: Vec<f64> = rates.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, r)| *r).collect();
-            let (mean, sd) = mean_sd(&others);
-            (rates[i] - mean) / sd.max(1.0)
-        })
-        .filter(|z| *z > 5.0)
-        .max_by(f64::total_cmp)
 }
 
 /// `A = clamp(100 − Σ penalties, 0, 100)`.
@@ -270,13 +218,12 @@ pub fn authenticity(penalties: &[Penalty]) -> Raw {
     } else {
         penalties.iter().map(|p| format!("−{} {}", p.points, p.why)).collect::<Vec<_>>().join("; ")
     };
-    Raw { name: "authenticity", weight: 0.25, value: Some(score / 100.0), score: Some(score), reason }
+    Raw { name: "authenticity", value: Some(score / 100.0), score: Some(score), reason }
 }
 
 /// `T = 100·(0.6·share_on_topic + 0.4·cos)` over the window's posts and the bio.
 pub fn topic_fit(account: &Account, posts: &[&PostData]) -> Raw {
-    let unavailable =
-        |reason: &str| Raw { name: "topic_fit", weight: 0.20, value: None, score: None, reason: reason.into() };
+    let unavailable = |reason: &str| Raw { name: "topic_fit", value: None, score: None, reason: reason.into() };
     if account.topics.is_empty() {
         return unavailable("not scored: no `topics` were given");
     }
@@ -297,16 +244,16 @@ pub fn topic_fit(account: &Account, posts: &[&PostData]) -> Raw {
     let score = 100.0 * (0.6 * share + 0.4 * cos);
     let texts = if has_bio { format!("{} posts + bio", docs.len() - 1) } else { format!("{} posts", docs.len()) };
     let reason = format!("{on_topic} of {} texts ({texts}) mention a topic term; tf-idf cosine {cos:.3}", docs.len());
-    Raw { name: "topic_fit", weight: 0.20, value: Some(share), score: Some(score), reason }
+    Raw { name: "topic_fit", value: Some(share), score: Some(score), reason }
 }
 
 /// `C = 100·min(1, ppw / 3)`, −20 for a gap over 21 days, −20 for no post in 30 days.
 pub fn activity(account: &Account, posts: &[&PostData]) -> Raw {
-    let unavailable = |reason: String| Raw { name: "activity", weight: 0.05, value: None, score: None, reason };
+    let unavailable = |reason: String| Raw { name: "activity", value: None, score: None, reason };
     let Some(last) = account.posts.last() else {
         if account.posts_count == 0 {
             let reason = "the account has never posted".to_string();
-            return Raw { name: "activity", weight: 0.05, value: Some(0.0), score: Some(0.0), reason };
+            return Raw { name: "activity", value: Some(0.0), score: Some(0.0), reason };
         }
         return unavailable(format!(
             "not scored: no recent posts were supplied although the profile counts {} posts",
@@ -338,33 +285,5 @@ pub fn activity(account: &Account, posts: &[&PostData]) -> Raw {
         score -= 20.0;
         notes.push(format!("−20 last post {silent} days ago"));
     }
-    Raw { name: "activity", weight: 0.05, value: Some(ppw), score: Some(score.max(0.0)), reason: notes.join("; ") }
-}
-
-/// `G = clamp(50 + 250·g, 0, 100)`, `g` the follower growth scaled to 30 days.
-pub fn growth(account: &Account) -> Raw {
-    let unavailable =
-        |reason: &str| Raw { name: "growth", weight: 0.05, value: None, score: None, reason: reason.into() };
-    let Some(&(last_at, last_f)) = account.snapshots.last() else {
-        return unavailable("not scored: no follower count");
-    };
-    let target = last_at - Duration::days(30);
-    let base = account
-        .snapshots
-        .iter()
-        .filter(|(at, _)| last_at - *at >= Duration::days(14))
-        .min_by_key(|(at, _)| (*at - target).num_seconds().abs());
-    let Some(&(base_at, base_f)) = base else {
-        return unavailable(
-            "not scored: needs a follower snapshot (`snapshots`) at least 14 days before the latest count",
-        );
-    };
-    if base_f == 0 {
-        return unavailable("not scored: the snapshot to compare with has 0 followers");
-    }
-    let days = (last_at - base_at).num_seconds() as f64 / 86_400.0;
-    let g = (last_f as f64 - base_f as f64) / base_f as f64 * 30.0 / days;
-    let score = (50.0 + 250.0 * g).clamp(0.0, 100.0);
-    let reason = format!("{base_f} → {last_f} followers in {days:.0} days: {:+.1}% per 30 days", g * 100.0);
-    Raw { name: "growth", weight: 0.05, value: Some(g), score: Some(score), reason }
+    Raw { name: "activity", value: Some(ppw), score: Some(score.max(0.0)), reason: notes.join("; ") }
 }

@@ -3,7 +3,16 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-/// `{ profile, topics?, snapshots?, now? }`.
+use crate::tiers::{ReachRange, Tier};
+use crate::weights::Weights;
+
+/// Recent posts without enough of them in the window, the account is not eligible.
+pub const DEFAULT_MIN_POSTS: usize = 5;
+/// The most posts, and the most snapshots, one input may carry.
+pub const MAX_LISTED: usize = 400;
+
+/// `{ profile, topics?, snapshots?, now?, tier?, min_followers?, max_followers?, min_posts?,
+/// weights?, remember? }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreInput {
@@ -16,11 +25,37 @@ pub struct ScoreInput {
     /// The moment to score at (RFC 3339); default: the clock.
     #[serde(default)]
     pub now: Option<String>,
+    /// The reach the workflow wants, as a named tier...
+    #[serde(default)]
+    pub tier: Option<Tier>,
+    /// ...or as bounds.
+    #[serde(default)]
+    pub min_followers: Option<u64>,
+    #[serde(default)]
+    pub max_followers: Option<u64>,
+    /// Posts in the window needed to judge the account.
+    #[serde(default)]
+    pub min_posts: Option<usize>,
+    #[serde(default)]
+    pub weights: Weights,
+    /// Whether to keep the follower count in the plugin's kv history (default true).
+    #[serde(default = "yes")]
+    pub remember: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The profile shape the mastodon `account` and bluesky `profile` actions return.
 #[derive(Debug, Deserialize)]
 pub struct Profile {
+    #[serde(default)]
+    pub network: Option<String>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub handle: Option<String>,
     #[serde(default)]
     pub bio: Option<String>,
     pub followers: u64,
@@ -87,6 +122,14 @@ pub struct Account {
     /// `(time, followers)`, oldest first, including the profile's own count at `now`.
     pub snapshots: Vec<(DateTime<Utc>, u64)>,
     pub now: DateTime<Utc>,
+    /// The reach the workflow asks for.
+    pub reach: ReachRange,
+    /// Posts in the window needed to judge the account.
+    pub min_posts: usize,
+    pub weights: Weights,
+    /// `network:handle` (or `network:id`), lower-cased: the account's key in the follower
+    /// history; `None` when the profile names neither.
+    pub key: Option<String>,
 }
 
 /// Parses an RFC 3339 time, naming the field in the error.
@@ -107,7 +150,20 @@ impl ScoreInput {
             Some(text) => parse_time("now", text)?,
             None => clock(),
         };
+        let reach = ReachRange::from_input(self.tier, self.min_followers, self.max_followers)?;
+        self.weights.check()?;
+        let min_posts = self.min_posts.unwrap_or(DEFAULT_MIN_POSTS);
+        if min_posts > crate::factors::MAX_POSTS {
+            return Err(format!("`min_posts` is {min_posts}; at most {} posts are used", crate::factors::MAX_POSTS));
+        }
         let profile = self.profile;
+        for (field, len) in [("profile.recent_posts", profile.recent_posts.len()), ("snapshots", self.snapshots.len())]
+        {
+            if len > MAX_LISTED {
+                return Err(format!("`{field}` has {len} items; at most {MAX_LISTED} are accepted"));
+            }
+        }
+        let key = account_key(&profile);
         let created_at = match profile.created_at.as_deref() {
             Some(text) if !text.is_empty() => Some(parse_time("profile.created_at", text)?),
             _ => None,
@@ -150,6 +206,19 @@ impl ScoreInput {
             topics: self.topics,
             snapshots,
             now,
+            reach,
+            min_posts,
+            weights: self.weights,
+            key,
         })
     }
+}
+
+/// `network:handle`, else `network:id`, lower-cased; `None` without either or when too long.
+fn account_key(profile: &Profile) -> Option<String> {
+    let network = profile.network.as_deref().unwrap_or("unknown");
+    let who =
+        profile.handle.as_deref().filter(|h| !h.is_empty()).or(profile.id.as_deref().filter(|i| !i.is_empty()))?;
+    let key = format!("{network}:{who}").to_lowercase();
+    (key.len() <= crate::history::MAX_KEY_LEN).then_some(key)
 }

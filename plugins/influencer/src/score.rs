@@ -2,12 +2,16 @@
 
 use serde::Serialize;
 
-use crate::factors::{self, Raw, Tier};
+use crate::factors::{self, Raw};
 use crate::input::Account;
+use crate::tiers::{self, Tier};
+use crate::{eligibility, growth};
 
-/// One factor as the step outputs it. `points = weight × score`, and the points add up
-/// to `total`: `weight` is the factor's default weight rescaled over the available
-/// factors (0 for an unavailable one), `default_weight` the default itself.
+/// One factor as the step outputs it; the points add up to `total`. For reach,
+/// engagement, topic fit, activity and growth `points = weight × score`, `weight` being
+/// the factor's weight (`default_weight`: the workflow's or the default) rescaled over the
+/// available ones (0 for an unavailable one). Authenticity's points are what it removes
+/// from their sum (0 or negative), its weight the share of the sum it can remove.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Factor {
     pub name: &'static str,
@@ -39,6 +43,11 @@ pub struct ScoreOutput {
     pub flags: Vec<String>,
     /// How many posts of the last 60 days were used.
     pub posts_used: usize,
+    /// Whether the account may be shortlisted: within the workflow's reach, with enough
+    /// recent posts to judge, not a bot.
+    pub eligible: bool,
+    /// Why not, when `eligible` is false.
+    pub ineligible_reasons: Vec<String>,
 }
 
 fn round(x: f64, places: i32) -> f64 {
@@ -48,25 +57,43 @@ fn round(x: f64, places: i32) -> f64 {
 
 /// Scores a checked account.
 pub fn score(account: &Account) -> ScoreOutput {
-    let tier = factors::tier_of(account.followers);
+    let tier = tiers::tier_of(account.followers);
     let posts = factors::window_posts(account);
     let (engagement, er) = factors::engagement(account, &posts, tier);
     let penalties = factors::penalties(account, &posts, er, tier);
-    let raws = vec![
-        factors::reach(account.followers),
+    let (growth, extrapolated) = growth::growth(account);
+    let (mut engagement, mut growth) = (engagement, growth);
+    cap_inflated(&mut engagement, &penalties, &["reply_heavy", "suspicious_engagement"]);
+    cap_inflated(&mut growth, &penalties, &["follower_jump"]);
+    let authenticity = factors::authenticity(&penalties);
+    let additive = [
+        factors::reach(account.followers, account.reach),
         engagement,
-        factors::authenticity(&penalties),
         factors::topic_fit(account, &posts),
         factors::activity(account, &posts),
-        factors::growth(account),
+        growth,
     ];
-    let available_weight: f64 = raws.iter().filter(|r| r.score.is_some()).map(|r| r.weight).sum();
-    let factors: Vec<Factor> = raws.iter().map(|r| weigh(r, available_weight)).collect();
-    let total = round(factors.iter().map(|f| f.points).sum::<f64>(), 1);
+    let weight = |r: &Raw| account.weights.of(r.name);
+    let available_weight: f64 = additive.iter().filter(|r| r.score.is_some()).map(weight).sum();
+    let subtotal: f64 = additive
+        .iter()
+        .filter_map(|r| r.score.map(|s| s * weight(r)))
+        .map(|p| if available_weight > 0.0 { p / available_weight } else { 0.0 })
+        .sum();
+    let mut factors: Vec<Factor> = additive.iter().map(|r| weigh(r, weight(r), available_weight)).collect();
+    let strength = account.weights.authenticity;
+    let kept = 1.0 - strength * (1.0 - authenticity.score.unwrap_or(100.0) / 100.0);
+    factors.insert(2, authenticity_factor(&authenticity, strength, subtotal * (kept - 1.0)));
+    let total = round(subtotal * kept, 1);
+    let raws: Vec<Raw> = additive.into_iter().chain([authenticity]).collect();
 
     let mut flags: Vec<String> = penalties.iter().map(|p| p.flag.to_string()).collect();
     let (confidence, data_flags) = confidence(account, posts.len(), &raws);
     flags.extend(data_flags);
+    if extrapolated {
+        flags.push("growth_extrapolated".to_string());
+    }
+    let ineligible_reasons = eligibility::reasons(account, posts.len());
     let confidence_label = match confidence {
         c if c >= 0.9 => "high",
         c if c >= 0.6 => "medium",
@@ -81,12 +108,43 @@ pub fn score(account: &Account) -> ScoreOutput {
         factors,
         flags,
         posts_used: posts.len(),
+        eligible: ineligible_reasons.is_empty(),
+        ineligible_reasons,
     }
 }
 
-fn weigh(raw: &Raw, available_weight: f64) -> Factor {
+/// A factor that looks inflated by one of the penalties `by` (engagement by a pod's
+/// replies or a rate far above the benchmark, growth by a follower jump) counts no higher
+/// than the neutral 50.
+fn cap_inflated(raw: &mut Raw, penalties: &[factors::Penalty], by: &[&str]) {
+    let inflated: Vec<&str> = penalties.iter().map(|p| p.flag).filter(|f| by.contains(f)).collect();
+    if let Some(score) = raw.score
+        && score > 50.0
+        && !inflated.is_empty()
+    {
+        raw.score = Some(50.0);
+        raw.reason.push_str(&format!("; counted as 50 as it looks inflated: {}", inflated.join(", ")));
+    }
+}
+
+/// Authenticity scales the other factors' sum: it keeps `1 − s·(1 − A/100)` of it (`s`
+/// its weight) and shows what it removes as negative points.
+fn authenticity_factor(raw: &Raw, strength: f64, points: f64) -> Factor {
+    Factor {
+        name: raw.name,
+        available: true,
+        value: raw.value.map(|v| round(v, 6)),
+        score: raw.score.map(|s| round(s, 1)),
+        weight: round(strength, 4),
+        default_weight: strength,
+        points: round(points, 2),
+        reason: raw.reason.clone(),
+    }
+}
+
+fn weigh(raw: &Raw, default_weight: f64, available_weight: f64) -> Factor {
     let weight = match raw.score {
-        Some(_) if available_weight > 0.0 => raw.weight / available_weight,
+        Some(_) if available_weight > 0.0 => default_weight / available_weight,
         _ => 0.0,
     };
     let score = raw.score.map(|s| round(s, 1));
@@ -96,7 +154,7 @@ fn weigh(raw: &Raw, available_weight: f64) -> Factor {
         value: raw.value.map(|v| round(v, 6)),
         score,
         weight: round(weight, 4),
-        default_weight: raw.weight,
+        default_weight,
         points: round(weight * raw.score.unwrap_or(0.0), 2),
         reason: raw.reason.clone(),
     }

@@ -5,8 +5,11 @@ use roost_sdk::StepError;
 use roost_sdk::testing::FakeHost;
 use serde_json::{Value, json};
 
-use crate::factors::{self, Tier};
+use crate::factors;
+use crate::growth::{follower_jump, growth};
 use crate::input::{Account, PostData};
+use crate::tiers::{ReachRange, Tier};
+use crate::weights::Weights;
 use crate::{ACTIONS, Score, score, text, tier_of};
 
 fn now() -> DateTime<Utc> {
@@ -30,6 +33,10 @@ fn account(followers: u64, mut posts: Vec<PostData>) -> Account {
         topics: Vec::new(),
         snapshots: vec![(now(), followers)],
         now: now(),
+        reach: ReachRange::default(),
+        min_posts: 5,
+        weights: Weights::default(),
+        key: None,
     }
 }
 
@@ -39,8 +46,8 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn tiers_and_benchmarks() {
-    let cases = [(0, Tier::Nano), (4_999, Tier::Nano), (5_000, Tier::Micro), (19_999, Tier::Micro)];
-    let more = [(20_000, Tier::Mid), (99_999, Tier::Mid), (100_000, Tier::Macro), (1_000_000, Tier::Mega)];
+    let cases = [(0, Tier::Nano), (9_999, Tier::Nano), (10_000, Tier::Micro), (99_999, Tier::Micro)];
+    let more = [(100_000, Tier::Mid), (499_999, Tier::Mid), (500_000, Tier::Macro), (1_000_000, Tier::Mega)];
     for (f, tier) in cases.into_iter().chain(more) {
         assert_eq!(tier_of(f), tier, "{f} followers");
     }
@@ -49,32 +56,67 @@ fn tiers_and_benchmarks() {
 }
 
 #[test]
-fn reach_is_log_scaled_between_100_and_a_million() {
-    let r = |f| factors::reach(f).score.unwrap();
-    assert_eq!(r(0), 0.0);
-    assert_eq!(r(50), 0.0);
-    assert_eq!(r(100), 0.0);
-    assert!(close(r(1_000), 25.0));
-    assert!(close(r(10_000), 50.0));
-    assert!(close(r(1_000_000), 100.0));
-    assert_eq!(r(50_000_000), 100.0);
+fn reach_is_log_scaled_over_the_workflows_range() {
+    let r = |f, range| factors::reach(f, range).score.unwrap();
+    // Default: 1,000 followers 0, a million 100.
+    let all = ReachRange::default();
+    assert_eq!((r(0, all), r(500, all)), (0.0, 0.0));
+    assert!(close(r(1_000, all), 0.0));
+    assert!(close(r(1_000_000, all), 100.0) && (r(31_623, all) - 50.0).abs() < 0.01);
+    // Micro: 10,000 followers 0, 100,000 100, the middle of the decade 50.
+    let micro = ReachRange::from_input(Some(Tier::Micro), None, None).unwrap();
+    assert_eq!(micro, ReachRange { min: 10_000, max: Some(100_000) });
+    assert!(close(r(10_000, micro), 0.0) && close(r(100_000, micro), 100.0));
+    assert!((r(31_623, micro) - 50.0).abs() < 0.01);
+    assert_eq!(r(5_000_000, micro), 100.0);
 }
 
 #[test]
-fn engagement_is_50_at_the_benchmark_and_25_per_doubling() {
-    // 10,000 followers: micro tier, benchmark 2%.
+fn reach_ranges_are_a_tier_or_bounds() {
+    assert!(ReachRange::from_input(Some(Tier::Nano), Some(5), None).unwrap_err().contains("`tier`"));
+    assert!(ReachRange::from_input(None, Some(50_000), Some(10_000)).unwrap_err().contains("`max_followers`"));
+    let r = ReachRange::from_input(None, Some(2_000), None).unwrap();
+    assert_eq!((r.min, r.max, r.scale()), (2_000, None, (2_000.0, 2_000_000.0)));
+    assert_eq!(ReachRange::from_input(Some(Tier::Mega), None, None).unwrap().max, None);
+}
+
+#[test]
+fn engagement_is_50_at_the_benchmark_and_25_per_credible_doubling() {
+    // 100,000 followers × 3 posts: w = 300,000 / 350,000; micro-tier benchmark 2%.
+    let w = 300_000.0 / 350_000.0;
     let rate = |engagements: [u64; 3]| {
         let posts: Vec<PostData> = engagements.iter().map(|&e| post(1, "x", e, 0, 0)).collect();
-        let a = account(10_000, posts);
+        let a = account(100_000, posts);
         let window = factors::window_posts(&a);
         factors::engagement(&a, &window, Tier::Micro).0.score.unwrap()
     };
-    assert!(close(rate([100, 200, 400]), 50.0), "median 2% = benchmark");
-    assert!(close(rate([400, 400, 400]), 75.0));
-    assert!(close(rate([800, 800, 800]), 100.0));
-    assert!(close(rate([100, 100, 100]), 25.0));
-    assert!(close(rate([1_600, 1_600, 1_600]), 100.0), "clamped");
-    assert_eq!(rate([0, 0, 0]), 0.0);
+    assert!(close(rate([1_000, 2_000, 4_000]), 50.0), "median 2% = benchmark");
+    assert!(close(rate([4_000, 4_000, 4_000]), 50.0 + 25.0 * w));
+    assert!(close(rate([1_000, 1_000, 1_000]), 50.0 - 25.0 * w));
+    assert!(close(rate([16_000, 16_000, 16_000]), 100.0), "3 credible doublings: clamped");
+    // No engagement at all reads as 1/64 of the benchmark.
+    assert!(close(rate([0, 0, 0]), (50.0 - 25.0 * 6.0 * w).max(0.0)));
+}
+
+#[test]
+fn few_followers_shrink_engagement_toward_the_benchmark() {
+    let score_of = |followers: u64, per_post: u64, n: i64| {
+        let posts: Vec<PostData> = (1..=n).map(|d| post(d, "x", per_post, 0, 0)).collect();
+        let a = account(followers, posts);
+        let w = factors::window_posts(&a);
+        factors::engagement(&a, &w, tier_of(followers)).0.score.unwrap()
+    };
+    // 137 followers and 40 engagements a post: 29% is 9.7× the nano benchmark, but
+    // 20 posts × 137 followers give it a weight of 2,740 / 52,740 = 0.052.
+    let tiny = score_of(137, 40, 20);
+    let w = 2_740.0 / 52_740.0;
+    assert!(close(tiny, 50.0 + 25.0 * w * (40.0 / 137.0 / 0.03_f64).log2()), "{tiny}");
+    assert!(tiny < 55.0, "{tiny}");
+    // The same rate on 20,000 followers is credible.
+    let micro = score_of(20_000, 20_000 * 40 / 137, 20);
+    assert!(micro > 95.0, "{micro}");
+    // Fewer posts shrink too.
+    assert!(score_of(20_000, 800, 3) < score_of(20_000, 800, 20));
 }
 
 #[test]
@@ -146,9 +188,9 @@ fn engagement_anomalies_are_penalised() {
 fn a_follower_jump_is_five_deviations_above_the_other_days() {
     let day = |d: i64, f: u64| (now() - Duration::days(10 - d), f);
     let mut snaps: Vec<_> = (0..8).map(|d| day(d, 1_000 + 10 * d as u64)).collect();
-    assert_eq!(factors::follower_jump(&snaps), None, "steady +10/day");
+    assert_eq!(follower_jump(&snaps), None, "steady +10/day");
     snaps.push(day(8, 1_070 + 500));
-    let z = factors::follower_jump(&snaps).unwrap();
+    let z = follower_jump(&snaps).unwrap();
     // The others change by exactly 10 a day (sd 0, floored at 1): z = 500 − 10 = 490.
     assert!(close(z, 490.0), "{z}");
 }
@@ -211,16 +253,22 @@ fn activity_rate_gaps_and_silence() {
 #[test]
 fn growth_from_snapshots() {
     let mut a = account(11_000, Vec::new());
-    assert_eq!(factors::growth(&a).score, None, "one point in time");
+    assert_eq!(growth(&a).0.score, None, "one point in time");
     a.snapshots = vec![(now() - Duration::days(30), 10_000), (now(), 11_000)];
-    let raw = factors::growth(&a);
+    let (raw, extrapolated) = growth(&a);
     assert!(close(raw.value.unwrap(), 0.1) && close(raw.score.unwrap(), 75.0), "{raw:?}");
+    assert!(!extrapolated, "30 days apart measure growth directly");
     // The snapshot nearest to 30 days back is used, the growth scaled to 30 days.
     a.snapshots = vec![(now() - Duration::days(60), 8_000), (now() - Duration::days(28), 10_000), (now(), 11_000)];
-    let raw = factors::growth(&a);
-    assert!(close(raw.value.unwrap(), 0.1 * 30.0 / 28.0), "{raw:?}");
-    a.snapshots = vec![(now() - Duration::days(13), 10_000), (now(), 11_000)];
-    assert_eq!(factors::growth(&a).score, None, "less than 14 days apart");
+    let (raw, extrapolated) = growth(&a);
+    assert!(close(raw.value.unwrap(), 0.1 * 30.0 / 28.0) && !extrapolated, "{raw:?}");
+    // Only 10 days of history: scaled from what exists, and flagged.
+    a.snapshots = vec![(now() - Duration::days(10), 10_000), (now(), 10_500)];
+    let (raw, extrapolated) = growth(&a);
+    assert!(close(raw.value.unwrap(), 0.05 * 3.0) && extrapolated, "{raw:?}");
+    assert!(raw.reason.ends_with("scaled to 30 days"), "{}", raw.reason);
+    a.snapshots = vec![(now() - Duration::days(6), 10_000), (now(), 11_000)];
+    assert_eq!(growth(&a).0.score, None, "less than 7 days apart");
 }
 
 fn profile_json(followers: u64, following: u64, bot: bool, posts: Value) -> Value {
@@ -250,11 +298,21 @@ fn the_total_is_the_sum_of_the_points_and_weights_are_rescaled() {
     let factors = out["factors"].as_array().unwrap();
     let points: f64 = factors.iter().map(|f| f["points"].as_f64().unwrap()).sum();
     assert!((points - out["total"].as_f64().unwrap()).abs() < 0.06, "{out}");
-    // Growth is unavailable: the other weights are divided by 0.95.
+    // Growth is unavailable: the other additive weights are divided by 0.95.
     let growth = factors.iter().find(|f| f["name"] == "growth").unwrap();
     assert_eq!((growth["available"].clone(), growth["weight"].clone()), (json!(false), json!(0.0)));
     let reach = factors.iter().find(|f| f["name"] == "reach").unwrap();
-    assert_eq!(reach["weight"], json!(((0.15 / 0.95) * 1e4_f64).round() / 1e4));
+    assert_eq!(reach["weight"], json!(((0.25 / 0.95) * 1e4_f64).round() / 1e4));
+    let authenticity = factors.iter().find(|f| f["name"] == "authenticity").unwrap();
+    assert_eq!((authenticity["score"].clone(), authenticity["points"].clone()), (json!(100.0), json!(0.0)));
+    // A bot loses 40 authenticity points, so 40% of the other factors' sum.
+    let bot = host.run::<Score>(profile_json(10_000, 300, true, posts_json(10, 200))).unwrap();
+    let factors = bot["factors"].as_array().unwrap();
+    let points = |f: &Value| f["points"].as_f64().unwrap();
+    let authenticity = factors.iter().find(|f| f["name"] == "authenticity").unwrap();
+    let others: f64 = factors.iter().filter(|f| f["name"] != "authenticity").map(points).sum();
+    assert!((points(authenticity) + 0.4 * others).abs() < 0.02, "{bot}");
+    assert!((bot["total"].as_f64().unwrap() - 0.6 * others).abs() < 0.06, "{bot}");
     assert_eq!(out["tier"], "micro");
     assert_eq!(out["confidence"], json!(0.68), "10 posts ×0.8, no growth ×0.85");
     assert_eq!(out["confidence_label"], "medium");

@@ -65,13 +65,16 @@ pub struct ScheduledStatus {
     pub scheduled_at: String,
 }
 
-/// `{ mentions, count, cursor }`: the output of `mentions` and `hashtag`.
+/// `{ mentions, count, cursor, window? }`: the output of `mentions` and `hashtag`.
 #[derive(Debug, Clone, Serialize)]
 pub struct MentionList {
     pub mentions: Vec<Mention>,
     pub count: usize,
     /// The id the next run starts after; `null` when nothing has been seen yet.
     pub cursor: Option<String>,
+    /// The time window a hashtag lookback covered (absent in cursor mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<crate::lookback::Window>,
 }
 
 /// The shared published-post shape.

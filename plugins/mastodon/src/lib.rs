@@ -4,7 +4,8 @@
 //! The actions are thin: [`mentions`], [`account`] and [`publish`] read their input, call
 //! the instance through [`api`] and shape the answer with [`entities`]. The pure parts,
 //! HTML to text ([`html`]), `Link` headers ([`link`]), id order ([`ids`]), status length
-//! ([`length`]), paging ([`paging`]) and timestamps ([`time`]), are unit-tested natively.
+//! ([`length`]), paging ([`paging`]), the hashtag lookback window ([`lookback`]) and
+//! timestamps ([`time`]), are unit-tested natively.
 
 pub mod account;
 pub mod api;
@@ -14,6 +15,7 @@ pub mod html;
 pub mod ids;
 pub mod length;
 pub mod link;
+pub mod lookback;
 pub mod mentions;
 pub mod paging;
 pub mod publish;

@@ -1,5 +1,6 @@
 //! `mentions`: new mention notifications since the last run, and `hashtag`: new public
-//! posts with a tag, both as the shared mention shape with a cursor kept in kv.
+//! posts with a tag (or, with `since_days`, those of a recent window), both as the shared
+//! mention shape with a cursor kept in kv.
 
 use roost_sdk::{Action, Context, StepError, log};
 use serde::Deserialize;
@@ -7,7 +8,7 @@ use serde::Deserialize;
 use crate::api::{Api, Auth};
 use crate::entities::{MentionList, Notification, Status};
 use crate::paging::{self, Query};
-use crate::{cursor, query};
+use crate::{cursor, lookback, query, time};
 
 /// Most items one run returns.
 pub const MAX_LIMIT: usize = 400;
@@ -87,7 +88,7 @@ impl Action for Mentions {
             .map(|s| s.to_mention("mention"))
             .collect();
         log::info(&format!("{} new mentions on {}", mentions.len(), api.base()));
-        Ok(MentionList { count: mentions.len(), mentions, cursor })
+        Ok(MentionList { count: mentions.len(), mentions, cursor, window: None })
     }
 }
 
@@ -101,6 +102,8 @@ pub struct HashtagInput {
     #[serde(default = "default_hashtag_limit")]
     limit: usize,
     cursor_key: Option<String>,
+    /// Look back this many days instead of reading from the cursor.
+    since_days: Option<u32>,
 }
 
 fn default_hashtag_limit() -> usize {
@@ -134,10 +137,21 @@ impl Action for Hashtag {
             let path = format!("/api/v1/timelines/tag/{}?{}", query::encode(&tag), q.to_query());
             paging::get_page::<Status>(&api, &path, &what)
         };
-        let (statuses, cursor) = read_since_cursor(ctx, &key, input.limit, TIMELINE_PAGE, fetch)?;
+        let (statuses, cursor, window) = match input.since_days {
+            Some(days) => {
+                lookback::check_days(days)?;
+                let (statuses, window) = lookback::read(days, time::now_ms(), input.limit, TIMELINE_PAGE, fetch)?;
+                let newest = statuses.last().map(|s| s.id.clone());
+                (statuses, newest, Some(window))
+            }
+            None => {
+                let (statuses, cursor) = read_since_cursor(ctx, &key, input.limit, TIMELINE_PAGE, fetch)?;
+                (statuses, cursor, None)
+            }
+        };
         let mentions: Vec<_> = statuses.iter().filter(|s| s.reblog.is_none()).map(|s| s.to_mention("post")).collect();
-        log::info(&format!("{} new #{tag} posts on {}", mentions.len(), api.base()));
-        Ok(MentionList { count: mentions.len(), mentions, cursor })
+        log::info(&format!("{} #{tag} posts on {}", mentions.len(), api.base()));
+        Ok(MentionList { count: mentions.len(), mentions, cursor, window })
     }
 }
 

@@ -4,7 +4,9 @@
 //!   *oldest* `limit` items newer than `C` (newest first), and the `rel="prev"` link's
 //!   `min_id` (the newest id on the page) starts the next page; it stops at an empty page
 //!   or at the limit. (`since_id` would return the *newest* items and skip the rest.)
-//! - [`newest`] reads the latest items backwards with `max_id`, following `rel="next"`.
+//! - [`newest`] reads the latest items backwards with `max_id`, following `rel="next"`;
+//!   [`newest_while`] does so until an item falls out of a window (a time span), within a
+//!   number of pages.
 
 use std::cmp::Ordering;
 
@@ -107,22 +109,44 @@ pub fn newer_than<T: Keyed>(
 pub fn newest<T: Keyed>(
     limit: usize,
     page_size: usize,
-    mut fetch: impl FnMut(&Query) -> Result<Page<T>, StepError>,
+    fetch: impl FnMut(&Query) -> Result<Page<T>, StepError>,
 ) -> Result<Vec<T>, StepError> {
+    Ok(newest_while(limit, page_size, usize::MAX, |_| true, fetch)?.0)
+}
+
+/// The newest items, newest first, up to the first one `keep` refuses (the list is
+/// newest first, so everything after it is refused too), at most `limit` items and
+/// `max_pages` requests; and whether a refused item or the list's end was reached, so
+/// that nothing `keep` accepts was left unread.
+pub fn newest_while<T: Keyed>(
+    limit: usize,
+    page_size: usize,
+    max_pages: usize,
+    keep: impl Fn(&T) -> bool,
+    mut fetch: impl FnMut(&Query) -> Result<Page<T>, StepError>,
+) -> Result<(Vec<T>, bool), StepError> {
     let mut out: Vec<T> = Vec::new();
     let mut max_id: Option<String> = None;
-    while out.len() < limit {
+    for _ in 0..max_pages {
+        if out.len() >= limit {
+            return Ok((out, false));
+        }
         let want = (limit - out.len()).min(page_size);
         let page = fetch(&Query::Before { max_id: max_id.clone(), limit: want })?;
         let below = |id: &str| max_id.as_deref().is_none_or(|m| cmp_ids(id, m) == Ordering::Less);
         let mut items: Vec<T> = page.items.into_iter().filter(|i| below(i.key())).collect();
         if items.is_empty() {
-            break;
+            return Ok((out, true));
         }
         items.sort_by(|a, b| cmp_ids(b.key(), a.key()));
         items.dedup_by(|a, b| a.key() == b.key());
         let truncated = items.len() > want;
         items.truncate(want);
+        if let Some(stop) = items.iter().position(|i| !keep(i)) {
+            items.truncate(stop);
+            out.extend(items);
+            return Ok((out, true));
+        }
         let oldest = items.last().map(|i| i.key().to_string()).unwrap_or_default();
         max_id = Some(match page.links.next_max_id {
             Some(next) if !truncated && below(&next) && cmp_ids(&next, &oldest).is_ge() => next,
@@ -130,7 +154,7 @@ pub fn newest<T: Keyed>(
         });
         out.extend(items);
     }
-    Ok(out)
+    Ok((out, false))
 }
 
 #[cfg(test)]
@@ -239,6 +263,28 @@ mod tests {
         assert_eq!(queries[2], Query::Before { max_id: Some((BASE + 21).to_string()), limit: 10 });
         let few = newest(90, 40, server(BASE + 1, BASE + 3, 40)).unwrap();
         assert_eq!(few.len(), 3);
+    }
+
+    #[test]
+    fn newest_while_stops_at_the_first_refused_item_or_the_page_budget() {
+        let mut queries = 0;
+        let mut fetch = server(BASE + 1, BASE + 100, 40);
+        let keep = |i: &Item| i.0.parse::<u64>().unwrap() > BASE + 25;
+        let (items, complete) = newest_while(400, 40, 10, keep, |q: &Query| {
+            queries += 1;
+            fetch(q)
+        })
+        .unwrap();
+        assert_eq!(items.len(), 75);
+        assert_eq!(items.last().unwrap().0, (BASE + 26).to_string());
+        assert!(complete, "the window's start was reached");
+        assert_eq!(queries, 2);
+        let (items, complete) = newest_while(400, 40, 1, keep, server(BASE + 1, BASE + 100, 40)).unwrap();
+        assert_eq!((items.len(), complete), (40, false), "one page only");
+        let (items, complete) = newest_while(50, 40, 10, keep, server(BASE + 1, BASE + 100, 40)).unwrap();
+        assert_eq!((items.len(), complete), (50, false), "cut by the limit");
+        let (items, complete) = newest_while(400, 40, 10, |_: &Item| true, server(BASE + 1, BASE + 30, 40)).unwrap();
+        assert_eq!((items.len(), complete), (30, true), "the list's end");
     }
 
     #[test]

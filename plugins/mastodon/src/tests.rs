@@ -26,25 +26,31 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
     crate::query::param(&req.url, name)
 }
 
+/// The ids of `BASE+1 ..= BASE+last` that `req` asks for, with Mastodon's paging: newest
+/// first, `min_id` giving the oldest `limit` after it, `max_id` the newest before it.
+fn page_of(req: &Request, last: u64) -> Vec<u64> {
+    let limit: usize = query_param(req, "limit").unwrap().parse().unwrap();
+    let all = (BASE + 1..=BASE + last).collect::<Vec<_>>();
+    match (query_param(req, "min_id"), query_param(req, "max_id")) {
+        (Some(min), _) => {
+            let min: u64 = min.parse().unwrap();
+            let mut p: Vec<u64> = all.into_iter().filter(|&i| i > min).take(limit).collect();
+            p.reverse();
+            p
+        }
+        (None, max) => {
+            let max: u64 = max.map_or(u64::MAX, |m| m.parse().unwrap());
+            all.into_iter().rev().filter(|&i| i < max).take(limit).collect()
+        }
+    }
+}
+
 /// Serves notifications `BASE+1 ..= BASE+last` with Mastodon's paging, no Link headers.
 fn host_with(last: u64) -> FakeHost {
     FakeHost::new().secret("MASTODON_TOKEN", "tok").on_http(move |req| {
         assert_eq!(req.header_value("authorization"), Some("Bearer tok"));
         assert_eq!(query_param(req, "types[]").as_deref(), Some("mention"));
-        let limit: usize = query_param(req, "limit").unwrap().parse().unwrap();
-        let all = (BASE + 1..=BASE + last).collect::<Vec<_>>();
-        let page: Vec<u64> = match (query_param(req, "min_id"), query_param(req, "max_id")) {
-            (Some(min), _) => {
-                let min: u64 = min.parse().unwrap();
-                let mut p: Vec<u64> = all.into_iter().filter(|&i| i > min).take(limit).collect();
-                p.reverse();
-                p
-            }
-            (None, max) => {
-                let max: u64 = max.map_or(u64::MAX, |m| m.parse().unwrap());
-                all.into_iter().rev().filter(|&i| i < max).take(limit).collect()
-            }
-        };
+        let page = page_of(req, last);
         Reply::json(200, &page.into_iter().map(notification).collect::<Vec<_>>())
     })
 }
@@ -119,4 +125,104 @@ fn account_falls_back_from_id_to_handle_and_reports_unknown_accounts() {
         urls,
         ["https://m.example/api/v1/accounts/12345", "https://m.example/api/v1/accounts/lookup?acct=12345"]
     );
+}
+
+/// A status of the `#rustlang` timeline `hours` before now.
+fn tagged(id: u64, hours: i64) -> serde_json::Value {
+    let at = crate::time::format_rfc3339_ms(crate::time::now_ms() - hours * 3_600_000);
+    json!({
+        "id": id.to_string(), "created_at": at, "in_reply_to_id": null, "reblog": null,
+        "uri": format!("https://other.example/objects/{id}"), "url": null, "content": format!("<p>post {id}</p>"),
+        "account": { "id": "7", "acct": format!("author{}@other.example", id % 7), "display_name": "A", "url": "https://other.example/@a" },
+        "replies_count": 0, "reblogs_count": 0, "favourites_count": 1
+    })
+}
+
+/// The `#rustlang` timeline: statuses `BASE+1 ..= BASE+last`, one every 2 hours back
+/// from now (the newest 1 hour old), served newest first with `max_id`/`min_id` paging
+/// and Mastodon's `Link` header.
+fn timeline_host(last: u64) -> FakeHost {
+    FakeHost::new().on_http(move |req| {
+        assert!(req.url.starts_with("https://m.example/api/v1/timelines/tag/rustlang?"), "{}", req.url);
+        let page = page_of(req, last);
+        let statuses: Vec<_> = page.iter().map(|&id| tagged(id, 1 + 2 * (BASE + last - id) as i64)).collect();
+        let mut reply = Reply::json(200, &statuses)?;
+        if let (Some(first), Some(oldest)) = (page.first(), page.last()) {
+            let base = "https://m.example/api/v1/timelines/tag/rustlang";
+            let link = format!("<{base}?max_id={oldest}>; rel=\"next\", <{base}?min_id={first}>; rel=\"prev\"");
+            reply.headers.push(("link".into(), link));
+        }
+        Ok(reply)
+    })
+}
+
+#[test]
+fn a_hashtag_lookback_pages_back_to_the_windows_start_and_repeats() {
+    // 200 posts over 400 hours; the last 5 days (120 h) hold the 60 newest.
+    let host = timeline_host(200);
+    let input = json!({ "instance": "https://m.example", "tag": "rustlang", "since_days": 5, "limit": 400 });
+    let out = host.run_action(ACTIONS, "hashtag", input.clone()).unwrap();
+    assert_eq!(out["count"], 60);
+    assert_eq!(out["mentions"][0]["id"], (BASE + 141).to_string(), "oldest first");
+    assert_eq!(out["mentions"][59]["id"], (BASE + 200).to_string());
+    assert_eq!(out["window"]["complete"], true);
+    assert_eq!(out["cursor"], (BASE + 200).to_string());
+    let pages: Vec<Option<String>> = host.requests().iter().map(|r| query_param(r, "max_id")).collect();
+    assert_eq!(pages, [None, Some((BASE + 161).to_string())], "two pages of 40, following rel=next");
+    assert_eq!(host.kv_get("hashtag:m.example:rustlang"), None, "the cursor is not moved");
+
+    // A second run with the same tag and window returns the same authors again.
+    let host = host.context(|c| c.idempotency_key = "run-2/step-1".into());
+    let again = host.run_action(ACTIONS, "hashtag", input).unwrap();
+    assert_eq!(again["count"], 60);
+    let authors = |o: &serde_json::Value| {
+        let mut a: Vec<String> =
+            o["mentions"].as_array().unwrap().iter().map(|m| m["author"]["handle"].as_str().unwrap().into()).collect();
+        a.sort();
+        a.dedup();
+        a
+    };
+    assert_eq!(authors(&again), authors(&out));
+    assert_eq!(authors(&out).len(), 7);
+}
+
+#[test]
+fn a_hashtag_lookback_is_bounded_by_its_limit_and_pages() {
+    let host = timeline_host(2_000);
+    let out = host
+        .run_action(
+            ACTIONS,
+            "hashtag",
+            json!({ "instance": "https://m.example", "tag": "rustlang", "since_days": 30, "limit": 100 }),
+        )
+        .unwrap();
+    assert_eq!((out["count"].clone(), out["window"]["complete"].clone()), (json!(100), json!(false)));
+    assert_eq!(host.requests().len(), 3, "40 + 40 + 20");
+    let out = host
+        .run_action(
+            ACTIONS,
+            "hashtag",
+            json!({ "instance": "https://m.example", "tag": "rustlang", "since_days": 30, "limit": 400 }),
+        )
+        .unwrap();
+    assert_eq!(
+        (out["count"].clone(), out["window"]["complete"].clone()),
+        (json!(360), json!(true)),
+        "30 days at one post per 2 h"
+    );
+    let err = host
+        .run_action(ACTIONS, "hashtag", json!({ "instance": "https://m.example", "tag": "rustlang", "since_days": 31 }))
+        .unwrap_err();
+    assert!(matches!(&err, StepError::InvalidInput(m) if m.contains("`since_days`")), "{err}");
+}
+
+#[test]
+fn the_hashtag_cursor_mode_still_returns_only_new_posts() {
+    let host = timeline_host(5);
+    let input = json!({ "instance": "https://m.example", "tag": "rustlang" });
+    let out = host.run_action(ACTIONS, "hashtag", input.clone()).unwrap();
+    assert_eq!(out["count"], 5);
+    assert!(out.get("window").is_none());
+    let host = host.context(|c| c.idempotency_key = "run-2/step-1".into());
+    assert_eq!(host.run_action(ACTIONS, "hashtag", input).unwrap()["count"], 0);
 }

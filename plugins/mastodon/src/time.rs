@@ -78,6 +78,28 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` of Unix epoch milliseconds (whole seconds, UTC).
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let seconds = ms.div_euclid(1_000);
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3_600, rest % 3_600 / 60, rest % 60)
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (the inverse of
+/// [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -120,6 +142,13 @@ mod tests {
             "tomorrow at nine",
         ] {
             assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in ["1970-01-01T00:00:00Z", "2024-02-29T23:59:59Z", "2026-08-21T14:05:00Z", "1969-12-31T23:59:59Z"] {
+            assert_eq!(format_rfc3339_ms(parse_rfc3339_ms(text).unwrap()), text);
         }
     }
 

@@ -8,6 +8,7 @@
 //! `devset` and `evaluation` measure it on the labelled set in `data/`.
 
 mod analyze;
+mod classify;
 mod compound;
 mod cues;
 pub mod devset;
@@ -66,6 +67,12 @@ pub struct ScoreOutput {
 }
 
 impl ScoreOutput {
+    /// Scores `text` in `lang` with `analyzer` and says why.
+    pub fn explained(analyzer: &mut Analyzer, text: &str, lang: Language) -> Self {
+        let (scores, reasons) = analyzer.explain(text, lang);
+        Self::new(scores, reasons)
+    }
+
     fn new(s: Scores, reasons: Vec<String>) -> Self {
         Self {
             compound: round4(s.compound),
@@ -93,8 +100,7 @@ impl Action for Score {
 
     fn run(_ctx: &Context, input: ScoreInput) -> Result<ScoreOutput, StepError> {
         let lang = input.language.resolve(&input.text);
-        let (scores, reasons) = Analyzer::new().explain(&input.text, lang);
-        Ok(ScoreOutput::new(scores, reasons))
+        Ok(ScoreOutput::explained(&mut Analyzer::new(), &input.text, lang))
     }
 }
 
@@ -162,4 +168,4 @@ impl Action for Batch {
     }
 }
 
-roost_sdk::plugin! { "score" => Score, "batch" => Batch }
+roost_sdk::plugin! { "score" => Score, "batch" => Batch, "classify" => classify::Classify }

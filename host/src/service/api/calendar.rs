@@ -79,7 +79,7 @@ pub async fn list(
         let entry = match loaded.get(&source) {
             Some(entry) => entry.clone(),
             None => {
-                let Ok(plan) = s.loader.load(&s.registry, &name, &source).await else {
+                let Ok(plan) = s.loader.load(&s.registry, &ws, &name, &source).await else {
                     tracing::warn!(run = %timer.run_id, "the workflow of a waiting run no longer loads");
                     continue;
                 };
@@ -89,7 +89,7 @@ pub async fn list(
                 entry
             }
         };
-        let publishing = publish_steps(&s, &entry.plan, &timer.step_id);
+        let publishing = publish_steps(&s, &ws, &entry.plan, &timer.step_id);
         if publishing.is_empty() {
             continue;
         }
@@ -116,7 +116,7 @@ fn entry_json(timer: &TimerRecord, loaded: &Loaded, ids: &[String], state: &RunS
         .filter_map(|id| loaded.plan.step(id))
         .enumerate()
         .filter_map(|(i, step)| match &step.kind {
-            StepKind::Action { plugin, action, version, with } => Some(json!({
+            StepKind::Action { plugin, action, version, with, .. } => Some(json!({
                 "id": step.id, "plugin": plugin, "action": action, "version": version.to_string(),
                 "preview": match i < renders {
                     true => preview(with, state, || raw_with(yaml, &step.id)),
@@ -135,7 +135,7 @@ fn entry_json(timer: &TimerRecord, loaded: &Loaded, ids: &[String], state: &RunS
 
 /// The steps with side effects that run after the timer of `timer`: the step itself (held
 /// by `wait_until`) and every step depending on it, directly or not, in execution order.
-fn publish_steps<'p>(s: &AppState, plan: &'p Plan, timer: &str) -> Vec<&'p PlanStep> {
+fn publish_steps<'p>(s: &AppState, ws: &str, plan: &'p Plan, timer: &str) -> Vec<&'p PlanStep> {
     let order = plan.topological_order();
     let mut after: BTreeSet<&str> = BTreeSet::from([timer]);
     for step in &order {
@@ -143,12 +143,15 @@ fn publish_steps<'p>(s: &AppState, plan: &'p Plan, timer: &str) -> Vec<&'p PlanS
             after.insert(&step.id);
         }
     }
-    order.into_iter().filter(|step| after.contains(step.id.as_str()) && side_effects(s, step)).collect()
+    order.into_iter().filter(|step| after.contains(step.id.as_str()) && side_effects(s, ws, step)).collect()
 }
 
-fn side_effects(s: &AppState, step: &PlanStep) -> bool {
-    let StepKind::Action { plugin, action, version, .. } = &step.kind else { return false };
-    s.registry.get(plugin, version).and_then(|p| p.manifest.action(action).map(|a| a.side_effects)).unwrap_or(false)
+fn side_effects(s: &AppState, ws: &str, step: &PlanStep) -> bool {
+    let StepKind::Action { plugin, action, version, digest, .. } = &step.kind else { return false };
+    s.registry
+        .find(ws, plugin, version, digest.as_deref())
+        .and_then(|p| p.manifest.action(action).map(|a| a.side_effects))
+        .unwrap_or(false)
 }
 
 /// The step's input rendered with what the run knows now; the input as written when it

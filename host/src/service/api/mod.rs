@@ -2,6 +2,7 @@
 //! against the workspace in its path before it reads or writes anything.
 
 mod calendar;
+mod installs;
 pub mod openapi;
 mod plugins;
 mod retention;
@@ -95,6 +96,9 @@ endpoints! {
     post "/workspaces/{ws}/calendar/{id}/cancel" => calendar::cancel, Access::Role(Role::Editor);
     get "/plugins" => plugins::list, Access::Token;
     get "/plugins/{id}" => plugins::get, Access::Token;
+    get "/workspaces/{ws}/plugins" => installs::list, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/plugins" => installs::install, Access::Role(Role::Owner);
+    delete "/workspaces/{ws}/plugins/{plugin}/{version}" => installs::remove, Access::Role(Role::Owner);
     get "/workspaces/{ws}/schedules" => schedules::list, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/triggers" => schedules::events, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/retention" => retention::get, Access::Role(Role::Viewer);

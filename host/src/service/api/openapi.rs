@@ -11,7 +11,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use crate::service::error::ErrorBody;
 
-use super::{calendar, plugins, retention, runs, schedules, settings, workflows, workspaces};
+use super::{calendar, installs, plugins, retention, runs, schedules, settings, workflows, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +60,9 @@ use super::{calendar, plugins, retention, runs, schedules, settings, workflows, 
         runs::reject,
         plugins::list,
         plugins::get,
+        installs::list,
+        installs::install,
+        installs::remove,
         calendar::list,
         calendar::move_timer,
         calendar::cancel,

@@ -11,7 +11,7 @@ use crate::service::error::{ApiError, ApiResult, ErrorBody};
 
 use super::openapi::Unauthorized;
 
-fn plugin_json(p: &Plugin, detail: bool) -> Value {
+pub(super) fn plugin_json(p: &Plugin, detail: bool) -> Value {
     let m = &p.manifest;
     let actions: Vec<Value> = m
         .actions
@@ -41,7 +41,7 @@ fn plugin_json(p: &Plugin, detail: bool) -> Value {
 #[utoipa::path(get, operation_id = "list_plugins", path = "/api/v1/plugins", tag = "plugins", security(("bearer" = [])),
     responses((status = 200, description = "Every installed plugin: `{id, version, description, digest, actions, permissions, limits}`", body = Vec<Object>), Unauthorized))]
 pub async fn list(State(s): State<AppState>, _caller: Caller) -> ApiResult<Json<Vec<Value>>> {
-    Ok(Json(s.registry.plugins().iter().map(|p| plugin_json(p, false)).collect()))
+    Ok(Json(s.registry.view(None).entries().iter().map(|e| plugin_json(&e.plugin, false)).collect()))
 }
 
 /// One plugin's versions with schemas and permissions.
@@ -50,8 +50,9 @@ pub async fn list(State(s): State<AppState>, _caller: Caller) -> ApiResult<Json<
     responses((status = 200, description = "Each installed version, with the actions' input and output schemas", body = Vec<Object>), Unauthorized,
         (status = 404, description = "Not installed", body = ErrorBody)))]
 pub async fn get(State(s): State<AppState>, _caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<Value>>> {
+    let view = s.registry.view(None);
     let found: Vec<Value> =
-        s.registry.plugins().iter().filter(|p| p.manifest.id == id).map(|p| plugin_json(p, true)).collect();
+        view.entries().iter().filter(|e| e.plugin.manifest.id == id).map(|e| plugin_json(&e.plugin, true)).collect();
     if found.is_empty() {
         return Err(ApiError::not_found(format!("plugin `{id}` is not installed")));
     }

@@ -110,6 +110,7 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
         .map(|st| {
             json!({
                 "id": st.step_id, "plugin": st.plugin, "plugin_version": st.plugin_version, "status": st.status,
+                "digest": (!st.digest.is_empty()).then_some(&st.digest),
                 "attempt": st.attempt, "input": st.input, "output": st.output, "error": st.error,
                 "error_kind": st.error_kind, "started_at": millis(st.started_at), "finished_at": millis(st.finished_at),
                 "duration_ms": st.duration_us.map(|us| us as f64 / 1000.0),

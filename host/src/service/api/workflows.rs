@@ -65,14 +65,14 @@ impl From<LoadFailure> for ApiError {
 
 /// Loads `source` against the installed plugins, off the async threads, and holds its
 /// schedules to the service's minimum interval.
-async fn load(s: &AppState, file: &str, source: &str) -> Result<Plan, LoadFailure> {
-    let plan = s.loader.load(&s.registry, file, source).await?;
+async fn load(s: &AppState, ws: &str, file: &str, source: &str) -> Result<Plan, LoadFailure> {
+    let plan = s.loader.load(&s.registry, ws, file, source).await?;
     within_min_interval(plan, file, s.retention.min_schedule_interval).map_err(LoadFailure::Invalid)
 }
 
 /// Checks `source` as [`load`] does; an invalid workflow is a 422.
-pub async fn check(s: &AppState, file: &str, source: &str) -> Result<Plan, ApiError> {
-    Ok(load(s, file, source).await?)
+pub async fn check(s: &AppState, ws: &str, file: &str, source: &str) -> Result<Plan, ApiError> {
+    Ok(load(s, ws, file, source).await?)
 }
 
 /// Validates and stores `source` as the next revision of the workflow it names.
@@ -83,7 +83,8 @@ pub async fn save_workflow(
     source: &str,
     author: &Actor,
 ) -> ApiResult<WorkflowSaved> {
-    let plan = check(s, file, source).await?;
+    let generation = s.registry.generation();
+    let plan = check(s, ws, file, source).await?;
     let before = s.store.workflow(ws, &plan.name).await?.map(|w| w.revision);
     let revision = s.store.save_workflow(ws, &plan.name, source, &author.to_string()).await?;
     let changed = before != Some(revision);
@@ -91,7 +92,7 @@ pub async fn save_workflow(
         s.store.audit(Some(ws), author, "workflow.save", &plan.name, Some(&format!("revision {revision}"))).await?;
     }
     let name = plan.name.clone();
-    s.plans.insert(ws, revision, plan, source.len());
+    s.plans.insert(ws, (revision, generation), plan, source.len());
     Ok(WorkflowSaved { name, revision, changed })
 }
 
@@ -151,7 +152,7 @@ pub async fn validate(
     caller.require(&ws, Role::Viewer)?;
     workspace(&s, &ws).await?;
     let source = source_of(&headers, &body)?;
-    Ok(Json(match load(&s, "workflow.yaml", &source).await {
+    Ok(Json(match load(&s, &ws, "workflow.yaml", &source).await {
         Ok(plan) => json!({ "valid": true, "name": plan.name, "diagnostics": [] }),
         Err(LoadFailure::Invalid(d)) => json!({ "valid": false, "diagnostics": diagnostics_json(&d) }),
         Err(busy) => return Err(busy.into()),

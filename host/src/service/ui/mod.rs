@@ -35,6 +35,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "calendar.js", content_type: JS, body: include_bytes!("calendar.js") },
     Asset { name: "workflows.js", content_type: JS, body: include_bytes!("workflows.js") },
     Asset { name: "plugins.js", content_type: JS, body: include_bytes!("plugins.js") },
+    Asset { name: "plugininstall.js", content_type: JS, body: include_bytes!("plugininstall.js") },
     Asset { name: "settings.js", content_type: JS, body: include_bytes!("settings.js") },
     Asset { name: "retention.js", content_type: JS, body: include_bytes!("retention.js") },
     Asset { name: "audit.js", content_type: JS, body: include_bytes!("audit.js") },

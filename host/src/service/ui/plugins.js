@@ -1,15 +1,24 @@
-// Installed plugins: their actions (marking those that post or send) and what they may reach.
+// The plugins the workspace sees (built-in, folders, the instance's installs and its own):
+// their actions (marking those that post or send), what they may reach, every refused
+// plugin, and for owners a form to install one.
 
-import { api } from './api.js';
-import { empty, fill, h } from './dom.js';
+import { api, ws } from './api.js';
+import { empty, fill, h, section } from './dom.js';
+import { installForm } from './plugininstall.js';
+import { isOwner } from './role.js';
+
+const SCOPES = { builtin: 'built in', folder: 'plugin folder', instance: 'installed for every workspace', workspace: 'installed in this workspace' };
 
 export async function pluginsView(main) {
-  const plugins = await api('GET', '/plugins');
-  plugins.sort((a, b) => a.id.localeCompare(b.id));
+  const [{ plugins, refused }, owner] = await Promise.all([api('GET', ws('/plugins')), isOwner()]);
+  plugins.sort((a, b) => a.id.localeCompare(b.id) || a.version.localeCompare(b.version));
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Plugins')),
     h('p', { class: 'lead' }, 'Each plugin runs sandboxed and can reach only what is listed here.'),
-    plugins.length ? h('div', { class: 'cards grid' }, plugins.map(card)) : empty('No plugins are installed.'));
+    refused.length ? section('Refused plugins', h('ul', { class: 'plain refused' }, refused.map((r) =>
+      h('li', { class: 'error' }, h('code', null, r.id), ` was refused: ${r.reason} `, h('span', { class: 'muted' }, `(${r.file})`))))) : null,
+    plugins.length ? h('div', { class: 'cards grid' }, plugins.map(card)) : empty('No plugins are installed.'),
+    owner ? installForm(() => pluginsView(main)) : null);
 }
 
 function card(p) {
@@ -20,6 +29,8 @@ function card(p) {
     : h('span', { class: 'muted' }, none));
   return h('article', { class: 'card plugin', 'aria-labelledby': id },
     h('h2', { id, class: 'card-title' }, p.id, h('span', { class: 'muted' }, ` ${p.version}`)),
+    h('p', { class: 'muted' }, SCOPES[p.scope] || p.scope, p.reference ? ` from ${p.reference}` : '',
+      h('br'), h('code', { class: 'digest' }, `sha256:${p.digest}`)),
     p.description ? h('p', null, p.description) : null,
     h('h3', null, 'Actions'),
     h('ul', { class: 'plain actions-list' }, p.actions.map((a) => h('li', null,

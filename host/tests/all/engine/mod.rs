@@ -55,7 +55,7 @@ async fn postgres() -> Db {
 fn engine_with(store: &Store, http_hosts: &[String]) -> Engine {
     let runtime = support::runtime();
     let mut registry = support::registry(&runtime);
-    registry.add(support::load_flaky(&runtime, http_hosts));
+    registry.add(support::load_flaky(&runtime, http_hosts)).unwrap();
     Engine::new(Arc::new(runtime), Arc::new(registry), store.clone()).with_lease(LEASE)
 }
 

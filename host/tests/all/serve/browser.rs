@@ -3,7 +3,7 @@
 //! as an owner, and a screenshot of every page, on a desktop and (the inbox) on a phone.
 //! Without chromedriver these tests fail, saying what to install.
 
-mod webdriver;
+pub(crate) mod webdriver;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ use super::calendar::{SCHEDULED, service_with_poster, start_waiting};
 use super::{OPERATOR, Service};
 
 /// One browser at a time: the machine's cores are few and Chromium is heavy.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const HELLO: &str = "name: hello
 steps:
@@ -62,7 +62,7 @@ async fn run(service: &Service, workflow: &str, inputs: Value, statuses: &[&str]
 }
 
 /// Signs in on the page with `token` and waits for the runs list.
-async fn sign_in(browser: &Browser, service: &Service, token: &str) {
+pub(crate) async fn sign_in(browser: &Browser, service: &Service, token: &str) {
     browser.goto(&format!("{}/", service.url)).await;
     browser.type_into("input[name=token]", token).await;
     browser.click("form button[type=submit]").await;

@@ -43,6 +43,8 @@ pub struct Setup {
     pub clock: Option<Arc<dyn Clock>>,
     /// History and schedule limits (default: the service's defaults).
     pub retention: roost::service::retention::Policy,
+    /// The plugin trust policy (default: nothing required).
+    pub trust: roost::oci::TrustPolicy,
 }
 
 impl Service {
@@ -66,7 +68,7 @@ impl Service {
         let runtime = support::runtime();
         let mut registry = support::registry(&runtime);
         for plugin in extra(&runtime) {
-            registry.add(plugin);
+            registry.add(plugin).unwrap();
         }
         let options = ServeOptions {
             addr: setup.addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
@@ -82,6 +84,7 @@ impl Service {
             grace: Duration::from_secs(5),
             clock: setup.clock,
             retention: setup.retention,
+            trust: Arc::new(setup.trust),
         };
         let running = start(options).await.unwrap();
         let url = format!("http://127.0.0.1:{}", running.addr.port());
@@ -148,7 +151,7 @@ impl Service {
 }
 
 mod api;
-mod browser;
+pub(crate) mod browser;
 pub(crate) mod calendar;
 mod hooks;
 mod metrics;

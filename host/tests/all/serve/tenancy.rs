@@ -190,6 +190,13 @@ impl World {
                 None
             }
             ("put", "/workspaces/{ws}/retention") => Some(json!({ "days": 7 })),
+            ("post", "/workspaces/{ws}/plugins") => Some(crate::plugins::upload(&self.unique("9.0."), "", 0)),
+            ("delete", "/workspaces/{ws}/plugins/{plugin}/{version}") => {
+                let version = self.unique("9.0.");
+                self.op(Method::POST, "/workspaces/acme/plugins", Some(crate::plugins::upload(&version, "", 0))).await;
+                path = path.replace("{plugin}", "echo").replace("{version}", &version);
+                None
+            }
             ("post", p) if p.starts_with("/workspaces/{ws}/runs/{id}/") => {
                 // Each decision or cancellation gets a run of its own, waiting.
                 path = path.replace("{id}", &self.waiting_run().await);

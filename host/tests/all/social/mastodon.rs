@@ -376,3 +376,24 @@ async fn the_hashtag_timeline_returns_new_posts_once() {
     assert_eq!(timeline.last().unwrap().params("min_id"), [newer[44].clone()]);
     assert!(timeline.iter().all(|r| r.header("authorization").is_some()));
 }
+
+#[tokio::test]
+async fn a_hashtag_lookback_returns_the_windows_posts_on_every_run() {
+    let (h, server, instance) = setup().await;
+    let who =
+        [server.add_account("anna", Some("other.example"), json!({})), server.add_account("ben", None, json!({}))];
+    let at = |days: i64| (Utc::now() - Duration::days(days)).to_rfc3339_opts(SecondsFormat::Millis, true);
+    let tagged = |days: i64| json!({ "tags": [{ "name": "opensource" }], "created_at": at(days) });
+    server.add_status(&who[0], "<p>old</p>", tagged(20));
+    let recent: Vec<String> =
+        (0..50).map(|i| server.add_status(&who[i % 2], &format!("<p>n{i}</p>"), tagged(9 - i as i64 / 6))).collect();
+    let input = json!({ "instance": instance, "tag": "opensource", "since_days": 10, "limit": 100 });
+    for run in 0..2 {
+        let out = h.step("mastodon", "hashtag", input.clone()).await.unwrap();
+        assert_eq!(ids(&out["mentions"], "id"), recent, "run {run}: the window's posts, oldest first");
+        assert_eq!(out["window"]["complete"], true);
+    }
+    let timeline: Vec<_> = server.requests().into_iter().filter(|r| r.path.ends_with("/tag/opensource")).collect();
+    assert_eq!(timeline.len(), 4, "two pages of 40 on each run, the second reaching the old post");
+    assert_eq!(timeline[1].params("max_id"), [recent[10].clone()]);
+}

@@ -3,6 +3,7 @@
 
 mod bluesky;
 mod caption;
+mod classify;
 mod mastodon;
 mod notify;
 mod rss;

@@ -157,17 +157,23 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
 }
 
 #[tokio::test]
-async fn influencer_shortlist_ranks_the_authors_of_a_hashtag_by_score() {
+async fn influencer_shortlist_keeps_only_eligible_authors_and_finds_them_again() {
     let (masto, addr) = Mastodon::start().await;
     let h = harness().await;
-    let big = masto.add_account("big", Some("news.example"), json!({ "followers_count": 42000, "following_count": 600, "statuses_count": 900, "note": "<p>Open source and privacy</p>" }));
+    let note = |text: &str| format!("<p>{text}</p>");
+    let big = masto.add_account("big", Some("news.example"), json!({ "followers_count": 42000, "following_count": 600, "statuses_count": 900, "note": note("Open source and privacy") }));
+    let mid = masto.add_account(
+        "mid",
+        Some("news.example"),
+        json!({ "followers_count": 15000, "following_count": 400, "statuses_count": 700, "note": note("Photos") }),
+    );
     let bot = masto.add_account(
         "spam",
         Some("bots.example"),
-        json!({ "followers_count": 1200, "following_count": 4800, "bot": true, "statuses_count": 50 }),
+        json!({ "followers_count": 12000, "following_count": 48000, "bot": true, "statuses_count": 50 }),
     );
-    let small = masto.add_account("small", None, json!({ "followers_count": 800, "following_count": 300, "statuses_count": 200, "note": "<p>Rust and open source</p>" }));
-    for (account, likes) in [(&big, 840), (&bot, 0), (&small, 40)] {
+    let small = masto.add_account("small", None, json!({ "followers_count": 137, "following_count": 300, "statuses_count": 200, "note": note("Rust and open source") }));
+    for (account, likes) in [(&big, 840), (&mid, 150), (&bot, 0), (&small, 60)] {
         for i in 0..8 {
             masto.add_status(
                 account,
@@ -177,17 +183,27 @@ async fn influencer_shortlist_ranks_the_authors_of_a_hashtag_by_score() {
         }
         masto.add_status(account, "<p>Talking about #opensource</p>", json!({ "tags": [{ "name": "opensource" }] }));
     }
-    let inputs =
-        json!({ "mastodon_instance": Mastodon::instance(addr), "tag": "opensource", "topics": ["open source"] });
-    let (progress, report, _) = h.run_workflow(&workflow_file("influencer-shortlist.yaml"), inputs).await;
+    let inputs = json!({ "mastodon_instance": Mastodon::instance(addr), "tag": "opensource", "topics": ["open source"], "tier": "micro" });
+    let workflow = workflow_file("influencer-shortlist.yaml");
+    let (progress, report, _) = h.run_workflow(&workflow, inputs.clone()).await;
     assert_eq!(progress, Progress::Finished);
     assert_eq!(report.status, "succeeded", "{report:?}");
+    assert_eq!(report.outputs["authors"], 4);
     let ranked = report.outputs["ranked"].as_array().unwrap();
-    assert_eq!(ranked.len(), 3);
-    let totals: Vec<f64> = ranked.iter().map(|r| r["score"]["total"].as_f64().unwrap()).collect();
-    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "best first: {totals:?}");
-    assert_eq!(ranked[2]["handle"].as_str().unwrap(), "spam@bots.example", "the bot-like account ranks last");
-    assert!(ranked[0]["score"]["factors"].as_array().unwrap().iter().all(|f| f["reason"].is_string()));
+    let handles: Vec<&str> = ranked.iter().map(|r| r["handle"].as_str().unwrap()).collect();
+    assert_eq!(handles, ["big@news.example", "mid@news.example"], "only eligible micro-tier authors, best first");
+    assert!(ranked[0]["total"].as_f64().unwrap() > ranked[1]["total"].as_f64().unwrap());
+    assert!(ranked[0]["factors"].as_array().unwrap().iter().all(|f| f["reason"].is_string()));
+    let excluded = report.outputs["excluded"].as_array().unwrap();
+    let reasons = |handle: &str| excluded.iter().find(|e| e["handle"] == handle).unwrap()["reasons"].to_string();
+    assert!(reasons("small").contains("under the minimum reach of 10000"), "{excluded:?}");
+    assert!(reasons("spam@bots.example").contains("bot"), "{excluded:?}");
+
+    // A second run over the same days finds the same authors again.
+    let (progress, report, _) = h.run_workflow(&workflow, inputs).await;
+    assert_eq!(progress, Progress::Finished);
+    assert_eq!(report.outputs["authors"], 4, "{:?}", report.outputs);
+    assert_eq!(report.outputs["ranked"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

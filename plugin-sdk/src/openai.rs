@@ -1,55 +1,97 @@
 //! Chat completions against an OpenAI-compatible server (OpenAI, Ollama, vLLM,
-//! llama.cpp), and every server's error shape mapped to a step error:
+//! llama.cpp), every server's error shape mapped to a step error, and the answer inside
+//! a reply (reasoning blocks and Markdown fences removed).
 //!
-//! - `{"error": {"message", "type", "code"}}` (OpenAI, Ollama `/v1`, vLLM, llama.cpp),
-//! - `{"error": "…"}` (Ollama's native API), `{"object": "error", "message", …}` (old vLLM),
-//! - plain text (proxies, `404 page not found`).
+//! Error bodies read: `{"error": {"message", "type", "code"}}` (OpenAI, Ollama `/v1`,
+//! vLLM, llama.cpp), `{"error": "…"}` (Ollama's native API), `{"object": "error",
+//! "message", …}` (old vLLM), and plain text (proxies, `404 page not found`).
 //!
 //! 408, 429, 5xx and connection failures are retryable (after `Retry-After` when given);
 //! 400 and 404 are invalid input naming the model (or the endpoint, when the body shows
 //! there is no chat-completions API there); 401 and 403 are fatal.
+//!
+//! ```no_run
+//! use roost_sdk::openai::{Model, Options};
+//! # fn ask() -> Result<(), roost_sdk::StepError> {
+//! let model = Model::new("http://localhost:11434/v1", Some("llama3.2"))?;
+//! let messages = serde_json::json!([{ "role": "user", "content": "Say hi" }]);
+//! let replies = model.complete(&messages, &Options::default())?;
+//! let first = replies.first().map(|c| roost_sdk::openai::answer(c));
+//! # Ok(()) }
+//! ```
 
-use roost_sdk::http::{Request, Response};
-use roost_sdk::secrets::{self, SecretError};
-use roost_sdk::{StepError, Value, json};
+use crate::http::{Request, Response};
+use crate::secrets::{self, SecretError};
+use crate::{StepError, Value, json};
 
-/// The secret sent as `Authorization: Bearer …` when the workspace has set it.
+/// The secret sent as `Authorization: Bearer …` when the workspace has set it; a
+/// manifest declares it with the hosts it may go to.
 pub const API_KEY: &str = "OPENAI_API_KEY";
 
-/// How long one completion may take; the host shortens it to the step's remaining time.
-const TIMEOUT_MS: u32 = 120_000;
+/// The sampling and the time of one completion request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    pub temperature: f64,
+    /// The most tokens the reply may take (reasoning models think before they answer).
+    pub max_tokens: u32,
+    pub seed: u64,
+    /// How long the request may take; the host shortens it to the step's remaining time.
+    pub timeout_ms: u32,
+}
 
-/// The most tokens one reply may take: a 500-character caption needs about 200, and
-/// reasoning models think before they answer.
-const MAX_TOKENS: u32 = 1024;
+/// Varied replies (temperature 0.8), room for a short text after a reasoning model's
+/// thoughts (1024 tokens), and two minutes, which a local model on a CPU may need.
+impl Default for Options {
+    fn default() -> Self {
+        Self { temperature: 0.8, max_tokens: 1024, seed: 1, timeout_ms: 120_000 }
+    }
+}
 
 /// A model served by an OpenAI-compatible server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Model<'a> {
     /// The base URL, e.g. `http://localhost:11434/v1`.
     pub endpoint: &'a str,
     pub model: &'a str,
 }
 
-impl Model<'_> {
+impl<'a> Model<'a> {
+    /// The model named by a step's `endpoint` and `model` inputs, both trimmed; invalid
+    /// input when the endpoint is not an http(s) URL or the model is missing.
+    pub fn new(endpoint: &'a str, model: Option<&'a str>) -> Result<Self, StepError> {
+        let endpoint = endpoint.trim();
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(StepError::invalid_input(format!(
+                "`endpoint` {endpoint:?} is not an http(s) URL; give the server's base URL, e.g. http://localhost:11434/v1"
+            )));
+        }
+        match model.map(str::trim).filter(|m| !m.is_empty()) {
+            Some(model) => Ok(Self { endpoint, model }),
+            None => Err(StepError::invalid_input(
+                "`model` is required with `endpoint`: name a model the server serves, e.g. llama3.2 for Ollama",
+            )),
+        }
+    }
+
     /// `{endpoint}/chat/completions`, whether or not the endpoint ends in `/`.
     pub fn url(&self) -> String {
         format!("{}/chat/completions", self.endpoint.trim_end_matches('/'))
     }
 
     /// The contents of the choices of one completion of `messages`.
-    pub fn complete(&self, messages: &Value, seed: u64) -> Result<Vec<String>, StepError> {
+    pub fn complete(&self, messages: &Value, options: &Options) -> Result<Vec<String>, StepError> {
         let body = json!({
             "model": self.model,
             "messages": messages,
-            "temperature": 0.8,
-            "max_tokens": MAX_TOKENS,
-            "seed": seed,
+            "temperature": options.temperature,
+            "max_tokens": options.max_tokens,
+            "seed": options.seed,
             "stream": false,
         });
         let mut request = Request::post(&self.url())
             .header("Content-Type", "application/json")
             .body(inert_json(&body))
-            .timeout_ms(TIMEOUT_MS);
+            .timeout_ms(options.timeout_ms);
         if let Some(key) = api_key()? {
             request = request.header("Authorization", format!("Bearer {key}"));
         }
@@ -130,9 +172,36 @@ impl Model<'_> {
     }
 }
 
+/// The answer in a reply's content: without `<think>…</think>` blocks that reasoning
+/// models put before it, and the inside of a Markdown code fence when the whole answer is
+/// one; trimmed.
+pub fn answer(content: &str) -> String {
+    strip_fences(strip_reasoning(content).trim()).to_string()
+}
+
+fn strip_reasoning(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(start) = rest.find("<think>") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].find("</think>").map_or("", |end| &rest[start + end + "</think>".len()..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+fn strip_fences(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix("```").and_then(|t| t.strip_suffix("```")) else { return text };
+    // The opening fence may name a language: ```json or ```text.
+    match inner.split_once('\n') {
+        Some((first, body)) if !first.trim().contains(' ') => body.trim(),
+        _ => inner.trim(),
+    }
+}
+
 /// `value` as JSON in which no string reads `{{secret:…}}`: the host fills placeholders
-/// into bodies, and a topic or voice must not make it insert a secret. The JSON escape
-/// `\u0073` is the letter `s`, so the server reads the same text.
+/// into bodies, and a text sent to the model must not make it insert a secret. The JSON
+/// escape `\u0073` is the letter `s`, so the server reads the same text.
 fn inert_json(value: &Value) -> Vec<u8> {
     value.to_string().replace("{{secret:", "{{\\u0073ecret:").into_bytes()
 }
@@ -219,8 +288,26 @@ mod tests {
 
     #[test]
     fn url_joins_the_endpoint() {
-        let m = |endpoint| Model { endpoint, model: "m" }.url();
+        let m = |endpoint| Model::new(endpoint, Some("m")).unwrap().url();
         assert_eq!(m("http://localhost:11434/v1"), "http://localhost:11434/v1/chat/completions");
-        assert_eq!(m("https://api.example.com/v1/"), "https://api.example.com/v1/chat/completions");
+        assert_eq!(m(" https://api.example.com/v1/ "), "https://api.example.com/v1/chat/completions");
+    }
+
+    #[test]
+    fn new_wants_an_http_url_and_a_model() {
+        let invalid = |e: StepError, what: &str| matches!(e, StepError::InvalidInput(m) if m.starts_with(what));
+        assert!(invalid(Model::new("localhost:11434", Some("m")).unwrap_err(), "`endpoint`"));
+        assert!(invalid(Model::new("http://h/v1", None).unwrap_err(), "`model` is required"));
+        assert!(invalid(Model::new("http://h/v1", Some("  ")).unwrap_err(), "`model` is required"));
+        assert_eq!(Model::new("http://h/v1", Some(" m ")).unwrap().model, "m");
+    }
+
+    #[test]
+    fn answers_lose_reasoning_and_fences() {
+        assert_eq!(answer("<think>hmm</think>\n\n[1]"), "[1]");
+        assert_eq!(answer("```json\n[{\"id\": 1}]\n```"), "[{\"id\": 1}]");
+        assert_eq!(answer("```\nplain\n```"), "plain");
+        assert_eq!(answer("<think>only thoughts"), "");
+        assert_eq!(answer(" a <think>x</think>b "), "a b");
     }
 }
