@@ -52,7 +52,7 @@ async fn artifact_has_the_wasm_layout_and_annotations() {
     assert_eq!(manifest["layers"][1]["annotations"]["org.opencontainers.image.title"], "plugin.toml");
     let annotations = &manifest["annotations"];
     assert_eq!(annotations["org.opencontainers.image.title"], "sentiment");
-    assert_eq!(annotations["org.opencontainers.image.version"], "0.2.0");
+    assert_eq!(annotations["org.opencontainers.image.version"], "0.1.0");
     assert_eq!(annotations["org.opencontainers.image.source"], "https://example.org/roost");
     assert_eq!(annotations["org.opencontainers.image.created"], "2026-01-01T00:00:00Z");
     let config_digest = manifest["config"]["digest"].as_str().unwrap();
