@@ -13,7 +13,7 @@ use crate::support;
 #[tokio::test]
 async fn published_plugin_pulls_by_tag_and_by_digest() {
     let registry = RegistryServer::start().await;
-    let reference = registry.reference("sentiment", "0.2.0");
+    let reference = registry.reference("sentiment", "0.1.0");
     let digest = publish("sentiment", &reference).await;
     let (toml, wasm) = first_party("sentiment");
 
@@ -37,7 +37,7 @@ async fn published_plugin_pulls_by_tag_and_by_digest() {
 #[tokio::test]
 async fn artifact_has_the_wasm_layout_and_annotations() {
     let registry = RegistryServer::start().await;
-    let digest = publish("sentiment", &registry.reference("sentiment", "0.2.0")).await;
+    let digest = publish("sentiment", &registry.reference("sentiment", "0.1.0")).await;
     let base = format!("http://{}/v2/roost/sentiment", registry.addr);
     let resp = reqwest::Client::new()
         .get(format!("{base}/manifests/{digest}"))
@@ -69,7 +69,7 @@ async fn artifact_has_the_wasm_layout_and_annotations() {
 #[tokio::test]
 async fn tampered_blob_is_refused() {
     let registry = RegistryServer::start().await;
-    let reference = registry.reference("sentiment", "0.2.0");
+    let reference = registry.reference("sentiment", "0.1.0");
     publish("sentiment", &reference).await;
     let (_, wasm) = first_party("sentiment");
     let file = registry.blob_file(&roost::oci::sha256_digest(&wasm));
@@ -85,7 +85,7 @@ async fn tampered_blob_is_refused() {
 #[tokio::test]
 async fn manifest_whose_layer_lies_about_its_blob_is_refused() {
     let registry = RegistryServer::start().await;
-    let reference = registry.reference("sentiment", "0.2.0");
+    let reference = registry.reference("sentiment", "0.1.0");
     let digest = publish("sentiment", &reference).await;
     let honest = pull(&reference, &TrustPolicy::default()).await.unwrap();
     // The wasm layer points at plugin.toml's blob (present, so the registry takes the
@@ -101,7 +101,7 @@ async fn manifest_whose_layer_lies_about_its_blob_is_refused() {
 #[tokio::test]
 async fn oversized_manifest_and_component_are_refused() {
     let registry = RegistryServer::start().await;
-    let reference = registry.reference("sentiment", "0.2.0");
+    let reference = registry.reference("sentiment", "0.1.0");
     let digest = publish("sentiment", &reference).await;
     let mut manifest = raw_manifest(&registry, &digest).await;
     manifest.annotations.insert("padding".into(), "x".repeat(roost::oci::MAX_MANIFEST));
@@ -120,7 +120,7 @@ async fn oversized_manifest_and_component_are_refused() {
 #[tokio::test]
 async fn what_is_not_a_plugin_is_refused() {
     let registry = RegistryServer::start().await;
-    let digest = publish("sentiment", &registry.reference("sentiment", "0.2.0")).await;
+    let digest = publish("sentiment", &registry.reference("sentiment", "0.1.0")).await;
     let mut manifest = raw_manifest(&registry, &digest).await;
     manifest.layers.retain(|l| l.media_type != PLUGIN_TOML_MEDIA_TYPE);
     put_manifest(&registry, "bare", &manifest.to_bytes()).await;

@@ -8,7 +8,7 @@ use super::{RegistryServer, publish, trusting};
 #[tokio::test]
 async fn unsigned_plugin_is_refused_when_signatures_are_required() {
     let registry = RegistryServer::start().await;
-    let reference = registry.reference("sentiment", "0.2.0");
+    let reference = registry.reference("sentiment", "0.1.0");
     let digest = publish("sentiment", &reference).await;
     let key = PrivateKey::generate().unwrap();
     let err = pull(&reference, &trusting(&[&key], true)).await.unwrap_err();
@@ -22,7 +22,7 @@ async fn unsigned_plugin_is_refused_when_signatures_are_required() {
 #[tokio::test]
 async fn only_a_trusted_signer_is_accepted() {
     let registry = RegistryServer::start().await;
-    let reference = registry.reference("sentiment", "0.2.0");
+    let reference = registry.reference("sentiment", "0.1.0");
     let digest = publish("sentiment", &reference).await;
     let (author, stranger, other) =
         (PrivateKey::generate().unwrap(), PrivateKey::generate().unwrap(), PrivateKey::generate().unwrap());
@@ -51,7 +51,7 @@ async fn only_a_trusted_signer_is_accepted() {
 #[tokio::test]
 async fn a_signature_moved_to_another_artifact_does_not_count() {
     let registry = RegistryServer::start().await;
-    let signed = registry.reference("sentiment", "0.2.0");
+    let signed = registry.reference("sentiment", "0.1.0");
     let signed_digest = publish("sentiment", &signed).await;
     let key = PrivateKey::generate().unwrap();
     sign(&signed, &key, &TrustPolicy::default()).await.unwrap();
