@@ -190,7 +190,7 @@ mod tests {
 
     fn plan(name: &str) -> Arc<Plan> {
         let source =
-            format!("name: {name}\nsteps:\n  - id: s\n    uses: sentiment/score@0.1\n    with: {{ text: x }}\n");
+            format!("name: {name}\nsteps:\n  - id: s\n    uses: sentiment/score@0.2\n    with: {{ text: x }}\n");
         Arc::new(workflow::load("w.yaml", &source, &TestCatalog::sentiment()).unwrap())
     }
 

@@ -12,7 +12,7 @@
 //!   text: { type: string, description: What to score }
 //! steps:
 //!   - id: score
-//!     uses: sentiment/score@0.1
+//!     uses: sentiment/score@0.2
 //!     with:
 //!       text: "${{ inputs.text }}"
 //! outputs:

@@ -23,12 +23,12 @@ pub struct TestCatalog {
 }
 
 impl TestCatalog {
-    /// `sentiment` 0.1.0 with `score`, `batch` and `classify`, from its manifest.
+    /// `sentiment` 0.2.0 with `score`, `batch` and `classify`, from its manifest.
     pub fn sentiment() -> Self {
         TestCatalog { installed: vec![manifest(SENTIMENT)] }
     }
 
-    /// `sentiment` 0.1.0 and `echo` 1.0.0 (action `echo`, any object): what the
+    /// `sentiment` 0.2.0 and `echo` 1.0.0 (action `echo`, any object): what the
     /// integration tests' registry holds.
     pub fn standard() -> Self {
         TestCatalog { installed: vec![manifest(SENTIMENT), manifest(ECHO)] }

@@ -38,7 +38,7 @@ inputs:
   limit: { type: integer, default: 3 }
 steps:
   - id: score
-    uses: sentiment/score@0.1
+    uses: sentiment/score@0.2
     with: { text: \"${{ inputs.text }}\" }
   - id: batch
     uses: sentiment/batch
@@ -80,7 +80,7 @@ fn loads_a_valid_plan_with_needs_and_versions() {
     let StepKind::Action { plugin, action, version, .. } = &plan.steps[1].kind else {
         panic!("an action step");
     };
-    assert_eq!(*version, semver::Version::new(0, 1, 0));
+    assert_eq!(*version, semver::Version::new(0, 2, 0));
     assert_eq!((plugin.as_str(), action.as_str()), ("sentiment", "batch"));
     assert_eq!(plan.steps[1].line, 9);
     assert_eq!(plan.inputs[1].ty, InputType::Integer);
@@ -206,7 +206,7 @@ fn catalog_errors() {
     assert_eq!(first_help(&unknown_action), "`sentiment` offers `score`, `batch`, `classify`");
     let too_new = one_step("sentiment/score@1", "{ text: a }");
     assert_eq!(errors(&too_new), ["6:11: no installed version of `sentiment` matches `^1`"]);
-    assert_eq!(first_help(&too_new), "installed versions of `sentiment`: 0.1.0");
+    assert_eq!(first_help(&too_new), "installed versions of `sentiment`: 0.2.0");
 }
 
 #[test]

@@ -56,7 +56,7 @@ pub struct UsesRef {
     pub digest: Option<String>,
 }
 
-const USES_HELP: &str = "write `plugin/action@version`, e.g. `sentiment/score@0.1`; \
+const USES_HELP: &str = "write `plugin/action@version`, e.g. `sentiment/score@0.2`; \
                          `@version` may be omitted to accept any version, \
                          or `@sha256:<64 hex>` pins one component";
 

@@ -100,7 +100,7 @@ fn the_score_mentions_example_labels_what_it_scores() {
 fn validate_points_at_the_line_and_column_of_each_problem() {
     let data = tempfile::tempdir().unwrap();
     let file = data.path().join("broken.yaml");
-    std::fs::write(&file, "name: broken\nsteps:\n  - id: score\n    usse: sentiment/score@0.1\n  - id: score\n    uses: sentiment/nope@0.1\n").unwrap();
+    std::fs::write(&file, "name: broken\nsteps:\n  - id: score\n    usse: sentiment/score@0.2\n  - id: score\n    uses: sentiment/nope@0.2\n").unwrap();
     let out = roost(data.path(), &["validate", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
@@ -132,7 +132,7 @@ fn exit_codes_tell_success_failure_and_usage_apart() {
     assert!(text(&out.stderr).contains(&format!("{}:1:7: error:", invalid.display())), "{}", text(&out.stderr));
 
     let needs_input = data.path().join("needs-input.yaml");
-    std::fs::write(&needs_input, "name: needs-input\ninputs:\n  text: { type: string }\nsteps:\n  - id: s\n    uses: sentiment/score@0.1\n    with: { text: \"${{ inputs.text }}\" }\n").unwrap();
+    std::fs::write(&needs_input, "name: needs-input\ninputs:\n  text: { type: string }\nsteps:\n  - id: s\n    uses: sentiment/score@0.2\n    with: { text: \"${{ inputs.text }}\" }\n").unwrap();
     let out = roost(data.path(), &["run", needs_input.to_str().unwrap(), "--db", "sqlite::memory:"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("text"), "{}", text(&out.stderr));

@@ -100,7 +100,7 @@ impl Action for Classify {
             .texts
             .iter()
             .map(|text| {
-                let scores = ScoreOutput::from(analyzer.score(text, input.language.resolve(text)));
+                let scores = ScoreOutput::explained(&mut analyzer, text, input.language.resolve(text));
                 let lexicon_label = scores.label;
                 Classified { scores, model_label: None, model_reason: None, lexicon_label, source: Source::Lexicon }
             })

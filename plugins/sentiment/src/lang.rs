@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compound;
+use crate::cues;
 use crate::lexicon;
 
 /// A language with its own lexicon and rules.
@@ -37,12 +39,19 @@ impl LanguageChoice {
 /// cue (an emoji, a name) is scored with the larger lexicon.
 ///
 /// Counts frequent function words of each language and words with umlauts or ß. Words
-/// common to both (`in`, `was`, `so`, `die`, `also`, `man`, `im`) are left out: they
-/// would only add noise. When that is a draw, as in short texts ("Endlich Wochenende!"),
-/// words found in only one language's lexicon decide.
+/// common to both (`in`, `was`, `so`, `also`, `man`, `im`, `will`) are left out: they
+/// would only add noise; `die` counts for German only before a capitalised word ("Die
+/// App stürzt ab"). When that is a draw, as in short texts ("Endlich Wochenende!"),
+/// words found in only one language's lexicon or cue lists decide, then German
+/// compounds and endings.
 pub fn detect(text: &str) -> Language {
     let (mut en, mut de) = (0u32, 0u32);
+    let mut previous = "";
     for word in words(text) {
+        let article = std::mem::replace(&mut previous, word);
+        if matches!(article, "die" | "Die") && word.starts_with(char::is_uppercase) {
+            de += 1;
+        }
         if word.contains(['ä', 'ö', 'ü', 'ß', 'Ä', 'Ö', 'Ü']) {
             de += 1;
             continue;
@@ -62,26 +71,32 @@ pub fn detect(text: &str) -> Language {
     if de > en { Language::De } else { Language::En }
 }
 
+/// The words of `text`, leaving out mentions (`@acme_help`) and links: names, not words
+/// of any language.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’')).filter(|w| !w.is_empty())
+    text.split_whitespace()
+        .filter(|piece| !piece.starts_with('@') && !piece.contains("://"))
+        .flat_map(|piece| piece.split(|c: char| !(c.is_alphabetic() || c == '\'' || c == '’')))
+        .filter(|w| !w.is_empty())
 }
 
-/// Counts the words that only the English, or only the German, lexicon knows, and
-/// words with typically German endings.
+/// Counts the words that only the English, or only the German, lexicon or cue list
+/// knows, German compounds, and words with typically German endings.
 fn lexicon_votes(text: &str) -> (u32, u32) {
     let (mut en, mut de) = (0, 0);
     for word in words(text) {
-        let mut buf = [0u8; 16];
+        let mut buf = [0u8; 32];
         let Some(key) = ascii_lower(word, &mut buf).and_then(|b| std::str::from_utf8(b).ok()) else { continue };
         // Everyday German words that VADER's lexicon lists as English sentiment words
         // ("Die Stimmung war ..."): they would vote English in German text.
         if matches!(key, "die" | "war" | "hell" | "bad" | "gift" | "kind" | "dick") {
             continue;
         }
-        match (lexicon::valence(Language::En, key).is_some(), lexicon::valence(Language::De, key).is_some()) {
+        let known = |lang| lexicon::valence(lang, key).is_some() || cues::starts_cue(lang, key);
+        match (known(Language::En), known(Language::De)) {
             (true, false) => en += 1,
             (false, true) => de += 1,
-            _ => de += u32::from(has_german_ending(key)),
+            _ => de += u32::from(has_german_ending(key) || compound::valence(key).is_some()),
         }
     }
     (en, de)
@@ -93,7 +108,7 @@ fn has_german_ending(key: &str) -> bool {
     key.len() >= 6 && ["ung", "heit", "keit", "lich", "isch"].iter().any(|e| key.ends_with(e))
 }
 
-fn ascii_lower<'a>(word: &str, buf: &'a mut [u8; 16]) -> Option<&'a [u8]> {
+fn ascii_lower<'a, const N: usize>(word: &str, buf: &'a mut [u8; N]) -> Option<&'a [u8]> {
     if !word.is_ascii() || word.len() > buf.len() {
         return None;
     }
@@ -114,7 +129,11 @@ fn is_english_marker(word: &[u8]) -> bool {
             | b"our" | b"if" | b"or" | b"do" | b"get" | b"got" | b"would" | b"about" | b"from"
             | b"when" | b"how" | b"who" | b"there" | b"their" | b"out" | b"up" | b"too"
             | b"very" | b"really" | b"than" | b"then" | b"as" | b"by" | b"one" | b"like"
-            | b"been" | b"were" | b"will" | b"should" | b"could"
+            | b"been" | b"were" | b"should" | b"could" | b"why" | b"where" | b"which" | b"since"
+            | b"still" | b"again" | b"isn't" | b"doesn't" | b"won't" | b"can't" | b"didn't"
+            | b"you're" | b"there's" | b"anyone" | b"any" | b"some" | b"does" | b"did" | b"thanks"
+            | b"please" | b"no" | b"all" | b"after" | b"before" | b"now" | b"new" | b"day" | b"days"
+            | b"hours" | b"weeks" | b"today" | b"yesterday" | b"tomorrow" | b"its"
     )
 }
 
@@ -131,7 +150,14 @@ fn is_german_marker(word: &[u8]) -> bool {
             | b"doch" | b"ja" | b"nein" | b"wieder" | b"immer" | b"hier" | b"viel" | b"mehr"
             | b"gibt" | b"geht" | b"kann" | b"muss" | b"echt" | b"bin" | b"bist" | b"mir"
             | b"mich" | b"dich" | b"sich" | b"uns" | b"euch" | b"mein" | b"dein" | b"sein"
-            | b"ganz" | b"nie" | b"einfach" | b"gerade" | b"wirklich"
+            | b"ganz" | b"nie" | b"einfach" | b"gerade" | b"wirklich" | b"seit" | b"bitte"
+            | b"danke" | b"warum" | b"wieso" | b"wann" | b"wo" | b"welche" | b"welcher" | b"welches"
+            | b"euer" | b"eure" | b"euren" | b"hab" | b"habt" | b"seid" | b"nix" | b"jemand"
+            | b"niemand" | b"gestern" | b"morgen" | b"ab" | b"um" | b"bis" | b"dann" | b"denn"
+            | b"ob" | b"wegen" | b"trotzdem" | b"gar" | b"halt" | b"eben" | b"eigentlich" | b"nen"
+            | b"wurde" | b"wurden" | b"hatte" | b"sollte" | b"soll" | b"leider" | b"endlich"
+            | b"diese" | b"dieser" | b"diesen" | b"dieses" | b"diesem" | b"alles" | b"kommt"
+            | b"kommen" | b"kam" | b"meine" | b"meinen" | b"meinem" | b"unser" | b"unsere"
     )
 }
 

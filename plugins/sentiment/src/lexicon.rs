@@ -1,8 +1,8 @@
-//! Word tables by language: valences, boosters, negators, "but" words and idioms.
+//! Word tables by language: valences, boosters, negators and "but" words.
 //!
 //! English valences are VADER's lexicon, turned into a sorted static slice at build time
-//! from the MIT-licensed `vader_sentiment` crate (see build.rs). The English boosters,
-//! negators and idioms below, and everything German (lexicon_de.rs), are this plugin's
+//! from the MIT-licensed `vader_sentiment` crate (see build.rs). The English boosters and
+//! negators below, the phrases in `cues/`, and everything German (lexicon_de.rs), are this plugin's
 //! own. Every table is a [`Table`] hashed at compile time: a fresh wasm instance pays
 //! nothing to set them up.
 
@@ -56,14 +56,6 @@ pub(crate) fn is_known(lang: Language, key: &str) -> bool {
     valence(lang, key).is_some() || booster(lang, key).is_some() || is_negator(lang, key)
 }
 
-/// Phrases whose meaning is not the sum of their words, with the valence of the whole.
-pub(crate) fn idioms(lang: Language) -> &'static [(&'static [&'static str], f32)] {
-    match lang {
-        Language::En => EN_IDIOMS,
-        Language::De => lexicon_de::IDIOMS,
-    }
-}
-
 const UP: f32 = BOOST;
 const DOWN: f32 = -BOOST;
 
@@ -97,26 +89,6 @@ static EN_NEGATORS: Table<(), 128> = Table::new(&[
     ("wouldnt", ()),
 ]);
 
-/// English idioms, word by word, lowercase.
-static EN_IDIOMS: &[(&[&str], f32)] = &[
-    (&["bad", "ass"], 1.5),
-    (&["can't", "stand"], -2.0),
-    (&["can't", "wait"], 2.0),
-    (&["cant", "wait"], 2.0),
-    (&["could", "be", "better"], -1.2),
-    (&["fed", "up"], -1.8),
-    (&["hell", "yeah"], 2.4),
-    (&["hell", "yes"], 2.4),
-    (&["let", "down"], -1.8),
-    (&["over", "the", "moon"], 2.6),
-    (&["piece", "of", "cake"], 1.5),
-    (&["screwed", "up"], -1.5),
-    (&["the", "bomb"], 2.5),
-    (&["to", "die", "for"], 2.8),
-    (&["under", "the", "weather"], -1.5),
-    (&["yeah", "right"], -1.5),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,16 +113,5 @@ mod tests {
         assert!(is_negator(Language::En, "not") && is_negator(Language::En, "isn't"));
         assert!(!is_negator(Language::En, "note"));
         assert!(is_contrast(Language::En, "but") && is_contrast(Language::De, "aber"));
-    }
-
-    #[test]
-    fn idioms_are_lowercase_phrases() {
-        for lang in [Language::En, Language::De] {
-            for (words, v) in idioms(lang) {
-                assert!(words.len() >= 2, "{words:?}");
-                assert!(words.iter().all(|w| !w.is_empty() && w.to_lowercase() == *w && !w.contains(' ')));
-                assert!((-4.0..=4.0).contains(v));
-            }
-        }
     }
 }

@@ -1,4 +1,4 @@
-//! The German lexicon: valences, boosters, negators and idioms, all written for this plugin.
+//! The German lexicon: valences, boosters and negators, all written for this plugin.
 //!
 //! Keys are lowercase and *folded*: ä→ae, ö→oe, ü→ue, ß→ss, exactly as the tokenizer
 //! folds German tokens, so "schön", "Schön" and "schoen" all find `schoen`. Valences use
@@ -17,6 +17,11 @@ const SUFFIXES: &[&str] = &[
     "esten", "ester", "estes", "este", "sten", "ster", "stes", "ste",
     "en", "em", "er", "es", "st", "e", "n", "s", "t",
 ];
+
+/// The valence of a folded German word as listed, without trying stems.
+pub(crate) fn word_valence(key: &str) -> Option<f32> {
+    WORDS.get(key)
+}
 
 /// The valence of a folded German word, trying its stem when the word itself is unknown.
 pub(crate) fn valence(key: &str) -> Option<f32> {
@@ -69,28 +74,6 @@ pub(crate) fn is_sentence_adverb(key: &str) -> bool {
     matches!(key, "leider" | "schade" | "hoffentlich" | "endlich" | "danke" | "sorry" | "naja")
 }
 
-/// Idioms, word by word, folded like the tokens.
-pub(crate) static IDIOMS: &[(&[&str], f32)] = &[
-    (&["alles", "gute"], 2.4),
-    (&["am", "arsch"], -2.3),
-    (&["auf", "den", "keks"], -1.8),
-    (&["auf", "den", "sack"], -2.0),
-    (&["auf", "die", "nerven"], -2.0),
-    (&["der", "hammer"], 2.6),
-    (&["erste", "sahne"], 2.6),
-    (&["fuer", "die", "katz"], -1.5),
-    (&["geht", "gar", "nicht"], -2.0),
-    (&["geht", "so"], -0.6),
-    (&["gute", "besserung"], 1.8),
-    (&["im", "eimer"], -2.0),
-    (&["laeuft", "bei", "dir"], 1.6),
-    (&["na", "ja"], -0.5),
-    (&["unter", "aller", "sau"], -2.8),
-    (&["vom", "feinsten"], 2.6),
-    (&["zum", "glueck"], 1.4),
-    (&["zum", "kotzen"], -2.6),
-];
-
 /// Valences by folded word, sorted by bytes.
 #[rustfmt::skip]
 static WORDS: Table<f32, 2048> = Table::new(&[
@@ -125,7 +108,7 @@ static WORDS: Table<f32, 2048> = Table::new(&[
     ("dankbar", 2.4), ("dankbarkeit", 2.4), ("danke", 1.9), ("dankeschoen", 2.1), ("debakel", -2.5),
     ("defekt", -1.9), ("depp", -2.0), ("depression", -2.5), ("depressiv", -2.6),
     ("deprimierend", -2.5), ("deprimiert", -2.5), ("desaster", -2.7), ("diskriminierung", -2.4),
-    ("doof", -1.9), ("dreck", -2.0), ("dreckig", -1.9), ("drecksau", -2.8), ("dumm", -2.0),
+    ("doof", -1.9), ("dreck", -2.0), ("dreckig", -1.9), ("drecksau", -2.8), ("dumm", -2.0), ("durchnaesst", -1.5),
     ("easy", 1.0), ("egoistisch", -2.0), ("ehre", 1.8), ("ehrlich", 1.6), ("eifersuechtig", -1.6),
     ("einsam", -2.1), ("einsamkeit", -2.2), ("einwandfrei", 2.3), ("einzigartig", 2.3),
     ("ekel", -2.4), ("ekelhaft", -2.8), ("eklig", -2.5), ("elegant", 1.6), ("elend", -2.5),
@@ -203,7 +186,7 @@ static WORDS: Table<f32, 2048> = Table::new(&[
     ("magst", 1.5), ("makellos", 2.4), ("mangel", -1.4), ("mangelhaft", -2.2),
     ("manipulation", -1.9), ("manipuliert", -2.0), ("meckern", -1.3), ("mega", 2.0),
     ("megageil", 3.2), ("meisterhaft", 2.9), ("meisterwerk", 3.0), ("merci", 1.6), ("mies", -2.3),
-    ("mimimi", -1.2), ("minderwertig", -2.1), ("miserabel", -2.7), ("missbrauch", -3.0),
+    ("mimimi", -1.2), ("minderwertig", -2.1), ("miserabel", -2.7), ("miserabl", -2.7), ("missbrauch", -3.0),
     ("misstrauen", -1.7), ("mist", -1.9), ("mistkerl", -2.5), ("mittelmaessig", -1.0),
     ("mobbing", -2.6), ("mochte", 1.4), ("moegen", 1.5), ("moerder", -3.1), ("mord", -3.2),
     ("motivierend", 1.9), ("motiviert", 1.8), ("muede", -1.0), ("muell", -2.1), ("mutig", 2.0),

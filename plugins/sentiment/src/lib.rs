@@ -1,15 +1,28 @@
 //! Roost plugin `sentiment`: VADER-style lexicon sentiment for English and German text.
 //!
 //! The actions here are thin: they parse, check limits and shape output. The analysis is
-//! pure code in `analyze` (the rules), `tokenize` and `lang` (detection), over tables
-//! built at compile time (`table`) in `lexicon`, `lexicon_de` and `emoji`.
+//! pure code in `analyze` (the order of the rules), `rules` (VADER's), `evidence` and
+//! `cues` (complaints, sarcasm, idioms), `irony`, `compound` (German compounds),
+//! `question`, `explain` (reasons), `summary`, `tokenize` and `lang` (detection), over
+//! tables built at compile time (`table`) in `lexicon`, `lexicon_de` and `emoji`.
+//! `devset` and `evaluation` measure it on the labelled set in `data/`.
 
 mod analyze;
 mod classify;
+mod compound;
+mod cues;
+pub mod devset;
 mod emoji;
+pub mod evaluation;
+mod evidence;
+mod explain;
+mod irony;
 mod lang;
 mod lexicon;
 mod lexicon_de;
+mod question;
+mod rules;
+mod summary;
 mod table;
 mod tokenize;
 
@@ -17,12 +30,17 @@ mod tokenize;
 mod fixtures_de;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cues;
+#[cfg(test)]
+mod tests_devset;
 
 use roost_sdk::{Action, Context, StepError};
 use serde::{Deserialize, Serialize};
 
-pub use analyze::{Analyzer, Label, Scores};
+pub use analyze::Analyzer;
 pub use lang::{Language, LanguageChoice, detect};
+pub use summary::{Label, Scores};
 
 /// The most texts one `batch` step takes; also `maxItems` in plugin.toml.
 pub const MAX_BATCH: usize = 10_000;
@@ -44,10 +62,18 @@ pub struct ScoreOutput {
     pub neutral: f64,
     pub label: Label,
     pub language: Language,
+    /// The cues that decided the label, strongest first: `complaint:"not working"`.
+    pub reasons: Vec<String>,
 }
 
-impl From<Scores> for ScoreOutput {
-    fn from(s: Scores) -> Self {
+impl ScoreOutput {
+    /// Scores `text` in `lang` with `analyzer` and says why.
+    pub fn explained(analyzer: &mut Analyzer, text: &str, lang: Language) -> Self {
+        let (scores, reasons) = analyzer.explain(text, lang);
+        Self::new(scores, reasons)
+    }
+
+    fn new(s: Scores, reasons: Vec<String>) -> Self {
         Self {
             compound: round4(s.compound),
             positive: round4(s.positive),
@@ -55,6 +81,7 @@ impl From<Scores> for ScoreOutput {
             neutral: round4(s.neutral),
             label: s.label(),
             language: s.language,
+            reasons,
         }
     }
 }
@@ -73,7 +100,7 @@ impl Action for Score {
 
     fn run(_ctx: &Context, input: ScoreInput) -> Result<ScoreOutput, StepError> {
         let lang = input.language.resolve(&input.text);
-        Ok(Analyzer::new().score(&input.text, lang).into())
+        Ok(ScoreOutput::explained(&mut Analyzer::new(), &input.text, lang))
     }
 }
 
@@ -124,14 +151,14 @@ impl Action for Batch {
             .texts
             .iter()
             .map(|text| {
-                let scores = analyzer.score(text, input.language.resolve(text));
+                let (scores, reasons) = analyzer.explain(text, input.language.resolve(text));
                 total += scores.compound;
                 match scores.label() {
                     Label::Positive => summary.positive += 1,
                     Label::Negative => summary.negative += 1,
                     Label::Neutral => summary.neutral += 1,
                 }
-                ScoreOutput::from(scores)
+                ScoreOutput::new(scores, reasons)
             })
             .collect();
         if summary.count > 0 {

@@ -147,7 +147,8 @@ fn score_action_outputs_the_documented_fields() {
     assert!(compound > 0.5 && compound <= 1.0);
     let sum: f64 = ["positive", "negative", "neutral"].iter().map(|k| out[k].as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-3);
-    assert_eq!(out.as_object().unwrap().len(), 6);
+    assert_eq!(out.as_object().unwrap().len(), 7);
+    assert_eq!(out["reasons"], json!(["word:\"love\"", "word:\"wonderful\""]));
     // No "-0.0" in outputs: a text without negative words is negative 0.
     assert!(out["negative"].as_f64().unwrap().is_sign_positive());
 }

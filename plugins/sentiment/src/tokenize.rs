@@ -16,9 +16,22 @@ pub(crate) struct Token {
     pub caps: bool,
     /// Clause punctuation (`, . ; : ! ?`) follows: modifiers do not reach across it.
     pub clause_end: bool,
+    /// A question mark follows: the sentence up to here is a question.
+    pub question_end: bool,
+    /// Sentence punctuation (`. ! ? …`) follows.
+    pub sentence_end: bool,
     /// The valence of an emoji or emoticon; words are looked up by the scorer.
     pub symbol: Option<f32>,
+    /// Inside quotation marks that enclose at most [`SCARE_QUOTE_WORDS`] words, as in
+    /// "'great' service": scare quotes.
+    pub quoted: bool,
+    /// Where the token stands in the text, in bytes, for explanations.
+    pub src_start: u32,
+    pub src_end: u32,
 }
+
+/// Quotation marks around this many words or fewer are scare quotes; more is a quotation.
+const SCARE_QUOTE_WORDS: usize = 3;
 
 /// The tokens of one text, with their lowercase (German: folded) keys.
 #[derive(Default)]
@@ -26,6 +39,10 @@ pub(crate) struct Tokens {
     keys: String,
     list: Vec<Token>,
     scratch: String,
+    /// The address of the text being split: tokens note their place relative to it.
+    base: usize,
+    /// The first token after an opening quotation mark that is not closed yet.
+    open_quote: Option<usize>,
 }
 
 impl Tokens {
@@ -54,14 +71,39 @@ impl Tokens {
         caps && lower
     }
 
-    /// Replaces the tokens with those of `text`, keyed for `lang`'s lexicon.
+    /// Replaces the tokens with those of `text`, keyed for `lang`'s lexicon. Mentions
+    /// (`@brand`) and links are left out: a handle such as `@acme_help` is a name.
     pub(crate) fn tokenize(&mut self, text: &str, lang: Language) {
         self.keys.clear();
         self.list.clear();
+        self.open_quote = None;
+        self.base = text.as_ptr() as usize;
         for piece in text.split_whitespace() {
+            let opens = piece.starts_with(is_double_quote);
+            if opens {
+                self.open_quote = Some(self.list.len());
+            }
+            let piece = skip_name(piece);
+            let first = self.list.len();
             if !self.whole_emoticon(piece, lang) {
                 self.split_piece(piece, lang);
             }
+            if piece.len() > 2 && piece.starts_with('\'') && piece.trim_end_matches(is_clause_mark).ends_with('\'') {
+                self.list[first..].iter_mut().for_each(|t| t.quoted = true);
+            }
+            let closes = piece.trim_end_matches(is_clause_mark).ends_with(is_double_quote);
+            if closes && (!opens || piece.chars().filter(|&c| is_double_quote(c)).count() >= 2) {
+                self.close_quote();
+            }
+        }
+    }
+
+    /// Marks the tokens since the opening quotation mark, if they are few.
+    fn close_quote(&mut self) {
+        if let Some(start) = self.open_quote.take()
+            && self.list.len() - start <= SCARE_QUOTE_WORDS
+        {
+            self.list[start..].iter_mut().for_each(|t| t.quoted = true);
         }
     }
 
@@ -81,7 +123,7 @@ impl Tokens {
         }
         let start = self.keys.len();
         self.keys.push_str(&self.scratch);
-        self.push(start, Token { symbol, ..Token::default() });
+        self.push(start, piece, Token { symbol, ..Token::default() });
         true
     }
 
@@ -109,7 +151,7 @@ impl Tokens {
                 if let Some(p) = punct.take() {
                     self.punctuation(&piece[p..i]);
                 }
-                self.emoji(c);
+                self.emoji(c, &piece[i..i + c.len_utf8()]);
             } else {
                 punct.get_or_insert(i);
             }
@@ -128,19 +170,21 @@ impl Tokens {
         if let Some(v) = emoji::emoticon_valence(run) {
             let start = self.keys.len();
             self.keys.push_str(run);
-            self.push(start, Token { symbol: Some(v), ..Token::default() });
+            self.push(start, run, Token { symbol: Some(v), ..Token::default() });
         } else if run.contains([',', '.', ';', ':', '!', '?', '…'])
             && let Some(last) = self.list.last_mut()
         {
             last.clause_end = true;
+            last.question_end |= run.contains('?');
+            last.sentence_end |= run.contains(['.', '!', '?', '…']);
         }
     }
 
-    fn emoji(&mut self, c: char) {
+    fn emoji(&mut self, c: char, raw: &str) {
         let start = self.keys.len();
         self.keys.push(c);
         let symbol = Some(emoji::emoji_valence(c).unwrap_or(0.0));
-        self.push(start, Token { symbol, ..Token::default() });
+        self.push(start, raw, Token { symbol, ..Token::default() });
     }
 
     /// A word: trimmed of edge apostrophes and hyphens, lowercased (German: folded), and
@@ -162,7 +206,7 @@ impl Tokens {
             push_key_char(&mut self.keys, c, lang);
         }
         self.squeeze_elongation(start, lang);
-        self.push(start, Token { caps: letters >= 2 && !lower, ..Token::default() });
+        self.push(start, raw, Token { caps: letters >= 2 && !lower, ..Token::default() });
     }
 
     /// Replaces an unknown key that repeats a letter three or more times with the first
@@ -182,11 +226,36 @@ impl Tokens {
         }
     }
 
-    fn push(&mut self, start: usize, mut token: Token) {
+    /// Adds the token whose key starts at `start` in `keys`; `raw` is its text, a slice of
+    /// the text being tokenized.
+    fn push(&mut self, start: usize, raw: &str, mut token: Token) {
         token.start = start as u32;
         token.end = self.keys.len() as u32;
+        token.src_start = (raw.as_ptr() as usize).saturating_sub(self.base) as u32;
+        token.src_end = token.src_start + raw.len() as u32;
         self.list.push(token);
     }
+}
+
+/// What is left of a piece after a leading mention or link: `@acme_help's` gives `'s`,
+/// `https://x.y/z` gives nothing.
+fn skip_name(piece: &str) -> &str {
+    if piece.contains("://") || piece.starts_with("www.") {
+        return "";
+    }
+    let Some(rest) = piece.strip_prefix('@') else { return piece };
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len());
+    // A trailing full stop ends the sentence, not the handle.
+    let end = rest[..end].trim_end_matches('.').len();
+    &rest[end..]
+}
+
+fn is_double_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '„' | '«' | '»')
+}
+
+fn is_clause_mark(c: char) -> bool {
+    matches!(c, ',' | '.' | ';' | ':' | '!' | '?' | '…')
 }
 
 fn is_joiner(c: char) -> bool {
@@ -242,7 +311,7 @@ mod tests {
 
     #[test]
     fn strips_punctuation_and_lowercases() {
-        assert_eq!(keys("Good!!! #fail, @bob's day.", Language::En), ["good", "fail", "bob's", "day"]);
+        assert_eq!(keys("Good!!! #fail, @bob's day.", Language::En), ["good", "fail", "day"]);
         assert_eq!(keys("I don’t know", Language::En), ["don't", "know"]);
     }
 
@@ -277,6 +346,40 @@ mod tests {
         assert_eq!(keys("goooood sooooo", Language::En), ["good", "soo"]);
         assert_eq!(keys("geiiiil", Language::De), ["geil"]);
         assert_eq!(keys("zzzz", Language::En), ["zzzz"]);
+    }
+
+    #[test]
+    fn mentions_and_links_are_no_words() {
+        assert_eq!(keys("@acme_help please see https://x.io/a?b=1 now", Language::En), ["please", "see", "now"]);
+        assert_eq!(keys("@Acme.Support: down", Language::En), ["down"]);
+        let mut t = Tokens::default();
+        t.tokenize("ok @acme. Bad", Language::En);
+        assert!(t.get(0).clause_end, "the full stop after a handle still ends the clause");
+    }
+
+    #[test]
+    fn scare_quotes_mark_few_words() {
+        let quoted = |text: &str| {
+            let mut t = Tokens::default();
+            t.tokenize(text, Language::En);
+            (0..t.len()).map(|i| t.get(i).quoted).collect::<Vec<_>>()
+        };
+        assert_eq!(quoted("'great' service"), [true, false]);
+        assert_eq!(quoted("so \"helpful\", thanks"), [false, true, false]);
+        assert_eq!(quoted("„toll“ gemacht"), [true, false]);
+        assert_eq!(quoted("the \"next day delivery\" is late"), [false, true, true, true, false, false]);
+        assert_eq!(quoted("he said \"this is a long quotation here\" ok"), [false; 8]);
+        assert_eq!(quoted("don't 'quote"), [false, false]);
+    }
+
+    #[test]
+    fn tokens_know_where_they_stand_in_the_text() {
+        let text = "@x Schöne 😍 Grüße!";
+        let mut t = Tokens::default();
+        t.tokenize(text, Language::De);
+        let spans: Vec<&str> =
+            (0..t.len()).map(|i| &text[t.get(i).src_start as usize..t.get(i).src_end as usize]).collect();
+        assert_eq!(spans, ["Schöne", "😍", "Grüße"]);
     }
 
     #[test]

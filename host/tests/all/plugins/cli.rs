@@ -19,7 +19,7 @@ fn a_folder_plugin_with_the_id_and_version_of_a_builtin_is_an_error_naming_both(
     let text = both(&out);
     assert_ne!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("plugin sentiment 0.1.0 is given by both the built-in plugin and the folder plugin"),
+        text.contains("plugin sentiment 0.2.0 is given by both the built-in plugin and the folder plugin"),
         "{text}"
     );
     assert!(text.contains(&sentiment.join("plugin.toml").display().to_string()), "{text}");

@@ -45,17 +45,17 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
     let folder = tmp.path().join("sentiment");
     std::fs::create_dir_all(folder.join("target/wasm32-wasip2/plugin")).unwrap();
     std::fs::write(folder.join("plugin.toml"), &toml).unwrap();
-    std::fs::write(folder.join("Cargo.toml"), "[package]\nname = \"sentiment\"\nversion = \"0.1.0\"\n").unwrap();
+    std::fs::write(folder.join("Cargo.toml"), "[package]\nname = \"sentiment\"\nversion = \"0.2.0\"\n").unwrap();
     std::fs::write(folder.join("target/wasm32-wasip2/plugin/sentiment.wasm"), &wasm).unwrap();
     let repo = format!("{}/acme/sentiment", registry.addr);
     let key = author.with_extension("key");
     let out =
         ok(roost(&data, &["plugin", "publish", folder.to_str().unwrap(), &repo, "--sign", key.to_str().unwrap()]));
     let digest = out.lines().find_map(|l| l.strip_prefix("digest ")).expect(&out).to_string();
-    assert!(out.contains(&format!("to {repo}:0.1.0")), "the tag defaults to the version: {out}");
+    assert!(out.contains(&format!("to {repo}:0.2.0")), "the tag defaults to the version: {out}");
 
     let trusted = config(tmp.path(), &[&author.with_extension("pub")]);
-    let verified = ok(roost(&data, &["--config", &trusted, "plugin", "verify", &format!("{repo}:0.1.0")]));
+    let verified = ok(roost(&data, &["--config", &trusted, "plugin", "verify", &format!("{repo}:0.2.0")]));
     assert!(verified.contains(&digest) && verified.contains("signed by key"), "{verified}");
     let fetched = tmp.path().join("fetched");
     let pulled = ok(roost(
@@ -67,19 +67,19 @@ async fn author_publishes_signed_and_operator_verifies_and_pulls() {
     assert_eq!(std::fs::read_to_string(fetched.join("plugin.toml")).unwrap(), toml);
 
     let untrusted = config(tmp.path(), &[&stranger.with_extension("pub")]);
-    let refused = roost(&data, &["--config", &untrusted, "plugin", "pull", &format!("{repo}:0.1.0")]);
+    let refused = roost(&data, &["--config", &untrusted, "plugin", "pull", &format!("{repo}:0.2.0")]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(
-        text(&refused).contains("none by a trusted key") && text(&refused).contains(&format!("{repo}:0.1.0@{digest}")),
+        text(&refused).contains("none by a trusted key") && text(&refused).contains(&format!("{repo}:0.2.0@{digest}")),
         "{}",
         text(&refused)
     );
     // The other key signs too (`roost plugin sign`): the configuration trusting it now accepts.
     let stranger_key = stranger.with_extension("key");
     let signed =
-        ok(roost(&data, &["plugin", "sign", &format!("{repo}:0.1.0"), "--key", stranger_key.to_str().unwrap()]));
+        ok(roost(&data, &["plugin", "sign", &format!("{repo}:0.2.0"), "--key", stranger_key.to_str().unwrap()]));
     assert!(signed.contains(&digest), "{signed}");
-    let verified = ok(roost(&data, &["--config", &untrusted, "plugin", "verify", &format!("{repo}:0.1.0")]));
+    let verified = ok(roost(&data, &["--config", &untrusted, "plugin", "verify", &format!("{repo}:0.2.0")]));
     assert!(verified.contains("signed by key"), "{verified}");
 }
 

@@ -54,7 +54,7 @@ async fn invalid_workflows_and_inputs_are_answered_with_where_and_what() {
             OPERATOR,
             Method::POST,
             "/api/v1/workspaces/default/workflows",
-            Some(json!({ "source": "name: bad\nsteps:\n  - id: a\n    uses: sentiment/scor@0.1\n" })),
+            Some(json!({ "source": "name: bad\nsteps:\n  - id: a\n    uses: sentiment/scor@0.2\n" })),
         )
         .await;
     assert_eq!(status, 422);

@@ -204,7 +204,7 @@ async fn every_page_renders_and_is_screenshotted() {
             "calendar" => assert!(browser.text(".entry .post-text").await.contains("Our spring sale starts now!")),
             "workflow" => {
                 browser.click("main .page-head button").await;
-                let invalid = "name: bad\nsteps:\n  - id: a\n    uses: sentiment/scor@0.1\n";
+                let invalid = "name: bad\nsteps:\n  - id: a\n    uses: sentiment/scor@0.2\n";
                 browser.type_into("main textarea.code", invalid).await;
                 browser.click("form.editor button[type=button]").await;
                 let problems = browser.wait_text(".diagnostics", "4:11").await;

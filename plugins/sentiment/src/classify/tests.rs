@@ -63,7 +63,7 @@ fn sources(out: &Value) -> Vec<&str> {
 /// Every result labelled as the lexicon labels it, with no model label.
 fn assert_all_lexicon(out: &Value) {
     for (r, text) in out["results"].as_array().unwrap().iter().zip(TEXTS) {
-        let lexicon = crate::ScoreOutput::from(Analyzer::new().score(text, Language::En));
+        let lexicon = crate::ScoreOutput::explained(&mut Analyzer::new(), text, Language::En);
         assert_eq!(r["compound"], lexicon.compound);
         assert_eq!(r["label"], json!(lexicon.label));
         assert_eq!(r["lexicon_label"], r["label"]);
@@ -82,7 +82,7 @@ fn a_good_reply_labels_every_text_in_batches() {
     let first = &out["results"][0];
     assert_eq!((first["label"].as_str(), first["model_label"].as_str()), (Some("negative"), Some("negative")));
     assert_eq!(first["model_reason"], "sarcastic complaint");
-    let lexicon = crate::ScoreOutput::from(Analyzer::new().score(TEXTS[0], Language::En));
+    let lexicon = crate::ScoreOutput::explained(&mut Analyzer::new(), TEXTS[0], Language::En);
     assert_eq!(
         (first["compound"].clone(), first["lexicon_label"].clone()),
         (json!(lexicon.compound), json!(lexicon.label))
