@@ -213,7 +213,7 @@ fn a_hashtag_lookback_is_bounded_by_its_limit_and_pages() {
     let err = host
         .run_action(ACTIONS, "hashtag", json!({ "instance": "https://m.example", "tag": "rustlang", "since_days": 31 }))
         .unwrap_err();
-    assert!(matches!(&err, StepError::InvalidInput(m) if m.contains("`since_days`")), "{err}");
+    assert!(matches!(&err, StepError::InvalidInput(m) if m.contains("(at `/since_days`)")), "{err}");
 }
 
 #[test]
