@@ -223,7 +223,7 @@ async fn a_placeholder_that_reaches_a_plain_input_at_run_time_is_refused() {
     let (instance, addr) = Recorder::start().await;
     let runtime = support::runtime();
     let registry = Registry::with_builtins(&runtime).unwrap();
-    let mastodon = registry.get("mastodon", &semver::Version::new(0, 1, 0)).unwrap();
+    let mastodon = registry.plugins().iter().find(|p| p.manifest.id == "mastodon").unwrap().clone();
     let hosts = vec![HostPattern::parse("https://loopback.test").unwrap()];
     let secrets = BTreeMap::from([("MASTODON_TOKEN".to_string(), Secret { value: MASTODON_VALUE.into(), hosts })]);
     let nonce = "0123456789abcdef0123456789abcdef";
