@@ -153,6 +153,10 @@ async fn publish(
     let digest = roost::oci::push::push(&target, &wasm, &text, &meta, &policy).await?;
     out!("published {id} {version} ({}) to {target}", wasm_path.display());
     out!("digest {digest}");
+    out!(
+        "component sha256 {} (what a workflow pins: `uses: {id}/ACTION@sha256:...`)",
+        roost::runtime::cache::sha256_hex(&wasm)
+    );
     if let Some(key) = key {
         roost::oci::signature::sign(&target.pinned(&digest).to_string(), &key, &policy).await?;
         out!("signed with key {}", key.public().id());

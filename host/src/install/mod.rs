@@ -124,10 +124,16 @@ pub fn prepare(
             .into());
         }
     }
+    // Only an earlier install into the same scope is what this version follows: a built-in,
+    // a folder or the instance's install of that id came from someone else, so taking its
+    // id at a higher version asks for every permission anew.
     let view = registry.view(workspace);
+    let same_scope =
+        |e: &&Entry| matches!(&e.source, Source::Installed { workspace: w, .. } if w.as_deref() == workspace);
     let previous = view
         .entries()
         .iter()
+        .filter(same_scope)
         .filter(|e| e.plugin.manifest.id == m.id && e.plugin.manifest.version != m.version)
         .max_by(|a, b| a.plugin.manifest.version.cmp(&b.plugin.manifest.version))
         .map(|e| {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 
-use super::policy::{Credentials, TrustPolicy, plain_http_allowed};
+use super::policy::{Credentials, TrustPolicy, may_leave_for, plain_http_allowed};
 use super::reference::Reference;
 use super::{MAX_ERROR_BODY, MAX_SMALL_BLOB, OciError};
 
@@ -33,6 +33,8 @@ pub struct Session {
     http: reqwest::Client,
     base: String,
     repository: String,
+    /// `host[:port]` of the registry, which redirects and token realms may always reach.
+    registry: String,
     access: Access,
     credentials: Option<Credentials>,
     insecure: Arc<Vec<String>>,
@@ -46,11 +48,16 @@ impl Session {
             if plain_http_allowed(&reference.registry, &policy.insecure_registries) { "http" } else { "https" };
         let insecure = Arc::new(policy.insecure_registries.clone());
         let allowed = insecure.clone();
+        let registry = reference.registry.clone();
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             let to_plain = attempt.url().scheme() == "http";
             let hostport = host_port(attempt.url());
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if !may_leave_for(&registry, attempt.url()) {
+                attempt.error(format!(
+                    "{registry} redirected to {hostport}, which is neither the registry nor a public https host"
+                ))
             } else if to_plain && !plain_http_allowed(&hostport, &allowed) {
                 attempt.error(OciError::PlainHttp { registry: hostport }.to_string())
             } else {
@@ -69,6 +76,7 @@ impl Session {
             http,
             base: format!("{scheme}://{}/v2/{}", reference.registry, reference.repository),
             repository: reference.repository.clone(),
+            registry: reference.registry.clone(),
             access,
             credentials: policy.credentials.clone(),
             insecure,
@@ -143,6 +151,11 @@ impl Session {
         if url.scheme() != "https" && !(url.scheme() == "http" && plain_http_allowed(&host_port(&url), &self.insecure))
         {
             return Err(self.auth_error(&format!("the token realm {realm} is not https")));
+        }
+        if !may_leave_for(&self.registry, &url) {
+            return Err(
+                self.auth_error(&format!("the token realm {realm} is neither the registry nor a public https host"))
+            );
         }
         url.query_pairs_mut().append_pair("scope", scope);
         if let Some(service) = service {
@@ -330,7 +343,11 @@ pub async fn expect_status(resp: Response, url: &str, want: StatusCode) -> Resul
         return Ok(resp);
     }
     let status = resp.status().as_u16();
-    let body = read_bounded(resp, MAX_ERROR_BODY, "error").await.unwrap_or_default();
+    // Only the host asked is quoted: a redirect's target may be a service that must not be
+    // read back through the registry's error.
+    let same_host = url::Url::parse(url).is_ok_and(|asked| asked.host_str() == resp.url().host_str());
+    let body =
+        if same_host { read_bounded(resp, MAX_ERROR_BODY, "error").await.unwrap_or_default() } else { Vec::new() };
     let text: String = String::from_utf8_lossy(&body).chars().filter(|c| !c.is_control()).take(300).collect();
     let detail = if text.trim().is_empty() { String::new() } else { format!(": {}", text.trim()) };
     Err(OciError::Status { url: url.to_string(), status, detail })

@@ -112,6 +112,27 @@ pub fn plain_http_allowed(registry: &str, insecure: &[String]) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether a request for `registry` (`host[:port]`) may go on to `url`, a redirect or a
+/// token realm: its own host and port, or an https host that is not a loopback, private,
+/// link-local or unspecified address. So a registry (or a tenant naming one) cannot make
+/// the service reach into its own network.
+pub fn may_leave_for(registry: &str, url: &url::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let hostport = url.port().map_or_else(|| host.to_string(), |p| format!("{host}:{p}"));
+    if hostport.eq_ignore_ascii_case(registry) {
+        return true;
+    }
+    let inner = host.trim_start_matches('[').trim_end_matches(']');
+    let internal = match inner.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified(),
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || ip.is_unique_local() || ip.is_unicast_link_local()
+        }
+        Err(_) => inner.eq_ignore_ascii_case("localhost") || inner.to_ascii_lowercase().ends_with(".localhost"),
+    };
+    url.scheme() == "https" && !internal
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +145,19 @@ mod tests {
         assert!(!plain_http_allowed("registry.lan:5000", &[]));
         assert!(plain_http_allowed("registry.lan:5000", &["registry.lan:5000".into()]));
         assert!(!plain_http_allowed("127.0.0.1.evil.io", &[]));
+    }
+
+    #[test]
+    fn leaving_the_registry_only_for_public_https() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        assert!(may_leave_for("127.0.0.1:5000", &url("http://127.0.0.1:5000/v2/x/blobs/y")));
+        assert!(may_leave_for("ghcr.io", &url("https://pkg-containers.githubusercontent.com/blob")));
+        assert!(!may_leave_for("127.0.0.1:5066", &url("http://127.0.0.2:5067/internal/admin")));
+        assert!(!may_leave_for("ghcr.io", &url("https://10.0.0.7/x")));
+        assert!(!may_leave_for("ghcr.io", &url("https://169.254.169.254/latest/meta-data")));
+        assert!(!may_leave_for("ghcr.io", &url("https://[::1]/x")));
+        assert!(!may_leave_for("ghcr.io", &url("https://localhost/x")));
+        assert!(!may_leave_for("ghcr.io", &url("http://cdn.example/x")));
     }
 
     #[test]

@@ -58,6 +58,13 @@ pub fn load(
     Ok((deserialize(engine, &path)?, CacheOutcome::Compiled))
 }
 
+/// Removes the artifact of `digest`, if any (best effort).
+pub fn forget(engine: &Engine, digest: &str, dir: Option<&Path>) {
+    if let Some(dir) = dir {
+        let _ = std::fs::remove_file(artifact_path(engine, dir, digest));
+    }
+}
+
 #[allow(unsafe_code)]
 fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     // SAFETY: the cache directory holds only artifacts this host wrote with

@@ -128,6 +128,9 @@ pub enum ManifestError {
     Invalid { path: String, message: String },
 }
 
+/// The longest plugin id: ids appear in every `uses:`, log line and run record.
+pub const MAX_ID_CHARS: usize = 64;
+
 impl Manifest {
     /// Parses `text` (read from `path`, named in errors) and checks what TOML cannot.
     pub fn parse(path: &str, text: &str) -> Result<Self, ManifestError> {
@@ -138,10 +141,14 @@ impl Manifest {
     }
 
     fn check(&self) -> Result<(), String> {
-        let valid_id =
-            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let valid_id = |s: &str| {
+            !s.is_empty()
+                && s.len() <= MAX_ID_CHARS
+                && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
         if !valid_id(&self.id) {
-            return Err(format!("plugin id `{}` must be lowercase letters, digits and `-`", self.id));
+            let shown: String = self.id.chars().take(MAX_ID_CHARS).collect();
+            return Err(format!("plugin id `{shown}` must be 1 to {MAX_ID_CHARS} lowercase letters, digits and `-`"));
         }
         if self.api.major != API_VERSION.major || self.api > API_VERSION {
             return Err(format!(

@@ -73,15 +73,12 @@ impl Plugin {
         let digest = cache::sha256_hex(wasm);
         let (component, cache) = cache::load(engine, wasm, &digest, cache_dir)
             .map_err(|e| LoadError::Component { plugin: plugin.clone(), message: format!("{e:#}") })?;
-        check_imports(engine, &component, &manifest)?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::Component { plugin: plugin.clone(), message: format!("{e:#}") })?;
-        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::Component {
-            plugin: plugin.clone(),
-            message: format!("it does not export the roost:plugin world's `run`: {e:#}"),
-        })?;
-        let schemas = compile_schemas(&manifest)?;
+        let checked = check(engine, linker, &component, &manifest);
+        if checked.is_err() && cache == CacheOutcome::Compiled {
+            // A refused component keeps no artifact: refused uploads cannot fill the disk.
+            cache::forget(engine, &digest, cache_dir);
+        }
+        let (pre, schemas) = checked?;
         Ok(Self { manifest, digest, cache, pre, schemas })
     }
 
@@ -101,6 +98,25 @@ fn compile_schemas(manifest: &Manifest) -> Result<HashMap<String, (Validator, Va
             .map_err(|e| LoadError::Other { plugin: manifest.id.clone(), message: format!("bad schema: {e}") })
     };
     manifest.actions.iter().map(|a| Ok((a.id.clone(), (compile(&a.input)?, compile(&a.output)?)))).collect()
+}
+
+/// The checks after compiling: imports against the manifest, the `run` export, schemas.
+fn check(
+    engine: &Engine,
+    linker: &Linker<StepState>,
+    component: &Component,
+    manifest: &Manifest,
+) -> Result<(PluginPre<StepState>, HashMap<String, (Validator, Validator)>), LoadError> {
+    let plugin = &manifest.id;
+    check_imports(engine, component, manifest)?;
+    let instance_pre = linker
+        .instantiate_pre(component)
+        .map_err(|e| LoadError::Component { plugin: plugin.clone(), message: format!("{e:#}") })?;
+    let pre = PluginPre::new(instance_pre).map_err(|e| LoadError::Component {
+        plugin: plugin.clone(),
+        message: format!("it does not export the roost:plugin world's `run`: {e:#}"),
+    })?;
+    Ok((pre, compile_schemas(manifest)?))
 }
 
 /// Refuses a component that imports what its manifest does not declare.

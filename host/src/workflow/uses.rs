@@ -41,6 +41,10 @@ pub enum CatalogError {
     NoMatchingVersion { available: Vec<Version> },
     #[error("no installed version has that digest")]
     UnknownDigest { available: Vec<(Version, String)> },
+    /// Several versions carry the pinned component, each with its own manifest (and
+    /// permissions): a pin must name exactly one.
+    #[error("several versions have that digest")]
+    AmbiguousDigest { versions: Vec<Version> },
     /// The plugin was asked for but refused at load (each reason names its file).
     #[error("plugin refused")]
     Refused { reasons: Vec<String> },
@@ -144,7 +148,20 @@ fn describe(uses: &UsesRef, err: CatalogError) -> (String, String) {
                 true => format!("no version of `{plugin}` is installed"),
                 false => format!("installed versions of `{plugin}`: {}", versions.join(", ")),
             };
-            (format!("no installed component of `{plugin}` has the digest sha256:{digest}"), help)
+            let message = format!("no installed component of `{plugin}` has the digest sha256:{digest}");
+            (
+                message,
+                format!(
+                    "{help} (a pin names the component's sha256, which `roost plugin list` shows, not an OCI manifest digest)"
+                ),
+            )
+        }
+        CatalogError::AmbiguousDigest { versions } => {
+            let digest = uses.digest.as_deref().unwrap_or_default();
+            let versions: Vec<String> = versions.iter().map(ToString::to_string).collect();
+            let message =
+                format!("the component sha256:{digest} of `{plugin}` is installed as versions {}", versions.join(", "));
+            (message, "each version has its own manifest and permissions; remove all but one of them".to_string())
         }
         CatalogError::Refused { reasons } => {
             let help = "fix the plugin folder (or install) named above; `roost plugin list` shows every refusal";

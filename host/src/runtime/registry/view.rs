@@ -42,12 +42,14 @@ impl View {
         &self.refused
     }
 
-    /// The plugin a planned step names: by digest when the plan has one, else by version.
+    /// The plugin a planned step names: its version, and its component when the plan pins
+    /// one (a version removed since, or the same component under another version's
+    /// manifest, is not taken in its place).
     pub fn find(&self, plugin: &str, version: &semver::Version, digest: Option<&str>) -> Option<Arc<Plugin>> {
         self.entries
             .iter()
             .map(|e| &e.plugin)
-            .find(|p| p.manifest.id == plugin && digest.map_or(&p.manifest.version == version, |d| p.digest == d))
+            .find(|p| p.manifest.id == plugin && &p.manifest.version == version && digest.is_none_or(|d| p.digest == d))
             .cloned()
     }
 
@@ -111,7 +113,12 @@ impl Catalog for View {
 
     fn resolve_pinned(&self, plugin: &str, action: &str, digest: &str) -> Result<ResolvedAction, CatalogError> {
         let versions: Vec<&Entry> = self.entries.iter().filter(|e| e.plugin.manifest.id == plugin).collect();
-        match versions.iter().find(|e| e.plugin.digest == digest) {
+        let pinned: Vec<&&Entry> = versions.iter().filter(|e| e.plugin.digest == digest).collect();
+        if pinned.len() > 1 {
+            let versions = pinned.iter().map(|e| e.plugin.manifest.version.clone()).collect();
+            return Err(CatalogError::AmbiguousDigest { versions });
+        }
+        match pinned.first() {
             Some(e) => self.resolved(&e.plugin, action),
             None if versions.is_empty() => {
                 Err(self.refusals_of(plugin).unwrap_or(CatalogError::UnknownDigest { available: Vec::new() }))

@@ -67,6 +67,18 @@ fn proposal_json(p: &Proposal) -> Value {
         "previous": previous, "added": added, "removed": removed })
 }
 
+/// Most installed versions one workspace may hold (each up to 64 MiB, loaded by every
+/// process of the instance).
+const MAX_WORKSPACE_INSTALLS: usize = 32;
+
+/// How long an install waits for the one compile slot before answering 503.
+const COMPILE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+static COMPILING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Most characters of a refusal an answer carries (a TOML error quotes whole lines).
+const MAX_REASON_CHARS: usize = 2_000;
+
 /// Refuses a reference to a registry the operator did not open to workspace owners.
 fn workspace_registry(reference: &str, trust: &TrustPolicy) -> ApiResult<()> {
     let parsed = Reference::parse(reference).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -90,7 +102,10 @@ fn api_error(e: InstallError) -> ApiError {
             ApiError::conflict(e.to_string())
         }
         InstallError::NotInstalled { .. } => ApiError::not_found(e.to_string()),
-        _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin", e.to_string()),
+        _ => {
+            let reason: String = e.to_string().chars().take(MAX_REASON_CHARS).collect();
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_plugin", reason)
+        }
     }
 }
 
@@ -120,6 +135,14 @@ pub async fn install(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require(&ws, Role::Owner)?;
     workspace(&s, &ws).await?;
+    let held = s.store.installed_plugins().await?.iter().filter(|r| r.workspace.as_deref() == Some(&ws)).count();
+    if held >= MAX_WORKSPACE_INSTALLS {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "quota_exceeded",
+            format!("workspace `{ws}` holds {held} installed plugin versions, the most it may; remove one first"),
+        ));
+    }
     let bytes = axum::body::to_bytes(body, MAX_INSTALL_BODY)
         .await
         .map_err(|_| ApiError::payload_too_large(format!("an install request is at most {MAX_INSTALL_BODY} bytes")))?;
@@ -140,6 +163,13 @@ pub async fn install(
         }
         _ => return Err(ApiError::invalid("send either `reference`, or `manifest` with `component`")),
     };
+    // One upload compiles at a time, so owners installing at once cannot take every core.
+    let _compiling = tokio::time::timeout(COMPILE_WAIT, COMPILING.acquire())
+        .await
+        .map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "another install is compiling; retry later")
+        })?
+        .map_err(ApiError::internal)?;
     let (runtime, registry) = (s.runtime.clone(), s.registry.clone());
     let ws_owned = ws.clone();
     let proposal = tokio::task::spawn_blocking(move || install::prepare(&runtime, &registry, fetched, Some(&ws_owned)))

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod cli;
+mod hostile;
 mod installs;
 mod shared;
 mod store;
