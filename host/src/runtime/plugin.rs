@@ -38,6 +38,9 @@ pub enum LoadError {
     Other { plugin: String, message: String },
 }
 
+/// Each action's input and output validators.
+type Schemas = HashMap<String, (Validator, Validator)>;
+
 /// An installed plugin, ready to instantiate.
 pub struct Plugin {
     pub manifest: Manifest,
@@ -45,7 +48,7 @@ pub struct Plugin {
     pub digest: String,
     pub cache: CacheOutcome,
     pub(crate) pre: PluginPre<StepState>,
-    schemas: HashMap<String, (Validator, Validator)>,
+    schemas: Schemas,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -92,7 +95,7 @@ impl Plugin {
     }
 }
 
-fn compile_schemas(manifest: &Manifest) -> Result<HashMap<String, (Validator, Validator)>, LoadError> {
+fn compile_schemas(manifest: &Manifest) -> Result<Schemas, LoadError> {
     let compile = |schema| {
         jsonschema::validator_for(schema)
             .map_err(|e| LoadError::Other { plugin: manifest.id.clone(), message: format!("bad schema: {e}") })
@@ -106,7 +109,7 @@ fn check(
     linker: &Linker<StepState>,
     component: &Component,
     manifest: &Manifest,
-) -> Result<(PluginPre<StepState>, HashMap<String, (Validator, Validator)>), LoadError> {
+) -> Result<(PluginPre<StepState>, Schemas), LoadError> {
     let plugin = &manifest.id;
     check_imports(engine, component, manifest)?;
     let instance_pre = linker
