@@ -19,6 +19,13 @@ pub const THRESHOLD: f64 = 8.0;
 /// windows after the burn ends instead of draining for hours.
 pub const CAP: f64 = 1.5;
 
+/// The most mentions one window's evidence counts as. Mentions of a busy account are not
+/// independent (threads, quotes, one angry customer's friends), so a busy hour's share
+/// swings more than a coin would; counting each window as at most this many mentions keeps
+/// those swings from adding up to a false burn, while a real one (most of a window
+/// negative) still crosses the threshold in a window or two.
+pub const MAX_WINDOW_EVIDENCE: f64 = 12.0;
+
 /// A slow burn is `high` only once its run (since the CUSUM last stood at zero) holds this
 /// many negative mentions more than the usual share gives: a few angry posts in a quiet
 /// hour are not a burn.
@@ -54,7 +61,8 @@ impl Burn {
     /// This window's evidence for a raised share (positive) or against it.
     pub fn llr(&self, count: u64, negative: u64) -> f64 {
         let (a, b) = weights(self.share());
-        negative as f64 * a + (count - negative) as f64 * b
+        let scale = (MAX_WINDOW_EVIDENCE / count.max(1) as f64).min(1.0);
+        scale * (negative as f64 * a + (count - negative) as f64 * b)
     }
 
     /// The CUSUM after this window: `max(0, S + llr)`, capped.
@@ -74,7 +82,8 @@ impl Burn {
             return None;
         }
         let (a, b) = weights(self.share());
-        let n = (threshold(k) - self.cusum - count as f64 * b) / (a - b);
+        let scale = (MAX_WINDOW_EVIDENCE / count as f64).min(1.0);
+        let n = ((threshold(k) - self.cusum) / scale - count as f64 * b) / (a - b);
         (n <= count as f64).then(|| (n.max(0.0).ceil() / count as f64).min(1.0))
     }
 
