@@ -313,9 +313,8 @@ impl Engine {
             return Ok(plan.clone());
         }
         let source = self.store.run_source(run_id).await?;
-        let (name, text) =
+        let (name, text, workspace) =
             source.ok_or_else(|| EngineError::Invalid(format!("run `{run_id}` has no stored workflow")))?;
-        let workspace = self.store.run_workspace(run_id).await?.unwrap_or_default();
 
         let plan = workflow::load(&name, &text, &self.registry.view(Some(&workspace)))
             .map_err(|d| EngineError::Workflow { run: run_id.into(), diagnostics: d.to_string() })?;

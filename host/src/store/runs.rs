@@ -148,15 +148,16 @@ pub struct RunState {
 }
 
 impl Store {
-    /// The name and text of the workflow a run follows.
-    pub async fn run_source(&self, id: &str) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("SELECT source_name, source FROM runs WHERE id = $1")
+    /// The name and text of the workflow a run follows, and the run's workspace.
+    pub async fn run_source(&self, id: &str) -> Result<Option<(String, String, String)>, StoreError> {
+        let row = sqlx::query("SELECT source_name, source, workspace FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::RunNotFound(id.to_string()))?;
-        let (name, text): (Option<String>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
-        Ok(name.zip(text))
+        let (name, text, workspace): (Option<String>, Option<String>, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        Ok(name.zip(text).map(|(name, text)| (name, text, workspace)))
     }
 
     /// The run with its steps (without logs) and items.

@@ -199,6 +199,11 @@ impl Registry {
         version: &semver::Version,
         digest: Option<&str>,
     ) -> Option<Arc<Plugin>> {
+        // Every step asks: without an install of this id, the view's entries for it are
+        // the base ones, so no view is built.
+        if !self.installed().entries().iter().any(|e| e.plugin.manifest.id == id) {
+            return view::find_in(&self.base, id, version, digest);
+        }
         self.view(Some(workspace)).find(id, version, digest)
     }
 }

@@ -46,11 +46,7 @@ impl View {
     /// one (a version removed since, or the same component under another version's
     /// manifest, is not taken in its place).
     pub fn find(&self, plugin: &str, version: &semver::Version, digest: Option<&str>) -> Option<Arc<Plugin>> {
-        self.entries
-            .iter()
-            .map(|e| &e.plugin)
-            .find(|p| p.manifest.id == plugin && &p.manifest.version == version && digest.is_none_or(|d| p.digest == d))
-            .cloned()
+        find_in(&self.entries, plugin, version, digest)
     }
 
     /// The next lower version of `entry`'s plugin, if `entry` asks for more than it.
@@ -131,4 +127,18 @@ impl Catalog for View {
             }),
         }
     }
+}
+
+/// The plugin `plugin` at `version` among `entries` (and with `digest`, when given).
+pub(super) fn find_in(
+    entries: &[Entry],
+    plugin: &str,
+    version: &semver::Version,
+    digest: Option<&str>,
+) -> Option<Arc<Plugin>> {
+    entries
+        .iter()
+        .map(|e| &e.plugin)
+        .find(|p| p.manifest.id == plugin && &p.manifest.version == version && digest.is_none_or(|d| p.digest == d))
+        .cloned()
 }

@@ -75,7 +75,7 @@ pub async fn list(
     let mut out = Vec::new();
     let mut previews = MAX_PREVIEWS;
     for timer in &timers {
-        let Some((name, source)) = s.store.run_source(&timer.run_id).await? else { continue };
+        let Some((name, source, _)) = s.store.run_source(&timer.run_id).await? else { continue };
         let entry = match loaded.get(&source) {
             Some(entry) => entry.clone(),
             None => {
