@@ -17,19 +17,27 @@ export async function membersView(main) {
     return fill(main, head, h('p', { class: 'muted' }, `Only owners see this: ${e.message}.`));
   }
   const reload = () => membersView(main);
+  const pending = h('div', { class: 'pending' });
+  showInvitations(pending, invitations, reload);
+  const refresh = async () => showInvitations(pending, await api('GET', ws('/invitations')), reload);
   fill(main, head,
     section('Members', members.length ? table('Members', ['E-mail', 'Role', 'Since', ''], members.map((m) => [
       m.email, m.role, timeEl(m.created_at, 'relative'),
       remover('Remove', m.email, () => api('DELETE', ws(`/members/${seg(m.user_id)}`)), reload),
     ])) : empty('No people yet: invite someone below.')),
-    section('Invitations', invitations.length ? table('Pending invitations', ['E-mail', 'Role', 'Expires', ''],
-      invitations.map((i) => [i.email, i.role, timeEl(i.expires_at, 'relative'),
-        remover('Withdraw', i.email, () => api('DELETE', ws(`/invitations/${seg(i.id)}`)), reload)]))
-      : empty('No pending invitations.')),
-    section('Invite someone', inviteForm(reload)));
+    section('Invitations', pending),
+    section('Invite someone', inviteForm(refresh)));
 }
 
-function inviteForm(reload) {
+function showInvitations(el, invitations, reload) {
+  fill(el, invitations.length ? table('Pending invitations', ['E-mail', 'Role', 'Expires', ''],
+    invitations.map((i) => [i.email, i.role, timeEl(i.expires_at, 'relative'),
+      remover('Withdraw', i.email, () => api('DELETE', ws(`/invitations/${seg(i.id)}`)), reload)]))
+    : empty('No pending invitations.'));
+}
+
+/** The invite form; `made` refreshes the pending list while the new link stays shown. */
+function inviteForm(made) {
   const email = h('input', { type: 'email', name: 'invite-email', required: true, autocomplete: 'off' });
   const role = h('select', { name: 'invite-role' }, ROLES.map((r) => h('option', { value: r, selected: r === 'approver' }, r)));
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create invitation');
@@ -40,12 +48,13 @@ function inviteForm(reload) {
     event.preventDefault();
     await busy(submit, async () => {
       try {
-        const made = await api('POST', ws('/invitations'), { email: email.value.trim(), role: role.value });
-        const link = h('input', { type: 'text', name: 'invite-link', readOnly: true, value: `${location.origin}${made.link}` });
+        const created = await api('POST', ws('/invitations'), { email: email.value.trim(), role: role.value });
+        const link = h('input', { type: 'text', name: 'invite-link', readOnly: true, value: `${location.origin}${created.link}` });
         fill(result, field('Send this link to the person (it works once, for 7 days)', link));
-        announce(`Invitation for ${made.invitation.email} created.`);
+        announce(`Invitation for ${created.invitation.email} created.`);
         link.focus();
         link.select();
+        await made();
       } catch (e) {
         announce(`Inviting failed: ${e.message}`, 'error');
       }

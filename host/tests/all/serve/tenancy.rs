@@ -145,6 +145,7 @@ impl World {
             ("post", "/auth/signup") => {
                 Some(json!({ "email": format!("{}@example.com", self.unique("new")), "password": MEMBER_PASSWORD }))
             }
+            ("post", "/me/tokens") => Some(json!({ "name": "laptop" })),
             ("post", "/workspaces/{ws}/invitations") => {
                 Some(json!({ "email": format!("{}@example.com", self.unique("guest")), "role": "viewer" }))
             }
