@@ -152,3 +152,24 @@ async fn a_persons_decision_names_them_in_the_run_and_the_audit_log() {
     );
     service.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn invitations_and_sessions_work_on_postgres() {
+    let store = roost::store::Store::connect(&crate::support::pg_url().await).await.unwrap();
+    let service = Service::start_with(store, tempfile::tempdir().unwrap(), None).await;
+    let (_, made) = invite(&service, OPERATOR, "default", "pat@example.com", "owner").await;
+    let (status, me) = accept(&service, made["token"].as_str().unwrap(), PASSWORD).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(accept(&service, made["token"].as_str().unwrap(), PASSWORD).await.0, 404, "single use");
+    let pat = signed_in(&service, "pat@example.com").await;
+    let body = Some(json!({ "email": "quinn@example.com", "role": "viewer" }));
+    let (status, _) = call(&service, &pat, Method::POST, "/api/v1/workspaces/default/invitations", body, true).await;
+    assert_eq!(status, 201);
+    let (status, created) =
+        call(&service, &pat, Method::POST, "/api/v1/me/tokens", Some(json!({ "name": "ci" })), true).await;
+    assert_eq!(status, 201, "{created}");
+    let (status, members) =
+        service.call(created["token"].as_str().unwrap(), Method::GET, "/api/v1/workspaces/default/members", None).await;
+    assert_eq!((status, members[0]["email"].as_str()), (200, Some("pat@example.com")));
+    service.running.shutdown().await;
+}

@@ -1,9 +1,10 @@
 //! People: accounts, sessions by cookie with CSRF, invitations, personal tokens and OpenID
 //! sign-in, against a real service over a SQLite file (and, for OpenID, a real provider).
-//! This module holds the helpers: accounts made in the store, cookies carried by hand.
+//! This module holds what they share: accounts made in the store, cookies carried by hand.
 
 mod accounts;
 mod browser;
+mod cli;
 mod invitations;
 mod oidc;
 
