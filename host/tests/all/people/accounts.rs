@@ -173,3 +173,23 @@ async fn a_personal_token_acts_as_its_person_with_their_role() {
     assert_eq!(status, 401, "revoked");
     service.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn hostile_sign_in_bodies_are_answered_in_the_envelope() {
+    let service = Service::start().await;
+    let url = format!("{}/api/v1/auth/signin", service.url);
+    let send = |body: String| service.client.post(&url).header("content-type", "application/json").body(body).send();
+    let malformed = send("{\"email\": ".into()).await.unwrap();
+    assert_eq!(malformed.status(), 400);
+    let unknown = send(json!({ "email": "a@example.com", "password": "x", "admin": true }).to_string()).await.unwrap();
+    assert_eq!(unknown.status(), 422, "unknown fields are refused");
+    let huge = send(json!({ "email": "a@example.com", "password": "x".repeat(3 << 20) }).to_string()).await.unwrap();
+    assert_eq!(huge.status(), 413, "a body over the limit is refused before any hashing");
+    let (status, answer, _) = sign_in(&service, "a@example.com", &"x".repeat(100_000)).await;
+    assert_eq!(status, 401, "an overlong password is wrong, not hashed: {answer}");
+    for response in [malformed, unknown, huge] {
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{body}");
+    }
+    service.running.shutdown().await;
+}
