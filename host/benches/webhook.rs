@@ -121,6 +121,7 @@ async fn service(dir: &tempfile::TempDir, rate: u64) -> Bench {
             ..Default::default()
         },
         trust: Default::default(),
+        auth: Default::default(),
     };
     let running = start(options).await.unwrap();
     let url = format!("http://{}", running.addr);

@@ -61,6 +61,9 @@ pub struct Config {
     /// `[plugins]`: which source wins when two offer the same plugin version.
     #[serde(default)]
     pub plugins: crate::runtime::registry::PluginsConfig,
+    /// `[auth]`: sign-up and sessions (see [`crate::service::people`]).
+    #[serde(default)]
+    pub auth: crate::service::people::AuthConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or
@@ -116,6 +119,7 @@ impl Config {
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        self.auth.apply_env(&var);
         if let Some(dir) = var("ROOST_DATA_DIR") {
             self.data_dir = Some(dir.into());
         }

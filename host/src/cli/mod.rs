@@ -19,6 +19,8 @@ mod runs;
 mod runs_show;
 mod secret;
 mod serve;
+mod token;
+mod user;
 mod validate;
 
 use std::path::PathBuf;
@@ -82,6 +84,12 @@ enum Command {
     /// Show a recorded run, delete a finished one, or prune history past its retention.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
+    /// Accounts: create, list, set a password, make an admin.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// API tokens of a workspace or a person: create, list, revoke.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 /// Where runs are recorded and how they are printed.
@@ -128,6 +136,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Plugin(cmd) => plugin::plugin(&env, cmd).await,
         Command::Secret(cmd) => secret::secret(&env, cmd).await,
         Command::Runs(cmd) => runs::runs(&env, cmd).await,
+        Command::User(cmd) => user::user(&env, cmd).await,
+        Command::Token(cmd) => token::token(&env, cmd).await,
     }
 }
 

@@ -56,6 +56,7 @@ pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
         clock: None,
         retention: roost::service::retention::Policy::from_config(&env.config.retention),
         trust: Arc::new(env.config.registry.policy().context("failed to read [registry] in roost.toml")?),
+        auth: env.config.auth.clone(),
     };
     let running = start(options).await?;
     eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);

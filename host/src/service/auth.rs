@@ -1,4 +1,5 @@
-//! Who is calling: bearer tokens, hashed at rest, each an operator or one workspace's role.
+//! Who is calling: bearer tokens (hashed at rest: the operator's, a workspace's with a role,
+//! or a person's) or a person's browser session, and what each may act on.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -44,39 +45,68 @@ impl Role {
     }
 }
 
+/// What a caller may act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Grants {
+    /// The operator token or an instance admin: every workspace with every role.
+    Everything,
+    /// A workspace token: one workspace, one role.
+    Workspace(String, Role),
+    /// A person: a role in each workspace they are a member of.
+    Member(Vec<(String, Role)>),
+}
+
+/// The person behind a session or a personal token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub admin: bool,
+}
+
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's id, or the session's.
     pub token_id: String,
     pub token_name: String,
-    /// `None`: the instance operator, allowed everything everywhere.
-    pub workspace: Option<String>,
-    pub role: Role,
+    pub grants: Grants,
+    pub person: Option<Person>,
 }
 
 impl Caller {
     pub fn is_operator(&self) -> bool {
-        self.workspace.is_none()
+        self.grants == Grants::Everything
     }
 
-    /// Who the audit log and approvals name: the token by kind and id, its name a label.
+    /// The caller's role in `workspace`, if it may see it at all.
+    pub fn role_in(&self, workspace: &str) -> Option<Role> {
+        match &self.grants {
+            Grants::Everything => Some(Role::Owner),
+            Grants::Workspace(own, role) => (own == workspace).then_some(*role),
+            Grants::Member(roles) => roles.iter().find(|(ws, _)| ws == workspace).map(|(_, role)| *role),
+        }
+    }
+
+    /// Who the audit log and approvals name: a person by e-mail address, a token by kind
+    /// and id (its name a label).
     pub fn actor(&self) -> Actor {
-        match self.workspace {
-            None => Actor::operator(&self.token_id, &self.token_name),
-            Some(_) => Actor::workspace(&self.token_id, self.role.as_str(), &self.token_name),
+        match (&self.person, &self.grants) {
+            (Some(person), _) => Actor::user(&person.id, &person.email),
+            (None, Grants::Workspace(_, role)) => Actor::workspace(&self.token_id, role.as_str(), &self.token_name),
+            (None, _) => Actor::operator(&self.token_id, &self.token_name),
         }
     }
 
     /// Allows acting on `workspace` with at least `role`. Another workspace's data is
     /// answered 404, as if it did not exist; a too-small role 403.
     pub fn require(&self, workspace: &str, role: Role) -> Result<(), ApiError> {
-        match &self.workspace {
-            None => Ok(()),
-            Some(own) if own != workspace => Err(ApiError::not_found(format!("workspace `{workspace}` not found"))),
-            Some(_) if self.role < role => Err(ApiError::forbidden(format!(
-                "this needs the `{}` role; the token has `{}`",
+        match self.role_in(workspace) {
+            None => Err(ApiError::not_found(format!("workspace `{workspace}` not found"))),
+            Some(own) if own < role => Err(ApiError::forbidden(format!(
+                "this needs the `{}` role; the caller has `{}`",
                 role.as_str(),
-                self.role.as_str()
+                own.as_str()
             ))),
             Some(_) => Ok(()),
         }
@@ -84,6 +114,11 @@ impl Caller {
 
     pub fn require_operator(&self) -> Result<(), ApiError> {
         if self.is_operator() { Ok(()) } else { Err(ApiError::forbidden("this needs the operator token")) }
+    }
+
+    /// The person calling; refuses tokens that are no one's.
+    pub fn require_person(&self) -> Result<&Person, ApiError> {
+        self.person.as_ref().ok_or_else(|| ApiError::forbidden("this needs a signed-in person or a personal token"))
     }
 }
 
@@ -102,19 +137,39 @@ pub fn token_hash(token: &str) -> String {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
+    /// A bearer token when `Authorization` is sent, else the session cookie.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let token = header
-            .and_then(|h| h.strip_prefix("Bearer "))
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return super::people::session::caller(parts, state).await?.ok_or_else(|| {
+                ApiError::unauthorized("sign in, or send an API token as `Authorization: Bearer TOKEN`")
+            });
+        };
+        let token = bearer(header.to_str().unwrap_or_default())
             .ok_or_else(|| ApiError::unauthorized("send the API token as `Authorization: Bearer TOKEN`"))?;
         let record = state
             .store
-            .token_by_hash(&token_hash(token.trim()))
+            .token_by_hash(&token_hash(token))
             .await?
             .ok_or_else(|| ApiError::unauthorized("the token is not valid (revoked or mistyped)"))?;
+        if let Some(user) = &record.user_id {
+            let user =
+                state.store.user(user).await?.ok_or_else(|| ApiError::unauthorized("the token's account is gone"))?;
+            return super::people::session::person(state, user, record.id, record.name).await;
+        }
         let role = Role::parse(&record.role).unwrap_or(Role::Viewer);
-        Ok(Caller { token_id: record.id, token_name: record.name, workspace: record.workspace, role })
+        let grants = match record.workspace {
+            Some(ws) => Grants::Workspace(ws, role),
+            None => Grants::Everything,
+        };
+        Ok(Caller { token_id: record.id, token_name: record.name, grants, person: None })
     }
+}
+
+/// The token of an `Authorization` value: the scheme `Bearer` in any case (RFC 9110).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -122,7 +177,33 @@ mod tests {
     use super::*;
 
     fn caller(workspace: Option<&str>, role: Role) -> Caller {
-        Caller { token_id: "t".into(), token_name: "n".into(), workspace: workspace.map(String::from), role }
+        let grants = match workspace {
+            Some(ws) => Grants::Workspace(ws.into(), role),
+            None => Grants::Everything,
+        };
+        Caller { token_id: "t".into(), token_name: "n".into(), grants, person: None }
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc"), Some("abc"));
+        assert_eq!(bearer("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+    }
+
+    #[test]
+    fn a_person_has_a_role_per_workspace_and_is_named_by_address() {
+        let person = Person { id: "u1".into(), email: "alice@example.com".into(), admin: false };
+        let grants = Grants::Member(vec![("acme".into(), Role::Approver), ("globex".into(), Role::Owner)]);
+        let alice = Caller { token_id: "s".into(), token_name: "n".into(), grants, person: Some(person) };
+        assert!(alice.require("acme", Role::Approver).is_ok());
+        assert_eq!(alice.require("acme", Role::Editor).unwrap_err().status, 403);
+        assert!(alice.require("globex", Role::Owner).is_ok());
+        assert_eq!(alice.require("initech", Role::Viewer).unwrap_err().status, 404);
+        assert_eq!(alice.actor().to_string(), "user:alice@example.com");
+        assert!(!alice.is_operator());
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid_request`,
     /// `invalid_workflow`, `invalid_inputs`, `conflict`, `quota_exceeded`,
-    /// `method_not_allowed`, `payload_too_large`, `unsupported_media_type`, `internal`.
+    /// `method_not_allowed`, `payload_too_large`, `unsupported_media_type`, `internal`;
+    /// for people: `csrf_failed`, `rate_limited`, `expired` (an invitation), `oidc_failed`.
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -12,6 +12,7 @@ pub mod launch;
 pub mod loading;
 pub mod metrics;
 pub mod names;
+pub mod people;
 pub mod plugin_sync;
 pub mod quotas;
 pub mod retention;
@@ -57,6 +58,8 @@ pub struct App {
     pub retention: retention::Policy,
     /// Which plugin signatures installs trust, and how registries are reached.
     pub trust: Arc<crate::oci::TrustPolicy>,
+    /// Sign-in settings and recent failures.
+    pub people: Arc<people::People>,
 }
 
 impl Deref for AppState {
@@ -79,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(healthz))
         .route("/metrics", axum::routing::get(metrics::scrape))
         .route("/hooks/{workspace}/{workflow}", axum::routing::post(hooks::receive))
+        .route("/auth/oidc/start", axum::routing::get(people::oidc::start))
+        .route("/auth/oidc/callback", axum::routing::get(people::oidc::callback))
         .route("/", axum::routing::get(ui::index))
         .route("/ui/{*path}", axum::routing::get(ui::asset))
         .layer(axum::middleware::from_fn(error::envelope))

@@ -46,6 +46,8 @@ pub struct ServeOptions {
     pub retention: retention::Policy,
     /// Which plugin signatures installs trust, and how registries are reached.
     pub trust: Arc<crate::oci::TrustPolicy>,
+    /// `[auth]`: sign-up, sessions.
+    pub auth: super::people::AuthConfig,
 }
 
 /// A service started by [`start`].
@@ -89,6 +91,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         scheduling: scheduler::Scheduling::new(options.clock.clone()),
         retention: options.retention,
         trust: options.trust.clone(),
+        people: Arc::new(super::people::People::new(options.auth.clone()).map_err(anyhow::Error::msg)?),
     });
     bootstrap(&state, &options).await?;
     crate::install::sync(&state.registry, &state.runtime, &state.store).await?;
@@ -145,6 +148,7 @@ async fn bootstrap(state: &AppState, options: &ServeOptions) -> anyhow::Result<(
                 name: "operator".into(),
                 created_at: now_ms(),
                 last_used_at: None,
+                user_id: None,
             };
             store.create_token(&record, &hash).await?;
         }

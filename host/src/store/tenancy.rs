@@ -25,6 +25,9 @@ pub struct TokenRecord {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// A personal token's account: it acts as that person, with their roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 /// What kind of caller acted: the part of an actor that Roost decides, never its user.
@@ -37,6 +40,8 @@ pub enum ActorKind {
     Workspace,
     /// Roost itself: start-up loading, timeouts, the scheduler.
     System,
+    /// A person with an account, by session or personal token.
+    User,
     /// An entry written before actors were recorded by kind and id; only its label is known.
     Unrecorded,
 }
@@ -64,6 +69,11 @@ impl Actor {
         Self { kind: ActorKind::Workspace, id: token_id.into(), role: Some(role.into()), name: Some(name.into()) }
     }
 
+    /// A person: their account id, and their e-mail address as the name shown.
+    pub fn user(user_id: &str, email: &str) -> Self {
+        Self { kind: ActorKind::User, id: user_id.into(), role: None, name: Some(email.into()) }
+    }
+
     /// Roost itself, as `part` (e.g. `startup`).
     pub fn system(part: &str) -> Self {
         Self { kind: ActorKind::System, id: part.into(), role: None, name: None }
@@ -74,6 +84,7 @@ impl Actor {
             ActorKind::Operator => Some("operator"),
             ActorKind::Workspace => Some("workspace"),
             ActorKind::System => Some("system"),
+            ActorKind::User => Some("user"),
             ActorKind::Unrecorded => None,
         }
     }
@@ -83,6 +94,7 @@ impl Actor {
             Some("operator") => ActorKind::Operator,
             Some("workspace") => ActorKind::Workspace,
             Some("system") => ActorKind::System,
+            Some("user") => ActorKind::User,
             _ => return Self { kind: ActorKind::Unrecorded, id: String::new(), role: None, name: Some(label) },
         };
         let name = (kind != ActorKind::System).then_some(label);
@@ -92,12 +104,14 @@ impl Actor {
 
 /// The reference stored where one text names who acted (approvals' `decided_by`, a run's
 /// trigger, a revision's author): `operator:ID`, `ROLE:ID` or `system:PART`, all made of
-/// words Roost chooses and ids it generates, so no name can pass for another actor.
+/// words Roost chooses and ids it generates, so no name can pass for another actor; a
+/// person is `user:EMAIL`, an address that names one account (it is unique).
 impl std::fmt::Display for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.kind, &self.role) {
             (ActorKind::Workspace, Some(role)) => write!(f, "{role}:{}", self.id),
             (ActorKind::Unrecorded, _) => write!(f, "{}", self.name.as_deref().unwrap_or_default()),
+            (ActorKind::User, _) => write!(f, "user:{}", self.name.as_deref().unwrap_or(&self.id)),
             _ => write!(f, "{}:{}", self.kind_text().unwrap_or_default(), self.id),
         }
     }
@@ -114,6 +128,8 @@ pub struct AuditRecord {
     pub detail: Option<String>,
     pub at: i64,
 }
+
+const TOKEN: &str = "SELECT id, workspace, role, name, created_at, last_used_at, user_id FROM tokens";
 
 impl Store {
     /// Creates workspace `id`; false if it exists already.
@@ -156,21 +172,25 @@ impl Store {
 
     /// Stores a token by the hash of its value.
     pub async fn create_token(&self, token: &TokenRecord, hash: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO tokens (id, workspace, role, name, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&token.id)
-            .bind(&token.workspace)
-            .bind(&token.role)
-            .bind(&token.name)
-            .bind(hash)
-            .bind(token.created_at)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tokens (id, workspace, role, name, hash, created_at, user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token.id)
+        .bind(&token.workspace)
+        .bind(&token.role)
+        .bind(&token.name)
+        .bind(hash)
+        .bind(token.created_at)
+        .bind(&token.user_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// The token whose value hashes to `hash`, marked as used now.
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, workspace, role, name, created_at, last_used_at FROM tokens WHERE hash = $1")
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{TOKEN} WHERE hash = $1")))
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?;
@@ -187,20 +207,21 @@ impl Store {
         Ok(Some(token))
     }
 
-    /// Tokens of `workspace` (operator tokens when `None`).
+    /// Tokens of `workspace` (operator tokens when `None`); personal tokens are not listed.
     pub async fn tokens(&self, workspace: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
-        const SELECT: &str = "SELECT id, workspace, role, name, created_at, last_used_at FROM tokens";
         let rows = match workspace {
             Some(ws) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE workspace = $1 ORDER BY created_at, id")))
+                sqlx::query(sqlx::AssertSqlSafe(format!("{TOKEN} WHERE workspace = $1 ORDER BY created_at, id")))
                     .bind(ws)
                     .fetch_all(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE workspace IS NULL ORDER BY created_at, id")))
-                    .fetch_all(&self.pool)
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{TOKEN} WHERE workspace IS NULL AND user_id IS NULL ORDER BY created_at, id"
+                )))
+                .fetch_all(&self.pool)
+                .await?
             }
         };
         rows.iter().map(token_from_row).collect()
@@ -218,7 +239,9 @@ impl Store {
 
     /// Whether any operator token exists (the first start creates one).
     pub async fn has_operator_token(&self) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM tokens WHERE workspace IS NULL").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM tokens WHERE workspace IS NULL AND user_id IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(row.try_get::<i64, _>(0)? > 0)
     }
 
@@ -287,7 +310,7 @@ fn workspace_from_row(r: &sqlx::any::AnyRow) -> Result<WorkspaceRecord, StoreErr
     })
 }
 
-fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
+pub(super) fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
     Ok(TokenRecord {
         id: r.try_get(0)?,
         workspace: r.try_get(1)?,
@@ -295,6 +318,7 @@ fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenRecord, StoreError> {
         name: r.try_get(3)?,
         created_at: r.try_get(4)?,
         last_used_at: r.try_get(5)?,
+        user_id: r.try_get(6)?,
     })
 }
 

@@ -6,6 +6,7 @@ mod crash;
 mod engine;
 mod hostile;
 mod kv;
+mod people;
 mod plugins;
 mod registry;
 mod runs;

@@ -1,8 +1,10 @@
 //! The REST API under `/api/v1`: every workspace-scoped route checks the caller's token
 //! against the workspace in its path before it reads or writes anything.
 
+mod account;
 mod calendar;
 mod installs;
+mod members;
 pub mod openapi;
 mod plugins;
 mod retention;
@@ -29,6 +31,8 @@ pub enum Access {
     Token,
     /// The operator token only.
     Operator,
+    /// A person: by browser session or personal token (403 for other tokens).
+    Person,
     /// The operator, or a token of the workspace in the path with at least this role.
     Role(Role),
 }
@@ -60,6 +64,16 @@ macro_rules! endpoints {
 // by the tenancy tests with every role.
 endpoints! {
     get "/openapi.json" => openapi::document, Access::Public;
+    get "/auth/providers" => account::providers, Access::Public;
+    post "/auth/signin" => account::sign_in, Access::Public;
+    post "/auth/signup" => account::sign_up, Access::Public;
+    post "/auth/signout" => account::sign_out, Access::Token;
+    get "/auth/session" => account::current, Access::Token;
+    get "/me/tokens" => account::tokens, Access::Person;
+    post "/me/tokens" => account::create_token, Access::Person;
+    delete "/me/tokens/{id}" => account::delete_token, Access::Person;
+    get "/invitations/{token}" => members::view, Access::Public;
+    post "/invitations/{token}/accept" => members::accept, Access::Public;
     get "/workspaces" => workspaces::list, Access::Token;
     post "/workspaces" => workspaces::create, Access::Operator;
     get "/workspaces/{ws}" => workspaces::get, Access::Role(Role::Viewer);
@@ -68,6 +82,11 @@ endpoints! {
     post "/workspaces/{ws}/tokens" => workspaces::create_token, Access::Role(Role::Owner);
     delete "/workspaces/{ws}/tokens/{id}" => workspaces::delete_token, Access::Role(Role::Owner);
     get "/workspaces/{ws}/audit" => workspaces::audit, Access::Role(Role::Owner);
+    get "/workspaces/{ws}/members" => members::list, Access::Role(Role::Owner);
+    delete "/workspaces/{ws}/members/{user}" => members::remove, Access::Role(Role::Owner);
+    get "/workspaces/{ws}/invitations" => members::invitations, Access::Role(Role::Owner);
+    post "/workspaces/{ws}/invitations" => members::invite, Access::Role(Role::Owner);
+    delete "/workspaces/{ws}/invitations/{id}" => members::withdraw, Access::Role(Role::Owner);
     get "/workspaces/{ws}/secrets" => settings::secrets, Access::Role(Role::Viewer);
     put "/workspaces/{ws}/secrets/{name}" => settings::put_secret, Access::Role(Role::Editor);
     delete "/workspaces/{ws}/secrets/{name}" => settings::delete_secret, Access::Role(Role::Editor);

@@ -11,7 +11,9 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use crate::service::error::ErrorBody;
 
-use super::{calendar, installs, plugins, retention, runs, schedules, settings, workflows, workspaces};
+use super::{
+    account, calendar, installs, members, plugins, retention, runs, schedules, settings, workflows, workspaces,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +29,21 @@ use super::{calendar, installs, plugins, retention, runs, schedules, settings, w
     ),
     paths(
         document,
+        account::providers,
+        account::sign_in,
+        account::sign_up,
+        account::sign_out,
+        account::current,
+        account::tokens,
+        account::create_token,
+        account::delete_token,
+        members::view,
+        members::accept,
+        members::list,
+        members::remove,
+        members::invitations,
+        members::invite,
+        members::withdraw,
         workspaces::list,
         workspaces::create,
         workspaces::get,
@@ -259,7 +276,7 @@ mod tests {
             let expected: &[&str] = match e.access {
                 Access::Public => &[],
                 Access::Token => &["401"],
-                Access::Operator => &["401", "403"],
+                Access::Operator | Access::Person => &["401", "403"],
                 Access::Role(_) => &["401", "403", "404"],
             };
             assert_eq!(bearer, e.access != Access::Public, "{path} {}: bearer security", e.method);

@@ -282,11 +282,12 @@ async fn decide(
         .approval(&id, &step)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("run `{id}` has no approval `{step}` waiting")))?;
-    if !caller.is_operator() && !caller.role.may_decide(&approval.approvers) {
+    let role = caller.role_in(&ws).unwrap_or(Role::Viewer);
+    if !caller.is_operator() && !role.may_decide(&approval.approvers) {
         return Err(ApiError::forbidden(format!(
-            "approval `{step}` may be decided by {} or a stronger role; the token has `{}`",
+            "approval `{step}` may be decided by {} or a stronger role; the caller has `{}`",
             approval.approvers.join(", "),
-            caller.role.as_str()
+            role.as_str()
         )));
     }
     s.engine.decide(&id, &step, approved, &caller.actor().to_string(), comment.clone()).await?;

@@ -28,7 +28,7 @@ pub struct NewWorkspace {
     responses((status = 200, description = "The workspaces the token may see: all for the operator, its own for a workspace token", body = Vec<WorkspaceRecord>), Unauthorized))]
 pub async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<WorkspaceRecord>>> {
     let all = s.store.workspaces().await?;
-    Ok(Json(all.into_iter().filter(|w| caller.workspace.as_ref().is_none_or(|own| own == &w.id)).collect()))
+    Ok(Json(all.into_iter().filter(|w| caller.role_in(&w.id).is_some()).collect()))
 }
 
 #[utoipa::path(post, operation_id = "create_workspace", path = "/api/v1/workspaces", tag = "workspaces", security(("bearer" = [])),
@@ -149,6 +149,7 @@ pub async fn create_token(
         name: body.name.clone(),
         created_at: now_ms(),
         last_used_at: None,
+        user_id: None,
     };
     s.store.create_token(&record, &token_hash(&value)).await?;
     s.store.audit(Some(&ws), &caller.actor(), "token.create", &body.name, Some(role.as_str())).await?;

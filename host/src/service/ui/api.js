@@ -1,16 +1,26 @@
-// The REST API client: the token (kept in this tab's sessionStorage) and the chosen workspace.
+// The REST API client: the token (kept in this tab's sessionStorage) or a person's session
+// cookie with its CSRF token (kept in memory only), and the chosen workspace.
 
 const TOKEN = 'roost.token';
 const WORKSPACE = 'roost.workspace';
 
+/** The CSRF token of a person's session; the cookie itself is out of the scripts' reach. */
+let csrf = null;
+
 export const session = {
   get token() { return sessionStorage.getItem(TOKEN); },
   get workspace() { return sessionStorage.getItem(WORKSPACE); },
+  get csrf() { return csrf; },
+  /** Signed in by a token or as a person. */
+  get active() { return Boolean(this.token || csrf); },
   signIn(token) { sessionStorage.setItem(TOKEN, token); },
+  /** Signed in as a person: the session cookie is set, changes carry `csrfToken`. */
+  person(csrfToken) { csrf = csrfToken; },
   choose(workspace) { sessionStorage.setItem(WORKSPACE, workspace); },
   signOut() {
     sessionStorage.removeItem(TOKEN);
     sessionStorage.removeItem(WORKSPACE);
+    csrf = null;
   },
 };
 
@@ -29,6 +39,7 @@ export class ApiError extends Error {
 export async function api(method, path, body, token = session.token) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
+  else if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
@@ -37,6 +48,7 @@ export async function api(method, path, body, token = session.token) {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
+      credentials: 'same-origin',
     });
   } catch {
     throw new ApiError(0, 'the server cannot be reached; check the connection');
@@ -50,7 +62,7 @@ export async function api(method, path, body, token = session.token) {
   }
   if (!response.ok) {
     const error = new ApiError(response.status, data);
-    if (response.status === 401 && token === session.token) {
+    if (response.status === 401 && token === session.token && session.active) {
       window.dispatchEvent(new CustomEvent('roost:unauthorized', { detail: error.message }));
     }
     throw error;

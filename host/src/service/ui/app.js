@@ -12,6 +12,8 @@ import { workflowsView, workflowView } from './workflows.js';
 import { pluginsView } from './plugins.js';
 import { settingsView } from './settings.js';
 import { auditView } from './audit.js';
+import { membersView } from './members.js';
+import { invitationView } from './invitation.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -29,6 +31,7 @@ const ROUTES = [
   ['plugins', /^\/plugins$/, pluginsView],
   ['settings', /^\/settings$/, settingsView],
   ['audit', /^\/audit$/, auditView],
+  ['people', /^\/people$/, membersView],
 ];
 
 let timers = [];
@@ -55,8 +58,10 @@ async function route() {
   timers.forEach(clearInterval);
   timers = [];
   const mine = ++generation;
-  if (!session.token) return signedOut();
   const [path, search] = (location.hash.replace(/^#/, '') || '/runs').split('?');
+  const invited = path.match(/^\/invitation\/([^/]+)$/);
+  if (invited) return invitationView(main, decodeURIComponent(invited[1]), afterInvitation);
+  if (!session.active) return signedOut();
   const match = ROUTES.map(([section, re, view]) => [section, path.match(re), view]).find(([, m]) => m);
   for (const link of nav.querySelectorAll('a')) {
     if (match && link.dataset.section === match[0]) link.setAttribute('aria-current', 'page');
@@ -126,7 +131,15 @@ picker.addEventListener('change', () => {
   else route();
 });
 
-document.getElementById('signout').addEventListener('click', () => {
+/** After accepting an invitation: signed in as the person, to the new workspace. */
+async function afterInvitation(workspace) {
+  session.choose(workspace);
+  location.hash = '#/runs';
+  signedIn(await api('GET', '/workspaces'));
+}
+
+document.getElementById('signout').addEventListener('click', async () => {
+  if (session.csrf) await api('POST', '/auth/signout').catch(() => null);
   session.signOut();
   clearMessages();
   location.hash = '';
@@ -143,16 +156,21 @@ window.addEventListener('hashchange', () => {
   route();
 });
 
-setInterval(() => { if (session.token && !document.hidden) refreshCount(); }, 30000);
+setInterval(() => { if (session.active && !document.hidden) refreshCount(); }, 30000);
 
 async function boot() {
-  if (!session.token) return signedOut();
+  if (/^#\/invitation\//.test(location.hash)) return route();
   try {
+    if (!session.token) {
+      // A person's session lives in its cookie: ask who is signed in, if anyone.
+      const me = await api('GET', '/auth/session');
+      session.person(me.csrf);
+    }
     const workspaces = await api('GET', '/workspaces');
     if (!workspaces.length) return signedOut('This token has no workspace.');
     signedIn(workspaces);
   } catch (e) {
-    if (e.status !== 401) signedOut(e.message);
+    signedOut(e.status === 401 ? undefined : e.message);
   }
 }
 

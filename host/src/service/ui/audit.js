@@ -31,8 +31,10 @@ function table(entries) {
       h('td', { 'data-label': 'Detail' }, e.detail || '—')))));
 }
 
-/** `operator token 0193…` or `editor token 0193…`, then the name as a quoted label. */
+/** A person by e-mail address; else `operator token 0193…` or `editor token 0193…`, then
+ * the name as a quoted label. */
 function actor(a) {
+  if (a.kind === 'user') return h('span', { class: 'actor actor-user' }, h('strong', null, a.name), ' ', h('span', { class: 'muted' }, '(person)'));
   const kind = { operator: 'operator token', workspace: `${a.role} token`, system: 'Roost' }[a.kind];
   if (!kind) return h('span', { class: 'muted', title: 'recorded before actors had kinds' }, a.name || '—');
   return h('span', { class: `actor actor-${a.kind}` },

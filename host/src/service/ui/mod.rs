@@ -39,6 +39,9 @@ const ASSETS: &[Asset] = &[
     Asset { name: "settings.js", content_type: JS, body: include_bytes!("settings.js") },
     Asset { name: "retention.js", content_type: JS, body: include_bytes!("retention.js") },
     Asset { name: "audit.js", content_type: JS, body: include_bytes!("audit.js") },
+    Asset { name: "decisions.js", content_type: JS, body: include_bytes!("decisions.js") },
+    Asset { name: "members.js", content_type: JS, body: include_bytes!("members.js") },
+    Asset { name: "invitation.js", content_type: JS, body: include_bytes!("invitation.js") },
 ];
 
 const INDEX: &str = include_str!("index.html");

@@ -4,6 +4,7 @@
 import { api, seg, ws } from './api.js';
 import { ACTIVE, announce, badge, busy, duration, fill, h, jsonBlock, ms, section, timeEl } from './dom.js';
 import { approvalCard } from './approvals.js';
+import { decisions } from './decisions.js';
 import { isOwner } from './role.js';
 import { deleteRunButton } from './rundelete.js';
 
@@ -52,7 +53,8 @@ function header(run, reload, owner) {
       }
     });
   });
-  const trigger = run.trigger && typeof run.trigger === 'object' ? run.trigger.kind : run.trigger;
+  const trigger = run.trigger && typeof run.trigger === 'object'
+    ? [run.trigger.kind, run.trigger.by ? ` by ${run.trigger.by}` : ''].join('') : run.trigger;
   return [
     h('div', { class: 'page-head' },
       h('h1', { tabindex: -1 }, run.workflow),
@@ -76,6 +78,7 @@ function content(run, open, reload) {
     waiting.length ? section('Waiting for approval', waiting.map((a) => approvalCard({ ...a, workflow: run.workflow }, {
       heading: 'h3', onDecided: reload,
     }))) : null,
+    decisions(run.approvals),
     section('Steps', timeline(run, open)),
     h('div', { class: 'columns' },
       section('Inputs', jsonBlock(run.inputs, 'Inputs')),

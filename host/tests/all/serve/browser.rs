@@ -65,7 +65,7 @@ async fn run(service: &Service, workflow: &str, inputs: Value, statuses: &[&str]
 pub(crate) async fn sign_in(browser: &Browser, service: &Service, token: &str) {
     browser.goto(&format!("{}/", service.url)).await;
     browser.type_into("input[name=token]", token).await;
-    browser.click("form button[type=submit]").await;
+    browser.click("form.signin-token button[type=submit]").await;
     browser.wait_text("main h1", "Runs").await;
 }
 
@@ -80,7 +80,7 @@ async fn signing_in_with_a_token_shows_the_runs_list() {
 
     browser.goto(&format!("{}/", service.url)).await;
     browser.type_into("input[name=token]", "roost_not-a-token").await;
-    browser.click("form button[type=submit]").await;
+    browser.click("form.signin-token button[type=submit]").await;
     browser.wait_text("#alert", "Sign-in failed: the token is not valid").await;
 
     // By keyboard: Enter submits the token; Tab reaches the skip link, with a visible focus ring.

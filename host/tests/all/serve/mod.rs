@@ -45,6 +45,8 @@ pub struct Setup {
     pub retention: roost::service::retention::Policy,
     /// The plugin trust policy (default: nothing required).
     pub trust: roost::oci::TrustPolicy,
+    /// Sign-up and sessions (default: sign-up closed).
+    pub auth: roost::service::people::AuthConfig,
 }
 
 impl Service {
@@ -85,6 +87,7 @@ impl Service {
             clock: setup.clock,
             retention: setup.retention,
             trust: Arc::new(setup.trust),
+            auth: setup.auth,
         };
         let running = start(options).await.unwrap();
         let url = format!("http://127.0.0.1:{}", running.addr.port());

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use reqwest::Method;
 use roost::runtime::Plugin;
-use roost::service::api::ENDPOINTS;
+use roost::service::api::{Access, ENDPOINTS, Endpoint};
 use serde_json::{Value, json};
 use tracing_subscriber::Layer as _;
 
@@ -109,7 +109,9 @@ steps:
 /// `{name}` and `run` for `{id}`: (path, answer) pairs.
 pub async fn read_everything(service: &Service, workflow: &str, run: &str) -> Vec<(String, String)> {
     let mut answers = Vec::new();
-    for e in ENDPOINTS.iter().filter(|e| e.method == "get") {
+    // A person's own endpoints refuse the operator; an invitation needs its link's secret.
+    let readable = |e: &&Endpoint| e.method == "get" && e.access != Access::Person && !e.path.contains("{token}");
+    for e in ENDPOINTS.iter().filter(readable) {
         let id = if e.path.starts_with("/plugins/") { "hostile" } else { run };
         let path = e.path.replace("{ws}", "acme").replace("{name}", workflow).replace("{id}", id);
         let resp =

@@ -31,6 +31,9 @@ steps:
     with: { text: later }
 ";
 
+/// The password of `member@example.com`, who signs in at `POST /auth/signin`.
+const MEMBER_PASSWORD: &str = "member password 1";
+
 const ROLES: [Role; 4] = [Role::Viewer, Role::Approver, Role::Editor, Role::Owner];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,6 +50,8 @@ fn expected(e: &Endpoint, who: Who) -> &'static str {
     match (e.access, who) {
         (Access::Public, _) => "2xx",
         (_, Who::Nobody) => "401",
+        // No caller here is a person: people are walked in `people::access`.
+        (Access::Person, _) => "403",
         (_, Who::Operator) | (Access::Token, _) => "2xx",
         (Access::Operator, Who::Stranger) if e.path.contains("{ws}") => "404",
         (Access::Operator, _) => "403",
@@ -67,7 +72,10 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let service = Service::start().await;
+        let auth = roost::service::people::AuthConfig { signup: true, ..Default::default() };
+        let service = Service::launch(super::Setup { auth, ..Default::default() }, |_| Vec::new()).await;
+        let hash = roost::service::people::password::hash(MEMBER_PASSWORD).unwrap();
+        service.state().store.create_user("member@example.com", Some(&hash), false).await.unwrap();
         let mut members = Vec::new();
         for role in ROLES {
             members.push((role, service.workspace_token("acme", role.as_str()).await));
@@ -133,6 +141,38 @@ impl World {
         let body = match (e.method, e.path) {
             ("post", "/workspaces") => Some(json!({ "id": self.unique("ws") })),
             ("patch", "/workspaces/{ws}") => Some(json!({ "quotas": {} })),
+            ("post", "/auth/signin") => Some(json!({ "email": "member@example.com", "password": MEMBER_PASSWORD })),
+            ("post", "/auth/signup") => {
+                Some(json!({ "email": format!("{}@example.com", self.unique("new")), "password": MEMBER_PASSWORD }))
+            }
+            ("post", "/me/tokens") => Some(json!({ "name": "laptop" })),
+            ("post", "/workspaces/{ws}/invitations") => {
+                Some(json!({ "email": format!("{}@example.com", self.unique("guest")), "role": "viewer" }))
+            }
+            (_, "/invitations/{token}" | "/invitations/{token}/accept") => {
+                let email = format!("{}@example.com", self.unique("invited"));
+                let made = self
+                    .op(Method::POST, "/workspaces/acme/invitations", Some(json!({ "email": email, "role": "viewer" })))
+                    .await;
+                path = path.replace("{token}", made["token"].as_str().unwrap());
+                (e.method == "post").then(|| json!({ "password": MEMBER_PASSWORD }))
+            }
+            ("delete", "/workspaces/{ws}/invitations/{id}") => {
+                let email = format!("{}@example.com", self.unique("withdrawn"));
+                let made = self
+                    .op(Method::POST, "/workspaces/acme/invitations", Some(json!({ "email": email, "role": "viewer" })))
+                    .await;
+                path = path.replace("{id}", made["invitation"]["id"].as_str().unwrap());
+                None
+            }
+            ("delete", "/workspaces/{ws}/members/{user}") => {
+                let email = format!("{}@example.com", self.unique("leaving"));
+                let store = &self.service.state().store;
+                let user = store.create_user(&email, None, false).await.unwrap().unwrap();
+                store.set_membership(&user.id, "acme", "viewer").await.unwrap();
+                path = path.replace("{user}", &user.id);
+                None
+            }
             ("post", "/workspaces/{ws}/tokens") => Some(json!({ "name": self.unique("t"), "role": "viewer" })),
             ("delete", "/workspaces/{ws}/tokens/{id}") => {
                 let name = self.unique("doomed");
