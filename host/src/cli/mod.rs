@@ -20,6 +20,7 @@ mod runs_show;
 mod secret;
 mod serve;
 mod validate;
+mod workspace;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -82,6 +83,9 @@ enum Command {
     /// Show a recorded run, delete a finished one, or prune history past its retention.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
+    /// Workspaces of the local database: list, create, delete with everything they hold.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
 }
 
 /// Where runs are recorded and how they are printed.
@@ -128,6 +132,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Plugin(cmd) => plugin::plugin(&env, cmd).await,
         Command::Secret(cmd) => secret::secret(&env, cmd).await,
         Command::Runs(cmd) => runs::runs(&env, cmd).await,
+        Command::Workspace(cmd) => workspace::workspace(&env, cmd).await,
     }
 }
 

@@ -11,7 +11,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use crate::service::error::ErrorBody;
 
-use super::{calendar, installs, plugins, retention, runs, schedules, settings, workflows, workspaces};
+use super::{calendar, caller_role, installs, plugins, retention, runs, schedules, settings, workflow_facts, workflows, workspace_delete, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +31,8 @@ use super::{calendar, installs, plugins, retention, runs, schedules, settings, w
         workspaces::create,
         workspaces::get,
         workspaces::update,
+        workspace_delete::delete,
+        caller_role::role,
         workspaces::tokens,
         workspaces::create_token,
         workspaces::delete_token,
@@ -49,6 +51,9 @@ use super::{calendar, installs, plugins, retention, runs, schedules, settings, w
         workflows::revisions,
         workflows::validate,
         runs::start,
+        workflow_facts::form,
+        workflow_facts::last_runs,
+        workflow_facts::rerun,
         runs::list,
         runs::get,
         retention::delete_run,

@@ -12,6 +12,8 @@ import { workflowsView, workflowView } from './workflows.js';
 import { pluginsView } from './plugins.js';
 import { settingsView } from './settings.js';
 import { auditView } from './audit.js';
+import { workspacesView } from './workspaces.js';
+import { isOperator } from './role.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -29,6 +31,7 @@ const ROUTES = [
   ['plugins', /^\/plugins$/, pluginsView],
   ['settings', /^\/settings$/, settingsView],
   ['audit', /^\/audit$/, auditView],
+  ['workspaces', /^\/workspaces$/, workspacesView],
 ];
 
 let timers = [];
@@ -93,35 +96,62 @@ function signedOut(message) {
   signInView(main, message, signedIn);
 }
 
-/** After a valid token: fill the workspace picker and show the chosen section. */
-function signedIn(workspaces) {
+/** Fills the workspace picker; the chosen workspace stays unless it is gone. */
+function fillPicker(workspaces) {
   fill(picker, workspaces.map((w) => h('option', { value: w.id }, w.name && w.name !== w.id ? `${w.name} (${w.id})` : w.id)));
   if (!workspaces.some((w) => w.id === session.workspace)) session.choose(workspaces[0].id);
   picker.value = session.workspace;
+}
+
+// Workspaces were created or deleted: the picker follows.
+window.addEventListener('roost:workspaces', async () => {
+  const workspaces = await api('GET', '/workspaces').catch(() => null);
+  if (workspaces && workspaces.length) fillPicker(workspaces);
+});
+
+/** After a valid token: fill the workspace picker and show the chosen section. */
+function signedIn(workspaces) {
+  fillPicker(workspaces);
   nav.hidden = false;
   sessionBox.hidden = false;
   refreshCount();
+  showOperatorLinks();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') location.hash = '#/runs';
   else route();
 }
 
+/** Links to what only the operator may do, shown to the operator only. */
+async function showOperatorLinks() {
+  const operator = await isOperator();
+  for (const link of nav.querySelectorAll('[data-operator]')) link.hidden = !operator;
+}
+
+/** Answers of earlier counts that arrive late must not overwrite a newer one. */
+let countAsked = 0;
+
 /** The number of approvals waiting, next to the section's name. */
 async function refreshCount() {
   const count = document.getElementById('approval-count');
+  const mine = ++countAsked;
   try {
     const waiting = await api('GET', `/workspaces/${encodeURIComponent(session.workspace)}/approvals`);
+    if (mine !== countAsked) return;
     fill(count, waiting.length ? h('span', { class: 'pill' }, String(waiting.length),
       h('span', { class: 'visually-hidden' }, ' waiting')) : null);
   } catch {
-    fill(count);
+    if (mine === countAsked) fill(count);
   }
 }
+
+// A decision anywhere (inbox, run page) changes the count at once.
+window.addEventListener('roost:approvals', () => refreshCount());
 
 picker.addEventListener('change', () => {
   session.choose(picker.value);
   clearMessages();
   announce(`Workspace ${picker.value}`);
   refreshCount();
+  showOperatorLinks();
   if (/^#\/(runs|workflows)\/./.test(location.hash)) location.hash = location.hash.replace(/^(#\/\w+)\/.*$/, '$1');
   else route();
 });
@@ -141,9 +171,12 @@ window.addEventListener('roost:unauthorized', (e) => {
 window.addEventListener('hashchange', () => {
   clearMessages();
   route();
+  if (session.token) refreshCount();
 });
 
-setInterval(() => { if (session.token && !document.hidden) refreshCount(); }, 30000);
+// Approvals arrive from runs started elsewhere: the count is asked again every 5 s.
+setInterval(() => { if (session.token && !document.hidden) refreshCount(); }, 5000);
+document.addEventListener('visibilitychange', () => { if (session.token && !document.hidden) refreshCount(); });
 
 async function boot() {
   if (!session.token) return signedOut();

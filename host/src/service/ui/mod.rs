@@ -39,6 +39,10 @@ const ASSETS: &[Asset] = &[
     Asset { name: "settings.js", content_type: JS, body: include_bytes!("settings.js") },
     Asset { name: "retention.js", content_type: JS, body: include_bytes!("retention.js") },
     Asset { name: "audit.js", content_type: JS, body: include_bytes!("audit.js") },
+    Asset { name: "rerun.js", content_type: JS, body: include_bytes!("rerun.js") },
+    Asset { name: "steptiming.js", content_type: JS, body: include_bytes!("steptiming.js") },
+    Asset { name: "startform.js", content_type: JS, body: include_bytes!("startform.js") },
+    Asset { name: "workspaces.js", content_type: JS, body: include_bytes!("workspaces.js") },
 ];
 
 const INDEX: &str = include_str!("index.html");

@@ -1,21 +1,36 @@
-// What the signed-in token may do in the chosen workspace. The API has no "who am I": a
-// token may act as the owner (an owner token, or the operator's) when it may list the
-// workspace's tokens, which only owners may.
+// What the signed-in caller may do in the chosen workspace, asked once per token and
+// workspace, so pages show only the controls that work for them.
 
 import { api, session, ws } from './api.js';
 
-/** Per token and workspace, the pending or settled answer. */
+const RANKS = ['viewer', 'approver', 'editor', 'owner'];
+
+/** Per token and workspace, the pending or settled `{role, operator}`. */
 const known = new Map();
 
-/** Whether the token may do what only owners may; asked once per token and workspace. */
-export function isOwner() {
+/** `{role, operator}` of the caller in the chosen workspace (a viewer when unknown). */
+export function standing() {
   const key = `${session.workspace}\n${session.token}`;
   if (!known.has(key)) {
-    known.set(key, api('GET', ws('/tokens')).then(() => true, (e) => {
-      // Only a refusal is an answer; ask again after a failure.
-      if (e.status !== 403) known.delete(key);
-      return false;
+    known.set(key, api('GET', ws('/role')).catch(() => {
+      // Ask again next time; meanwhile show the least.
+      known.delete(key);
+      return { role: 'viewer', operator: false };
     }));
   }
   return known.get(key);
+}
+
+/** Whether the caller has at least `role` in the chosen workspace. */
+export async function may(role) {
+  const { role: mine } = await standing();
+  return RANKS.indexOf(mine) >= RANKS.indexOf(role);
+}
+
+/** Whether the caller may do what only owners may. */
+export const isOwner = () => may('owner');
+
+/** Whether the caller is the instance's operator. */
+export async function isOperator() {
+  return (await standing()).operator;
 }

@@ -151,6 +151,7 @@ impl Service {
 }
 
 mod api;
+mod everyday;
 pub(crate) mod browser;
 pub(crate) mod calendar;
 mod hooks;
@@ -160,3 +161,4 @@ mod quotas;
 pub(crate) mod schedules;
 pub mod secrets;
 mod tenancy;
+mod workspace_delete;
