@@ -88,7 +88,7 @@ endpoints! {
     get "/workspaces/{ws}/workflows/{name}/revisions" => workflows::revisions, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/workflows/{name}/runs" => runs::start, Access::Role(Role::Editor);
     get "/workspaces/{ws}/workflows/{name}/form" => workflow_facts::form, Access::Role(Role::Viewer);
-    get "/workspaces/{ws}/last-runs" => workflow_facts::last_runs, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/workflow-overview" => workflow_facts::overview, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/runs/{id}/rerun" => workflow_facts::rerun, Access::Role(Role::Editor);
     post "/workspaces/{ws}/validate" => workflows::validate, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs" => runs::list, Access::Role(Role::Viewer);

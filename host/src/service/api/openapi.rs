@@ -52,7 +52,7 @@ use super::{calendar, caller_role, installs, plugins, retention, runs, schedules
         workflows::validate,
         runs::start,
         workflow_facts::form,
-        workflow_facts::last_runs,
+        workflow_facts::overview,
         workflow_facts::rerun,
         runs::list,
         runs::get,

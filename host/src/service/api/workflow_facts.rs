@@ -1,6 +1,6 @@
 //! What the web UI shows about workflows beyond their text: a workflow's declared inputs
-//! (for a typed start form), its triggers and the secrets it uses that are not set, and
-//! the newest run of each workflow; and re-running an ended run with the same inputs.
+//! (for a typed start form), its triggers and the secrets it uses that are not set, each
+//! workflow's triggers and newest run; and re-running an ended run with the same inputs.
 
 use std::collections::BTreeSet;
 
@@ -101,17 +101,44 @@ fn secrets_used(s: &AppState, ws: &str, plan: &Plan) -> BTreeSet<String> {
     names
 }
 
-#[utoipa::path(get, operation_id = "list_last_runs", path = "/api/v1/workspaces/{ws}/last-runs", tag = "runs", security(("bearer" = [])),
+/// One workflow in the list: how it starts and how it last ended.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WorkflowOverview {
+    pub workflow: String,
+    /// Whether runs may be started by hand.
+    pub manual: bool,
+    pub webhook: bool,
+    /// Cron expressions of its schedules.
+    pub schedules: Vec<String>,
+    /// Its newest run, if it has one.
+    pub last_run: Option<LastRun>,
+}
+
+#[utoipa::path(get, operation_id = "list_workflow_overview", path = "/api/v1/workspaces/{ws}/workflow-overview", tag = "workflows", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id")),
-    responses((status = 200, description = "The newest run of each workflow that has one", body = Vec<LastRun>), Denied))]
-pub async fn last_runs(
+    responses((status = 200, description = "Each workflow's triggers and newest run (a workflow that no longer loads has none)", body = Vec<WorkflowOverview>), Denied))]
+pub async fn overview(
     State(s): State<AppState>,
     caller: Caller,
     Path(ws): Path<String>,
-) -> ApiResult<Json<Vec<LastRun>>> {
+) -> ApiResult<Json<Vec<WorkflowOverview>>> {
     caller.require(&ws, Role::Viewer)?;
     workspace(&s, &ws).await?;
-    Ok(Json(s.store.last_runs(&ws).await?))
+    let mut last: std::collections::HashMap<String, LastRun> =
+        s.store.last_runs(&ws).await?.into_iter().map(|r| (r.workflow.clone(), r)).collect();
+    let mut out = Vec::new();
+    for w in s.store.workflows(Some(&ws)).await? {
+        let plan = s.plans.plan(&s, &w).ok();
+        let triggers = plan.as_ref().map(|p| &p.triggers);
+        out.push(WorkflowOverview {
+            manual: triggers.is_some_and(|t| t.manual),
+            webhook: triggers.is_some_and(|t| t.webhook.is_some()),
+            schedules: triggers.map(|t| t.schedules.iter().map(|s| s.cron.clone()).collect()).unwrap_or_default(),
+            last_run: last.remove(&w.name),
+            workflow: w.name,
+        });
+    }
+    Ok(Json(out))
 }
 
 #[utoipa::path(post, operation_id = "rerun", path = "/api/v1/workspaces/{ws}/runs/{id}/rerun", tag = "runs", security(("bearer" = [])),

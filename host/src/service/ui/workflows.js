@@ -18,10 +18,10 @@ steps:
 `;
 
 export async function workflowsView(main) {
-  const [workflows, schedules, lastRuns, editor] = await Promise.all([api('GET', ws('/workflows')),
-    api('GET', ws('/schedules')).catch(() => []), api('GET', ws('/last-runs')).catch(() => []), may('editor')]);
+  const [workflows, schedules, overview, editor] = await Promise.all([api('GET', ws('/workflows')),
+    api('GET', ws('/schedules')).catch(() => []), api('GET', ws('/workflow-overview')).catch(() => []), may('editor')]);
   const scheduled = new Map(schedules.map((s) => [s.workflow, s.schedules]));
-  const last = new Map(lastRuns.map((r) => [r.workflow, r]));
+  const facts = new Map(overview.map((o) => [o.workflow, o]));
   const head = ['Name', 'Triggers', 'Next run', 'Last result', 'Updated'];
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Workflows'),
@@ -31,10 +31,11 @@ export async function workflowsView(main) {
       h('thead', null, h('tr', null, head.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, workflows.map((w) => {
         const times = (scheduled.get(w.name) || []).flatMap((s) => s.next).sort();
-        const run = last.get(w.name);
+        const known = facts.get(w.name);
+        const run = known && known.last_run;
         return h('tr', null,
           h('td', { 'data-label': 'Name' }, h('a', { href: `#/workflows/${seg(w.name)}` }, w.name)),
-          h('td', { 'data-label': 'Triggers' }, triggerText(w, scheduled.get(w.name) || [])),
+          h('td', { 'data-label': 'Triggers' }, triggerText(w, scheduled.get(w.name) || [], known && known.webhook)),
           h('td', { 'data-label': 'Next run' }, w.enabled && !w.error && times.length ? timeEl(times[0]) : h('span', { class: 'muted' }, '—')),
           h('td', { 'data-label': 'Last result' }, run ? h('a', { href: `#/runs/${seg(run.run_id)}` }, runBadge(run.status), ' ',
             timeEl(run.created_at, 'relative')) : h('span', { class: 'muted' }, 'never run')),

@@ -1,6 +1,6 @@
 //! The API behind the everyday pages: run filters checked value by value, a rejected
 //! approval shown as `rejected`, failed steps under `continue_on_error` counted, a
-//! workflow's typed inputs and missing secrets, the newest run of each workflow, re-runs,
+//! workflow's typed inputs and missing secrets, each workflow's triggers and newest run, re-runs,
 //! and the caller's role.
 
 use reqwest::Method;
@@ -125,10 +125,16 @@ async fn a_rejected_approval_reads_rejected_and_an_ended_run_runs_again() {
     assert_eq!(second["inputs"], json!({ "text": "Hello", "count": 3 }), "the same inputs");
     assert_eq!((second["trigger"]["kind"].as_str(), second["trigger"]["of"].as_str()), (Some("rerun"), Some(id.as_str())));
 
-    let (_, last) = service.call(&viewer, Method::GET, "/api/v1/workspaces/default/last-runs", None).await;
-    assert_eq!(last, json!([{ "workflow": "review", "run_id": again, "status": "waiting",
-        "created_at": last[0]["created_at"], "finished_at": null }]));
-    assert_eq!(service.call(&stranger, Method::GET, "/api/v1/workspaces/default/last-runs", None).await.0, 404);
+    service.put_workflow("default", "name: idle\non:\n  schedule: [{ cron: \"0 9 * * 1\" }]\nsteps:\n  - id: a\n    uses: echo/echo@1\n    with: {}\n").await;
+    let overview = "/api/v1/workspaces/default/workflow-overview";
+    let (_, listed) = service.call(&viewer, Method::GET, overview, None).await;
+    let created = &listed[1]["last_run"]["created_at"];
+    assert_eq!(listed, json!([
+        { "workflow": "idle", "manual": true, "webhook": false, "schedules": ["0 9 * * 1"], "last_run": null },
+        { "workflow": "review", "manual": true, "webhook": false, "schedules": [], "last_run":
+            { "workflow": "review", "run_id": again, "status": "waiting", "created_at": created, "finished_at": null } },
+    ]));
+    assert_eq!(service.call(&stranger, Method::GET, overview, None).await.0, 404);
     service.running.shutdown().await;
 }
 
