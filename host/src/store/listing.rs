@@ -45,10 +45,14 @@ pub struct RunFilter {
 
 /// `text` as a `LIKE` pattern matching it anywhere, lowercased, with `\` as the escape.
 fn contains_pattern(text: &str) -> String {
-    let escaped: String = text.to_lowercase().chars().flat_map(|c| match c {
-        '%' | '_' | '\\' => vec!['\\', c],
-        c => vec![c],
-    }).collect();
+    let escaped: String = text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
     format!("%{escaped}%")
 }
 

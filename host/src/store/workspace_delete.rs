@@ -29,7 +29,9 @@ const WORKSPACE_TABLES: [&str; 11] = [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkspaceDeletion {
     /// Deleted; the number of runs it held.
-    Deleted { runs: i64 },
+    Deleted {
+        runs: i64,
+    },
     /// Runs still queued, running or waiting: nothing was deleted.
     Active(i64),
     NotFound,

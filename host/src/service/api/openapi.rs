@@ -11,7 +11,10 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 
 use crate::service::error::ErrorBody;
 
-use super::{calendar, caller_role, installs, plugins, retention, runs, schedules, settings, workflow_facts, workflows, workspace_delete, workspaces};
+use super::{
+    calendar, caller_role, installs, plugins, retention, runs, schedules, settings, workflow_facts, workflows,
+    workspace_delete, workspaces,
+};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -8,7 +8,8 @@ use crate::service::names;
 use crate::store::RunFilter;
 
 /// Statuses a run can have.
-pub const STATUSES: [&str; 8] = ["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled", "skipped"];
+pub const STATUSES: [&str; 8] =
+    ["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled", "skipped"];
 /// Runs in one page when `limit` is not given, and the most one page holds.
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;

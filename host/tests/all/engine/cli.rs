@@ -91,7 +91,10 @@ fn approvals_are_listed_and_decided_through_the_cli() {
     assert_eq!(report["steps"]["review"]["status"], "rejected", "a rejected approval never reads succeeded");
     let out = roost(data.path(), &["runs", "show", &rejected, "--db", &db]);
     let shown = text(&out.stdout);
-    assert!(shown.contains(&format!("run {rejected} rejected")) && shown.contains("  review: rejected  approval"), "{shown}");
+    assert!(
+        shown.contains(&format!("run {rejected} rejected")) && shown.contains("  review: rejected  approval"),
+        "{shown}"
+    );
     let out = roost(data.path(), &["runs", "show", &rejected, "--json", "--db", &db]);
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["steps"].as_array().unwrap().iter().find(|s| s["id"] == "review").unwrap()["status"], "rejected");

@@ -77,7 +77,9 @@ async fn run_filters_refuse_bad_values_and_find_runs() {
     let (status, body) = runs(&service, &format!("q={}", "x".repeat(201))).await;
     assert_eq!(status, 400, "{body}");
 
-    let ids = |body: &Value| body.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let ids = |body: &Value| {
+        body.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
     assert_eq!(ids(&runs(&service, "workflow=review").await.1), [waiting.clone()]);
     assert_eq!(ids(&runs(&service, "q=TOLER").await.1), [tolerant.clone()], "search ignores case");
     assert_eq!(ids(&runs(&service, &format!("q={}", &waiting[30..])).await.1), [waiting.clone()], "by run id");
@@ -89,7 +91,11 @@ async fn run_filters_refuse_bad_values_and_find_runs() {
     assert_eq!(ids(&runs(&service, &format!("since={}&until={}", now - 600_000, now + 1000)).await.1).len(), 2);
     assert!(ids(&runs(&service, &format!("until={}", now - 600_000)).await.1).is_empty());
     let (_, listed) = runs(&service, "workflow=tolerant").await;
-    assert_eq!((listed[0]["status"].as_str(), listed[0]["failed_steps"].as_i64()), (Some("succeeded"), Some(1)), "{listed}");
+    assert_eq!(
+        (listed[0]["status"].as_str(), listed[0]["failed_steps"].as_i64()),
+        (Some("succeeded"), Some(1)),
+        "{listed}"
+    );
     service.running.shutdown().await;
 }
 
@@ -123,17 +129,23 @@ async fn a_rejected_approval_reads_rejected_and_an_ended_run_runs_again() {
     let again = again["run_id"].as_str().unwrap();
     let second = service.wait_status("default", again, &["waiting"]).await;
     assert_eq!(second["inputs"], json!({ "text": "Hello", "count": 3 }), "the same inputs");
-    assert_eq!((second["trigger"]["kind"].as_str(), second["trigger"]["of"].as_str()), (Some("rerun"), Some(id.as_str())));
+    assert_eq!(
+        (second["trigger"]["kind"].as_str(), second["trigger"]["of"].as_str()),
+        (Some("rerun"), Some(id.as_str()))
+    );
 
     service.put_workflow("default", "name: idle\non:\n  schedule: [{ cron: \"0 9 * * 1\" }]\nsteps:\n  - id: a\n    uses: echo/echo@1\n    with: {}\n").await;
     let overview = "/api/v1/workspaces/default/workflow-overview";
     let (_, listed) = service.call(&viewer, Method::GET, overview, None).await;
     let created = &listed[1]["last_run"]["created_at"];
-    assert_eq!(listed, json!([
-        { "workflow": "idle", "manual": true, "webhook": false, "schedules": ["0 9 * * 1"], "last_run": null },
-        { "workflow": "review", "manual": true, "webhook": false, "schedules": [], "last_run":
-            { "workflow": "review", "run_id": again, "status": "waiting", "created_at": created, "finished_at": null } },
-    ]));
+    assert_eq!(
+        listed,
+        json!([
+            { "workflow": "idle", "manual": true, "webhook": false, "schedules": ["0 9 * * 1"], "last_run": null },
+            { "workflow": "review", "manual": true, "webhook": false, "schedules": [], "last_run":
+                { "workflow": "review", "run_id": again, "status": "waiting", "created_at": created, "finished_at": null } },
+        ])
+    );
     assert_eq!(service.call(&stranger, Method::GET, overview, None).await.0, 404);
     service.running.shutdown().await;
 }
@@ -147,10 +159,13 @@ async fn a_workflow_form_has_its_typed_inputs_and_missing_secrets_and_the_role_i
     let form = "/api/v1/workspaces/default/workflows/review/form";
     let (status, body) = service.call(&viewer, Method::GET, form, None).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["inputs"], json!([
-        { "name": "text", "type": "string", "description": "What to post", "required": true },
-        { "name": "count", "type": "integer", "description": null, "default": 3, "required": false },
-    ]));
+    assert_eq!(
+        body["inputs"],
+        json!([
+            { "name": "text", "type": "string", "description": "What to post", "required": true },
+            { "name": "count", "type": "integer", "description": null, "default": 3, "required": false },
+        ])
+    );
     assert_eq!((&body["schedules"], &body["webhook"], &body["manual"]), (&json!([]), &json!(false), &json!(true)));
     assert_eq!((&body["secrets"], &body["missing_secrets"]), (&json!(["API_KEY"]), &json!(["API_KEY"])));
     let secret = "/api/v1/workspaces/default/secrets/API_KEY";

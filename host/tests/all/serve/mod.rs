@@ -151,9 +151,9 @@ impl Service {
 }
 
 mod api;
-mod everyday;
 pub(crate) mod browser;
 pub(crate) mod calendar;
+mod everyday;
 mod hooks;
 mod metrics;
 mod postgres;

@@ -34,7 +34,8 @@ async fn fill(service: &Service, db: &sqlx::AnyPool, ws: &str) -> (String, Strin
     let mut runs = Vec::new();
     for text in ["one", "two"] {
         let body = json!({ "inputs": { "text": text } });
-        let (status, started) = service.call(&owner, Method::POST, &api("/workflows/review-echo/runs"), Some(body)).await;
+        let (status, started) =
+            service.call(&owner, Method::POST, &api("/workflows/review-echo/runs"), Some(body)).await;
         assert_eq!(status, 202, "{started}");
         let id = started["run_id"].as_str().unwrap().to_string();
         service.wait_status(ws, &id, &["waiting"]).await;
@@ -72,8 +73,7 @@ async fn owning_columns(db: &sqlx::AnyPool, postgres: bool) -> Vec<(String, Stri
 async fn rows_of(db: &sqlx::AnyPool, columns: &[(String, String)], ws: &str, runs: &[String]) -> Vec<(String, i64)> {
     let mut counts = Vec::new();
     for (table, column) in columns {
-        let values: Vec<&str> =
-            if column == "run_id" { runs.iter().map(String::as_str).collect() } else { vec![ws] };
+        let values: Vec<&str> = if column == "run_id" { runs.iter().map(String::as_str).collect() } else { vec![ws] };
         let list: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} IN ({})", list.join(", "));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -93,20 +93,38 @@ async fn deletes_everything(service: Service, url: &str, postgres: bool) {
     let other_owner = service.workspace_token("other", "owner").await;
     let columns = owning_columns(&db, postgres).await;
     let before = rows_of(&db, &columns, "acme", &runs).await;
-    for table in ["runs.workspace", "steps.run_id", "approvals.workspace", "tokens.workspace", "secrets.workspace",
-        "variables.workspace", "workflows.workspace", "workflow_revisions.workspace", "audit.workspace", "kv.workspace"] {
+    for table in [
+        "runs.workspace",
+        "steps.run_id",
+        "approvals.workspace",
+        "tokens.workspace",
+        "secrets.workspace",
+        "variables.workspace",
+        "workflows.workspace",
+        "workflow_revisions.workspace",
+        "audit.workspace",
+        "kv.workspace",
+    ] {
         assert!(before.iter().any(|(t, n)| t == table && *n > 0), "{table} holds rows before: {before:?}");
     }
 
     let delete = |confirm: &str| format!("/api/v1/workspaces/acme?confirm={confirm}");
     let (status, body) = service.call(&owner, Method::DELETE, &delete("acme"), None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "an owner is not the operator: {body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "an owner is not the operator: {body}"
+    );
     let (status, _) = service.call(&other_owner, Method::DELETE, &delete("acme"), None).await;
     assert_eq!(status, 404, "another workspace's token does not learn that acme exists");
     let (status, body) = service.call(OPERATOR, Method::DELETE, "/api/v1/workspaces/acme", None).await;
     assert_eq!(status, 400, "without confirmation: {body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("?confirm=acme"), "{body}");
-    assert_eq!(service.call(OPERATOR, Method::DELETE, &delete("other"), None).await.0, 400, "the wrong id confirms nothing");
+    assert_eq!(
+        service.call(OPERATOR, Method::DELETE, &delete("other"), None).await.0,
+        400,
+        "the wrong id confirms nothing"
+    );
     let (status, body) = service.call(OPERATOR, Method::DELETE, &delete("acme"), None).await;
     assert_eq!(status, 409, "a run waits for approval: {body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("1 run queued, running or waiting"), "{body}");
@@ -130,11 +148,13 @@ async fn deletes_everything(service: Service, url: &str, postgres: bool) {
     let (status, trail) = service.call(&other_owner, Method::GET, "/api/v1/workspaces/other/audit", None).await;
     assert_eq!(status, 200);
     assert!(!trail.to_string().contains("workspace.delete"), "the deletion is not in another workspace's log: {trail}");
-    let instance: i64 = sqlx::query("SELECT COUNT(*) FROM audit WHERE workspace IS NULL AND action = 'workspace.delete' AND target = 'acme'")
-        .fetch_one(&db)
-        .await
-        .unwrap()
-        .get(0);
+    let instance: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM audit WHERE workspace IS NULL AND action = 'workspace.delete' AND target = 'acme'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap()
+    .get(0);
     assert_eq!(instance, 1, "the deletion itself is in the instance's audit log");
     let (_, rerun) = service.call(&other_owner, Method::GET, "/api/v1/workspaces/other/runs", None).await;
     assert_eq!(rerun.as_array().unwrap().len(), 2, "the other workspace keeps its runs: {rerun}");

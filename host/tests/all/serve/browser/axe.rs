@@ -16,7 +16,8 @@ fn axe_path() -> PathBuf {
     }
     let root = std::process::Command::new("npm").args(["root", "-g"]).output().ok();
     let root = root.filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let candidates = root.into_iter().chain(["/usr/lib/node_modules".to_string(), "/usr/local/lib/node_modules".into()]);
+    let candidates =
+        root.into_iter().chain(["/usr/lib/node_modules".to_string(), "/usr/local/lib/node_modules".into()]);
     candidates.map(|dir| PathBuf::from(dir).join("axe-core/axe.min.js")).find(|p| p.is_file()).unwrap_or_else(|| {
         panic!(
             "axe-core is not installed: the web UI tests audit every page with it. \
@@ -51,6 +52,10 @@ pub async fn audit(browser: &Browser, page: &str) -> usize {
         .iter()
         .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
         .collect();
-    assert!(serious.is_empty(), "{page}: serious accessibility violations: {}", serde_json::to_string(&serious).unwrap());
+    assert!(
+        serious.is_empty(),
+        "{page}: serious accessibility violations: {}",
+        serde_json::to_string(&serious).unwrap()
+    );
     result["violations"].as_array().map_or(0, Vec::len)
 }

@@ -85,7 +85,8 @@ async fn a_run_starts_from_the_typed_form_is_rejected_and_runs_again() {
     // Submitting without the required text marks the field and says why.
     browser.click("form.input-fields button[type=submit]").await;
     browser.wait_text("#alert", "text is required").await;
-    let invalid = browser.script("return document.getElementById('input-text').getAttribute('aria-invalid')", json!([])).await;
+    let invalid =
+        browser.script("return document.getElementById('input-text').getAttribute('aria-invalid')", json!([])).await;
     assert_eq!(invalid, "true");
     assert_eq!(browser.script("return document.activeElement.id", json!([])).await, "input-text", "focus goes to it");
     audit(&browser, "workflow with typed form", "Not started: text is required").await;
@@ -97,7 +98,8 @@ async fn a_run_starts_from_the_typed_form_is_rejected_and_runs_again() {
     browser.wait_text(".run-status", "waiting").await;
     let id = browser.script("return location.hash.split('/').pop()", json!([])).await;
     let id = id.as_str().unwrap().to_string();
-    let (_, started) = service.call(OPERATOR, Method::GET, &format!("/api/v1/workspaces/default/runs/{id}"), None).await;
+    let (_, started) =
+        service.call(OPERATOR, Method::GET, &format!("/api/v1/workspaces/default/runs/{id}"), None).await;
     assert_eq!(started["inputs"], json!({ "text": "Hello from the form", "count": 5, "loud": true }), "typed values");
     browser.wait_text("#approval-count", "1").await;
 
@@ -107,7 +109,10 @@ async fn a_run_starts_from_the_typed_form_is_rejected_and_runs_again() {
     browser.wait_text("li.step[data-step=review] .badge", "rejected").await;
     let empty = "return document.getElementById('approval-count').textContent === ''";
     wait_true(&browser, empty, "the count emptying after the decision").await;
-    assert!(browser.text("#h-outputs + *").await.contains("None: the run ended rejected"), "no \"None yet\" on an ended run");
+    assert!(
+        browser.text("#h-outputs + *").await.contains("None: the run ended rejected"),
+        "no \"None yet\" on an ended run"
+    );
     audit(&browser, "rejected run", "").await;
     browser.screenshot("run-rejected").await;
 
@@ -116,7 +121,9 @@ async fn a_run_starts_from_the_typed_form_is_rejected_and_runs_again() {
     browser.wait_text(".run-status", "waiting").await;
     let again = browser.script("return location.hash.split('/').pop()", json!([])).await;
     assert_ne!(again.as_str().unwrap(), id, "a new run");
-    let (_, rerun) = service.call(OPERATOR, Method::GET, &format!("/api/v1/workspaces/default/runs/{}", again.as_str().unwrap()), None).await;
+    let (_, rerun) = service
+        .call(OPERATOR, Method::GET, &format!("/api/v1/workspaces/default/runs/{}", again.as_str().unwrap()), None)
+        .await;
     assert_eq!(rerun["inputs"], started["inputs"], "the same inputs");
     // A run waiting elsewhere is counted without reloading the page.
     browser.wait_text("#approval-count", "1").await;
