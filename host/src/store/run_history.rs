@@ -17,6 +17,8 @@ pub struct LastRun {
     pub status: String,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// Steps that failed, also under `continue_on_error` in a run that succeeded.
+    pub failed_steps: i64,
 }
 
 impl Store {
@@ -50,7 +52,8 @@ impl Store {
     /// The newest run of each workflow of `workspace` that has one.
     pub async fn last_runs(&self, workspace: &str) -> Result<Vec<LastRun>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.workflow, r.id, r.status, r.created_at, r.finished_at FROM runs r \
+            "SELECT r.workflow, r.id, r.status, r.created_at, r.finished_at, \
+             (SELECT COUNT(*) FROM steps s WHERE s.run_id = r.id AND s.status = 'failed') FROM runs r \
              JOIN (SELECT MAX(id) AS id FROM runs WHERE workspace = $1 GROUP BY workflow) newest ON newest.id = r.id \
              ORDER BY r.workflow",
         )
@@ -65,6 +68,7 @@ impl Store {
                     status: r.try_get(2)?,
                     created_at: r.try_get(3)?,
                     finished_at: r.try_get(4)?,
+                    failed_steps: r.try_get(5)?,
                 })
             })
             .collect()

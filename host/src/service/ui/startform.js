@@ -29,7 +29,7 @@ function control(input) {
 function read(input, el) {
   if (input.type === 'boolean') return el.checked;
   const text = el.value.trim();
-  if (text === '') return input.type === 'string' && input.required ? '' : undefined;
+  if (text === '') return undefined;
   if (input.type === 'integer' || input.type === 'number') {
     const n = Number(text);
     if (!Number.isFinite(n) || (input.type === 'integer' && !Number.isInteger(n))) {

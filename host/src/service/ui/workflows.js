@@ -18,14 +18,14 @@ steps:
 `;
 
 export async function workflowsView(main) {
-  const [workflows, schedules, overview, editor] = await Promise.all([api('GET', ws('/workflows')),
+  const [workflows, schedules, overview, canEdit] = await Promise.all([api('GET', ws('/workflows')),
     api('GET', ws('/schedules')).catch(() => []), api('GET', ws('/workflow-overview')).catch(() => []), may('editor')]);
   const scheduled = new Map(schedules.map((s) => [s.workflow, s.schedules]));
   const facts = new Map(overview.map((o) => [o.workflow, o]));
   const head = ['Name', 'Triggers', 'Next run', 'Last result', 'Updated'];
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Workflows'),
-      editor ? h('a', { class: 'button primary', href: '#/workflows/new' }, 'New workflow') : null),
+      canEdit ? h('a', { class: 'button primary', href: '#/workflows/new' }, 'New workflow') : null),
     workflows.length ? h('table', { class: 'table workflows' },
       h('caption', { class: 'visually-hidden' }, 'Workflows of this workspace'),
       h('thead', null, h('tr', null, head.map((t) => h('th', { scope: 'col' }, t)))),
@@ -37,11 +37,11 @@ export async function workflowsView(main) {
           h('td', { 'data-label': 'Name' }, h('a', { href: `#/workflows/${seg(w.name)}` }, w.name)),
           h('td', { 'data-label': 'Triggers' }, triggerText(w, scheduled.get(w.name) || [], known && known.webhook)),
           h('td', { 'data-label': 'Next run' }, w.enabled && !w.error && times.length ? timeEl(times[0]) : h('span', { class: 'muted' }, '—')),
-          h('td', { 'data-label': 'Last result' }, run ? h('a', { href: `#/runs/${seg(run.run_id)}` }, runBadge(run.status), ' ',
+          h('td', { 'data-label': 'Last result' }, run ? h('a', { href: `#/runs/${seg(run.run_id)}` }, runBadge(run.status, run.failed_steps), ' ',
             timeEl(run.created_at, 'relative')) : h('span', { class: 'muted' }, 'never run')),
           h('td', { 'data-label': 'Updated' }, timeEl(w.updated_at, 'relative')));
       })))
-      : empty(editor ? 'No workflows yet. Create one, or start roost serve with --workflows DIR.' : 'No workflows yet.'));
+      : empty(canEdit ? 'No workflows yet. Create one, or start roost serve with --workflows DIR.' : 'No workflows yet.'));
 }
 
 /** "schedule 0 9 * * 1 · webhook", or "manual only"; a broken or disabled workflow says so. */
@@ -60,7 +60,7 @@ export async function workflowView(main, ctx) {
       h('h1', { tabindex: -1 }, 'New workflow'), editor(TEMPLATE, null));
     return;
   }
-  const [w, editor] = await Promise.all([api('GET', ws(`/workflows/${seg(name)}`)), may('editor')]);
+  const [w, canEdit] = await Promise.all([api('GET', ws(`/workflows/${seg(name)}`)), may('editor')]);
   const facts = w.error ? null : await api('GET', ws(`/workflows/${seg(name)}/form`));
   const hasTriggers = facts && (facts.schedules.length || facts.webhook);
   const toggle = h('button', { type: 'button', 'aria-pressed': String(w.enabled) }, w.enabled ? 'Disable triggers' : 'Enable triggers');
@@ -82,7 +82,7 @@ export async function workflowView(main, ctx) {
   fill(main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/workflows' }, 'Workflows')),
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, w.name),
-      editor ? h('div', { class: 'actions' }, edit, hasTriggers ? toggle : null) : null),
+      canEdit ? h('div', { class: 'actions' }, edit, hasTriggers ? toggle : null) : null),
     facts && facts.description ? h('p', { class: 'lead' }, facts.description) : null,
     h('dl', { class: 'facts' },
       h('dt', null, 'Revision'), h('dd', null, String(w.revision)),
@@ -98,7 +98,7 @@ export async function workflowView(main, ctx) {
       h('strong', null, 'This revision no longer loads; its triggers do not fire. Save a corrected revision.'),
       h('pre', null, w.error)) : null,
     section('Definition', view),
-    facts && editor && facts.manual ? section('Start a run', startForm(name, facts)) : null);
+    facts && canEdit && facts.manual ? section('Start a run', startForm(name, facts)) : null);
 }
 
 /** A broken workflow's triggers never fire. */

@@ -143,7 +143,8 @@ async fn a_rejected_approval_reads_rejected_and_an_ended_run_runs_again() {
         json!([
             { "workflow": "idle", "manual": true, "webhook": false, "schedules": ["0 9 * * 1"], "last_run": null },
             { "workflow": "review", "manual": true, "webhook": false, "schedules": [], "last_run":
-                { "workflow": "review", "run_id": again, "status": "waiting", "created_at": created, "finished_at": null } },
+                { "workflow": "review", "run_id": again, "status": "waiting", "created_at": created, "finished_at": null,
+              "failed_steps": 0 } },
         ])
     );
     assert_eq!(service.call(&stranger, Method::GET, overview, None).await.0, 404);

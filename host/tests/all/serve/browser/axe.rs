@@ -57,5 +57,9 @@ pub async fn audit(browser: &Browser, page: &str) -> usize {
         "{page}: serious accessibility violations: {}",
         serde_json::to_string(&serious).unwrap()
     );
-    result["violations"].as_array().map_or(0, Vec::len)
+    let rules = result["rules"].as_u64().unwrap_or(0);
+    assert!(rules >= 10, "{page}: axe checked only {rules} rules: {result}");
+    let minor = result["violations"].as_array().map_or(0, Vec::len);
+    println!("axe: {page}: {rules} rules passed, {minor} moderate or minor violations");
+    minor
 }
