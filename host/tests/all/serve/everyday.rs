@@ -80,12 +80,12 @@ async fn run_filters_refuse_bad_values_and_find_runs() {
     let ids = |body: &Value| {
         body.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
     };
-    assert_eq!(ids(&runs(&service, "workflow=review").await.1), [waiting.clone()]);
-    assert_eq!(ids(&runs(&service, "q=TOLER").await.1), [tolerant.clone()], "search ignores case");
-    assert_eq!(ids(&runs(&service, &format!("q={}", &waiting[30..])).await.1), [waiting.clone()], "by run id");
+    assert_eq!(ids(&runs(&service, "workflow=review").await.1), [waiting.as_str()]);
+    assert_eq!(ids(&runs(&service, "q=TOLER").await.1), [tolerant.as_str()], "search ignores case");
+    assert_eq!(ids(&runs(&service, &format!("q={}", &waiting[30..])).await.1), [waiting.as_str()], "by run id");
     assert!(ids(&runs(&service, "q=%25").await.1).is_empty(), "`%` is a character, not a wildcard");
-    assert_eq!(ids(&runs(&service, "limit=1").await.1), [tolerant.clone()], "newest first");
-    assert_eq!(ids(&runs(&service, &format!("before={tolerant}")).await.1), [waiting.clone()]);
+    assert_eq!(ids(&runs(&service, "limit=1").await.1), [tolerant.as_str()], "newest first");
+    assert_eq!(ids(&runs(&service, &format!("before={tolerant}")).await.1), [waiting.as_str()]);
     assert!(ids(&runs(&service, "since=2999-01-01T00:00:00Z").await.1).is_empty());
     let now = chrono::Utc::now().timestamp_millis();
     assert_eq!(ids(&runs(&service, &format!("since={}&until={}", now - 600_000, now + 1000)).await.1).len(), 2);
