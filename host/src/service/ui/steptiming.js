@@ -8,7 +8,7 @@ export function stepTiming(step, start, span, now) {
   const attempts = (step.attempts || []).filter((a) => ms(a.started_at) !== null);
   const from = attempts.length ? ms(attempts[0].started_at) : ms(step.started_at);
   const last = attempts.length ? ms(attempts[attempts.length - 1].finished_at) : null;
-  const to = ms(step.finished_at) ?? last ?? (ACTIVE.includes(step.status) ? now : from);
+  const to = last ?? ms(step.finished_at) ?? (ACTIVE.includes(step.status) ? now : from);
   const track = h('div', { class: 'track' });
   /** Sets `el` from time `a` to `b`: by its left margin, or (overlaid) by `left`. */
   const place = (el, a, b, overlaid = false) => {
@@ -35,7 +35,10 @@ export function stepTiming(step, start, span, now) {
       track.append(place(bar, ms(a.started_at), ms(a.finished_at), true));
     }
   } else {
-    label = whole === null ? '' : duration(step.duration_ms ?? whole);
+    // The bar's length, and the plugin's own time when the host's work around it was longer.
+    const plugin = step.duration_ms;
+    const inside = plugin !== null && plugin !== undefined && whole - plugin > 5 ? ` (${duration(plugin)} in the plugin)` : '';
+    label = whole === null ? '' : `${duration(whole)}${inside}`;
     track.append(place(h('div', { class: `bar s-${step.status}` }), from, to ?? from));
   }
   track.setAttribute('role', 'img');

@@ -6,7 +6,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{OPERATOR, Service};
+use super::{OPERATOR, Service, Setup};
+use crate::support;
 
 const REVIEW: &str = "name: review
 inputs:
@@ -182,5 +183,28 @@ async fn a_workflow_form_has_its_typed_inputs_and_missing_secrets_and_the_role_i
     assert_eq!(service.call(OPERATOR, Method::GET, role, None).await.1, json!({ "role": "owner", "operator": true }));
     assert_eq!(service.call(&stranger, Method::GET, role, None).await.0, 404);
     assert_eq!(service.call("roost_nope", Method::GET, role, None).await.0, 401);
+    service.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retried_step_lists_each_attempt_with_its_own_times() {
+    let service = Service::launch(Setup::default(), |runtime| {
+        vec![support::load_flaky(runtime, &["http://loopback.test".to_string()])]
+    })
+    .await;
+    let flow = "name: retried\nsteps:\n  - id: flaky\n    uses: flaky/fail-times@1\n    with: { times: 2, kind: retryable }\n    retry: { max_attempts: 3, backoff: fixed, initial_delay: 400ms }\n";
+    service.put_workflow("default", flow).await;
+    let id = start(&service, OPERATOR, "retried", json!({})).await;
+    let run = service.wait_status("default", &id, &["succeeded", "failed"]).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let attempts = run["steps"][0]["attempts"].as_array().unwrap();
+    let summary: Vec<(i64, &str)> =
+        attempts.iter().map(|a| (a["attempt"].as_i64().unwrap(), a["status"].as_str().unwrap())).collect();
+    assert_eq!(summary, [(1, "failed"), (2, "failed"), (3, "succeeded")], "{run}");
+    let at = |a: &Value, key: &str| chrono::DateTime::parse_from_rfc3339(a[key].as_str().unwrap()).unwrap();
+    let span = at(&attempts[2], "finished_at") - at(&attempts[0], "started_at");
+    let running: chrono::Duration = attempts.iter().map(|a| at(a, "finished_at") - at(a, "started_at")).sum();
+    assert!(span.num_milliseconds() >= 800, "two waits of 400 ms lie between the attempts: {span}");
+    assert!(running < span / 2, "the attempts themselves are short ({running}) against the {span} they span");
     service.running.shutdown().await;
 }

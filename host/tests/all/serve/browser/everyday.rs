@@ -1,14 +1,15 @@
 //! The everyday pages in headless Chromium: starting a run from the typed form, the
-//! Approvals count following decisions, a rejected step, running a run again, filtering
-//! runs, a viewer shown no write controls, and workspace administration; each page
+//! Approvals count following decisions, a rejected step, running a run again, a retried
+//! step's attempts and waits, filtering runs, a viewer shown no write controls, and workspace administration; each page
 //! audited (axe-core included) and screenshotted.
 
 use reqwest::Method;
 use serde_json::json;
 
-use super::super::{OPERATOR, Service};
+use super::super::{OPERATOR, Service, Setup};
 use super::webdriver::Browser;
 use super::{ONE_AT_A_TIME, audit, run, sign_in};
+use crate::support;
 
 const REVIEW: &str = "name: review
 description: Asks before posting a text
@@ -218,6 +219,34 @@ async fn the_operator_creates_and_deletes_a_workspace_after_typing_its_id() {
     assert_eq!(service.call(OPERATOR, Method::GET, "/api/v1/workspaces/acme", None).await.0, 404);
     let picker = browser.text("#workspace").await;
     assert!(!picker.contains("acme"), "the picker forgets it: {picker}");
+    browser.quit().await;
+    service.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retried_step_shows_each_attempt_and_the_waits_between_them() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let flaky =
+        |runtime: &roost::runtime::Runtime| vec![support::load_flaky(runtime, &["http://loopback.test".into()])];
+    let service = Service::launch(Setup::default(), flaky).await;
+    let flow = "name: retried\nsteps:\n  - id: flaky\n    uses: flaky/fail-times@1\n    with: { times: 2, kind: retryable }\n    retry: { max_attempts: 3, backoff: fixed, initial_delay: 1s }\n";
+    service.put_workflow("default", flow).await;
+    let id = run(&service, "retried", json!({}), &["succeeded"]).await;
+    let browser = Browser::start(1280, 900).await;
+    sign_in(&browser, &service, OPERATOR).await;
+    browser.goto(&format!("{}/#/runs/{id}", service.url)).await;
+    let label = browser.wait_text("li.step[data-step=flaky] .step-took", "3 attempts over").await;
+    assert!(label.contains("running") && label.contains("waiting"), "{label}");
+    let bars = browser
+        .script("return document.querySelectorAll('li.step[data-step=flaky] .bar.attempt').length", json!([]))
+        .await;
+    assert_eq!(bars, 3, "one bar per attempt");
+    let widths = "return [...document.querySelectorAll('li.step[data-step=flaky] .bar.attempt')].map((b) => parseFloat(b.style.width))";
+    let widths = browser.script(widths, json!([])).await;
+    let total: f64 = widths.as_array().unwrap().iter().map(|w| w.as_f64().unwrap()).sum();
+    assert!(total < 60.0, "the attempts cover less than the 2 s of waits between them: {widths}");
+    audit(&browser, "run with a retried step", "").await;
+    browser.screenshot("run-retried").await;
     browser.quit().await;
     service.running.shutdown().await;
 }
