@@ -198,6 +198,8 @@ async fn every_page_renders_and_is_screenshotted() {
         ("plugins", "#/plugins".into(), ".plugin", "Plugins"),
         ("settings", "#/settings".into(), "#h-variables + div table", "Settings"),
         ("audit", "#/audit".into(), "table.audit .actor-operator", "Audit log"),
+        ("new-workflow", "#/workflows/new".into(), "form.editor", "New workflow"),
+        ("workspaces", "#/workspaces".into(), "article.workspace", "Workspaces"),
     ];
     for (name, hash, ready, heading) in &pages {
         browser.goto(&format!("{}/{hash}", service.url)).await;
