@@ -22,6 +22,7 @@ mod serve;
 mod token;
 mod user;
 mod validate;
+mod workspace;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,6 +91,9 @@ enum Command {
     /// API tokens of a workspace or a person: create, list, revoke.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Workspaces of the local database: list, create, delete with everything they hold.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
 }
 
 /// Where runs are recorded and how they are printed.
@@ -138,6 +142,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Runs(cmd) => runs::runs(&env, cmd).await,
         Command::User(cmd) => user::user(&env, cmd).await,
         Command::Token(cmd) => token::token(&env, cmd).await,
+        Command::Workspace(cmd) => workspace::workspace(&env, cmd).await,
     }
 }
 

@@ -16,7 +16,7 @@ pub async fn show(env: &Env, run: &str, common: &RunOutput) -> anyhow::Result<u8
             .steps
             .iter()
             .map(|s| {
-                json!({ "id": s.step_id, "status": s.status, "plugin": s.plugin, "plugin_version": s.plugin_version,
+                json!({ "id": s.step_id, "status": s.outcome(), "plugin": s.plugin, "plugin_version": s.plugin_version,
                     "digest": (!s.digest.is_empty()).then_some(&s.digest), "error": s.error })
             })
             .collect();
@@ -30,7 +30,7 @@ pub async fn show(env: &Env, run: &str, common: &RunOutput) -> anyhow::Result<u8
             "" => String::new(),
             digest => format!("  sha256:{digest}"),
         };
-        out!("  {}: {}  {} {}{component}", s.step_id, s.status, s.plugin, s.plugin_version);
+        out!("  {}: {}  {} {}{component}", s.step_id, s.outcome(), s.plugin, s.plugin_version);
     }
     Ok(0)
 }

@@ -55,7 +55,7 @@ pub async fn report(store: &Store, run_id: &str) -> Result<RunReport, StoreError
             (
                 s.step_id.clone(),
                 StepReport {
-                    status: s.status.clone(),
+                    status: s.outcome().to_string(),
                     output: s.output.clone().unwrap_or(Value::Null),
                     error: s.error.clone(),
                 },

@@ -15,6 +15,8 @@ pub struct RunSummary {
     pub error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// Steps that failed, also under `continue_on_error` in a run that succeeded.
+    pub failed_steps: i64,
 }
 
 /// A run with work due, and the workspace it belongs to.
@@ -32,15 +34,37 @@ pub struct RunFilter {
     pub workflow: Option<String>,
     /// Only runs created before this run id (ids sort by creation time), for paging.
     pub before: Option<String>,
+    /// Only runs created at or after this time (ms).
+    pub since: Option<i64>,
+    /// Only runs created before this time (ms).
+    pub until: Option<i64>,
+    /// Only runs whose workflow, id or error contains this text, in any case.
+    pub search: Option<String>,
     pub limit: i64,
+}
+
+/// `text` as a `LIKE` pattern matching it anywhere, lowercased, with `\` as the escape.
+fn contains_pattern(text: &str) -> String {
+    let escaped: String = text
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
 }
 
 impl Store {
     /// Runs newest first, filtered.
     pub async fn list_runs(&self, f: &RunFilter) -> Result<Vec<RunSummary>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, workflow, status, trigger, error, created_at, finished_at FROM runs \
+            "SELECT id, workflow, status, trigger, error, created_at, finished_at, \
+             (SELECT COUNT(*) FROM steps s WHERE s.run_id = runs.id AND s.status = 'failed') FROM runs \
              WHERE workspace = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR workflow = $3) AND ($4 = '' OR id < $4) \
+             AND created_at >= $6 AND created_at < $7 AND ($8 = '' OR LOWER(workflow) LIKE $8 ESCAPE '\\' \
+               OR LOWER(id) LIKE $8 ESCAPE '\\' OR LOWER(COALESCE(error, '')) LIKE $8 ESCAPE '\\') \
              ORDER BY id DESC LIMIT $5",
         )
         .bind(&f.workspace)
@@ -48,6 +72,9 @@ impl Store {
         .bind(f.workflow.as_deref().unwrap_or(""))
         .bind(f.before.as_deref().unwrap_or(""))
         .bind(f.limit)
+        .bind(f.since.unwrap_or(i64::MIN))
+        .bind(f.until.unwrap_or(i64::MAX))
+        .bind(f.search.as_deref().filter(|s| !s.is_empty()).map(contains_pattern).unwrap_or_default())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -60,6 +87,7 @@ impl Store {
                     error: r.try_get(4)?,
                     created_at: r.try_get(5)?,
                     finished_at: r.try_get(6)?,
+                    failed_steps: r.try_get(7)?,
                 })
             })
             .collect()

@@ -16,12 +16,14 @@ mod plugins;
 mod policy;
 mod retention;
 mod rows;
+mod run_history;
 mod runs;
 mod script;
 mod tenancy;
 mod triggers;
 mod vault;
 mod workflows;
+mod workspace_delete;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -39,11 +41,13 @@ pub use listing::{DueRun, RunFilter, RunSummary};
 pub use people::{MemberRecord, UserRecord};
 pub use plugins::{InstalledPlugin, NewInstall};
 pub use retention::{Deletion, FINISHED};
+pub use run_history::{LastRun, MAX_ATTEMPTS_SHOWN};
 pub use runs::{LoadedRun, LogRecord, RunRecord, RunState, StepRecord};
 pub use tenancy::{Actor, ActorKind, AuditRecord, TokenRecord, WorkspaceRecord};
 pub use triggers::TriggerEvent;
 pub use vault::SealedSecret;
 pub use workflows::{RevisionRecord, WorkflowRecord};
+pub use workspace_delete::WorkspaceDeletion;
 
 /// Which database a `Store` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -50,6 +50,16 @@ pub struct StepRecord {
     pub logs: Vec<LogRecord>,
 }
 
+impl StepRecord {
+    /// The status people see. The engine records a decided approval as `succeeded` (the
+    /// step ran to its end); one decided "no" is shown as `rejected`, never as a success.
+    pub fn outcome(&self) -> &str {
+        let approval = self.plugin == "approval" && self.plugin_version.is_empty();
+        let no = self.output.as_ref().and_then(|o| o.get("approved")) == Some(&Value::Bool(false));
+        if approval && no && self.status == "succeeded" { "rejected" } else { &self.status }
+    }
+}
+
 /// One line of a step's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {

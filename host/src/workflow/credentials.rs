@@ -97,6 +97,11 @@ pub fn is_credential<S: AsRef<str>>(schema: &Value, path: &[S]) -> bool {
 }
 
 /// The secret an expression names, if it reads one.
+/// The names of the secrets `template` refers to (`${{ secrets.NAME }}`).
+pub fn secrets_named(template: &Template) -> Vec<String> {
+    template.expressions().into_iter().filter_map(secret_named).filter(|n| n != "?").collect()
+}
+
 fn secret_named(located: &Located) -> Option<String> {
     let mut name = None;
     located.expr.visit_paths(&mut |root, segments| {

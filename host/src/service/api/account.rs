@@ -35,6 +35,9 @@ pub struct SessionInfo {
     pub user: Option<UserRecord>,
     /// `[{workspace, role}]`; every workspace as `owner` for the operator and admins.
     pub workspaces: Vec<Value>,
+    /// Whether the caller acts for the whole instance (the operator token or an admin):
+    /// creates, changes and deletes workspaces.
+    pub operator: bool,
     pub csrf: Option<String>,
 }
 
@@ -145,7 +148,7 @@ async fn describe(s: &AppState, caller: &Caller, csrf: Option<String>) -> ApiRes
         (None, Grants::Workspace(..)) => "workspace",
         (None, _) => "operator",
     };
-    Ok(SessionInfo { kind: kind.into(), user, workspaces, csrf })
+    Ok(SessionInfo { kind: kind.into(), user, workspaces, operator: caller.is_operator(), csrf })
 }
 
 /// A personal token to make: it acts as its person, with their roles.

@@ -8,10 +8,13 @@ mod members;
 pub mod openapi;
 mod plugins;
 mod retention;
+mod run_query;
 mod runs;
 mod schedules;
 mod settings;
+mod workflow_facts;
 mod workflows;
+mod workspace_delete;
 mod workspaces;
 
 use axum::Router;
@@ -78,6 +81,7 @@ endpoints! {
     post "/workspaces" => workspaces::create, Access::Operator;
     get "/workspaces/{ws}" => workspaces::get, Access::Role(Role::Viewer);
     patch "/workspaces/{ws}" => workspaces::update, Access::Operator;
+    delete "/workspaces/{ws}" => workspace_delete::delete, Access::Operator;
     get "/workspaces/{ws}/tokens" => workspaces::tokens, Access::Role(Role::Owner);
     post "/workspaces/{ws}/tokens" => workspaces::create_token, Access::Role(Role::Owner);
     delete "/workspaces/{ws}/tokens/{id}" => workspaces::delete_token, Access::Role(Role::Owner);
@@ -100,6 +104,9 @@ endpoints! {
     patch "/workspaces/{ws}/workflows/{name}" => workflows::update, Access::Role(Role::Editor);
     get "/workspaces/{ws}/workflows/{name}/revisions" => workflows::revisions, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/workflows/{name}/runs" => runs::start, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/workflows/{name}/form" => workflow_facts::form, Access::Role(Role::Viewer);
+    get "/workspaces/{ws}/workflow-overview" => workflow_facts::overview, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/runs/{id}/rerun" => workflow_facts::rerun, Access::Role(Role::Editor);
     post "/workspaces/{ws}/validate" => workflows::validate, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs" => runs::list, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs/{id}" => runs::get, Access::Role(Role::Viewer);

@@ -12,7 +12,8 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 use crate::service::error::ErrorBody;
 
 use super::{
-    account, calendar, installs, members, plugins, retention, runs, schedules, settings, workflows, workspaces,
+    account, calendar, installs, members, plugins, retention, runs, schedules, settings, workflow_facts, workflows,
+    workspace_delete, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -48,6 +49,7 @@ use super::{
         workspaces::create,
         workspaces::get,
         workspaces::update,
+        workspace_delete::delete,
         workspaces::tokens,
         workspaces::create_token,
         workspaces::delete_token,
@@ -66,6 +68,9 @@ use super::{
         workflows::revisions,
         workflows::validate,
         runs::start,
+        workflow_facts::form,
+        workflow_facts::overview,
+        workflow_facts::rerun,
         runs::list,
         runs::get,
         retention::delete_run,

@@ -11,9 +11,10 @@ use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::launch::start_run;
 use crate::service::names;
-use crate::store::{ApprovalRecord, RunFilter, RunRecord, RunSummary};
+use crate::store::{ApprovalRecord, AttemptRecord, RunRecord, RunSummary};
 
 use super::openapi::Denied;
+use super::run_query::RunQuery;
 use super::workflows::find;
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -47,19 +48,10 @@ pub async fn start(
     Ok((StatusCode::ACCEPTED, Json(Started { run_id })))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct RunQuery {
-    pub status: Option<String>,
-    pub workflow: Option<String>,
-    /// A run id: list runs older than it.
-    pub before: Option<String>,
-    pub limit: Option<i64>,
-}
-
 #[utoipa::path(get, operation_id = "list_runs", path = "/api/v1/workspaces/{ws}/runs", tag = "runs", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), RunQuery),
     responses((status = 200, description = "Runs, newest first", body = Vec<RunSummary>), Denied,
-        (status = 400, description = "Unknown status", body = ErrorBody)))]
+        (status = 400, description = "A filter or paging value that does not parse; the message names it", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -67,18 +59,7 @@ pub async fn list(
     Query(q): Query<RunQuery>,
 ) -> ApiResult<Json<Vec<RunSummary>>> {
     caller.require(&ws, Role::Viewer)?;
-    const STATUSES: [&str; 8] =
-        ["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled", "skipped"];
-    if let Some(status) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-        return Err(ApiError::invalid(format!("status `{status}` is not one of {}", STATUSES.join(", "))));
-    }
-    let filter = RunFilter {
-        workspace: ws,
-        status: q.status,
-        workflow: q.workflow,
-        before: q.before,
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
-    };
+    let filter = q.filter(ws)?;
     Ok(Json(s.store.list_runs(&filter).await?))
 }
 
@@ -103,17 +84,21 @@ fn millis(t: Option<i64>) -> Value {
 }
 
 /// A run as the API shows it: steps in start order, each with its logs.
-fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
+fn run_json(run: &RunRecord, approvals: &[ApprovalRecord], attempts: &[AttemptRecord]) -> Value {
     let steps: Vec<Value> = run
         .steps
         .iter()
         .map(|st| {
             json!({
-                "id": st.step_id, "plugin": st.plugin, "plugin_version": st.plugin_version, "status": st.status,
+                "id": st.step_id, "plugin": st.plugin, "plugin_version": st.plugin_version, "status": st.outcome(),
                 "digest": (!st.digest.is_empty()).then_some(&st.digest),
                 "attempt": st.attempt, "input": st.input, "output": st.output, "error": st.error,
                 "error_kind": st.error_kind, "started_at": millis(st.started_at), "finished_at": millis(st.finished_at),
                 "duration_ms": st.duration_us.map(|us| us as f64 / 1000.0),
+                "attempts": attempts.iter().filter(|a| a.step_id == st.step_id).map(|a| json!({
+                    "attempt": a.attempt, "item": a.idx, "status": a.status, "error": a.error,
+                    "started_at": millis(Some(a.started_at)), "finished_at": millis(Some(a.finished_at)),
+                })).collect::<Vec<_>>(),
                 "logs": st.logs.iter().map(|l| json!({ "level": l.level, "message": l.message, "at": millis(Some(l.at)) })).collect::<Vec<_>>(),
             })
         })
@@ -138,7 +123,7 @@ pub fn approval_json(a: &ApprovalRecord) -> Value {
 
 #[utoipa::path(get, operation_id = "get_run", path = "/api/v1/workspaces/{ws}/runs/{id}", tag = "runs", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Run id")),
-    responses((status = 200, description = "The run with its trigger, inputs, outputs, steps (each with its logs) and approvals", body = Object), Denied))]
+    responses((status = 200, description = "The run with its trigger, inputs, outputs, steps (each with its logs and attempts) and approvals", body = Object), Denied))]
 pub async fn get(
     State(s): State<AppState>,
     caller: Caller,
@@ -146,7 +131,8 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     caller.require(&ws, Role::Viewer)?;
     let run = run_in(&s, &ws, &id).await?;
-    Ok(Json(run_json(&run, &s.store.run_approvals(&id).await?)))
+    let attempts = s.store.run_attempts(&id).await?;
+    Ok(Json(run_json(&run, &s.store.run_approvals(&id).await?, &attempts)))
 }
 
 #[utoipa::path(get, operation_id = "get_run_logs", path = "/api/v1/workspaces/{ws}/runs/{id}/logs", tag = "runs", security(("bearer" = [])),

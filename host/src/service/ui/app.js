@@ -14,6 +14,8 @@ import { settingsView } from './settings.js';
 import { auditView } from './audit.js';
 import { membersView } from './members.js';
 import { invitationView } from './invitation.js';
+import { workspacesView } from './workspaces.js';
+import { forget, isOperator } from './role.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -32,6 +34,7 @@ const ROUTES = [
   ['settings', /^\/settings$/, settingsView],
   ['audit', /^\/audit$/, auditView],
   ['people', /^\/people$/, membersView],
+  ['workspaces', /^\/workspaces$/, workspacesView],
 ];
 
 let timers = [];
@@ -98,35 +101,64 @@ function signedOut(message) {
   signInView(main, message, signedIn);
 }
 
-/** After a valid token: fill the workspace picker and show the chosen section. */
-function signedIn(workspaces) {
+/** Fills the workspace picker; the chosen workspace stays unless it is gone. */
+function fillPicker(workspaces) {
   fill(picker, workspaces.map((w) => h('option', { value: w.id }, w.name && w.name !== w.id ? `${w.name} (${w.id})` : w.id)));
   if (!workspaces.some((w) => w.id === session.workspace)) session.choose(workspaces[0].id);
   picker.value = session.workspace;
+}
+
+// Workspaces were created or deleted: the picker follows.
+window.addEventListener('roost:workspaces', async () => {
+  forget();
+  const workspaces = await api('GET', '/workspaces').catch(() => null);
+  if (workspaces && workspaces.length) fillPicker(workspaces);
+});
+
+/** After a valid token: fill the workspace picker and show the chosen section. */
+function signedIn(workspaces) {
+  forget();
+  fillPicker(workspaces);
   nav.hidden = false;
   sessionBox.hidden = false;
   refreshCount();
+  showOperatorLinks();
   if (!location.hash || location.hash === '#/' || location.hash === '#/signin') location.hash = '#/runs';
   else route();
 }
 
+/** Links to what only the operator may do, shown to the operator only. */
+async function showOperatorLinks() {
+  const operator = await isOperator();
+  for (const link of nav.querySelectorAll('[data-operator]')) link.hidden = !operator;
+}
+
+/** Answers of earlier counts that arrive late must not overwrite a newer one. */
+let countAsked = 0;
+
 /** The number of approvals waiting, next to the section's name. */
 async function refreshCount() {
   const count = document.getElementById('approval-count');
+  const mine = ++countAsked;
   try {
     const waiting = await api('GET', `/workspaces/${encodeURIComponent(session.workspace)}/approvals`);
+    if (mine !== countAsked) return;
     fill(count, waiting.length ? h('span', { class: 'pill' }, String(waiting.length),
       h('span', { class: 'visually-hidden' }, ' waiting')) : null);
   } catch {
-    fill(count);
+    if (mine === countAsked) fill(count);
   }
 }
+
+// A decision anywhere (inbox, run page) changes the count at once.
+window.addEventListener('roost:approvals', () => refreshCount());
 
 picker.addEventListener('change', () => {
   session.choose(picker.value);
   clearMessages();
   announce(`Workspace ${picker.value}`);
   refreshCount();
+  showOperatorLinks();
   if (/^#\/(runs|workflows)\/./.test(location.hash)) location.hash = location.hash.replace(/^(#\/\w+)\/.*$/, '$1');
   else route();
 });
@@ -154,9 +186,12 @@ window.addEventListener('roost:unauthorized', (e) => {
 window.addEventListener('hashchange', () => {
   clearMessages();
   route();
+  if (session.active) refreshCount();
 });
 
-setInterval(() => { if (session.active && !document.hidden) refreshCount(); }, 30000);
+// Approvals arrive from runs started elsewhere: the count is asked again every 5 s.
+setInterval(() => { if (session.active && !document.hidden) refreshCount(); }, 5000);
+document.addEventListener('visibilitychange', () => { if (session.active && !document.hidden) refreshCount(); });
 
 async function boot() {
   if (/^#\/invitation\//.test(location.hash)) return route();

@@ -2,6 +2,7 @@
 
 import { api, seg, ws } from './api.js';
 import { announce, empty, field, fill, h, postCard, timeEl } from './dom.js';
+import { may } from './role.js';
 
 export async function approvalsView(main, ctx) {
   const list = h('div', { class: 'cards', 'aria-busy': 'true' });
@@ -10,6 +11,7 @@ export async function approvalsView(main, ctx) {
     h('p', { class: 'lead' }, 'Steps waiting for a person. Read what will be posted, then approve or reject it.'),
     list);
   const cards = new Map();
+  const decides = await may('approver');
 
   async function load() {
     const waiting = await api('GET', ws('/approvals'));
@@ -25,7 +27,7 @@ export async function approvalsView(main, ctx) {
     }
     for (const approval of waiting) {
       if (cards.has(key(approval))) continue;
-      const card = approvalCard(approval, { onDecided: () => { ctx.refreshCount(); load(); } });
+      const card = approvalCard(approval, { decides, onDecided: () => load() });
       cards.set(key(approval), card);
       list.append(card);
     }
@@ -34,14 +36,14 @@ export async function approvalsView(main, ctx) {
     if (waiting.length && none) none.remove();
   }
 
-  ctx.every(10000, () => load().catch(() => {}));
+  ctx.every(5000, () => load().catch(() => {}));
   await load();
 }
 
 const key = (a) => `${a.run_id}/${a.step_id}`;
 
-/** One waiting approval as a card with its preview and the decision form. */
-export function approvalCard(approval, { heading = 'h2', onDecided }) {
+/** One waiting approval as a card with its preview and, for those who decide, the decision form. */
+export function approvalCard(approval, { heading = 'h2', decides = true, onDecided }) {
   const id = `approval-${approval.run_id}-${approval.step_id}`.replace(/[^A-Za-z0-9_-]/g, '-');
   const comment = h('textarea', { rows: 2, name: 'comment', maxlength: 2000 });
   const approve = h('button', { type: 'submit', class: 'primary', value: 'approve' }, 'Approve');
@@ -57,6 +59,7 @@ export function approvalCard(approval, { heading = 'h2', onDecided }) {
     try {
       await api('POST', ws(`/runs/${seg(approval.run_id)}/approvals/${seg(approval.step_id)}/${verb}`), body);
       announce(`${verb === 'approve' ? 'Approved' : 'Rejected'}: ${approval.workflow || 'run'} › ${approval.step_id}.`);
+      window.dispatchEvent(new CustomEvent('roost:approvals'));
       if (onDecided) onDecided(verb);
     } catch (e) {
       announce(`Could not ${verb}: ${e.message}`, 'error');
@@ -73,5 +76,5 @@ export function approvalCard(approval, { heading = 'h2', onDecided }) {
       approval.expires_at ? [' · expires ', timeEl(approval.expires_at, 'relative')] : null,
       approvers ? ` · by ${approvers}` : null,
       ' · ', h('a', { href: `#/runs/${seg(approval.run_id)}` }, 'View run')),
-    form);
+    decides ? form : h('p', { class: 'muted' }, 'Your role cannot decide approvals.'));
 }

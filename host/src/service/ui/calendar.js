@@ -2,6 +2,7 @@
 
 import { api, seg, ws } from './api.js';
 import { announce, busy, empty, field, fill, formatClock, formatDay, h, localInput, ms, postCard } from './dom.js';
+import { may } from './role.js';
 
 const RANGES = [['all', 'All upcoming'], ['7', 'Next 7 days'], ['30', 'Next 30 days']];
 
@@ -13,6 +14,7 @@ export async function calendarView(main, ctx) {
     h('p', { class: 'lead' }, 'Posts that waiting runs will publish, in your local time.'),
     list);
   range.addEventListener('change', () => load());
+  const editor = await may('editor');
 
   async function load() {
     const q = new URLSearchParams();
@@ -29,7 +31,7 @@ export async function calendarView(main, ctx) {
     }
     fill(list, [...days].map(([day, items], i) => h('section', { 'aria-labelledby': `day-${i}`, class: 'day' },
       h('h2', { id: `day-${i}` }, day),
-      h('ol', { class: 'cards' }, items.map((entry) => h('li', null, entryCard(entry, load)))))));
+      h('ol', { class: 'cards' }, items.map((entry) => h('li', null, entryCard(entry, load, editor)))))));
   }
 
   ctx.every(30000, () => {
@@ -38,7 +40,7 @@ export async function calendarView(main, ctx) {
   await load();
 }
 
-function entryCard(entry, reload) {
+function entryCard(entry, reload, editor) {
   const id = `cal-${entry.run_id}-${entry.step}`.replace(/[^A-Za-z0-9_-]/g, '-');
   const when = h('input', { type: 'datetime-local', required: true, value: localInput(entry.at), min: localInput(Date.now()) });
   const move = h('button', { type: 'submit' }, 'Move');
@@ -81,5 +83,5 @@ function entryCard(entry, reload) {
     h('p', { class: 'meta' }, `Waits at step ${entry.step} (${entry.kind}) · `,
       h('a', { href: `#/runs/${seg(entry.run_id)}` }, 'View run')),
     entry.publish_steps.map((step) => postCard(step.preview, `${step.id}: ${step.plugin}/${step.action}`)),
-    form);
+    editor ? form : null);
 }

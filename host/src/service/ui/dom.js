@@ -105,6 +105,12 @@ export function badge(status) {
   return h('span', { class: `badge s-${String(status).replace(/[^a-z_]/g, '')}` }, status);
 }
 
+/** A run's status; a success with steps that failed under `continue_on_error` says so. */
+export function runBadge(status, failedSteps = 0) {
+  if (status !== 'succeeded' || !failedSteps) return badge(status);
+  return h('span', { class: 'badge s-partial' }, `succeeded with ${failedSteps} failed step${failedSteps === 1 ? '' : 's'}`);
+}
+
 /** JSON, indented, as preformatted text. */
 export function jsonBlock(value, label) {
   const text = value === undefined ? 'null' : JSON.stringify(value, null, 2);

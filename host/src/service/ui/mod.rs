@@ -42,6 +42,10 @@ const ASSETS: &[Asset] = &[
     Asset { name: "decisions.js", content_type: JS, body: include_bytes!("decisions.js") },
     Asset { name: "members.js", content_type: JS, body: include_bytes!("members.js") },
     Asset { name: "invitation.js", content_type: JS, body: include_bytes!("invitation.js") },
+    Asset { name: "rerun.js", content_type: JS, body: include_bytes!("rerun.js") },
+    Asset { name: "steptiming.js", content_type: JS, body: include_bytes!("steptiming.js") },
+    Asset { name: "startform.js", content_type: JS, body: include_bytes!("startform.js") },
+    Asset { name: "workspaces.js", content_type: JS, body: include_bytes!("workspaces.js") },
 ];
 
 const INDEX: &str = include_str!("index.html");

@@ -1,21 +1,49 @@
-// What the signed-in token may do in the chosen workspace. The API has no "who am I": a
-// token may act as the owner (an owner token, or the operator's) when it may list the
-// workspace's tokens, which only owners may.
+// What the signed-in caller may do in the chosen workspace, from who they are
+// (`GET /auth/session`, asked once per token or session), so pages show only the controls
+// that work for them.
 
-import { api, session, ws } from './api.js';
+import { api, session } from './api.js';
 
-/** Per token and workspace, the pending or settled answer. */
+const RANKS = ['viewer', 'approver', 'editor', 'owner'];
+
+/** Per token or session, the pending or settled answer of `GET /auth/session`. */
 const known = new Map();
 
-/** Whether the token may do what only owners may; asked once per token and workspace. */
-export function isOwner() {
-  const key = `${session.workspace}\n${session.token}`;
+function whoAmI() {
+  const key = session.token || session.csrf;
   if (!known.has(key)) {
-    known.set(key, api('GET', ws('/tokens')).then(() => true, (e) => {
-      // Only a refusal is an answer; ask again after a failure.
-      if (e.status !== 403) known.delete(key);
-      return false;
+    known.set(key, api('GET', '/auth/session').catch(() => {
+      // Ask again next time; meanwhile show the least.
+      known.delete(key);
+      return { workspaces: [], operator: false };
     }));
   }
   return known.get(key);
+}
+
+/** Forgets the answers: after signing in, or when workspaces or memberships changed. */
+export function forget() {
+  known.clear();
+}
+
+/** `{role, operator}` of the caller in the chosen workspace (a viewer when unknown). */
+export async function standing() {
+  const me = await whoAmI();
+  const here = me.workspaces.find((w) => w.workspace === session.workspace);
+  // The operator is an owner everywhere, also in workspaces made after it asked.
+  return { role: me.operator ? 'owner' : here ? here.role : 'viewer', operator: me.operator };
+}
+
+/** Whether the caller has at least `role` in the chosen workspace. */
+export async function may(role) {
+  const { role: mine } = await standing();
+  return RANKS.indexOf(mine) >= RANKS.indexOf(role);
+}
+
+/** Whether the caller may do what only owners may. */
+export const isOwner = () => may('owner');
+
+/** Whether the caller is the instance's operator. */
+export async function isOperator() {
+  return (await standing()).operator;
 }

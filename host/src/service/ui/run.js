@@ -2,11 +2,13 @@
 // logs, its waiting approvals; refreshed while it is active.
 
 import { api, seg, ws } from './api.js';
-import { ACTIVE, announce, badge, busy, duration, fill, h, jsonBlock, ms, section, timeEl } from './dom.js';
+import { ACTIVE, announce, busy, duration, fill, h, jsonBlock, ms, runBadge, section, timeEl } from './dom.js';
 import { approvalCard } from './approvals.js';
 import { decisions } from './decisions.js';
-import { isOwner } from './role.js';
+import { may } from './role.js';
 import { deleteRunButton } from './rundelete.js';
+import { rerunButton } from './rerun.js';
+import { stepTiming } from './steptiming.js';
 
 export async function runView(main, ctx) {
   const [id] = ctx.params;
@@ -17,7 +19,8 @@ export async function runView(main, ctx) {
 
   /** Shows the run afresh, unless nothing changed or (when `force` is false) a comment is being typed. */
   async function load(force = true) {
-    const [run, owner] = await Promise.all([api('GET', ws(`/runs/${seg(id)}`)), isOwner()]);
+    const [run, owner, editor, approver] = await Promise.all([api('GET', ws(`/runs/${seg(id)}`)),
+      may('owner'), may('editor'), may('approver')]);
     if (!ctx.current) return;
     const key = JSON.stringify(run);
     const typing = [...body.querySelectorAll('textarea')].some((t) => t.value || t === document.activeElement);
@@ -25,8 +28,8 @@ export async function runView(main, ctx) {
     last = key;
     // Keep the step details that are open.
     const open = new Set([...body.querySelectorAll('details[open]')].map((d) => d.dataset.step));
-    fill(head, header(run, load, owner));
-    fill(body, content(run, open, load));
+    fill(head, header(run, load, { owner, editor }));
+    fill(body, content(run, open, load, approver));
   }
 
   ctx.every(2000, () => {
@@ -36,7 +39,7 @@ export async function runView(main, ctx) {
   await load();
 }
 
-function header(run, reload, owner) {
+function header(run, reload, { owner, editor }) {
   const active = ACTIVE.includes(run.status);
   const started = ms(run.started_at) ?? ms(run.created_at);
   const took = run.finished_at ? duration(ms(run.finished_at) - started) : null;
@@ -55,10 +58,14 @@ function header(run, reload, owner) {
   });
   const trigger = run.trigger && typeof run.trigger === 'object'
     ? [run.trigger.kind, run.trigger.by ? ` by ${run.trigger.by}` : ''].join('') : run.trigger;
+  // Only what the caller's role may do: a viewer sees no buttons at all.
+  const actions = [active && editor ? cancel : null, !active && editor ? rerunButton(run) : null,
+    !active && owner ? deleteRunButton(run) : null].filter(Boolean);
   return [
     h('div', { class: 'page-head' },
       h('h1', { tabindex: -1 }, run.workflow),
-      h('span', { class: 'run-status', 'data-status': run.status }, badge(run.status))),
+      h('span', { class: 'run-status', 'data-status': run.status },
+        runBadge(run.status, run.steps.filter((s) => s.status === 'failed').length))),
     h('dl', { class: 'facts' },
       h('dt', null, 'Run'), h('dd', null, h('code', null, run.id)),
       h('dt', null, 'Trigger'), h('dd', null, trigger || '—'),
@@ -66,49 +73,49 @@ function header(run, reload, owner) {
       h('dt', null, 'Finished'), h('dd', null, run.finished_at ? timeEl(run.finished_at) : 'not yet'),
       h('dt', null, 'Took'), h('dd', null, took || (active ? duration(Date.now() - started) + ' so far' : '—'))),
     run.error ? h('p', { class: 'callout error' }, h('strong', null, 'Error: '), run.error) : null,
-    active || owner ? h('div', { class: 'actions' }, active ? cancel : deleteRunButton(run)) : null,
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
   ];
 }
 
-function content(run, open, reload) {
+function content(run, open, reload, approver) {
   const waiting = (run.approvals || []).filter((a) => a.status === 'waiting');
   const logs = run.steps.flatMap((s) => s.logs.map((l) => ({ ...l, step: s.id })));
   logs.sort((a, b) => ms(a.at) - ms(b.at));
   return [
     waiting.length ? section('Waiting for approval', waiting.map((a) => approvalCard({ ...a, workflow: run.workflow }, {
-      heading: 'h3', onDecided: reload,
+      heading: 'h3', decides: approver, onDecided: reload,
     }))) : null,
     decisions(run.approvals),
     section('Steps', timeline(run, open)),
     h('div', { class: 'columns' },
       section('Inputs', jsonBlock(run.inputs, 'Inputs')),
-      section('Outputs', run.outputs ? jsonBlock(run.outputs, 'Outputs') : h('p', { class: 'muted' }, 'None yet'))),
+      section('Outputs', outputs(run))),
     section('Logs', logs.length ? h('ol', { class: 'logs' }, logs.map((l) => h('li', { class: `log-${l.level}` },
       timeEl(l.at), ' ', h('span', { class: 'log-step' }, l.step), ' ', h('span', { class: 'log-level' }, l.level), ' ',
       h('span', { class: 'log-message' }, l.message)))) : h('p', { class: 'muted' }, 'No log lines.')),
   ];
 }
 
-/** Steps in start order, each with a bar placed on the run's own time scale. */
+/** The run's outputs; "none yet" only while it may still produce some. */
+function outputs(run) {
+  if (run.outputs && Object.keys(run.outputs).length) return jsonBlock(run.outputs, 'Outputs');
+  if (ACTIVE.includes(run.status)) return h('p', { class: 'muted' }, 'None yet');
+  return h('p', { class: 'muted' }, run.status === 'succeeded' ? 'This workflow declares no outputs.'
+    : `None: the run ended ${run.status} before producing outputs.`);
+}
+
+/** Steps in start order, each with its attempts placed on the run's own time scale. */
 function timeline(run, open) {
   const start = ms(run.started_at) ?? ms(run.created_at);
   const now = Date.now();
   const ends = run.steps.map((s) => ms(s.finished_at) ?? (ACTIVE.includes(s.status) && s.started_at ? now : null));
   const end = Math.max(ms(run.finished_at) ?? now, ...ends.filter((e) => e !== null), start + 1);
   const span = end - start;
-  const steps = [...run.steps].sort((a, b) => (ms(a.started_at) ?? Infinity) - (ms(b.started_at) ?? Infinity));
+  const first = (s) => ms((s.attempts && s.attempts[0] && s.attempts[0].started_at) || s.started_at) ?? Infinity;
+  const steps = [...run.steps].sort((a, b) => first(a) - first(b));
   if (!steps.length) return h('p', { class: 'muted' }, 'No steps.');
   return h('ol', { class: 'timeline' }, steps.map((step) => {
-    const from = ms(step.started_at);
-    const to = ms(step.finished_at) ?? (ACTIVE.includes(step.status) ? now : from);
-    const took = step.duration_ms ?? (from !== null && to !== null ? to - from : null);
-    const bar = h('div', { class: `bar s-${step.status}` });
-    if (from !== null) {
-      bar.style.marginLeft = `${Math.min(99, ((from - start) / span) * 100)}%`;
-      bar.style.width = `${Math.max(0.8, ((to - from) / span) * 100)}%`;
-    } else {
-      bar.hidden = true;
-    }
+    const { track, label } = stepTiming(step, start, span, now);
     const plugin = step.plugin_version ? `${step.plugin}@${step.plugin_version}` : step.plugin;
     const details = h('details', { open: open.has(step.id), 'data-step': step.id },
       h('summary', null, 'Input, output and logs'),
@@ -117,15 +124,13 @@ function timeline(run, open) {
       h('h4', null, 'Output'), step.output === null ? h('p', { class: 'muted' }, 'None') : jsonBlock(step.output),
       step.logs.length ? [h('h4', null, 'Logs'), h('ol', { class: 'logs' }, step.logs.map((l) => h('li', { class: `log-${l.level}` },
         h('span', { class: 'log-level' }, l.level), ' ', h('span', { class: 'log-message' }, l.message))))] : null);
-    return h('li', { class: 'step' },
+    return h('li', { class: 'step', 'data-step': step.id },
       h('div', { class: 'step-head' },
-        badge(step.status),
+        runBadge(step.status),
         h('strong', { class: 'step-id' }, step.id),
         h('span', { class: 'muted' }, plugin),
-        step.attempt > 1 ? h('span', { class: 'muted' }, `attempt ${step.attempt}`) : null,
-        h('span', { class: 'step-took' }, took === null ? '' : duration(took))),
-      h('div', { class: 'track', role: 'img', 'aria-label': from === null ? 'not started'
-        : `${step.status}, started ${duration(from - start)} after the run, took ${duration(took)}` }, bar),
+        h('span', { class: 'step-took' }, label)),
+      track,
       details);
   }));
 }

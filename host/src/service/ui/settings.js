@@ -4,11 +4,12 @@
 import { api, seg, ws } from './api.js';
 import { announce, busy, empty, field, fill, h, section, timeEl } from './dom.js';
 import { loadRetention, renderRetention } from './retention.js';
+import { may } from './role.js';
 
 const ROLES = ['viewer', 'approver', 'editor', 'owner'];
 
 export async function settingsView(main) {
-  const workspace = await api('GET', ws(''));
+  const [workspace, editor] = await Promise.all([api('GET', ws('')), may('editor')]);
   const tokens = h('div');
   const secrets = h('div');
   const variables = h('div');
@@ -21,7 +22,7 @@ export async function settingsView(main) {
       h('dt', null, 'Quotas'), h('dd', null, quotas(workspace.quotas))),
     section('Tokens', tokens), section('Secrets', secrets), section('Variables', variables),
     section('Retention', retention));
-  await Promise.all([tokensPart(tokens), secretsPart(secrets), variablesPart(variables), retentionPart(retention)]);
+  await Promise.all([tokensPart(tokens), secretsPart(secrets, editor), variablesPart(variables, editor), retentionPart(retention)]);
 }
 
 function quotas(q) {
@@ -109,8 +110,8 @@ function newToken(made) {
     h('div', { class: 'inline' }, field('Token value', value), copy));
 }
 
-function secretsPart(el) {
-  const reload = () => secretsPart(el);
+function secretsPart(el, editor) {
+  const reload = () => secretsPart(el, editor);
   return part(el, () => api('GET', ws('/secrets')), (list) => {
     const name = h('input', { type: 'text', required: true, pattern: '[A-Za-z0-9_.\\-]{1,64}', autocomplete: 'off' });
     const value = h('input', { type: 'password', required: true, autocomplete: 'new-password' });
@@ -126,13 +127,14 @@ function secretsPart(el) {
     });
     fill(el, list.length ? table('Secrets', ['Name', 'Allowed hosts', 'Updated', ''], list.map((s) => [
       h('code', null, s.name), s.hosts.length ? s.hosts.join(', ') : 'none: sent nowhere', timeEl(s.updated_at),
-      remover('Delete secret', s.name, () => act(() => api('DELETE', ws(`/secrets/${seg(s.name)}`)), reload, `Secret ${s.name} deleted.`)),
-    ])) : empty('No secrets.'), form);
+      editor ? remover('Delete secret', s.name, () => act(() => api('DELETE', ws(`/secrets/${seg(s.name)}`)), reload,
+        `Secret ${s.name} deleted.`)) : '',
+    ])) : empty('No secrets.'), editor ? form : null);
   });
 }
 
-function variablesPart(el) {
-  const reload = () => variablesPart(el);
+function variablesPart(el, editor) {
+  const reload = () => variablesPart(el, editor);
   return part(el, () => api('GET', ws('/variables')), (list) => {
     const name = h('input', { type: 'text', required: true, pattern: '[A-Za-z0-9_.\\-]{1,64}', autocomplete: 'off' });
     const value = h('input', { type: 'text', autocomplete: 'off' });
@@ -150,9 +152,9 @@ function variablesPart(el) {
     } }, 'Edit');
     fill(el, list.length ? table('Variables', ['Name', 'Value', ''], list.map((v) => [
       h('code', null, v.name), v.value,
-      h('span', { class: 'actions' }, edit(v), remover('Delete variable', v.name,
-        () => act(() => api('DELETE', ws(`/variables/${seg(v.name)}`)), reload, `Variable ${v.name} deleted.`))),
-    ])) : empty('No variables.'), form);
+      editor ? h('span', { class: 'actions' }, edit(v), remover('Delete variable', v.name,
+        () => act(() => api('DELETE', ws(`/variables/${seg(v.name)}`)), reload, `Variable ${v.name} deleted.`))) : '',
+    ])) : empty('No variables.'), editor ? form : null);
   });
 }
 

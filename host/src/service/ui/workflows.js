@@ -1,8 +1,11 @@
-// Workflows: the list, one workflow's YAML (read-only, or in an editor that validates and
-// saves, showing each problem at its line and column), enabling and starting runs.
+// Workflows: the list (triggers, next fire time, last result), one workflow's YAML (read-only,
+// or in an editor that validates and saves, showing each problem at its line and column),
+// enabling its triggers, a warning for secrets not set, and starting runs from a typed form.
 
 import { api, seg, ws } from './api.js';
-import { announce, busy, empty, field, fill, h, section, timeEl } from './dom.js';
+import { announce, busy, empty, field, fill, h, runBadge, section, timeEl } from './dom.js';
+import { may } from './role.js';
+import { startForm } from './startform.js';
 
 const TEMPLATE = `name: my-workflow
 inputs:
@@ -15,19 +18,39 @@ steps:
 `;
 
 export async function workflowsView(main) {
-  const workflows = await api('GET', ws('/workflows'));
+  const [workflows, schedules, overview, canEdit] = await Promise.all([api('GET', ws('/workflows')),
+    api('GET', ws('/schedules')).catch(() => []), api('GET', ws('/workflow-overview')).catch(() => []), may('editor')]);
+  const scheduled = new Map(schedules.map((s) => [s.workflow, s.schedules]));
+  const facts = new Map(overview.map((o) => [o.workflow, o]));
+  const head = ['Name', 'Triggers', 'Next run', 'Last result', 'Updated'];
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Workflows'),
-      h('a', { class: 'button primary', href: '#/workflows/new' }, 'New workflow')),
-    workflows.length ? h('table', { class: 'table' },
+      canEdit ? h('a', { class: 'button primary', href: '#/workflows/new' }, 'New workflow') : null),
+    workflows.length ? h('table', { class: 'table workflows' },
       h('caption', { class: 'visually-hidden' }, 'Workflows of this workspace'),
-      h('thead', null, h('tr', null, ['Name', 'Revision', 'Triggers', 'Updated'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, workflows.map((w) => h('tr', null,
-        h('td', { 'data-label': 'Name' }, h('a', { href: `#/workflows/${seg(w.name)}` }, w.name)),
-        h('td', { 'data-label': 'Revision' }, String(w.revision)),
-        h('td', { 'data-label': 'Triggers' }, triggers(w)),
-        h('td', { 'data-label': 'Updated' }, timeEl(w.updated_at, 'relative'))))))
-      : empty('No workflows yet. Create one, or start roost serve with --workflows DIR.'));
+      h('thead', null, h('tr', null, head.map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', null, workflows.map((w) => {
+        const times = (scheduled.get(w.name) || []).flatMap((s) => s.next).sort();
+        const known = facts.get(w.name);
+        const run = known && known.last_run;
+        return h('tr', null,
+          h('td', { 'data-label': 'Name' }, h('a', { href: `#/workflows/${seg(w.name)}` }, w.name)),
+          h('td', { 'data-label': 'Triggers' }, triggerText(w, scheduled.get(w.name) || [], known && known.webhook)),
+          h('td', { 'data-label': 'Next run' }, w.enabled && !w.error && times.length ? timeEl(times[0]) : h('span', { class: 'muted' }, '—')),
+          h('td', { 'data-label': 'Last result' }, run ? h('a', { href: `#/runs/${seg(run.run_id)}` }, runBadge(run.status, run.failed_steps), ' ',
+            timeEl(run.created_at, 'relative')) : h('span', { class: 'muted' }, 'never run')),
+          h('td', { 'data-label': 'Updated' }, timeEl(w.updated_at, 'relative')));
+      })))
+      : empty(canEdit ? 'No workflows yet. Create one, or start roost serve with --workflows DIR.' : 'No workflows yet.'));
+}
+
+/** "schedule 0 9 * * 1 · webhook", or "manual only"; a broken or disabled workflow says so. */
+function triggerText(w, schedules, webhook = false) {
+  if (w.error) return h('span', { class: 'badge s-failed', title: w.error }, 'broken');
+  const parts = schedules.map((s) => `schedule ${s.cron}${s.timezone && s.timezone !== 'UTC' ? ` (${s.timezone})` : ''}`);
+  if (webhook) parts.push('webhook');
+  if (!parts.length) return 'manual only';
+  return [parts.join(' · '), w.enabled ? '' : h('span', { class: 'muted' }, ' (disabled)')];
 }
 
 export async function workflowView(main, ctx) {
@@ -37,7 +60,9 @@ export async function workflowView(main, ctx) {
       h('h1', { tabindex: -1 }, 'New workflow'), editor(TEMPLATE, null));
     return;
   }
-  const w = await api('GET', ws(`/workflows/${seg(name)}`));
+  const [w, canEdit] = await Promise.all([api('GET', ws(`/workflows/${seg(name)}`)), may('editor')]);
+  const facts = w.error ? null : await api('GET', ws(`/workflows/${seg(name)}/form`));
+  const hasTriggers = facts && (facts.schedules.length || facts.webhook);
   const toggle = h('button', { type: 'button', 'aria-pressed': String(w.enabled) }, w.enabled ? 'Disable triggers' : 'Enable triggers');
   toggle.addEventListener('click', () => busy(toggle, async () => {
     try {
@@ -56,22 +81,29 @@ export async function workflowView(main, ctx) {
   });
   fill(main,
     h('p', { class: 'crumbs' }, h('a', { href: '#/workflows' }, 'Workflows')),
-    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, w.name), h('div', { class: 'actions' }, edit, toggle)),
+    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, w.name),
+      canEdit ? h('div', { class: 'actions' }, edit, hasTriggers ? toggle : null) : null),
+    facts && facts.description ? h('p', { class: 'lead' }, facts.description) : null,
     h('dl', { class: 'facts' },
       h('dt', null, 'Revision'), h('dd', null, String(w.revision)),
       h('dt', null, 'Updated'), h('dd', null, timeEl(w.updated_at)),
-      h('dt', null, 'Triggers'), h('dd', null, triggers(w))),
+      h('dt', null, 'Triggers'), h('dd', null, facts ? triggerText(w, facts.schedules.map((cron) => ({ cron })), facts.webhook)
+        : triggers(w))),
+    facts && facts.missing_secrets.length ? h('div', { class: 'callout error secrets-missing' },
+      h('strong', null, `This workflow uses ${facts.missing_secrets.length === 1 ? 'a secret' : 'secrets'} not set in this workspace: `),
+      facts.missing_secrets.map((n, i) => [i ? ', ' : '', h('code', null, n)]),
+      '. Steps that need ', facts.missing_secrets.length === 1 ? 'it' : 'them', ' will fail. ',
+      h('a', { href: '#/settings' }, 'Set secrets in Settings.')) : null,
     w.error ? h('div', { class: 'callout error', role: 'alert' },
       h('strong', null, 'This revision no longer loads; its triggers do not fire. Save a corrected revision.'),
       h('pre', null, w.error)) : null,
     section('Definition', view),
-    section('Start a run', startForm(name)));
+    facts && canEdit && facts.manual ? section('Start a run', startForm(name, facts)) : null);
 }
 
-/** Whether a workflow's triggers fire: a broken workflow's never do. */
+/** A broken workflow's triggers never fire. */
 function triggers(w) {
-  if (w.error) return h('span', { class: 'badge s-failed', title: w.error }, 'broken');
-  return w.enabled ? 'enabled' : h('span', { class: 'muted' }, 'disabled');
+  return h('span', { class: 'badge s-failed', title: w.error }, 'broken');
 }
 
 /** The YAML, read-only, with line numbers. */
@@ -131,30 +163,4 @@ function jump(area, { line, column }) {
   const offset = lines.slice(0, Math.max(0, line - 1)).reduce((n, l) => n + l.length + 1, 0) + Math.max(0, column - 1);
   area.focus();
   area.setSelectionRange(offset, offset);
-}
-
-function startForm(name) {
-  const inputs = h('textarea', { class: 'code', rows: 3, spellcheck: 'false', value: '{}' });
-  const start = h('button', { type: 'submit' }, 'Start run');
-  const form = h('form', null, field('Inputs (JSON object)', inputs), h('div', { class: 'actions' }, start));
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    let parsed;
-    try {
-      parsed = JSON.parse(inputs.value || '{}');
-    } catch (e) {
-      announce(`Inputs are not JSON: ${e.message}`, 'error');
-      return inputs.focus();
-    }
-    busy(start, async () => {
-      try {
-        const started = await api('POST', ws(`/workflows/${seg(name)}/runs`), { inputs: parsed });
-        location.hash = `#/runs/${seg(started.run_id)}`;
-      } catch (e) {
-        const fields = Array.isArray(e.details) ? e.details.map((d) => `${d.field}: ${d.message}`).join('; ') : '';
-        announce(`Not started: ${fields || e.message}`, 'error');
-      }
-    });
-  });
-  return form;
 }

@@ -117,6 +117,7 @@ async fn rejecting_skips_what_depends_on_it_and_the_run_ends_rejected() {
         (&output["approved"], &output["by"], &output["comment"]),
         (&json!(false), &json!("bob"), &json!("not today"))
     );
+    assert_eq!(done.steps["review"].status, "rejected", "the decision reads as it was made");
     assert_eq!(done.steps["publish"].status, "skipped");
     assert_eq!(done.steps["notify"].status, "skipped", "a step that only `needs` the approval is skipped too");
     assert_eq!(done.steps["audit"].status, "succeeded");
@@ -131,7 +132,7 @@ async fn an_approvals_timeout_decides_it_on_a_later_drive() {
     let engine = engine(&db.store);
     for (on_timeout, run_status, review_status, row_status) in [
         ("approve", "succeeded", "succeeded", "approved"),
-        ("reject", "rejected", "succeeded", "rejected"),
+        ("reject", "rejected", "rejected", "rejected"),
         ("fail", "failed", "failed", "expired"),
     ] {
         let yaml = format!(

@@ -1,4 +1,5 @@
-//! The CLI around approvals: `roost run` stops at one, `roost approvals list` and `roost approve` decide.
+//! The CLI around approvals (`roost run` stops at one, `roost approvals list` and `roost approve`
+//! decide) and around workspaces (`roost workspace list|create|delete`).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -88,6 +89,16 @@ fn approvals_are_listed_and_decided_through_the_cli() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["status"], "rejected", "{report}");
     assert_eq!(report["steps"]["publish"]["status"], "skipped");
+    assert_eq!(report["steps"]["review"]["status"], "rejected", "a rejected approval never reads succeeded");
+    let out = roost(data.path(), &["runs", "show", &rejected, "--db", &db]);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(&format!("run {rejected} rejected")) && shown.contains("  review: rejected  approval"),
+        "{shown}"
+    );
+    let out = roost(data.path(), &["runs", "show", &rejected, "--json", "--db", &db]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["steps"].as_array().unwrap().iter().find(|s| s["id"] == "review").unwrap()["status"], "rejected");
 
     let out = roost(data.path(), &["approvals", "list", "--json", "--db", &db]);
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), json!([]));
@@ -107,4 +118,40 @@ fn a_reader_that_hangs_up_ends_the_command_quietly() {
     let stderr = text(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
+fn workspaces_are_listed_created_and_deleted_through_the_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", data.path().join("ws.db").display());
+    let create = ["workspace", "create", "acme", "--name", "Acme Ltd", "--quotas", r#"{"concurrent_runs": 2}"#, "--db"];
+    let out = roost(data.path(), &[&create[..], &[db.as_str()]].concat());
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (Some(0), "workspace acme created\n".into()),
+        "{}",
+        text(&out.stderr)
+    );
+    let again = roost(data.path(), &[&create[..], &[db.as_str()]].concat());
+    assert!(text(&again.stderr).contains("workspace `acme` exists already"), "{}", text(&again.stderr));
+    let bad = roost(data.path(), &["workspace", "create", "b", "--quotas", r#"{"cpus": 1}"#, "--db", &db]);
+    assert!(!bad.status.success() && text(&bad.stderr).contains("concurrent_runs"), "{}", text(&bad.stderr));
+    let out = roost(data.path(), &["workspace", "list", "--json", "--db", &db]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&list[0]["id"], &list[0]["name"], &list[0]["quotas"]),
+        (&json!("acme"), &json!("Acme Ltd"), &json!({ "concurrent_runs": 2 }))
+    );
+    let wrong = roost(data.path(), &["workspace", "delete", "acme", "--confirm", "acm", "--db", &db]);
+    assert!(
+        !wrong.status.success() && text(&wrong.stderr).contains("--confirm `acm` is not `acme`"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    let out = roost(data.path(), &["workspace", "delete", "acme", "--confirm", "acme", "--db", &db]);
+    assert_eq!(text(&out.stdout), "workspace acme deleted with its 0 runs\n", "{}", text(&out.stderr));
+    let out = roost(data.path(), &["workspace", "list", "--db", &db]);
+    assert_eq!(text(&out.stdout), "no workspace yet; `roost workspace create ID` makes one\n");
+    let gone = roost(data.path(), &["workspace", "delete", "acme", "--confirm", "acme", "--db", &db]);
+    assert!(text(&gone.stderr).contains("workspace `acme` does not exist"), "{}", text(&gone.stderr));
 }

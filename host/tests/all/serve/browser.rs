@@ -1,8 +1,11 @@
 //! The web UI in headless Chromium (driven over WebDriver by `chromedriver`): signing in,
 //! the runs list, approving a post from the inbox, deleting a run and setting the retention
-//! as an owner, and a screenshot of every page, on a desktop and (the inbox) on a phone.
+//! as an owner, and a screenshot of every page, on a desktop and (the inbox) on a phone;
+//! every page audited (names, landmarks, and axe-core's serious and critical rules).
 //! Without chromedriver these tests fail, saying what to install.
 
+pub(crate) mod axe;
+mod everyday;
 pub(crate) mod webdriver;
 
 use reqwest::Method;
@@ -52,7 +55,7 @@ steps:
 ";
 
 /// Starts `workflow` in `default` and waits until its status is one of `statuses`.
-async fn run(service: &Service, workflow: &str, inputs: Value, statuses: &[&str]) -> String {
+pub(crate) async fn run(service: &Service, workflow: &str, inputs: Value, statuses: &[&str]) -> String {
     let path = format!("/api/v1/workspaces/default/workflows/{workflow}/runs");
     let (status, started) = service.call(OPERATOR, Method::POST, &path, Some(json!({ "inputs": inputs }))).await;
     assert_eq!(status, 202, "{started}");
@@ -150,12 +153,13 @@ const AUDIT: &str = "
 
 /// Checks the page shown for unnamed controls, missing landmarks, sideways scrolling, and
 /// that the error shown (if any) is `alert`.
-async fn audit(browser: &Browser, page: &str, alert: &str) {
+pub(crate) async fn audit(browser: &Browser, page: &str, alert: &str) {
     let found = browser.script(AUDIT, json!([])).await;
     assert_eq!(found["unnamed"], json!([]), "{page}: controls without a name");
     assert_eq!(found["landmarks"], json!([]), "{page}: missing landmarks");
     assert_eq!(found["alert"], alert, "{page}: the error shown");
     assert_eq!(found["overflow"], false, "{page}: the page scrolls sideways");
+    axe::audit(browser, page).await;
 }
 
 #[tokio::test]
@@ -194,6 +198,8 @@ async fn every_page_renders_and_is_screenshotted() {
         ("plugins", "#/plugins".into(), ".plugin", "Plugins"),
         ("settings", "#/settings".into(), "#h-variables + div table", "Settings"),
         ("audit", "#/audit".into(), "table.audit .actor-operator", "Audit log"),
+        ("new-workflow", "#/workflows/new".into(), "form.editor", "New workflow"),
+        ("workspaces", "#/workspaces".into(), "article.workspace", "Workspaces"),
     ];
     for (name, hash, ready, heading) in &pages {
         browser.goto(&format!("{}/{hash}", service.url)).await;

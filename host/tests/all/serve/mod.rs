@@ -156,6 +156,7 @@ impl Service {
 mod api;
 pub(crate) mod browser;
 pub(crate) mod calendar;
+mod everyday;
 mod hooks;
 mod metrics;
 mod postgres;
@@ -163,3 +164,4 @@ mod quotas;
 pub(crate) mod schedules;
 pub mod secrets;
 mod tenancy;
+mod workspace_delete;

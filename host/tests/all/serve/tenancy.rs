@@ -136,7 +136,7 @@ impl World {
     }
 
     /// The concrete path and body of a call to `e` that can succeed for a caller allowed it.
-    async fn prepare(&mut self, e: &Endpoint) -> (String, Option<Value>) {
+    async fn prepare(&mut self, e: &Endpoint, who: Who) -> (String, Option<Value>) {
         let mut path = e.path.replace("{ws}", "acme").replace("{step}", "review");
         let body = match (e.method, e.path) {
             ("post", "/workspaces") => Some(json!({ "id": self.unique("ws") })),
@@ -171,6 +171,17 @@ impl World {
                 let user = store.create_user(&email, None, false).await.unwrap().unwrap();
                 store.set_membership(&user.id, "acme", "viewer").await.unwrap();
                 path = path.replace("{user}", &user.id);
+                None
+            }
+            // The operator deletes a workspace of its own; the others are refused acme.
+            ("delete", "/workspaces/{ws}") if who == Who::Operator => {
+                let doomed = self.unique("doomed");
+                self.op(Method::POST, "/workspaces", Some(json!({ "id": doomed }))).await;
+                path = format!("/workspaces/{doomed}?confirm={doomed}");
+                None
+            }
+            ("delete", "/workspaces/{ws}") => {
+                path = "/workspaces/acme?confirm=acme".into();
                 None
             }
             ("post", "/workspaces/{ws}/tokens") => Some(json!({ "name": self.unique("t"), "role": "viewer" })),
@@ -237,6 +248,12 @@ impl World {
                 path = path.replace("{plugin}", "echo").replace("{version}", &version);
                 None
             }
+            ("post", "/workspaces/{ws}/runs/{id}/rerun") => {
+                let run = self.timer_run().await;
+                self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/cancel"), None).await;
+                path = path.replace("{id}", &run);
+                None
+            }
             ("post", p) if p.starts_with("/workspaces/{ws}/runs/{id}/") => {
                 // Each decision or cancellation gets a run of its own, waiting.
                 path = path.replace("{id}", &self.waiting_run().await);
@@ -271,7 +288,7 @@ async fn every_endpoint_answers_each_caller_as_its_access_says() {
     let mut calls = 0;
     for e in ENDPOINTS {
         for &who in &callers {
-            let (path, body) = world.prepare(e).await;
+            let (path, body) = world.prepare(e, who).await;
             let (status, text) = world.send(who, e.method, &path, body).await;
             calls += 1;
             let want = expected(e, who);
@@ -304,7 +321,7 @@ async fn refused_callers_leave_no_trace_and_see_only_their_workspace() {
     let mut world = World::new().await;
     for e in ENDPOINTS.iter().filter(|e| e.method != "get") {
         for who in [Who::Stranger, Who::Member(Role::Viewer)] {
-            let (path, body) = world.prepare(e).await;
+            let (path, body) = world.prepare(e, who).await;
             world.send(who, e.method, &path, body).await;
         }
     }

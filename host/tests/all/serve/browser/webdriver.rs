@@ -101,6 +101,14 @@ impl Browser {
         self.must(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": args }))).await
     }
 
+    /// Runs `script` (a function body whose last argument is a callback) and waits for the
+    /// value it passes to that callback, for at most `seconds`.
+    pub async fn script_async(&self, script: &str, args: Value, seconds: u64) -> Value {
+        let timeouts = json!({ "script": seconds * 1000 });
+        self.must(reqwest::Method::POST, "/timeouts", Some(timeouts)).await;
+        self.must(reqwest::Method::POST, "/execute/async", Some(json!({ "script": script, "args": args }))).await
+    }
+
     /// The first element matching `css`, waiting for it to appear.
     pub async fn find(&self, css: &str) -> String {
         let started = Instant::now();
