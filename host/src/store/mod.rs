@@ -17,6 +17,7 @@ mod rows;
 mod runs;
 mod script;
 mod tenancy;
+pub mod timestamp;
 mod triggers;
 mod vault;
 mod workflows;

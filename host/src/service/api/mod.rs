@@ -4,6 +4,7 @@
 mod calendar;
 mod installs;
 pub mod openapi;
+mod paging;
 mod plugins;
 mod retention;
 mod runs;

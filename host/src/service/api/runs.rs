@@ -11,9 +11,11 @@ use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::launch::start_run;
 use crate::service::names;
+use crate::store::timestamp;
 use crate::store::{ApprovalRecord, RunFilter, RunRecord, RunSummary};
 
 use super::openapi::Denied;
+use super::paging;
 use super::workflows::find;
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -48,18 +50,22 @@ pub async fn start(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct RunQuery {
+    /// Only runs with this status.
     pub status: Option<String>,
+    /// Only runs of this workflow.
     pub workflow: Option<String>,
-    /// A run id: list runs older than it.
+    /// A run id, the last of the previous page: list runs older than it.
     pub before: Option<String>,
+    /// At most this many (1 to 500, default 50).
     pub limit: Option<i64>,
 }
 
 #[utoipa::path(get, operation_id = "list_runs", path = "/api/v1/workspaces/{ws}/runs", tag = "runs", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), RunQuery),
     responses((status = 200, description = "Runs, newest first", body = Vec<RunSummary>), Denied,
-        (status = 400, description = "Unknown status", body = ErrorBody)))]
+        (status = 400, description = "Unknown status, `limit` out of range, `before` not a run id, or an unknown parameter", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -72,13 +78,9 @@ pub async fn list(
     if let Some(status) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
         return Err(ApiError::invalid(format!("status `{status}` is not one of {}", STATUSES.join(", "))));
     }
-    let filter = RunFilter {
-        workspace: ws,
-        status: q.status,
-        workflow: q.workflow,
-        before: q.before,
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
-    };
+    let before = paging::run_cursor(q.before.as_deref())?;
+    let limit = paging::limit(q.limit, 50, paging::MAX_LIMIT)?;
+    let filter = RunFilter { workspace: ws, status: q.status, workflow: q.workflow, before, limit };
     Ok(Json(s.store.list_runs(&filter).await?))
 }
 
@@ -98,10 +100,6 @@ fn require_active(run: &RunRecord, hint: &str) -> ApiResult<()> {
     }
 }
 
-fn millis(t: Option<i64>) -> Value {
-    t.and_then(chrono::DateTime::from_timestamp_millis).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
-}
-
 /// A run as the API shows it: steps in start order, each with its logs.
 fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
     let steps: Vec<Value> = run
@@ -112,9 +110,9 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
                 "id": st.step_id, "plugin": st.plugin, "plugin_version": st.plugin_version, "status": st.status,
                 "digest": (!st.digest.is_empty()).then_some(&st.digest),
                 "attempt": st.attempt, "input": st.input, "output": st.output, "error": st.error,
-                "error_kind": st.error_kind, "started_at": millis(st.started_at), "finished_at": millis(st.finished_at),
+                "error_kind": st.error_kind, "started_at": timestamp::value(st.started_at), "finished_at": timestamp::value(st.finished_at),
                 "duration_ms": st.duration_us.map(|us| us as f64 / 1000.0),
-                "logs": st.logs.iter().map(|l| json!({ "level": l.level, "message": l.message, "at": millis(Some(l.at)) })).collect::<Vec<_>>(),
+                "logs": st.logs.iter().map(|l| json!({ "level": l.level, "message": l.message, "at": timestamp::value(Some(l.at)) })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -122,7 +120,7 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
         "id": run.id, "workspace": run.workspace, "workflow": run.workflow, "status": run.status,
         "trigger": run.context.get("trigger").cloned().unwrap_or_else(|| json!({ "kind": run.trigger })),
         "inputs": run.inputs, "outputs": run.outputs, "error": run.error,
-        "created_at": millis(Some(run.created_at)), "started_at": millis(run.started_at), "finished_at": millis(run.finished_at),
+        "created_at": timestamp::value(Some(run.created_at)), "started_at": timestamp::value(run.started_at), "finished_at": timestamp::value(run.finished_at),
         "steps": steps,
         "approvals": approvals.iter().map(approval_json).collect::<Vec<_>>(),
     })
@@ -131,8 +129,8 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord]) -> Value {
 pub fn approval_json(a: &ApprovalRecord) -> Value {
     json!({
         "run_id": a.run_id, "step_id": a.step_id, "status": a.status, "message": a.message, "preview": a.preview,
-        "approvers": a.approvers, "requested_at": millis(Some(a.requested_at)), "expires_at": millis(a.expires_at),
-        "decided_by": a.decided_by, "decided_at": millis(a.decided_at), "comment": a.comment,
+        "approvers": a.approvers, "requested_at": timestamp::value(Some(a.requested_at)), "expires_at": timestamp::value(a.expires_at),
+        "decided_by": a.decided_by, "decided_at": timestamp::value(a.decided_at), "comment": a.comment,
     })
 }
 
@@ -164,7 +162,7 @@ pub async fn logs(
         .iter()
         .flat_map(|st| {
             st.logs.iter().map(
-                |l| json!({ "step": st.step_id, "level": l.level, "message": l.message, "at": millis(Some(l.at)) }),
+                |l| json!({ "step": st.step_id, "level": l.level, "message": l.message, "at": timestamp::value(Some(l.at)) }),
             )
         })
         .collect();

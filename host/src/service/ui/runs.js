@@ -1,7 +1,7 @@
 // The runs list: filtered by status, refreshed every few seconds, older runs on demand.
 
 import { api, seg, ws } from './api.js';
-import { announce, badge, busy, duration, empty, fill, h, timeEl } from './dom.js';
+import { announce, badge, busy, duration, empty, fill, h, ms, timeEl } from './dom.js';
 
 const STATUSES = ['all', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'rejected', 'cancelled', 'skipped'];
 const PAGE = 50;
@@ -72,7 +72,7 @@ export function runsTable(runs) {
     h('caption', { class: 'visually-hidden' }, 'Runs, newest first'),
     h('thead', null, h('tr', null, head.map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', null, runs.map((run) => {
-      const took = run.finished_at ? duration(run.finished_at - run.created_at) : null;
+      const took = run.finished_at ? duration(ms(run.finished_at) - ms(run.created_at)) : null;
       return h('tr', null,
         h('td', { 'data-label': 'Status' }, badge(run.status)),
         h('td', { 'data-label': 'Workflow' }, h('a', { href: `#/runs/${seg(run.id)}` }, run.workflow),

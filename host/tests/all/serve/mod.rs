@@ -159,4 +159,5 @@ mod postgres;
 mod quotas;
 pub(crate) mod schedules;
 pub mod secrets;
+mod shape;
 mod tenancy;

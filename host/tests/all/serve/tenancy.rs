@@ -34,7 +34,7 @@ steps:
 const ROLES: [Role; 4] = [Role::Viewer, Role::Approver, Role::Editor, Role::Owner];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Who {
+pub(super) enum Who {
     Nobody,
     /// The owner of another workspace.
     Stranger,
@@ -56,8 +56,10 @@ fn expected(e: &Endpoint, who: Who) -> &'static str {
     }
 }
 
-struct World {
-    service: Service,
+/// A service with workspaces `acme` (a token per role) and `globex`, and fixtures for
+/// every endpoint; also used by `shape`.
+pub(super) struct World {
+    pub(super) service: Service,
     members: Vec<(Role, String)>,
     stranger: String,
     /// A run of FLOW, waiting for its approval, that the read-only endpoints look at.
@@ -66,7 +68,7 @@ struct World {
 }
 
 impl World {
-    async fn new() -> Self {
+    pub(super) async fn new() -> Self {
         let service = Service::start().await;
         let mut members = Vec::new();
         for role in ROLES {
@@ -128,7 +130,7 @@ impl World {
     }
 
     /// The concrete path and body of a call to `e` that can succeed for a caller allowed it.
-    async fn prepare(&mut self, e: &Endpoint) -> (String, Option<Value>) {
+    pub(super) async fn prepare(&mut self, e: &Endpoint) -> (String, Option<Value>) {
         let mut path = e.path.replace("{ws}", "acme").replace("{step}", "review");
         let body = match (e.method, e.path) {
             ("post", "/workspaces") => Some(json!({ "id": self.unique("ws") })),
@@ -208,7 +210,7 @@ impl World {
         (path.replace("{name}", "review-echo").replace("{id}", &self.run), body)
     }
 
-    async fn send(&self, who: Who, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
+    pub(super) async fn send(&self, who: Who, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let mut req = self.service.client.request(method, format!("{}/api/v1{path}", self.service.url));
         if let Some(token) = self.token(who) {
