@@ -38,7 +38,7 @@ pub struct ApproveArgs {
 
 pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<u8> {
     let ApprovalsCommand::List { workspace, common } = cmd;
-    let engine = env.engine(common.db.as_deref()).await?;
+    let engine = env.engine().await?;
     let waiting = engine.store().waiting_approvals(workspace.as_deref().unwrap_or("")).await?;
     if common.json {
         let list: Vec<_> = waiting
@@ -57,7 +57,7 @@ pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<u8> {
 }
 
 pub async fn approve(env: &Env, args: ApproveArgs) -> anyhow::Result<u8> {
-    let engine = env.engine(args.common.db.as_deref()).await?;
+    let engine = env.engine().await?;
     let by = args.by.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".into());
     engine.decide(&args.run, &args.step, !args.reject, &by, args.comment.clone()).await?;
     super::run::finish(&engine, &args.run, args.common.json).await

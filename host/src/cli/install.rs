@@ -19,9 +19,6 @@ pub struct Target {
     /// Do not ask; install even when it asks for more permissions.
     #[arg(long)]
     yes: bool,
-    /// Database URL (default: the configured one).
-    #[arg(long)]
-    db: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -49,14 +46,11 @@ pub struct RemoveArgs {
     /// Remove it from this workspace (default: the instance's installs).
     #[arg(long)]
     workspace: Option<String>,
-    /// Database URL (default: the configured one).
-    #[arg(long)]
-    db: Option<String>,
 }
 
 /// The database, with the workspace checked to exist.
 async fn open(env: &Env, target: &Target) -> anyhow::Result<Store> {
-    let store = env.store(target.db.as_deref()).await?;
+    let store = env.store().await?;
     if let Some(ws) = &target.workspace {
         store.workspace(ws).await?.with_context(|| format!("workspace `{ws}` does not exist"))?;
     }
@@ -165,7 +159,7 @@ pub async fn remove(env: &Env, args: RemoveArgs) -> anyhow::Result<u8> {
     let Some((id, version)) = args.plugin.split_once('@') else {
         bail!("`{}`: name the version to remove as ID@VERSION", args.plugin);
     };
-    let store = env.store(args.db.as_deref()).await?;
+    let store = env.store().await?;
     install::remove(&store, args.workspace.as_deref(), id, version, &cli_actor()).await?;
     out!("removed {id} {version} {}", scope_words(args.workspace.as_deref()));
     Ok(0)

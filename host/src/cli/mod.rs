@@ -58,6 +58,13 @@ pub struct Cli {
     /// Log lines as `text` or `json` (one object per line).
     #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// Data directory: database, master key, operator token, compiled-plugin cache
+    /// (default: `roost` in the user's data directory, e.g. ~/.local/share/roost).
+    #[arg(long, global = true, env = "ROOST_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH, sqlite::memory: or postgres://... (default: roost.db in the data directory).
+    #[arg(long, global = true, env = "ROOST_DB", value_name = "URL")]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,12 +103,9 @@ enum Command {
     Workspace(workspace::WorkspaceCommand),
 }
 
-/// Where runs are recorded and how they are printed.
+/// How runs are printed.
 #[derive(Debug, Args)]
 pub struct RunOutput {
-    /// Database URL: sqlite://PATH, sqlite::memory: or postgres://... (default: a SQLite file in the data directory).
-    #[arg(long)]
-    pub db: Option<String>,
     /// Print JSON: for a run, {"run_id", "status", "steps", "outputs"}.
     #[arg(long)]
     pub json: bool,
@@ -115,7 +119,9 @@ pub fn init_tracing(cli: &Cli) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only for a person at a terminal, never into a file or a pipe.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     if cli.log_format == "json" {
         builder.json().init();
     } else {
@@ -125,8 +131,12 @@ pub fn init_tracing(cli: &Cli) {
 
 pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let mut config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
-    if let Command::Serve(serve::ServeArgs { data_dir: Some(dir), .. }) = &cli.command {
+    // The command line overrides the configuration file, for every command alike.
+    if let Some(dir) = &cli.data_dir {
         config.data_dir = Some(dir.clone());
+    }
+    if let Some(db) = &cli.db {
+        config.db = Some(db.clone());
     }
     // `plugin list` reports refusals as errors itself.
     let warn_refused = !matches!(cli.command, Command::Plugin(plugin::PluginCommand::List { .. }));
@@ -155,7 +165,9 @@ pub struct Env {
 
 impl Env {
     fn new(config: Config, plugin_dirs: &[PathBuf], warn_refused: bool) -> anyhow::Result<Self> {
-        let runtime = Runtime::new(config.runtime())?;
+        let runtime = Runtime::new(config.runtime())?.with_compile_notice(|plugin, version| {
+            eprintln!("compiling plugin {plugin} {version} (first run, cached afterwards)");
+        });
         let mut registry = Registry::with_builtins(&runtime)
             .context("failed to load the first-party plugins")?
             .with_prefer(config.plugins.clone());
@@ -193,10 +205,15 @@ impl Env {
         Ok(Self { config, runtime: Arc::new(runtime), registry: Arc::new(registry) })
     }
 
-    /// The database at `db` (or the configured one), its installs loaded into the registry.
-    pub async fn store(&self, db: Option<&str>) -> anyhow::Result<Store> {
-        let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
-        let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+    /// The configured database (`--db`, or `roost.db` in the data directory).
+    pub async fn database(&self) -> anyhow::Result<Store> {
+        let url = self.config.db_url();
+        Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))
+    }
+
+    /// The configured database, its installs loaded into the registry.
+    pub async fn store(&self) -> anyhow::Result<Store> {
+        let store = self.database().await?;
         roost::install::sync(&self.registry, &self.runtime, &store)
             .await
             .context("cannot read the installed plugins")?;
@@ -205,19 +222,19 @@ impl Env {
 
     /// Loads the installs of the configured database when there is one already (commands
     /// that only read, such as `validate`, do not create it).
-    pub async fn load_installed(&self, db: Option<&str>) -> anyhow::Result<()> {
-        let url = db.map(String::from).unwrap_or_else(|| self.config.db_url());
+    pub async fn load_installed(&self) -> anyhow::Result<()> {
+        let url = self.config.db_url();
         let missing_file = url.strip_prefix("sqlite://").is_some_and(|path| !std::path::Path::new(path).exists())
             || url.contains(":memory:");
         if !missing_file {
-            self.store(Some(&url)).await?;
+            self.store().await?;
         }
         Ok(())
     }
 
-    /// The engine over the database at `db` (or the configured one).
-    pub async fn engine(&self, db: Option<&str>) -> anyhow::Result<Engine> {
-        let store = self.store(db).await?;
+    /// The engine over the configured database.
+    pub async fn engine(&self) -> anyhow::Result<Engine> {
+        let store = self.store().await?;
         let secrets = secrets_from_env(std::env::vars()).map_err(anyhow::Error::msg)?;
         let engine = Engine::new(self.runtime.clone(), self.registry.clone(), store)
             .with_secrets(secrets)

@@ -16,9 +16,6 @@ pub enum PluginCommand {
         /// Also list what this workspace installed.
         #[arg(long)]
         workspace: Option<String>,
-        /// Database URL (default: the configured one).
-        #[arg(long)]
-        db: Option<String>,
     },
     /// Install a plugin into the database, for the instance or one workspace.
     Install(InstallArgs),
@@ -34,7 +31,7 @@ pub enum PluginCommand {
 
 pub async fn plugin(env: &Env, cmd: PluginCommand) -> anyhow::Result<u8> {
     match cmd {
-        PluginCommand::List { json, workspace, db } => super::plugin_list::list(env, json, workspace, db).await,
+        PluginCommand::List { json, workspace } => super::plugin_list::list(env, json, workspace).await,
         PluginCommand::Install(args) => super::install::install(env, args).await,
         PluginCommand::Upgrade(args) => super::install::upgrade(env, args).await,
         PluginCommand::Remove(args) => super::install::remove(env, args).await,

@@ -21,8 +21,8 @@ fn entry_json(e: &Entry) -> serde_json::Value {
     })
 }
 
-pub async fn list(env: &Env, json: bool, workspace: Option<String>, db: Option<String>) -> anyhow::Result<u8> {
-    env.load_installed(db.as_deref()).await?;
+pub async fn list(env: &Env, json: bool, workspace: Option<String>) -> anyhow::Result<u8> {
+    env.load_installed().await?;
     let view = env.registry.view(workspace.as_deref());
     let code = if view.refused().is_empty() { 0 } else { EXIT_FAILED };
     for r in view.refused() {

@@ -38,7 +38,7 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 pub async fn run(env: &Env, args: RunArgs) -> anyhow::Result<u8> {
-    let engine = env.engine(args.common.db.as_deref()).await?;
+    let engine = env.engine().await?;
     let run_id = match (&args.resume, &args.file) {
         (Some(run_id), _) => run_id.clone(),
         (None, Some(file)) => match start(env, &engine, file, &args).await? {

@@ -1,10 +1,9 @@
 //! `roost runs show RUN`, `roost runs delete RUN` and `roost runs prune`: reading and
 //! removing history in the database.
 
-use anyhow::Context as _;
 use clap::Subcommand;
 use roost::service::retention::{MAX_DAYS, Policy, prune};
-use roost::store::{Deletion, Store, now_ms};
+use roost::store::{Deletion, now_ms};
 use serde_json::json;
 
 use super::{EXIT_FAILED, EXIT_USAGE, Env, RunOutput, cli_actor};
@@ -45,14 +44,9 @@ pub async fn runs(env: &Env, cmd: RunsCommand) -> anyhow::Result<u8> {
     }
 }
 
-async fn open(env: &Env, common: &RunOutput) -> anyhow::Result<Store> {
-    let url = common.db.clone().unwrap_or_else(|| env.config.db_url());
-    Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))
-}
-
 /// Deletes one finished run with everything stored about it, audited as the person at the machine.
 async fn delete(env: &Env, run: &str, common: &RunOutput) -> anyhow::Result<u8> {
-    let store = open(env, common).await?;
+    let store = env.database().await?;
     let Some(workspace) = store.run_workspace(run).await? else {
         eprintln!("error: run `{run}` not found");
         return Ok(EXIT_USAGE);
@@ -78,7 +72,7 @@ async fn delete(env: &Env, run: &str, common: &RunOutput) -> anyhow::Result<u8> 
 }
 
 async fn prune_now(env: &Env, days: Option<u32>, common: &RunOutput) -> anyhow::Result<u8> {
-    let store = open(env, common).await?;
+    let store = env.database().await?;
     let mut policy = Policy::from_config(&env.config.retention);
     policy.days = days.unwrap_or(policy.days);
     let (_stop, never) = tokio::sync::watch::channel(false);

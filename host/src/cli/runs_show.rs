@@ -1,15 +1,12 @@
 //! `roost runs show RUN`: a recorded run's steps with the plugin version and component
 //! digest each used.
 
-use anyhow::Context as _;
-use roost::store::Store;
 use serde_json::json;
 
 use super::{Env, RunOutput};
 
 pub async fn show(env: &Env, run: &str, common: &RunOutput) -> anyhow::Result<u8> {
-    let url = common.db.clone().unwrap_or_else(|| env.config.db_url());
-    let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+    let store = env.database().await?;
     let run = store.get_run(run).await?;
     if common.json {
         let steps: Vec<_> = run

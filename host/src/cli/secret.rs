@@ -46,15 +46,11 @@ pub struct Place {
     /// The workspace (default: `default`).
     #[arg(long, default_value = "default")]
     workspace: String,
-    /// Database URL (default: the SQLite file in the data directory).
-    #[arg(long)]
-    db: Option<String>,
 }
 
 impl Place {
     async fn open(&self, env: &Env) -> anyhow::Result<Store> {
-        let url = self.db.clone().unwrap_or_else(|| env.config.db_url());
-        let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+        let store = env.database().await?;
         if store.workspace(&self.workspace).await?.is_none() {
             anyhow::bail!("workspace `{}` does not exist; `roost serve` creates `default`", self.workspace);
         }

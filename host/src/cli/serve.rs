@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use clap::Args;
 use roost::service::start::{ServeOptions, start};
 use roost::service::vault::Vault;
-use roost::store::Store;
 
 use super::Env;
 
@@ -18,12 +17,6 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "ROOST_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Database URL: sqlite://PATH or postgres://... (default: a SQLite file in the data directory).
-    #[arg(long, env = "ROOST_DB")]
-    pub db: Option<String>,
-    /// Data directory: database, master key, operator token, compiled-plugin cache.
-    #[arg(long, env = "ROOST_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
     /// Load every *.yaml in this folder into the workspace at start.
     #[arg(long, value_name = "DIR")]
     pub workflows: Option<PathBuf>,
@@ -37,8 +30,7 @@ pub struct ServeArgs {
 
 pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
     let data_dir = env.config.data_dir();
-    let url = args.db.clone().unwrap_or_else(|| env.config.db_url());
-    let store = Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))?;
+    let store = env.database().await?;
     let master = std::env::var("ROOST_MASTER_KEY").ok();
     let vault = Vault::load(master.as_deref(), &data_dir)?;
     let options = ServeOptions {

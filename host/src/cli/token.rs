@@ -9,7 +9,6 @@ use roost::store::{Store, TokenRecord, now_ms};
 
 use super::Env;
 use super::cli_actor;
-use super::user::Database;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -46,8 +45,6 @@ pub struct Owner {
     /// A person's personal tokens, by e-mail address: they act as that person.
     #[arg(long)]
     user: Option<String>,
-    #[command(flatten)]
-    db: Database,
 }
 
 /// The account id of `--user`, or the workspace checked to exist.
@@ -74,7 +71,7 @@ impl Owner {
 pub async fn token(env: &Env, cmd: TokenCommand) -> anyhow::Result<u8> {
     match cmd {
         TokenCommand::Create { name, role, owner } => {
-            let store = owner.db.open(env).await?;
+            let store = env.database().await?;
             let whose = owner.resolve(&store).await?;
             let value = new_token().map_err(|e| anyhow::anyhow!("{}", e.message))?;
             let mut record = TokenRecord {
@@ -103,7 +100,7 @@ pub async fn token(env: &Env, cmd: TokenCommand) -> anyhow::Result<u8> {
             out!("{value}");
         }
         TokenCommand::List { owner } => {
-            let store = owner.db.open(env).await?;
+            let store = env.database().await?;
             let tokens = match owner.resolve(&store).await? {
                 Whose::Person(user) => store.user_tokens(&user).await?,
                 Whose::Workspace(ws) => store.tokens(Some(&ws)).await?,
@@ -116,7 +113,7 @@ pub async fn token(env: &Env, cmd: TokenCommand) -> anyhow::Result<u8> {
             }
         }
         TokenCommand::Revoke { id, owner } => {
-            let store = owner.db.open(env).await?;
+            let store = env.database().await?;
             let revoked = match owner.resolve(&store).await? {
                 Whose::Person(user) => store.delete_user_token(&user, &id).await?,
                 Whose::Workspace(ws) => {

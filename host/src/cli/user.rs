@@ -4,7 +4,7 @@
 use std::io::Read as _;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use roost::service::auth::Role;
 use roost::service::people::{normalize_email, password};
 use roost::store::Store;
@@ -27,46 +27,21 @@ pub enum UserCommand {
         /// `owner`, `editor`, `approver` or `viewer` in `--workspace`.
         #[arg(long, requires = "workspace")]
         role: Option<String>,
-        #[command(flatten)]
-        db: Database,
     },
     /// List the accounts with their workspaces and roles.
     List {
-        #[command(flatten)]
-        db: Database,
         /// Print JSON: [{"email", "admin", "workspaces": [{"workspace", "role"}]}].
         #[arg(long)]
         json: bool,
     },
     /// Set (or reset) an account's password from standard input; its sessions end.
-    SetPassword {
-        email: String,
-        #[command(flatten)]
-        db: Database,
-    },
+    SetPassword { email: String },
     /// Make an account the instance admin, or (`--revoke`) no longer.
     Admin {
         email: String,
         #[arg(long)]
         revoke: bool,
-        #[command(flatten)]
-        db: Database,
     },
-}
-
-/// Which database.
-#[derive(Debug, Args)]
-pub struct Database {
-    /// Database URL (default: the SQLite file in the data directory).
-    #[arg(long)]
-    db: Option<String>,
-}
-
-impl Database {
-    pub async fn open(&self, env: &Env) -> anyhow::Result<Store> {
-        let url = self.db.clone().unwrap_or_else(|| env.config.db_url());
-        Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))
-    }
 }
 
 /// A password read from standard input, its final newline dropped, checked.
@@ -87,9 +62,9 @@ fn email(text: &str) -> anyhow::Result<String> {
 
 pub async fn user(env: &Env, cmd: UserCommand) -> anyhow::Result<u8> {
     match cmd {
-        UserCommand::Create { email: address, admin, workspace, role, db } => {
+        UserCommand::Create { email: address, admin, workspace, role } => {
             let address = email(&address)?;
-            let store = db.open(env).await?;
+            let store = env.database().await?;
             let membership = match (workspace, role) {
                 (Some(ws), Some(role)) => Some(member_of(&store, ws, &role).await?),
                 _ => None,
@@ -107,18 +82,18 @@ pub async fn user(env: &Env, cmd: UserCommand) -> anyhow::Result<u8> {
                 out!("created {address}{}", if admin { ", instance admin" } else { "" });
             }
         }
-        UserCommand::List { db, json } => list(&db.open(env).await?, json).await?,
-        UserCommand::SetPassword { email: address, db } => {
+        UserCommand::List { json } => list(&env.database().await?, json).await?,
+        UserCommand::SetPassword { email: address } => {
             let address = email(&address)?;
             let hash = password::hash(&read_password()?).map_err(|e| anyhow::anyhow!("{}", e.message))?;
-            if !db.open(env).await?.set_password(&address, &hash).await? {
+            if !env.database().await?.set_password(&address, &hash).await? {
                 anyhow::bail!("{address} has no account; `roost user create` makes one");
             }
             out!("password of {address} set; its sessions have ended");
         }
-        UserCommand::Admin { email: address, revoke, db } => {
+        UserCommand::Admin { email: address, revoke } => {
             let address = email(&address)?;
-            if !db.open(env).await?.set_admin(&address, !revoke).await? {
+            if !env.database().await?.set_admin(&address, !revoke).await? {
                 anyhow::bail!("{address} has no account; `roost user create` makes one");
             }
             out!("{address} is {} the instance admin", if revoke { "no longer" } else { "now" });

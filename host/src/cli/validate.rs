@@ -18,7 +18,7 @@ pub struct ValidateArgs {
 }
 
 pub async fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
-    env.load_installed(None).await?;
+    env.load_installed().await?;
     let catalog = env.registry.view(Some(&args.workspace));
     let mut code = 0;
     for file in &args.files {
@@ -34,7 +34,7 @@ pub async fn validate(env: &Env, args: ValidateArgs) -> anyhow::Result<u8> {
         match workflow::load(&name, &source, &catalog) {
             Ok(_) => out!("ok {name}"),
             Err(diagnostics) => {
-                print!("{diagnostics}");
+                out!("{diagnostics}");
                 code = EXIT_FAILED;
             }
         }

@@ -2,10 +2,10 @@
 //! operator sees them.
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use roost::service::names::{self, NameKind};
 use roost::service::quotas::Quotas;
-use roost::store::{Store, WorkspaceDeletion};
+use roost::store::WorkspaceDeletion;
 use serde_json::{Value, json};
 
 use super::{Env, cli_actor};
@@ -14,8 +14,6 @@ use super::{Env, cli_actor};
 pub enum WorkspaceCommand {
     /// List the workspaces with their names and quotas.
     List {
-        #[command(flatten)]
-        db: Database,
         /// Print JSON: [{"id", "name", "quotas", "created_at"}].
         #[arg(long)]
         json: bool,
@@ -29,8 +27,6 @@ pub enum WorkspaceCommand {
         /// JSON: {concurrent_runs, steps_per_day, plugin_memory_mb, plugin_timeout_ms}, each optional.
         #[arg(long, default_value = "{}")]
         quotas: String,
-        #[command(flatten)]
-        db: Database,
     },
     /// Delete a workspace and everything it holds: runs, workflows, secrets, tokens, members, data.
     /// Refused while a run of it is queued, running or waiting.
@@ -39,30 +35,13 @@ pub enum WorkspaceCommand {
         /// The workspace's id again: a deletion cannot be undone.
         #[arg(long, value_name = "ID")]
         confirm: String,
-        #[command(flatten)]
-        db: Database,
     },
-}
-
-/// Which database.
-#[derive(Debug, Args)]
-pub struct Database {
-    /// Database URL (default: the SQLite file in the data directory).
-    #[arg(long)]
-    db: Option<String>,
-}
-
-impl Database {
-    async fn open(&self, env: &Env) -> anyhow::Result<Store> {
-        let url = self.db.clone().unwrap_or_else(|| env.config.db_url());
-        Store::connect(&url).await.with_context(|| format!("cannot open the database {url}"))
-    }
 }
 
 pub async fn workspace(env: &Env, cmd: WorkspaceCommand) -> anyhow::Result<u8> {
     match cmd {
-        WorkspaceCommand::List { db, json } => {
-            let all = db.open(env).await?.workspaces().await?;
+        WorkspaceCommand::List { json } => {
+            let all = env.database().await?.workspaces().await?;
             if json {
                 out!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
@@ -73,24 +52,24 @@ pub async fn workspace(env: &Env, cmd: WorkspaceCommand) -> anyhow::Result<u8> {
                 out!("{}{label}  quotas {}", w.id, w.quotas);
             }
         }
-        WorkspaceCommand::Create { id, name, quotas, db } => {
+        WorkspaceCommand::Create { id, name, quotas } => {
             names::check(NameKind::WorkspaceId, "id", &id).map_err(|e| anyhow::anyhow!(e.message))?;
             let name = name.unwrap_or_else(|| id.clone());
             names::check(NameKind::Label, "name", &name).map_err(|e| anyhow::anyhow!(e.message))?;
             let quotas: Value = serde_json::from_str(&quotas).context("--quotas is not JSON")?;
             Quotas::parse(&quotas).map_err(|e| anyhow::anyhow!(e.message))?;
-            let store = db.open(env).await?;
+            let store = env.database().await?;
             if !store.create_workspace(&id, &name, &quotas).await? {
                 anyhow::bail!("workspace `{id}` exists already");
             }
             store.audit(Some(&id), &cli_actor(), "workspace.create", &id, None).await?;
             out!("workspace {id} created");
         }
-        WorkspaceCommand::Delete { id, confirm, db } => {
+        WorkspaceCommand::Delete { id, confirm } => {
             if confirm != id {
                 anyhow::bail!("--confirm `{confirm}` is not `{id}`; give the workspace's id again to delete it");
             }
-            let store = db.open(env).await?;
+            let store = env.database().await?;
             match store.delete_workspace(&id).await? {
                 WorkspaceDeletion::Deleted { runs } => {
                     let detail = json!({ "runs": runs }).to_string();

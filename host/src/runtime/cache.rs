@@ -32,12 +32,14 @@ fn artifact_path(engine: &Engine, dir: &Path, digest: &str) -> PathBuf {
     dir.join(format!("{digest}-{:016x}.cwasm", hasher.finish()))
 }
 
-/// The component for `wasm` (whose sha256 is `digest`), from the cache in `dir` if there.
+/// The component for `wasm` (whose sha256 is `digest`), from the cache in `dir` if there;
+/// `compiling` is called first when it is not, so a caller can say why this start is slow.
 pub fn load(
     engine: &Engine,
     wasm: &[u8],
     digest: &str,
     dir: Option<&Path>,
+    compiling: impl FnOnce(),
 ) -> wasmtime::Result<(Component, CacheOutcome)> {
     let Some(dir) = dir else {
         return Ok((Component::new(engine, wasm)?, CacheOutcome::Uncached));
@@ -49,6 +51,7 @@ pub fn load(
             Err(e) => tracing::warn!("recompiling {}: cached artifact unusable: {e}", path.display()),
         }
     }
+    compiling();
     let compiled = engine.precompile_component(wasm)?;
     std::fs::create_dir_all(dir)?;
     // Write then rename, so a concurrent start never maps a half-written file.

@@ -61,7 +61,12 @@ pub struct Runtime {
     http: HttpClient,
     slots: slots::Slots,
     config: RuntimeConfig,
+    notice: Option<CompileNotice>,
 }
+
+/// Told `(plugin id, version)` before a plugin missing from the cache is compiled, which
+/// takes seconds for a large one: the command line says so instead of seeming to hang.
+pub type CompileNotice = Box<dyn Fn(&str, &str) + Send + Sync>;
 
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +86,13 @@ impl Runtime {
         let http = HttpClient::new(config.net.clone())?;
         let total = config.max_concurrent_steps;
         let slots = slots::Slots::new(total as usize, slots::Slots::share_of(total as usize));
-        Ok(Self { engine, linker, http, slots, config })
+        Ok(Self { engine, linker, http, slots, config, notice: None })
+    }
+
+    /// This runtime, calling `notice` before each plugin it compiles (see [`CompileNotice`]).
+    pub fn with_compile_notice(mut self, notice: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
+        self.notice = Some(Box::new(notice));
+        self
     }
 
     /// The operator's ceilings of a step's time and memory, under the host's own.
@@ -101,7 +112,8 @@ impl Runtime {
 
     /// Checks a plugin (manifest, imports against permissions, schemas) and prepares it.
     pub fn load(&self, manifest_path: &str, manifest_text: &str, wasm: &[u8]) -> Result<Plugin, LoadError> {
-        Plugin::load(&self.engine, &self.linker, manifest_path, manifest_text, wasm, self.config.cache_dir.as_deref())
+        let cache_dir = self.config.cache_dir.as_deref();
+        Plugin::load(&self.engine, &self.linker, manifest_path, manifest_text, wasm, cache_dir, self.notice.as_ref())
     }
 }
 

@@ -7,6 +7,7 @@ use jsonschema::Validator;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
+use super::CompileNotice;
 use super::bindings::PluginPre;
 use super::cache::{self, CacheOutcome};
 use super::manifest::{Manifest, ManifestError};
@@ -70,11 +71,13 @@ impl Plugin {
         manifest_text: &str,
         wasm: &[u8],
         cache_dir: Option<&Path>,
+        notice: Option<&CompileNotice>,
     ) -> Result<Self, LoadError> {
         let manifest = Manifest::parse(manifest_path, manifest_text)?;
         let plugin = manifest.id.clone();
         let digest = cache::sha256_hex(wasm);
-        let (component, cache) = cache::load(engine, wasm, &digest, cache_dir)
+        let compiling = || notice.into_iter().for_each(|n| n(&plugin, &manifest.version.to_string()));
+        let (component, cache) = cache::load(engine, wasm, &digest, cache_dir, compiling)
             .map_err(|e| LoadError::Component { plugin: plugin.clone(), message: format!("{e:#}") })?;
         let checked = check(engine, linker, &component, &manifest);
         if checked.is_err() && cache == CacheOutcome::Compiled {

@@ -24,8 +24,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid_request`,
     /// `invalid_workflow`, `invalid_inputs`, `conflict`, `quota_exceeded`,
-    /// `method_not_allowed`, `payload_too_large`, `unsupported_media_type`, `internal`;
-    /// for people: `csrf_failed`, `rate_limited`, `expired` (an invitation), `oidc_failed`.
+    /// `method_not_allowed`, `payload_too_large`, `unsupported_media_type`, `uri_too_long`,
+    /// `headers_too_large`, `internal`; for people: `csrf_failed`, `rate_limited`, `expired`
+    /// (an invitation), `oidc_failed`.
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,11 +112,39 @@ const MAX_REJECTION_TEXT: usize = 4 << 10;
 /// The most of a request's path an error repeats, so a long path cannot flood answers or logs.
 const SHOWN_PATH_CHARS: usize = 200;
 
+/// The longest path and query the service reads: no route needs more, and a longer one is
+/// refused here, in the envelope, well below the HTTP server's own limit (which closes the
+/// connection with a bare 414).
+pub const MAX_URI_BYTES: usize = 8 << 10;
+
+/// The most header bytes (names and values) of one request, for the same reason: the HTTP
+/// server's own limit answers a bare 431.
+pub const MAX_HEADER_BYTES: usize = 32 << 10;
+
+/// 414 or 431 in the envelope when the request's URI or headers are larger than the service reads.
+fn oversized(request: &axum::extract::Request) -> Option<ApiError> {
+    let uri = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI_BYTES {
+        let message =
+            format!("the request's path and query are {uri} bytes, more than the {MAX_URI_BYTES} the service reads");
+        return Some(ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", message));
+    }
+    let headers: usize = request.headers().iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    (headers > MAX_HEADER_BYTES).then(|| {
+        let message =
+            format!("the request's headers are {headers} bytes, more than the {MAX_HEADER_BYTES} the service reads");
+        ApiError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", message)
+    })
+}
+
 /// Puts every error the framework answers by itself (a JSON body that does not parse or
 /// fit, 413, 415, an unknown route, 405, a path or query that does not parse) into the one
 /// envelope, so no client ever has to handle plain text. Handlers' own errors are
 /// [`ApiError`]s already and pass through untouched.
 pub async fn envelope(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if let Some(refused) = oversized(&request) {
+        return refused.into_response();
+    }
     let method = request.method().clone();
     let path: String = request.uri().path().chars().take(SHOWN_PATH_CHARS).collect();
     let response = next.run(request).await;
@@ -157,6 +186,8 @@ fn rejection(
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
         s if s.is_server_error() => "internal",
         _ => "invalid_request",
     };

@@ -72,7 +72,16 @@ impl Worker {
             let started = std::time::Instant::now();
             match AssertUnwindSafe(s.engine.drive(run, PATIENCE)).catch_unwind().await {
                 Ok(Ok(Progress::Finished)) => {
-                    tracing::info!(run = %run, elapsed_ms = started.elapsed().as_millis() as u64, "run finished")
+                    let elapsed_ms = started.elapsed().as_millis() as u64;
+                    match s.store.run_status(run).await {
+                        Ok(status) => {
+                            let status = status.as_deref().unwrap_or("deleted");
+                            tracing::info!(run = %run, status, elapsed_ms, "run finished: {status}")
+                        }
+                        Err(e) => {
+                            tracing::error!(run = %run, elapsed_ms, "run finished; reading its status failed: {e}")
+                        }
+                    }
                 }
                 Ok(Ok(progress)) => tracing::debug!(run = %run, ?progress, "run waits"),
                 Ok(Err(e)) => tracing::error!(run = %run, "driving the run failed: {e}"),

@@ -13,7 +13,11 @@ pub struct RunSummary {
     pub status: String,
     pub trigger: Option<String>,
     pub error: Option<String>,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::timestamp::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<i64>,
     /// Steps that failed, also under `continue_on_error` in a run that succeeded.
     pub failed_steps: i64,
@@ -96,6 +100,12 @@ impl Store {
     /// The workspace a run belongs to, if the run exists.
     pub async fn run_workspace(&self, id: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT workspace FROM runs WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// How a run stands (`succeeded`, `failed`, `waiting`...), if the run exists.
+    pub async fn run_status(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT status FROM runs WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 

@@ -20,6 +20,7 @@ mod run_history;
 mod runs;
 mod script;
 mod tenancy;
+pub mod timestamp;
 mod triggers;
 mod vault;
 mod workflows;

@@ -12,6 +12,8 @@ pub struct WorkspaceRecord {
     pub id: String,
     pub name: String,
     pub quotas: Value,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
 }
 
@@ -23,7 +25,11 @@ pub struct TokenRecord {
     pub workspace: Option<String>,
     pub role: String,
     pub name: String,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::timestamp::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_used_at: Option<i64>,
     /// A personal token's account: it acts as that person, with their roles.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,6 +132,8 @@ pub struct AuditRecord {
     pub action: String,
     pub target: String,
     pub detail: Option<String>,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: i64,
 }
 

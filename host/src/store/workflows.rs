@@ -12,6 +12,8 @@ pub struct WorkflowRecord {
     pub name: String,
     pub revision: i64,
     pub enabled: bool,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
     pub source: String,
     /// Why this revision no longer loads, when it is broken (its triggers do not fire);
@@ -24,6 +26,8 @@ pub struct WorkflowRecord {
 pub struct RevisionRecord {
     pub revision: i64,
     pub author: String,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
     pub source: String,
 }

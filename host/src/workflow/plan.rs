@@ -88,8 +88,11 @@ pub(super) fn build(
     let main = &main[..main.len().min(all.len())];
     let (ids, positions) = check_ids(&all, diags);
     let defaults = retry::parse_defaults(raw(&spec.defaults), diags);
-    let env =
-        Env { refs: RefContext { inputs: &inputs, steps: &ids, main: main.len() }, src, catalog, defaults: &defaults };
+    // `steps` missing or not a list is reported already; so is a misspelt key.
+    let mut unchecked: Vec<&str> = spec.misspelt.clone();
+    unchecked.extend(spec.steps.is_none().then_some("steps"));
+    let refs = RefContext { inputs: &inputs, steps: &ids, main: main.len(), unchecked: &unchecked };
+    let env = Env { refs, src, catalog, defaults: &defaults };
     let (built, deps): (Vec<Option<PlanStep>>, Vec<Vec<usize>>) =
         all.iter().enumerate().map(|(i, s)| step::build(s, i, &env, diags)).unzip();
     graph::check_cycles(&ids, &deps, &positions, diags);

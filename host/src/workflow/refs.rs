@@ -22,6 +22,9 @@ pub struct RefContext<'a> {
     pub steps: &'a [String],
     /// `steps[..main]` are main steps.
     pub main: usize,
+    /// Roots (`steps`, `inputs`) whose declaration has an error already reported, such as
+    /// a misspelt key: references to them are not checked, so one typo makes one error.
+    pub unchecked: &'a [&'a str],
 }
 
 /// Where a template is written.
@@ -98,6 +101,7 @@ fn check_call(name: &str, args: &[Expr]) -> Result<(), Problem> {
 fn check_path(root: &str, segments: &[Segment], cx: &RefContext<'_>, site: Site) -> Result<Option<usize>, Problem> {
     let in_on_failure = site.step.is_some_and(|i| i >= cx.main);
     match root {
+        _ if cx.unchecked.contains(&root) => Ok(None),
         "inputs" => check_input(segments, cx).map(|()| None),
         "steps" => check_step(segments, cx, site),
         "item" | "index" if !site.item => {
@@ -186,7 +190,8 @@ fn check_step(segments: &[Segment], cx: &RefContext<'_>, site: Site) -> Result<O
 
 pub fn unknown_step(id: &str, cx: &RefContext<'_>) -> Problem {
     let ids = cx.steps.iter().map(String::as_str).take(MAX_CANDIDATES);
-    let help = did_you_mean(id, ids).or_else(|| Some(format!("steps in this workflow: {}", backticked(cx.steps))));
+    let listed = (!cx.steps.is_empty()).then(|| format!("steps in this workflow: {}", backticked(cx.steps)));
+    let help = did_you_mean(id, ids).or(listed);
     (format!("unknown step `{id}`"), help)
 }
 

@@ -28,6 +28,9 @@ pub struct WorkflowSpec {
     pub on: Option<(Text, Node)>,
     pub concurrency: Option<(Text, Node)>,
     pub defaults: Option<(Text, Node)>,
+    /// Missing keys an unknown key was suggested as (`setps` for `steps`): already
+    /// reported, so what refers to them is not reported again.
+    pub misspelt: Vec<&'static str>,
 }
 
 impl WorkflowSpec {
@@ -42,6 +45,7 @@ impl WorkflowSpec {
             on: None,
             concurrency: None,
             defaults: None,
+            misspelt: Vec::new(),
         }
     }
 }
@@ -101,6 +105,7 @@ pub fn parse(root: &Node, diags: &mut Vec<Diagnostic>) -> WorkflowSpec {
         on: raw("on"),
         concurrency: raw("concurrency"),
         defaults: raw("defaults"),
+        misspelt: typos.into_iter().filter(|k| map.get_node(k).is_none()).collect(),
     }
 }
 

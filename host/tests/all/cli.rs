@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use crate::support;
 
+mod options;
+
 pub fn roost(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_roost"))
         .args(args)

@@ -27,6 +27,7 @@ const LIMIT: i64 = 1000;
 const MAX_PREVIEWS: usize = 8;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarQuery {
     /// RFC 3339: only publishes at or after this time.
     pub from: Option<String>,
@@ -42,7 +43,7 @@ fn parse_time(field: &str, text: &str) -> ApiResult<i64> {
 }
 
 fn rfc3339(ms: i64) -> Value {
-    chrono::DateTime::from_timestamp_millis(ms).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+    crate::store::timestamp::value(Some(ms))
 }
 
 /// A run's workflow as loaded, and its text as plain YAML for raw previews.

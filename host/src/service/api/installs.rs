@@ -191,7 +191,7 @@ pub async fn install(
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": row.id, "version": row.version, "sha256": row.sha256, "source": row.source,
-            "signer": row.signer, "installed_by": row.installed_by, "installed_at": row.installed_at })),
+            "signer": row.signer, "installed_by": row.installed_by, "installed_at": crate::store::timestamp::value(Some(row.installed_at)) })),
     ))
 }
 

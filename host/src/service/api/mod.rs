@@ -6,6 +6,7 @@ mod calendar;
 mod installs;
 mod members;
 pub mod openapi;
+mod paging;
 mod plugins;
 mod retention;
 mod run_query;

@@ -26,7 +26,10 @@ use super::{
             (viewer < approver < editor < owner). Another workspace's data answers 404. \
             Every error, including a body that does not parse (400) or fit its schema (422), \
             one too large (413) or of the wrong content type (415), an unknown route (404) \
-            and a method a route does not take (405), is `{\"error\": {\"code\", \"message\"}}`."
+            and a method a route does not take (405), is `{\"error\": {\"code\", \"message\"}}`. \
+            Every time is an RFC 3339 string in UTC. Lists that page take `limit` and `before`, \
+            the id of the last item of the previous page; a value out of range or an unknown \
+            parameter is a 400 `invalid_request`."
     ),
     paths(
         document,

@@ -7,12 +7,13 @@ use crate::service::error::ApiError;
 use crate::service::names;
 use crate::store::RunFilter;
 
+use super::paging;
+
 /// Statuses a run can have.
 pub const STATUSES: [&str; 8] =
     ["queued", "running", "waiting", "succeeded", "failed", "rejected", "cancelled", "skipped"];
-/// Runs in one page when `limit` is not given, and the most one page holds.
+/// Runs in one page when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;
-pub const MAX_LIMIT: i64 = 500;
 /// The longest search text: it becomes a pattern matched against every listed run.
 pub const MAX_SEARCH_CHARS: usize = 200;
 
@@ -48,10 +49,7 @@ impl RunQuery {
         if let Some(w) = &workflow {
             names::check_text("workflow", w, crate::workflow::MAX_NAME_LEN)?;
         }
-        let before = given(self.before);
-        if let Some(b) = before.as_deref().filter(|b| uuid::Uuid::parse_str(b).is_err()) {
-            return Err(ApiError::invalid(format!("before `{}` is not a run id", clip(b))));
-        }
+        let before = paging::run_cursor(given(self.before).as_deref())?;
         let search = given(self.q);
         if let Some(q) = &search {
             names::check_text("q", q, MAX_SEARCH_CHARS)?;
@@ -66,12 +64,15 @@ impl RunQuery {
     }
 }
 
+/// `limit` as written: a whole number that `paging::limit` checks.
 fn limit(value: Option<String>) -> Result<i64, ApiError> {
-    let Some(text) = value.filter(|v| !v.is_empty()) else { return Ok(DEFAULT_LIMIT) };
-    match text.parse::<i64>() {
-        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        _ => Err(ApiError::invalid(format!("limit `{}` is not a whole number from 1 to {MAX_LIMIT}", clip(&text)))),
-    }
+    let given = match value.filter(|v| !v.is_empty()) {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            ApiError::invalid(format!("limit: `{}` is not a whole number from 1 to {}", clip(&text), paging::MAX_LIMIT))
+        })?),
+    };
+    paging::limit(given, DEFAULT_LIMIT, paging::MAX_LIMIT)
 }
 
 /// An RFC 3339 time or epoch milliseconds, as milliseconds.

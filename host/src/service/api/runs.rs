@@ -11,6 +11,7 @@ use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::launch::start_run;
 use crate::service::names;
+use crate::store::timestamp;
 use crate::store::{ApprovalRecord, AttemptRecord, RunRecord, RunSummary};
 
 use super::openapi::Denied;
@@ -79,10 +80,6 @@ fn require_active(run: &RunRecord, hint: &str) -> ApiResult<()> {
     }
 }
 
-fn millis(t: Option<i64>) -> Value {
-    t.and_then(chrono::DateTime::from_timestamp_millis).map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
-}
-
 /// A run as the API shows it: steps in start order, each with its logs.
 fn run_json(run: &RunRecord, approvals: &[ApprovalRecord], attempts: &[AttemptRecord]) -> Value {
     let steps: Vec<Value> = run
@@ -93,13 +90,13 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord], attempts: &[AttemptRe
                 "id": st.step_id, "plugin": st.plugin, "plugin_version": st.plugin_version, "status": st.outcome(),
                 "digest": (!st.digest.is_empty()).then_some(&st.digest),
                 "attempt": st.attempt, "input": st.input, "output": st.output, "error": st.error,
-                "error_kind": st.error_kind, "started_at": millis(st.started_at), "finished_at": millis(st.finished_at),
+                "error_kind": st.error_kind, "started_at": timestamp::value(st.started_at), "finished_at": timestamp::value(st.finished_at),
                 "duration_ms": st.duration_us.map(|us| us as f64 / 1000.0),
                 "attempts": attempts.iter().filter(|a| a.step_id == st.step_id).map(|a| json!({
                     "attempt": a.attempt, "item": a.idx, "status": a.status, "error": a.error,
-                    "started_at": millis(Some(a.started_at)), "finished_at": millis(Some(a.finished_at)),
+                    "started_at": timestamp::value(Some(a.started_at)), "finished_at": timestamp::value(Some(a.finished_at)),
                 })).collect::<Vec<_>>(),
-                "logs": st.logs.iter().map(|l| json!({ "level": l.level, "message": l.message, "at": millis(Some(l.at)) })).collect::<Vec<_>>(),
+                "logs": st.logs.iter().map(|l| json!({ "level": l.level, "message": l.message, "at": timestamp::value(Some(l.at)) })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -107,7 +104,7 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord], attempts: &[AttemptRe
         "id": run.id, "workspace": run.workspace, "workflow": run.workflow, "status": run.status,
         "trigger": run.context.get("trigger").cloned().unwrap_or_else(|| json!({ "kind": run.trigger })),
         "inputs": run.inputs, "outputs": run.outputs, "error": run.error,
-        "created_at": millis(Some(run.created_at)), "started_at": millis(run.started_at), "finished_at": millis(run.finished_at),
+        "created_at": timestamp::value(Some(run.created_at)), "started_at": timestamp::value(run.started_at), "finished_at": timestamp::value(run.finished_at),
         "steps": steps,
         "approvals": approvals.iter().map(approval_json).collect::<Vec<_>>(),
     })
@@ -116,8 +113,8 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord], attempts: &[AttemptRe
 pub fn approval_json(a: &ApprovalRecord) -> Value {
     json!({
         "run_id": a.run_id, "step_id": a.step_id, "status": a.status, "message": a.message, "preview": a.preview,
-        "approvers": a.approvers, "requested_at": millis(Some(a.requested_at)), "expires_at": millis(a.expires_at),
-        "decided_by": a.decided_by, "decided_at": millis(a.decided_at), "comment": a.comment,
+        "approvers": a.approvers, "requested_at": timestamp::value(Some(a.requested_at)), "expires_at": timestamp::value(a.expires_at),
+        "decided_by": a.decided_by, "decided_at": timestamp::value(a.decided_at), "comment": a.comment,
     })
 }
 
@@ -150,7 +147,7 @@ pub async fn logs(
         .iter()
         .flat_map(|st| {
             st.logs.iter().map(
-                |l| json!({ "step": st.step_id, "level": l.level, "message": l.message, "at": millis(Some(l.at)) }),
+                |l| json!({ "step": st.step_id, "level": l.level, "message": l.message, "at": timestamp::value(Some(l.at)) }),
             )
         })
         .collect();

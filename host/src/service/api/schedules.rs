@@ -64,7 +64,7 @@ pub struct TriggerEventView {
 
 impl From<TriggerEvent> for TriggerEventView {
     fn from(e: TriggerEvent) -> Self {
-        let time = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339());
+        let time = crate::store::timestamp::rfc3339;
         Self {
             id: e.id,
             workflow: e.workflow,
@@ -124,6 +124,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct TriggerQuery {
     /// Only this workflow's events.
     pub workflow: Option<String>,
@@ -142,7 +143,7 @@ pub async fn events(
 ) -> ApiResult<Json<Vec<TriggerEventView>>> {
     caller.require(&ws, Role::Viewer)?;
     workspace(&s, &ws).await?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let limit = super::paging::limit(q.limit, 100, super::paging::MAX_LIMIT)?;
     let events = s.store.trigger_events(&ws, q.workflow.as_deref().unwrap_or(""), limit).await?;
     Ok(Json(events.into_iter().map(Into::into).collect()))
 }

@@ -21,6 +21,8 @@ pub struct SecretInfo {
     /// The only hosts the value may be sent to (and only where the plugin's manifest allows
     /// it too); empty: nowhere.
     pub hosts: Vec<String>,
+    #[serde(serialize_with = "crate::store::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: i64,
 }
 

@@ -17,6 +17,7 @@ use crate::store::{Actor, RevisionRecord, WorkflowRecord};
 use crate::workflow::{Diagnostics, Plan};
 
 use super::openapi::Denied;
+use super::paging;
 use super::workspaces::workspace;
 
 /// The result of storing a workflow.
@@ -195,14 +196,18 @@ pub const REVISIONS_PER_PAGE: i64 = 20;
 
 /// Which revisions to list: those older than `before`, when given.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct RevisionPage {
     /// List the revisions older than this one (the last `revision` of the previous page).
     before: Option<i64>,
+    /// At most this many (1 to 500, default 20).
+    limit: Option<i64>,
 }
 
 #[utoipa::path(get, operation_id = "list_revisions", path = "/api/v1/workspaces/{ws}/workflows/{name}/revisions", tag = "workflows", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), ("name" = String, Path, description = "Workflow name"), RevisionPage),
-    responses((status = 200, description = "The newest 20 revisions (older than `before`, when given), newest first", body = Vec<RevisionRecord>), Denied))]
+    responses((status = 200, description = "The newest 20 revisions (older than `before`, when given), newest first", body = Vec<RevisionRecord>), Denied,
+        (status = 400, description = "`before` or `limit` out of range, or an unknown parameter", body = ErrorBody)))]
 pub async fn revisions(
     State(s): State<AppState>,
     caller: Caller,
@@ -210,8 +215,10 @@ pub async fn revisions(
     Query(page): Query<RevisionPage>,
 ) -> ApiResult<Json<Vec<RevisionRecord>>> {
     caller.require(&ws, Role::Viewer)?;
+    let before = paging::revision_cursor(page.before)?;
+    let limit = paging::limit(page.limit, REVISIONS_PER_PAGE, paging::MAX_LIMIT)?;
     find(&s, &ws, &name).await?;
-    Ok(Json(s.store.workflow_revisions(&ws, &name, page.before, REVISIONS_PER_PAGE).await?))
+    Ok(Json(s.store.workflow_revisions(&ws, &name, before, limit).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

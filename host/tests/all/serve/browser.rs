@@ -91,6 +91,9 @@ async fn signing_in_with_a_token_shows_the_runs_list() {
     browser.wait_text("main h1", "Runs").await;
     let table = browser.wait_text("table.runs tbody", "hello").await;
     assert!(table.contains("succeeded"), "{table}");
+    let took = browser.script("return document.querySelector('table.runs td[data-label=Took]').textContent", json!([]));
+    let took = took.await.as_str().unwrap_or_default().to_string();
+    assert!(took.ends_with(" ms") || took.ends_with(" s"), "a duration computed from RFC 3339 times: {took:?}");
     let kept = browser.script("return [sessionStorage.getItem('roost.token'), localStorage.length]", json!([])).await;
     assert_eq!(kept, json!([viewer, 0]), "the token is kept for this tab only");
     assert_eq!(browser.script("return document.getElementById('workspace').value", json!([])).await, "default");

@@ -59,10 +59,10 @@ async fn run_filters_refuse_bad_values_and_find_runs() {
     assert_eq!(done["status"], "succeeded", "{done}");
 
     for (query, names) in [
-        ("limit=0", "limit `0`"),
-        ("limit=501", "limit `501`"),
-        ("limit=ten", "limit `ten`"),
-        ("before=garbage", "before `garbage` is not a run id"),
+        ("limit=0", "limit: `0`"),
+        ("limit=501", "limit: `501`"),
+        ("limit=ten", "limit: `ten`"),
+        ("before=garbage", "before: `garbage` is not a run id"),
         ("since=yesterday", "since `yesterday` is not a time"),
         ("until=2026-13-01T00:00:00Z", "until `2026-13-01T00:00:00Z`"),
         ("since=2000&until=1000", "since must be before until"),

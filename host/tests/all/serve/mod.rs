@@ -163,5 +163,6 @@ mod postgres;
 mod quotas;
 pub(crate) mod schedules;
 pub mod secrets;
+mod shape;
 mod tenancy;
 mod workspace_delete;

@@ -37,12 +37,15 @@ const MEMBER_PASSWORD: &str = "member password 1";
 const ROLES: [Role; 4] = [Role::Viewer, Role::Approver, Role::Editor, Role::Owner];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Who {
+pub(super) enum Who {
     Nobody,
     /// The owner of another workspace.
     Stranger,
     Member(Role),
     Operator,
+    /// `member@example.com` by a personal token, a member of no workspace: only `shape`
+    /// calls with it; people are walked in `people::access`.
+    Person,
 }
 
 /// The statuses `who` must get from `e` in workspace `acme`: 2xx is any success.
@@ -51,6 +54,8 @@ fn expected(e: &Endpoint, who: Who) -> &'static str {
         (Access::Public, _) => "2xx",
         (_, Who::Nobody) => "401",
         // No caller here is a person: people are walked in `people::access`.
+        (Access::Person, Who::Person) => "2xx",
+        (_, Who::Person) => unreachable!("people are walked in `people::access`"),
         (Access::Person, _) => "403",
         (_, Who::Operator) | (Access::Token, _) => "2xx",
         (Access::Operator, Who::Stranger) if e.path.contains("{ws}") => "404",
@@ -61,17 +66,21 @@ fn expected(e: &Endpoint, who: Who) -> &'static str {
     }
 }
 
-struct World {
-    service: Service,
+/// A service with workspaces `acme` (a token per role) and `globex`, and fixtures for
+/// every endpoint; also used by `shape`.
+pub(super) struct World {
+    pub(super) service: Service,
     members: Vec<(Role, String)>,
     stranger: String,
+    /// A personal token of `member@example.com`.
+    person: String,
     /// A run of FLOW, waiting for its approval, that the read-only endpoints look at.
     run: String,
     made: usize,
 }
 
 impl World {
-    async fn new() -> Self {
+    pub(super) async fn new() -> Self {
         let auth = roost::service::people::AuthConfig { signup: true, ..Default::default() };
         let service = Service::launch(super::Setup { auth, ..Default::default() }, |_| Vec::new()).await;
         let hash = roost::service::people::password::hash(MEMBER_PASSWORD).unwrap();
@@ -83,7 +92,8 @@ impl World {
         let stranger = service.workspace_token("globex", "owner").await;
         service.put_workflow("acme", FLOW).await;
         service.put_workflow("acme", LATER).await;
-        let mut world = Self { service, members, stranger, run: String::new(), made: 0 };
+        let mut world = Self { service, members, stranger, person: String::new(), run: String::new(), made: 0 };
+        world.person = world.personal_token().await.1;
         world.run = world.waiting_run().await;
         world
     }
@@ -93,6 +103,7 @@ impl World {
             Who::Nobody => None,
             Who::Stranger => Some(&self.stranger),
             Who::Operator => Some(OPERATOR),
+            Who::Person => Some(&self.person),
             Who::Member(role) => self.members.iter().find(|(r, _)| *r == role).map(|(_, t)| t.as_str()),
         }
     }
@@ -101,6 +112,25 @@ impl World {
         let (status, body) = self.service.call(OPERATOR, method, &format!("/api/v1{path}"), body).await;
         assert!((200..300).contains(&status), "fixture {path}: {status} {body}");
         body
+    }
+
+    /// A new personal token of `member@example.com`: its id and value.
+    async fn personal_token(&mut self) -> (String, String) {
+        let store = &self.service.state().store;
+        let (user, _) = store.user_by_email("member@example.com").await.unwrap().unwrap();
+        let value = roost::service::auth::new_token().unwrap();
+        let record = roost::store::TokenRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            workspace: None,
+            role: "person".into(),
+            name: format!("pat{}", self.made),
+            created_at: chrono::Utc::now().timestamp_millis(),
+            last_used_at: None,
+            user_id: Some(user.id),
+        };
+        store.create_token(&record, &roost::service::auth::token_hash(&value)).await.unwrap();
+        self.made += 1;
+        (record.id, value)
     }
 
     async fn waiting_run(&self) -> String {
@@ -136,7 +166,7 @@ impl World {
     }
 
     /// The concrete path and body of a call to `e` that can succeed for a caller allowed it.
-    async fn prepare(&mut self, e: &Endpoint, who: Who) -> (String, Option<Value>) {
+    pub(super) async fn prepare(&mut self, e: &Endpoint, who: Who) -> (String, Option<Value>) {
         let mut path = e.path.replace("{ws}", "acme").replace("{step}", "review");
         let body = match (e.method, e.path) {
             ("post", "/workspaces") => Some(json!({ "id": self.unique("ws") })),
@@ -146,6 +176,10 @@ impl World {
                 Some(json!({ "email": format!("{}@example.com", self.unique("new")), "password": MEMBER_PASSWORD }))
             }
             ("post", "/me/tokens") => Some(json!({ "name": "laptop" })),
+            ("delete", "/me/tokens/{id}") => {
+                path = path.replace("{id}", &self.personal_token().await.0);
+                None
+            }
             ("post", "/workspaces/{ws}/invitations") => {
                 Some(json!({ "email": format!("{}@example.com", self.unique("guest")), "role": "viewer" }))
             }
@@ -265,7 +299,7 @@ impl World {
         (path.replace("{name}", "review-echo").replace("{id}", &self.run), body)
     }
 
-    async fn send(&self, who: Who, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
+    pub(super) async fn send(&self, who: Who, method: &str, path: &str, body: Option<Value>) -> (u16, String) {
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let mut req = self.service.client.request(method, format!("{}/api/v1{path}", self.service.url));
         if let Some(token) = self.token(who) {
