@@ -59,6 +59,7 @@ async fn bench() {
     let (red, node) = nodered::install();
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let node_red = nodered::start(&red, &node, tmp.path()).await;
+    let compiled = roost::plugin_cache().exists();
     let roost = roost::start(tmp.path()).await;
     let waits = match sync {
         Some(false) => false,
@@ -115,6 +116,9 @@ async fn bench() {
     println!("\n{rounds} rounds of {seconds} s per system and concurrency; Roost: {mode}\n");
     table(&targets, &series);
     resources(&node_red, &roost);
+    if !compiled {
+        println!("(Roost's start compiled its plugins: the first run's cache in {})", roost::plugin_cache().display());
+    }
 }
 
 fn roost_target(roost: &Server, workflow: &str, label: &'static str, count: Count) -> Target {

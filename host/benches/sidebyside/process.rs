@@ -1,7 +1,7 @@
 //! A server under test as a child process: started on a free port, timed until healthy,
 //! its memory read from `/proc`, killed when dropped.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,11 +11,20 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Server {
     pub base: String,
     child: Child,
-    log: std::path::PathBuf,
+    log: PathBuf,
     /// From spawning the process to its first healthy answer.
     pub start_to_healthy: Duration,
     /// Resident memory once healthy and idle, in KiB.
     pub idle_rss_kb: u64,
+}
+
+/// What the benchmark keeps between runs (Node-RED's install, Roost's compiled plugins):
+/// `ROOST_BENCH_CACHE`, else `roost-bench` in the user's cache folder.
+pub fn cache_root() -> PathBuf {
+    std::env::var_os("ROOST_BENCH_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| dirs::cache_dir().map(|d| d.join("roost-bench")))
+        .unwrap_or_else(|| std::env::temp_dir().join("roost-bench"))
 }
 
 /// A port nobody listens on now.

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::oneshot;
 
-use super::process::{Server, free_port};
+use super::process::{Server, cache_root, free_port};
 
 pub const OPERATOR: &str = "roost_sidebyside-operator";
 const KEY: &str = "sidebyside-hook-key";
@@ -23,7 +23,9 @@ const POLL_LIMIT: usize = 100;
 /// What the poller's waiters learn: the run's status and when it finished (epoch ms).
 pub type Finished = (String, i64);
 
-/// Starts `roost serve` with the workflows of `benches/sidebyside` and the echo test plugin.
+/// Starts `roost serve` with the workflows of `benches/sidebyside` and the echo test
+/// plugin, over a fresh data folder; compiled plugins are kept between runs, as a
+/// deployment keeps them between restarts.
 pub async fn start(tmp: &Path) -> Server {
     let files = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/sidebyside");
     let (data, plugins) = (tmp.join("roost"), tmp.join("plugins/echo"));
@@ -44,6 +46,7 @@ pub async fn start(tmp: &Path) -> Server {
         .arg("--workflows")
         .arg(&files)
         .env("ROOST_OPERATOR_TOKEN", OPERATOR)
+        .env("ROOST_CACHE_DIR", plugin_cache())
         .env_remove("ROOST_DB")
         .env_remove("ROOST_CONFIG")
         .current_dir(&data);
@@ -55,6 +58,11 @@ pub async fn start(tmp: &Path) -> Server {
     let (status, answer) = api(&server.base, reqwest::Method::PATCH, "", quotas).await;
     assert!((200..300).contains(&status), "lifting the quotas answered {status}: {answer}");
     server
+}
+
+/// Where `roost serve` keeps its compiled plugins between runs of the benchmark.
+pub fn plugin_cache() -> std::path::PathBuf {
+    cache_root().join("roost-compiled-plugins")
 }
 
 /// Calls the API of workspace `default`; returns the status and the JSON answer.
