@@ -16,8 +16,14 @@ pub struct InvitationRecord {
     pub role: String,
     /// Who invited, as the audit log names them.
     pub invited_by: String,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: i64,
+    #[serde(serialize_with = "super::timestamp::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub accepted_at: Option<i64>,
 }
 

@@ -16,6 +16,8 @@ pub struct UserRecord {
     pub admin: bool,
     /// Whether the account can sign in with a password (else only through OpenID).
     pub has_password: bool,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
 }
 
@@ -26,6 +28,8 @@ pub struct MemberRecord {
     pub email: String,
     pub workspace: String,
     pub role: String,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
 }
 

@@ -15,7 +15,11 @@ pub struct LastRun {
     pub workflow: String,
     pub run_id: String,
     pub status: String,
+    #[serde(serialize_with = "super::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "super::timestamp::opt_ms")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub finished_at: Option<i64>,
     /// Steps that failed, also under `continue_on_error` in a run that succeeded.
     pub failed_steps: i64,

@@ -143,6 +143,8 @@ pub struct InvitationView {
     pub role: String,
     /// Whether the address has an account: then its password confirms, else it sets one.
     pub has_account: bool,
+    #[serde(serialize_with = "crate::store::timestamp::ms")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: i64,
 }
 
