@@ -207,6 +207,20 @@ impl Engine {
         workspace: &str,
         origin: Origin,
     ) -> Result<Option<String>, EngineError> {
+        self.create(plan, (name, source), inputs, workspace, origin, Vec::new()).await
+    }
+
+    /// [`Engine::start_from`] with `reused`: steps that start the run already succeeded,
+    /// carried over from an earlier run of the same text (see [`Engine::retry`]).
+    pub(super) async fn create(
+        &self,
+        plan: &Plan,
+        (name, source): (&str, &str),
+        inputs: Map<String, Value>,
+        workspace: &str,
+        origin: Origin,
+        reused: Vec<StepRecord>,
+    ) -> Result<Option<String>, EngineError> {
         let Origin { kind: trigger, context, delivery } = origin;
         let trigger = trigger.as_str();
         let run_id = uuid::Uuid::now_v7().to_string();
@@ -223,10 +237,11 @@ impl Engine {
         let steps = plan
             .steps
             .iter()
-            .map(|step| StepRecord {
-                status: step_status.into(),
-                finished_at,
-                ..blank_record(&run_id, workspace, step)
+            .map(|step| match reused.iter().find(|r| r.step_id == step.id && finished_at.is_none()) {
+                Some(earlier) => StepRecord { run_id: run_id.clone(), logs: Vec::new(), ..earlier.clone() },
+                None => {
+                    StepRecord { status: step_status.into(), finished_at, ..blank_record(&run_id, workspace, step) }
+                }
             })
             .collect();
         let run = RunRecord {

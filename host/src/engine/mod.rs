@@ -11,6 +11,7 @@ mod drive;
 mod durable;
 mod hooks;
 mod live;
+mod retry;
 mod scope;
 mod settle;
 mod work;
@@ -23,6 +24,7 @@ use serde_json::Value;
 pub use budget::{MAX_FOR_EACH_OUTPUT, MAX_RUN_STATE};
 pub use durable::{DEFAULT_LEASE, Engine, EngineError, Origin, Progress, SecretSource};
 pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};
+pub use retry::Retried;
 pub use work::idempotency_key;
 
 use crate::store::{Store, StoreError};

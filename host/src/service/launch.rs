@@ -169,7 +169,7 @@ fn bind_inputs(plan: &Plan, inputs: &Map<String, Value>) -> Result<Map<String, V
 }
 
 /// Refuses a new run of `ws` while its active runs fill its quota.
-async fn check_quota(s: &AppState, ws: &str) -> Result<(), ApiError> {
+pub async fn check_quota(s: &AppState, ws: &str) -> Result<(), ApiError> {
     let workspace = s.store.workspace(ws).await?.ok_or_else(|| ApiError::not_found("workspace not found"))?;
     let Some(limit) = Quotas::parse(&workspace.quotas)?.concurrent_runs else { return Ok(()) };
     let active = s.store.active_runs(ws).await?;

@@ -9,6 +9,7 @@ pub mod openapi;
 mod paging;
 mod plugins;
 mod retention;
+mod retry;
 mod run_query;
 mod runs;
 mod schedules;
@@ -108,6 +109,7 @@ endpoints! {
     get "/workspaces/{ws}/workflows/{name}/form" => workflow_facts::form, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/workflow-overview" => workflow_facts::overview, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/runs/{id}/rerun" => workflow_facts::rerun, Access::Role(Role::Editor);
+    post "/workspaces/{ws}/runs/{id}/retry" => retry::retry, Access::Role(Role::Editor);
     post "/workspaces/{ws}/validate" => workflows::validate, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs" => runs::list, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/runs/{id}" => runs::get, Access::Role(Role::Viewer);

@@ -12,8 +12,8 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 use crate::service::error::ErrorBody;
 
 use super::{
-    account, calendar, installs, members, plugins, retention, runs, schedules, settings, workflow_facts, workflows,
-    workspace_delete, workspaces,
+    account, calendar, installs, members, plugins, retention, retry, runs, schedules, settings, workflow_facts,
+    workflows, workspace_delete, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -74,6 +74,7 @@ use super::{
         workflow_facts::form,
         workflow_facts::overview,
         workflow_facts::rerun,
+        retry::retry,
         runs::list,
         runs::get,
         retention::delete_run,

@@ -103,6 +103,7 @@ fn run_json(run: &RunRecord, approvals: &[ApprovalRecord], attempts: &[AttemptRe
     json!({
         "id": run.id, "workspace": run.workspace, "workflow": run.workflow, "status": run.status,
         "trigger": run.context.get("trigger").cloned().unwrap_or_else(|| json!({ "kind": run.trigger })),
+        "retry": run.context.get("retry"),
         "inputs": run.inputs, "outputs": run.outputs, "error": run.error,
         "created_at": timestamp::value(Some(run.created_at)), "started_at": timestamp::value(run.started_at), "finished_at": timestamp::value(run.finished_at),
         "steps": steps,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
-use crate::service::error::{ApiError, ApiResult, ErrorBody};
+use crate::service::error::{ApiResult, ErrorBody};
 use crate::service::launch::start_run;
 use crate::store::LastRun;
 use crate::workflow::{Plan, StepKind, credentials};
@@ -153,13 +153,7 @@ pub async fn rerun(
     Path((ws, id)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Started>)> {
     caller.require(&ws, Role::Editor)?;
-    if s.store.run_workspace(&id).await?.as_deref() != Some(ws.as_str()) {
-        return Err(ApiError::not_found(format!("run `{id}` not found in workspace `{ws}`")));
-    }
-    let run = s.store.get_run(&id).await?;
-    if !crate::store::FINISHED.contains(&run.status.as_str()) {
-        return Err(ApiError::conflict(format!("run `{id}` has not ended ({}); wait for it or cancel it", run.status)));
-    }
+    let run = super::retry::ended_run(&s, &ws, &id).await?;
     let w = find(&s, &ws, &run.workflow).await?;
     let inputs = run.inputs.as_object().cloned().unwrap_or_default();
     let trigger = json!({ "kind": "rerun", "of": id, "by": caller.actor().to_string() });

@@ -7,7 +7,7 @@ import { approvalCard } from './approvals.js';
 import { decisions } from './decisions.js';
 import { may } from './role.js';
 import { deleteRunButton } from './rundelete.js';
-import { rerunButton } from './rerun.js';
+import { rerunButton, retryButton } from './rerun.js';
 import { stepTiming } from './steptiming.js';
 
 export async function runView(main, ctx) {
@@ -59,8 +59,11 @@ function header(run, reload, { owner, editor }) {
   const trigger = run.trigger && typeof run.trigger === 'object'
     ? [run.trigger.kind, run.trigger.by ? ` by ${run.trigger.by}` : ''].join('') : run.trigger;
   // Only what the caller's role may do: a viewer sees no buttons at all.
+  const retriable = ['failed', 'cancelled', 'rejected'].includes(run.status);
   const actions = [active && editor ? cancel : null, !active && editor ? rerunButton(run) : null,
-    !active && owner ? deleteRunButton(run) : null].filter(Boolean);
+    retriable && editor ? retryButton(run) : null, !active && owner ? deleteRunButton(run) : null].filter(Boolean);
+  const retryOf = run.retry ? [h('dt', null, 'Retry of'), h('dd', null,
+    h('a', { href: `#/runs/${seg(run.retry.of)}` }, h('code', null, run.retry.of)), run.retry.by ? ` by ${run.retry.by}` : '')] : null;
   return [
     h('div', { class: 'page-head' },
       h('h1', { tabindex: -1 }, run.workflow),
@@ -69,6 +72,7 @@ function header(run, reload, { owner, editor }) {
     h('dl', { class: 'facts' },
       h('dt', null, 'Run'), h('dd', null, h('code', null, run.id)),
       h('dt', null, 'Trigger'), h('dd', null, trigger || '—'),
+      retryOf,
       h('dt', null, 'Started'), h('dd', null, timeEl(run.started_at || run.created_at)),
       h('dt', null, 'Finished'), h('dd', null, run.finished_at ? timeEl(run.finished_at) : 'not yet'),
       h('dt', null, 'Took'), h('dd', null, took || (active ? duration(Date.now() - started) + ' so far' : '—'))),
@@ -115,7 +119,8 @@ function timeline(run, open) {
   const steps = [...run.steps].sort((a, b) => first(a) - first(b));
   if (!steps.length) return h('p', { class: 'muted' }, 'No steps.');
   return h('ol', { class: 'timeline' }, steps.map((step) => {
-    const { track, label } = stepTiming(step, start, span, now);
+    const reused = run.retry && run.retry.reused.includes(step.id);
+    const { track, label } = reused ? carriedOver(run.retry.of) : stepTiming(step, start, span, now);
     const plugin = step.plugin_version ? `${step.plugin}@${step.plugin_version}` : step.plugin;
     const details = h('details', { open: open.has(step.id), 'data-step': step.id },
       h('summary', null, 'Input, output and logs'),
@@ -133,4 +138,10 @@ function timeline(run, open) {
       track,
       details);
   }));
+}
+
+/** The timing of a step carried over by a retry: it ran in the earlier run, not in this one. */
+function carriedOver(of) {
+  const track = h('div', { class: 'track', role: 'img', 'aria-label': `carried over from run ${of}, not run again` });
+  return { track, label: 'carried over from the earlier run' };
 }

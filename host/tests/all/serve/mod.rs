@@ -161,6 +161,7 @@ mod hooks;
 mod metrics;
 mod postgres;
 mod quotas;
+mod retry;
 pub(crate) mod schedules;
 pub mod secrets;
 mod shape;

@@ -282,7 +282,7 @@ impl World {
                 path = path.replace("{plugin}", "echo").replace("{version}", &version);
                 None
             }
-            ("post", "/workspaces/{ws}/runs/{id}/rerun") => {
+            ("post", "/workspaces/{ws}/runs/{id}/rerun" | "/workspaces/{ws}/runs/{id}/retry") => {
                 let run = self.timer_run().await;
                 self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/cancel"), None).await;
                 path = path.replace("{id}", &run);

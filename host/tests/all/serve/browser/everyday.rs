@@ -130,6 +130,20 @@ async fn a_run_starts_from_the_typed_form_is_rejected_and_runs_again() {
     browser.wait_text("#approval-count", "1").await;
     run(&service, "review", json!({ "text": "from the API" }), &["waiting"]).await;
     browser.wait_text("#approval-count", "2").await;
+
+    // Retrying the rejected run asks the approval again, in a run that says what it retries.
+    browser.goto(&format!("{}/#/runs/{id}", service.url)).await;
+    browser.click("main .actions button.retry").await;
+    browser.wait_text("#status", "Retried as run").await;
+    browser.wait_text(".run-status", "waiting").await;
+    let retried = browser.script("return location.hash.split('/').pop()", json!([])).await;
+    assert_ne!(retried.as_str().unwrap(), id, "a new run");
+    let link = browser
+        .script("return document.querySelector('dl.facts a[href^=\"#/runs/\"]').getAttribute('href')", json!([]))
+        .await;
+    assert_eq!(link, format!("#/runs/{id}"), "the retry links to the run it retries");
+    audit(&browser, "retried run", "").await;
+    browser.screenshot("run-retry").await;
     browser.quit().await;
     service.running.shutdown().await;
 }
