@@ -4,6 +4,7 @@
 //! both backends accept, through sqlx's `Any` driver; the schema is migrated per backend
 //! from the plain SQL files under `migrations/`.
 
+mod approval_links;
 mod approvals;
 mod batch;
 mod calendar;
@@ -32,6 +33,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
+pub use approval_links::{ApprovalLinkRecord, MAX_LINK_COMMENTS};
 pub use approvals::ApprovalRecord;
 pub use batch::{NewRunRow, RunWrite, Written};
 pub use calendar::TimerRecord;

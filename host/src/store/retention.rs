@@ -12,7 +12,7 @@ pub const FINISHED: [&str; 5] = ["succeeded", "failed", "rejected", "cancelled",
 
 /// The tables holding a run's rows by `run_id`, children first (each keyed by `run_id`
 /// first, so every delete is an index range).
-const RUN_TABLES: [&str; 6] = ["step_logs", "attempts", "step_items", "jobs", "approvals", "steps"];
+const RUN_TABLES: [&str; 7] = ["step_logs", "attempts", "step_items", "jobs", "approval_links", "approvals", "steps"];
 
 /// What became of a request to delete one run.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,6 +48,8 @@ pub enum ActorKind {
     System,
     /// A person with an account, by session or personal token.
     User,
+    /// Whoever held a client link for one approval; the id is the link's.
+    Link,
     /// An entry written before actors were recorded by kind and id; only its label is known.
     Unrecorded,
 }
@@ -80,6 +82,11 @@ impl Actor {
         Self { kind: ActorKind::User, id: user_id.into(), role: None, name: Some(email.into()) }
     }
 
+    /// The holder of client link `link_id`.
+    pub fn link(link_id: &str) -> Self {
+        Self { kind: ActorKind::Link, id: link_id.into(), role: None, name: Some("client link".into()) }
+    }
+
     /// Roost itself, as `part` (e.g. `startup`).
     pub fn system(part: &str) -> Self {
         Self { kind: ActorKind::System, id: part.into(), role: None, name: None }
@@ -91,6 +98,7 @@ impl Actor {
             ActorKind::Workspace => Some("workspace"),
             ActorKind::System => Some("system"),
             ActorKind::User => Some("user"),
+            ActorKind::Link => Some("link"),
             ActorKind::Unrecorded => None,
         }
     }
@@ -101,6 +109,7 @@ impl Actor {
             Some("workspace") => ActorKind::Workspace,
             Some("system") => ActorKind::System,
             Some("user") => ActorKind::User,
+            Some("link") => ActorKind::Link,
             _ => return Self { kind: ActorKind::Unrecorded, id: String::new(), role: None, name: Some(label) },
         };
         let name = (kind != ActorKind::System).then_some(label);

@@ -1,14 +1,14 @@
 //! Deleting a workspace with everything it holds, in one transaction: its runs (with their
-//! steps, logs, attempts, items, jobs and approvals), workflows and revisions, secrets,
-//! variables, tokens, members, invitations, key-value data, trigger history, installed
-//! plugins and audit log. The accounts of its members stay.
+//! steps, logs, attempts, items, jobs, approvals and client links), workflows and
+//! revisions, secrets, variables, tokens, members, invitations, key-value data, trigger
+//! history, installed plugins and audit log. The accounts of its members stay.
 
 use sqlx::Row;
 
 use super::{Store, StoreError};
 
 /// Tables holding a run's rows by `run_id`, children first.
-const RUN_TABLES: [&str; 6] = ["step_logs", "attempts", "step_items", "jobs", "approvals", "steps"];
+const RUN_TABLES: [&str; 7] = ["step_logs", "attempts", "step_items", "jobs", "approval_links", "approvals", "steps"];
 
 /// Tables holding a workspace's own rows in a `workspace` column, `runs` and `workspaces`
 /// last (other rows may point at them).

@@ -2,7 +2,9 @@
 //! against the workspace in its path before it reads or writes anything.
 
 mod account;
+mod approval_links;
 mod calendar;
+mod client;
 mod installs;
 mod members;
 pub mod openapi;
@@ -79,6 +81,8 @@ endpoints! {
     delete "/me/tokens/{id}" => account::delete_token, Access::Person;
     get "/invitations/{token}" => members::view, Access::Public;
     post "/invitations/{token}/accept" => members::accept, Access::Public;
+    get "/client/{token}" => client::view, Access::Public;
+    post "/client/{token}" => client::answer, Access::Public;
     get "/workspaces" => workspaces::list, Access::Token;
     post "/workspaces" => workspaces::create, Access::Operator;
     get "/workspaces/{ws}" => workspaces::get, Access::Role(Role::Viewer);
@@ -120,6 +124,9 @@ endpoints! {
     get "/workspaces/{ws}/approvals" => runs::approvals, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/runs/{id}/approvals/{step}/approve" => runs::approve, Access::Role(Role::Approver);
     post "/workspaces/{ws}/runs/{id}/approvals/{step}/reject" => runs::reject, Access::Role(Role::Approver);
+    get "/workspaces/{ws}/runs/{id}/approvals/{step}/links" => approval_links::list, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/runs/{id}/approvals/{step}/links" => approval_links::create, Access::Role(Role::Editor);
+    delete "/workspaces/{ws}/runs/{id}/approvals/{step}/links/{link}" => approval_links::revoke, Access::Role(Role::Editor);
     get "/workspaces/{ws}/calendar" => calendar::list, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/calendar/{id}/{step}/move" => calendar::move_timer, Access::Role(Role::Editor);
     post "/workspaces/{ws}/calendar/{id}/cancel" => calendar::cancel, Access::Role(Role::Editor);

@@ -12,8 +12,8 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 use crate::service::error::ErrorBody;
 
 use super::{
-    account, calendar, installs, members, plugins, retention, retry, runs, schedules, settings, workflow_facts,
-    workflows, workspace_delete, workspaces,
+    account, approval_links, calendar, client, installs, members, plugins, retention, retry, runs, schedules, settings,
+    workflow_facts, workflows, workspace_delete, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -21,7 +21,8 @@ use super::{
     info(
         title = "Roost",
         description = "Workspaces, workflows, runs, approvals, secrets and plugins of `roost serve`. \
-            Every call but this document, `/healthz` and (on loopback) `/metrics` needs \
+            Every call but this document, `/healthz`, (on loopback) `/metrics`, signing in, \
+            invitations and client links (whose secret is in the path) needs \
             `Authorization: Bearer TOKEN`: the operator's, or a workspace token with a role \
             (viewer < approver < editor < owner). Another workspace's data answers 404. \
             Every error, including a body that does not parse (400) or fit its schema (422), \
@@ -43,6 +44,8 @@ use super::{
         account::delete_token,
         members::view,
         members::accept,
+        client::view,
+        client::answer,
         members::list,
         members::remove,
         members::invitations,
@@ -84,6 +87,9 @@ use super::{
         runs::approvals,
         runs::approve,
         runs::reject,
+        approval_links::list,
+        approval_links::create,
+        approval_links::revoke,
         plugins::list,
         plugins::get,
         installs::list,

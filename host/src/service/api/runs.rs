@@ -249,6 +249,20 @@ pub async fn reject(
     decide(s, caller, (ws, id, step), false, body.and_then(|Json(b)| b.comment)).await
 }
 
+/// 403 unless the caller's role in `ws` may decide `approval` (or the caller is the operator).
+pub(super) fn may_decide(caller: &Caller, ws: &str, approval: &ApprovalRecord) -> ApiResult<()> {
+    let role = caller.role_in(ws).unwrap_or(Role::Viewer);
+    if caller.is_operator() || role.may_decide(&approval.approvers) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "approval `{}` may be decided by {} or a stronger role; the caller has `{}`",
+        approval.step_id,
+        approval.approvers.join(", "),
+        role.as_str()
+    )))
+}
+
 async fn decide(
     s: AppState,
     caller: Caller,
@@ -266,14 +280,7 @@ async fn decide(
         .approval(&id, &step)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("run `{id}` has no approval `{step}` waiting")))?;
-    let role = caller.role_in(&ws).unwrap_or(Role::Viewer);
-    if !caller.is_operator() && !role.may_decide(&approval.approvers) {
-        return Err(ApiError::forbidden(format!(
-            "approval `{step}` may be decided by {} or a stronger role; the caller has `{}`",
-            approval.approvers.join(", "),
-            role.as_str()
-        )));
-    }
+    may_decide(&caller, &ws, &approval)?;
     s.engine.decide(&id, &step, approved, &caller.actor().to_string(), comment.clone()).await?;
     let action = if approved { "approval.approve" } else { "approval.reject" };
     s.store.audit(Some(&ws), &caller.actor(), action, &format!("{id}/{step}"), comment.as_deref()).await?;

@@ -13,6 +13,7 @@ import { pluginsView } from './plugins.js';
 import { settingsView } from './settings.js';
 import { auditView } from './audit.js';
 import { membersView } from './members.js';
+import { clientView } from './client.js';
 import { invitationView } from './invitation.js';
 import { workspacesView } from './workspaces.js';
 import { forget, isOperator } from './role.js';
@@ -64,6 +65,8 @@ async function route() {
   const [path, search] = (location.hash.replace(/^#/, '') || '/runs').split('?');
   const invited = path.match(/^\/invitation\/([^/]+)$/);
   if (invited) return invitationView(main, decodeURIComponent(invited[1]), afterInvitation);
+  const client = path.match(/^\/client\/([^/]+)$/);
+  if (client) return clientView(main, decodeURIComponent(client[1]));
   if (!session.active) return signedOut();
   const match = ROUTES.map(([section, re, view]) => [section, path.match(re), view]).find(([, m]) => m);
   for (const link of nav.querySelectorAll('a')) {
@@ -194,7 +197,7 @@ setInterval(() => { if (session.active && !document.hidden) refreshCount(); }, 5
 document.addEventListener('visibilitychange', () => { if (session.active && !document.hidden) refreshCount(); });
 
 async function boot() {
-  if (/^#\/invitation\//.test(location.hash)) return route();
+  if (/^#\/(invitation|client)\//.test(location.hash)) return route();
   try {
     if (!session.token) {
       // A person's session lives in its cookie: ask who is signed in, if anyone.

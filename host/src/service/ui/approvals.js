@@ -2,6 +2,7 @@
 
 import { api, seg, ws } from './api.js';
 import { announce, empty, field, fill, h, postCard, timeEl } from './dom.js';
+import { clientLinkButton } from './client.js';
 import { may } from './role.js';
 
 export async function approvalsView(main, ctx) {
@@ -11,7 +12,7 @@ export async function approvalsView(main, ctx) {
     h('p', { class: 'lead' }, 'Steps waiting for a person. Read what will be posted, then approve or reject it.'),
     list);
   const cards = new Map();
-  const decides = await may('approver');
+  const [decides, links] = await Promise.all([may('approver'), may('editor')]);
 
   async function load() {
     const waiting = await api('GET', ws('/approvals'));
@@ -27,7 +28,7 @@ export async function approvalsView(main, ctx) {
     }
     for (const approval of waiting) {
       if (cards.has(key(approval))) continue;
-      const card = approvalCard(approval, { decides, onDecided: () => load() });
+      const card = approvalCard(approval, { decides, links, onDecided: () => load() });
       cards.set(key(approval), card);
       list.append(card);
     }
@@ -43,7 +44,7 @@ export async function approvalsView(main, ctx) {
 const key = (a) => `${a.run_id}/${a.step_id}`;
 
 /** One waiting approval as a card with its preview and, for those who decide, the decision form. */
-export function approvalCard(approval, { heading = 'h2', decides = true, onDecided }) {
+export function approvalCard(approval, { heading = 'h2', decides = true, links = false, onDecided }) {
   const id = `approval-${approval.run_id}-${approval.step_id}`.replace(/[^A-Za-z0-9_-]/g, '-');
   const comment = h('textarea', { rows: 2, name: 'comment', maxlength: 2000 });
   const approve = h('button', { type: 'submit', class: 'primary', value: 'approve' }, 'Approve');
@@ -76,5 +77,6 @@ export function approvalCard(approval, { heading = 'h2', decides = true, onDecid
       approval.expires_at ? [' · expires ', timeEl(approval.expires_at, 'relative')] : null,
       approvers ? ` · by ${approvers}` : null,
       ' · ', h('a', { href: `#/runs/${seg(approval.run_id)}` }, 'View run')),
-    decides ? form : h('p', { class: 'muted' }, 'Your role cannot decide approvals.'));
+    decides ? form : h('p', { class: 'muted' }, 'Your role cannot decide approvals.'),
+    links && decides ? clientLinkButton(approval) : null);
 }

@@ -29,7 +29,7 @@ export async function runView(main, ctx) {
     // Keep the step details that are open.
     const open = new Set([...body.querySelectorAll('details[open]')].map((d) => d.dataset.step));
     fill(head, header(run, load, { owner, editor }));
-    fill(body, content(run, open, load, approver));
+    fill(body, content(run, open, load, approver, editor));
   }
 
   ctx.every(2000, () => {
@@ -81,13 +81,13 @@ function header(run, reload, { owner, editor }) {
   ];
 }
 
-function content(run, open, reload, approver) {
+function content(run, open, reload, approver, editor) {
   const waiting = (run.approvals || []).filter((a) => a.status === 'waiting');
   const logs = run.steps.flatMap((s) => s.logs.map((l) => ({ ...l, step: s.id })));
   logs.sort((a, b) => ms(a.at) - ms(b.at));
   return [
     waiting.length ? section('Waiting for approval', waiting.map((a) => approvalCard({ ...a, workflow: run.workflow }, {
-      heading: 'h3', decides: approver, onDecided: reload,
+      heading: 'h3', decides: approver, links: editor, onDecided: reload,
     }))) : null,
     decisions(run.approvals),
     section('Steps', timeline(run, open)),

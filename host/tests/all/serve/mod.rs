@@ -156,6 +156,7 @@ impl Service {
 mod api;
 pub(crate) mod browser;
 pub(crate) mod calendar;
+mod client_links;
 mod everyday;
 mod hooks;
 mod metrics;

@@ -109,8 +109,12 @@ steps:
 /// `{name}` and `run` for `{id}`: (path, answer) pairs.
 pub async fn read_everything(service: &Service, workflow: &str, run: &str) -> Vec<(String, String)> {
     let mut answers = Vec::new();
-    // A person's own endpoints refuse the operator; an invitation needs its link's secret.
-    let readable = |e: &&Endpoint| e.method == "get" && e.access != Access::Person && !e.path.contains("{token}");
+    // A person's own endpoints refuse the operator; an invitation or a client link needs its
+    // link's secret; an approval's links need an approval step, which this run has not (they
+    // hold who made them, when, and the client's comments: nothing a step saw).
+    let readable = |e: &&Endpoint| {
+        e.method == "get" && e.access != Access::Person && !e.path.contains("{token}") && !e.path.contains("{step}")
+    };
     for e in ENDPOINTS.iter().filter(readable) {
         let id = if e.path.starts_with("/plugins/") { "hostile" } else { run };
         let path = e.path.replace("{ws}", "acme").replace("{name}", workflow).replace("{id}", id);

@@ -288,6 +288,24 @@ impl World {
                 path = path.replace("{id}", &run);
                 None
             }
+            ("post", "/workspaces/{ws}/runs/{id}/approvals/{step}/links") => {
+                path = path.replace("{id}", &self.waiting_run().await);
+                None
+            }
+            ("delete", "/workspaces/{ws}/runs/{id}/approvals/{step}/links/{link}") => {
+                let run = self.waiting_run().await;
+                let made =
+                    self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/approvals/review/links"), None).await;
+                path = path.replace("{id}", &run).replace("{link}", made["id"].as_str().unwrap());
+                None
+            }
+            (_, "/client/{token}") => {
+                let run = self.waiting_run().await;
+                let made =
+                    self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/approvals/review/links"), None).await;
+                path = path.replace("{token}", made["token"].as_str().unwrap());
+                (e.method == "post").then(|| json!({ "decision": "comment", "comment": "Looks good" }))
+            }
             ("post", p) if p.starts_with("/workspaces/{ws}/runs/{id}/") => {
                 // Each decision or cancellation gets a run of its own, waiting.
                 path = path.replace("{id}", &self.waiting_run().await);

@@ -1,0 +1,66 @@
+//! Client links in headless Chromium: an editor makes a link on the Approvals page; a
+//! client with no account opens it in a fresh browser, sees the post, comments, approves,
+//! and finds the link used when opening it again. Both pages audited and screenshotted.
+
+use serde_json::json;
+
+use super::super::Service;
+use super::webdriver::Browser;
+use super::{ONE_AT_A_TIME, audit, sign_in};
+
+const REVIEW: &str = "name: review
+steps:
+  - id: review
+    approval:
+      message: \"Post this for ACME on Monday?\"
+      preview: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
+  - id: post
+    needs: [review]
+    uses: echo/echo@1
+    with: { text: posted }
+";
+
+#[tokio::test]
+async fn a_client_approves_through_a_link_without_an_account() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let service = Service::start().await;
+    service.put_workflow("default", REVIEW).await;
+    let editor = service.workspace_token("default", "editor").await;
+    let id = super::run(&service, "review", json!({}), &["waiting"]).await;
+
+    let browser = Browser::start(1280, 900).await;
+    sign_in(&browser, &service, &editor).await;
+    browser.goto(&format!("{}/#/approvals", service.url)).await;
+    browser.click("article.approval button.client-link").await;
+    browser.wait_text("#status", "Client link made").await;
+    let link = browser.script("return document.querySelector('.client-link-out input').value", json!([])).await;
+    let link = link.as_str().unwrap().to_string();
+    assert!(link.starts_with(&format!("{}/#/client/roost_", service.url)), "{link}");
+    audit(&browser, "approvals with a client link", "").await;
+    browser.screenshot("approvals-client-link").await;
+    browser.quit().await;
+
+    // The client: a browser that never signed in.
+    let client = Browser::start(1280, 900).await;
+    client.goto(&link).await;
+    client.wait_text("#client-title", "review").await;
+    let preview = client.text("article.client .post-text").await;
+    assert!(preview.contains("opens on Monday at 9:00"), "{preview}");
+    audit(&client, "client approval page", "").await;
+    client.screenshot("client-approval").await;
+    client.type_into("article.client textarea[name=comment]", "Please keep the coffee line.").await;
+    client.click("article.client button[value=comment]").await;
+    client.wait_text(".client-comments", "Please keep the coffee line.").await;
+    client.click("article.client button[value=approve]").await;
+    client.wait_text(".client-done", "Approved").await;
+    let run = service.wait_status("default", &id, &["succeeded"]).await;
+    let decided_by = run["approvals"][0]["decided_by"].as_str().unwrap();
+    assert!(decided_by.starts_with("link:"), "{decided_by}");
+
+    client.goto(&format!("{}/", service.url)).await;
+    client.goto(&link).await;
+    let refused = client.wait_text(".client-refused", "this link was used").await;
+    assert!(refused.contains("approved"), "{refused}");
+    client.quit().await;
+    service.running.shutdown().await;
+}
