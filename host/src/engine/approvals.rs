@@ -1,36 +1,99 @@
 //! Deciding approvals: by a person through the CLI or API, or by the approval's timeout.
 
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
-use crate::store::{ApprovalRecord, RunState, Written, now_ms};
-use crate::workflow::{PlanStep, StepKind};
+use crate::store::{ApprovalRecord, Job, RunState, Written, now_ms};
+use crate::workflow::approval_fields::{self, apply_edits, values_of};
+use crate::workflow::{Approval, PlanStep, StepKind};
 
 use super::durable::{Engine, EngineError};
 use super::live::{Commit, Live};
+use super::scope::RunScope;
 use super::settle::settle;
 use super::work::step_record;
 
-/// Records a decision: the approval row, and the step's output `{approved, by, at, comment}`.
+/// The request of approval step `step` as it starts: message, preview and fields rendered,
+/// and the job that applies its timeout, if it has one.
+pub(super) fn request(
+    approval: &Approval,
+    step: &PlanStep,
+    state: &RunState,
+    scope: &RunScope,
+    job: &Job,
+) -> Result<(ApprovalRecord, Option<Job>), String> {
+    let s = scope.scope(None, None);
+    let render = |t: &crate::workflow::Template| t.render(&s).map_err(|e| e.to_string());
+    let message = render(&approval.message)?;
+    let message = message.as_str().map(String::from).unwrap_or_else(|| message.to_string());
+    let preview = approval.preview.as_ref().map(render).transpose()?;
+    let defaults = approval.fields.iter().map(|f| f.default.as_ref().map_or(Ok(Value::Null), render));
+    let defaults = defaults.collect::<Result<Vec<_>, _>>()?;
+    let fields =
+        (!approval.fields.is_empty()).then(|| approval_fields::stored(&approval.fields, defaults)).transpose()?;
+    let expires_at = approval.timeout.map(|t| now_ms() + t.as_millis() as i64);
+    let timer = expires_at.map(|at| Job { kind: "approval".into(), available_at: at, ..job.clone() });
+    let request = ApprovalRecord {
+        run_id: job.run_id.clone(),
+        step_id: step.id.clone(),
+        workspace: state.run.workspace.clone(),
+        status: "waiting".into(),
+        message,
+        preview,
+        approvers: approval.approvers.clone(),
+        requested_at: now_ms(),
+        expires_at,
+        fields,
+        ..Default::default()
+    };
+    Ok((request, timer))
+}
+
+/// A decision on an approval.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    pub approved: bool,
+    /// Who decided, as the audit log names them.
+    pub by: String,
+    pub comment: Option<String>,
+    /// New values of the approval's fields, by name; the others keep their offered value.
+    pub edits: Map<String, Value>,
+}
+
+/// Records a decision: the approval row (with the fields as decided), and the step's output
+/// `{approved, by, at, comment, fields, changes}`: the fields' final values, and each edit.
 pub(super) fn decision(
     state: &RunState,
     step: &PlanStep,
     mut approval: ApprovalRecord,
-    approved: bool,
-    by: &str,
-    comment: Option<String>,
+    verdict: &Verdict,
     commit: &mut Commit,
-) {
+) -> Result<(), String> {
+    let Verdict { approved, by, comment, edits } = verdict;
+    let offered = approval.fields.clone().unwrap_or_else(|| json!([]));
+    let (fields, changes) = apply_edits(&offered, edits)?;
     let at = now_ms();
-    approval.status = if approved { "approved" } else { "rejected" }.into();
-    approval.decided_by = Some(by.into());
+    approval.status = if *approved { "approved" } else { "rejected" }.into();
+    approval.decided_by = Some(by.clone());
     approval.decided_at = Some(at);
     approval.comment = comment.clone();
     let mut record = step_record(state, step, "succeeded");
     let at_text = chrono::DateTime::from_timestamp_millis(at).map(|t| t.to_rfc3339());
-    record.output = Some(json!({ "approved": approved, "by": by, "at": at_text, "comment": comment }));
+    let changes: Vec<Value> = changes
+        .into_iter()
+        .map(|mut c| {
+            c["by"] = json!(by);
+            c
+        })
+        .collect();
+    record.output = Some(json!({
+        "approved": approved, "by": by, "at": at_text, "comment": comment,
+        "fields": values_of(&fields), "changes": changes,
+    }));
+    approval.fields = approval.fields.is_some().then_some(fields);
     commit.approvals.push(approval);
     commit.steps.push(record);
     commit.remove_jobs.push((step.id.clone(), -1));
+    Ok(())
 }
 
 impl Engine {
@@ -43,6 +106,13 @@ impl Engine {
         by: &str,
         comment: Option<String>,
     ) -> Result<(), EngineError> {
+        let verdict = Verdict { approved, by: by.into(), comment, edits: Map::new() };
+        self.decide_with(run_id, step_id, &verdict).await
+    }
+
+    /// [`Engine::decide`] with edits of the approval's fields; edits that break a field's
+    /// type or length, or name no field, are refused with nothing written.
+    pub async fn decide_with(&self, run_id: &str, step_id: &str, verdict: &Verdict) -> Result<(), EngineError> {
         let plan = self.plan(run_id).await?;
         let step = plan.step(step_id).filter(|s| matches!(s.kind, StepKind::Approval(_)));
         let step =
@@ -61,7 +131,7 @@ impl Engine {
             }
             let mut live = Live::loaded(self.store.load_run(run_id).await?);
             let mut commit = Commit::default();
-            decision(&live.state, step, approval, approved, by, comment.clone(), &mut commit);
+            decision(&live.state, step, approval, verdict, &mut commit).map_err(EngineError::Edit)?;
             live.apply(&commit);
             let ended = settle(&plan, &mut live);
             if let Written::Done(_) = self.store.write_run(live.take_write()).await? {

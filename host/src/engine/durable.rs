@@ -34,6 +34,9 @@ pub enum EngineError {
     Workflow { run: String, diagnostics: String },
     #[error("{0}")]
     Invalid(String),
+    /// An approver's edit of a field that the field refuses.
+    #[error("{0}")]
+    Edit(String),
 }
 
 /// Where a step's secrets come from: the workspace's, decrypted when the step runs.

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use approvals::Verdict;
 pub use budget::{MAX_FOR_EACH_OUTPUT, MAX_RUN_STATE};
 pub use durable::{DEFAULT_LEASE, Engine, EngineError, Origin, Progress, SecretSource};
 pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};

@@ -70,35 +70,14 @@ impl Engine {
             }
         }
         match &step.kind {
-            StepKind::Approval(approval) => {
-                let s = scope.scope(None, None);
-                let message =
-                    approval.message.render(&s).map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string()));
-                let preview = approval.preview.as_ref().map(|p| p.render(&s)).transpose();
-                let (message, preview) = match (message, preview) {
-                    (Ok(m), Ok(p)) => (m, p),
-                    (Err(e), _) | (_, Err(e)) => {
-                        return fail(commit, record("failed"), &e.to_string(), "invalid-input");
-                    }
-                };
-                let expires_at = approval.timeout.map(|t| now_ms() + t.as_millis() as i64);
-                commit.approvals.push(crate::store::ApprovalRecord {
-                    run_id: job.run_id.clone(),
-                    step_id: step.id.clone(),
-                    workspace: state.run.workspace.clone(),
-                    status: "waiting".into(),
-                    message,
-                    preview,
-                    approvers: approval.approvers.clone(),
-                    requested_at: now_ms(),
-                    expires_at,
-                    ..Default::default()
-                });
-                if let Some(at) = expires_at {
-                    commit.jobs.push(Job { kind: "approval".into(), available_at: at, ..job.clone() });
+            StepKind::Approval(approval) => match super::approvals::request(approval, step, state, scope, job) {
+                Ok((request, timer)) => {
+                    commit.approvals.push(request);
+                    commit.jobs.extend(timer);
+                    commit.steps.push(record("waiting"));
                 }
-                commit.steps.push(record("waiting"));
-            }
+                Err(e) => fail(commit, record("failed"), &e, "invalid-input"),
+            },
             StepKind::Wait(duration) => {
                 commit.jobs.push(Job {
                     kind: "wake".into(),
@@ -312,15 +291,14 @@ impl Engine {
             }
             OnTimeout::Approve | OnTimeout::Reject => {
                 let approved = approval.on_timeout == OnTimeout::Approve;
-                super::approvals::decision(
-                    state,
-                    step,
-                    current,
+                let verdict = super::approvals::Verdict {
                     approved,
-                    "system:timeout",
-                    Some("decided by the approval's timeout".into()),
-                    commit,
-                );
+                    by: "system:timeout".into(),
+                    comment: Some("decided by the approval's timeout".into()),
+                    edits: Default::default(),
+                };
+                // No edits: the offered values stand, so nothing can be refused.
+                let _ = super::approvals::decision(state, step, current, &verdict, commit);
             }
         }
         Ok(())

@@ -97,6 +97,7 @@ impl From<crate::engine::EngineError> for ApiError {
         match e {
             crate::engine::EngineError::Store(s) => s.into(),
             crate::engine::EngineError::Invalid(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            crate::engine::EngineError::Edit(m) => Self::invalid(m),
             other => Self::internal(other),
         }
     }

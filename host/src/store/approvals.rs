@@ -21,9 +21,11 @@ pub struct ApprovalRecord {
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub comment: Option<String>,
+    /// The editable fields with their values: `[{name, type, description, max_length, value}]`.
+    pub fields: Option<Value>,
 }
 
-pub(super) const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment";
+pub(super) const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment, fields";
 
 impl Store {
     /// Approvals still waiting, in `workspace` (all workspaces when empty), oldest first.
@@ -77,6 +79,7 @@ impl Store {
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalRecord, sqlx::Error> {
     let preview: Option<String> = row.try_get(5)?;
     let approvers: String = row.try_get(6)?;
+    let fields: Option<String> = row.try_get(12)?;
     Ok(ApprovalRecord {
         run_id: row.try_get(0)?,
         step_id: row.try_get(1)?,
@@ -90,5 +93,6 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalRecord, sqlx::Error> {
         decided_by: row.try_get(9)?,
         decided_at: row.try_get(10)?,
         comment: row.try_get(11)?,
+        fields: fields.and_then(|f| serde_json::from_str(&f).ok()),
     })
 }

@@ -84,6 +84,7 @@ pub(super) fn approval_row(a: &ApprovalRecord) -> Vec<Param> {
         Param::Text(a.decided_by.clone()),
         Param::Int(a.decided_at),
         Param::Text(a.comment.clone()),
+        Param::Text(json_text(&a.fields)),
     ]
 }
 

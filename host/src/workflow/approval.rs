@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use marked_yaml::Node;
 
+use super::approval_fields::{self, ApprovalField};
 use super::diagnostic::Diagnostic;
 use super::keys::{APPROVAL, ON_TIMEOUT, ROLES};
 use super::refs::{self, RefContext, Site};
@@ -21,7 +22,7 @@ pub const DEFAULT_APPROVERS: [&str; 3] = ["owner", "editor", "approver"];
 /// A role that exists but may not decide, with why.
 const READ_ONLY_ROLE: &str = "viewer";
 
-/// A request for a decision. Its output is `{approved, by, at, comment}`.
+/// A request for a decision. Its output is `{approved, by, at, comment, fields, changes}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Approval {
     /// What the approver is asked (rendered when the step starts).
@@ -33,6 +34,8 @@ pub struct Approval {
     /// How long to wait; `None` waits until someone decides.
     pub timeout: Option<Duration>,
     pub on_timeout: OnTimeout,
+    /// Values the approver may edit.
+    pub fields: Vec<ApprovalField>,
 }
 
 /// What happens when nobody decides in time.
@@ -72,7 +75,15 @@ pub fn parse(
         Some((k, v)) => on_timeout(k, v, timeout.is_some(), diags),
         None => OnTimeout::Reject,
     };
-    Some((Approval { message: message?, preview, approvers, timeout, on_timeout }, deps))
+    let fields = match entry(map, "fields").filter(|(_, n)| !is_null(n)) {
+        Some((k, v)) => {
+            let (fields, reads) = approval_fields::parse(k, v, cx, site, src, diags);
+            deps.extend(reads);
+            fields
+        }
+        None => Vec::new(),
+    };
+    Some((Approval { message: message?, preview, approvers, timeout, on_timeout, fields }, deps))
 }
 
 fn approvers(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<String> {

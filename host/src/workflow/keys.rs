@@ -193,6 +193,24 @@ pub const APPROVAL: Table = Table {
         ),
         opt("timeout", Shape::Duration, "How long to wait for a decision (default forever)"),
         opt("on_timeout", Shape::Enum(ON_TIMEOUT), "What happens at the timeout (default reject)"),
+        opt(
+            "fields",
+            Shape::Map(&Shape::Object(&APPROVAL_FIELD)),
+            "Values the approver may edit before deciding; the output's `fields` has the final ones",
+        ),
+    ],
+    one_of: &[],
+};
+
+/// The types an approval field may have: what a person can type into a form.
+pub const APPROVAL_FIELD_TYPES: &[&str] = &["string", "integer", "number", "boolean"];
+
+pub const APPROVAL_FIELD: Table = Table {
+    fields: &[
+        opt("type", Shape::Enum(APPROVAL_FIELD_TYPES), "The field's type (default string)"),
+        opt("default", Shape::Template, "The value shown to the approver, e.g. the draft's text"),
+        opt("description", Shape::Text, "What the field is"),
+        opt("max_length", Shape::Int { min: 1 }, "Most characters of a text, counted as people see them"),
     ],
     one_of: &[],
 };

@@ -20,6 +20,7 @@
 //! ```
 
 mod approval;
+pub mod approval_fields;
 pub mod credentials;
 mod diagnostic;
 mod editor_schema;

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::engine::Verdict;
 use crate::service::AppState;
 use crate::service::auth::token_hash;
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
@@ -29,6 +30,9 @@ pub struct ClientView {
     #[serde(serialize_with = "crate::store::timestamp::ms")]
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: i64,
+    /// The fields the client may edit: `[{name, type, description, max_length, value}]`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub fields: Option<Value>,
     /// Comments sent through this link so far.
     #[schema(value_type = Vec<Object>)]
     pub comments: Value,
@@ -41,6 +45,9 @@ pub struct ClientAnswer {
     pub decision: String,
     /// At most 2,000 characters of plain text; required for `comment`.
     pub comment: Option<String>,
+    /// With a decision: new values of the approval's `fields`, by name.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, Value>>,
 }
 
 /// The link of `token` and its approval while the link can be used.
@@ -86,6 +93,7 @@ async fn shown(s: &AppState, link: ApprovalLinkRecord, approval: ApprovalRecord)
         message: approval.message,
         preview: approval.preview,
         expires_at: link.expires_at,
+        fields: approval.fields,
         comments: link.comments,
     })
 }
@@ -127,13 +135,12 @@ pub async fn answer(
     if !s.store.take_approval_link(&link.run_id, &link.id, outcome).await? {
         return Err(ApiError::new(StatusCode::GONE, "used", "this link was used meanwhile"));
     }
-    let decided = s.engine.decide(&link.run_id, &link.step_id, approved, &actor.to_string(), comment.clone()).await;
-    if let Err(e) = decided {
+    let verdict = Verdict { approved, by: actor.to_string(), comment, edits: body.fields.unwrap_or_default() };
+    if let Err(e) = s.engine.decide_with(&link.run_id, &link.step_id, &verdict).await {
         s.store.release_approval_link(&link.run_id, &link.id).await?;
         return Err(e.into());
     }
-    let action = if approved { "approval.approve" } else { "approval.reject" };
-    s.store.audit(Some(&link.workspace), &actor, action, &target, comment.as_deref()).await?;
+    super::runs::audit_decision(&s, &link.workspace, &actor, &target, &verdict).await?;
     s.worker.drive_now(&s, &link.workspace, &link.run_id);
     let approval = s.store.approval(&link.run_id, &link.step_id).await?;
     let approval = approval.ok_or_else(|| ApiError::internal("a decided approval is gone"))?;

@@ -6,13 +6,15 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::engine::Verdict;
+
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::launch::start_run;
 use crate::service::names;
 use crate::store::timestamp;
-use crate::store::{ApprovalRecord, AttemptRecord, RunRecord, RunSummary};
+use crate::store::{Actor, ApprovalRecord, AttemptRecord, RunRecord, RunSummary};
 
 use super::openapi::Denied;
 use super::run_query::RunQuery;
@@ -116,6 +118,7 @@ pub fn approval_json(a: &ApprovalRecord) -> Value {
         "run_id": a.run_id, "step_id": a.step_id, "status": a.status, "message": a.message, "preview": a.preview,
         "approvers": a.approvers, "requested_at": timestamp::value(Some(a.requested_at)), "expires_at": timestamp::value(a.expires_at),
         "decided_by": a.decided_by, "decided_at": timestamp::value(a.decided_at), "comment": a.comment,
+        "fields": a.fields,
     })
 }
 
@@ -219,6 +222,10 @@ pub const MAX_COMMENT_CHARS: usize = 2_000;
 pub struct Decision {
     /// At most 2,000 characters of plain text: no control, format or bidirectional character.
     pub comment: Option<String>,
+    /// New values of the approval's `fields`, by name (checked against each field's type
+    /// and length); fields left out keep the value offered.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, Value>>,
 }
 
 #[utoipa::path(post, operation_id = "approve", path = "/api/v1/workspaces/{ws}/runs/{id}/approvals/{step}/approve", tag = "approvals", security(("bearer" = [])),
@@ -232,7 +239,7 @@ pub async fn approve(
     Path((ws, id, step)): Path<(String, String, String)>,
     body: Option<Json<Decision>>,
 ) -> ApiResult<Json<Value>> {
-    decide(s, caller, (ws, id, step), true, body.and_then(|Json(b)| b.comment)).await
+    decide(s, caller, (ws, id, step), true, body.map(|Json(b)| b).unwrap_or_default()).await
 }
 
 #[utoipa::path(post, operation_id = "reject", path = "/api/v1/workspaces/{ws}/runs/{id}/approvals/{step}/reject", tag = "approvals", security(("bearer" = [])),
@@ -246,7 +253,23 @@ pub async fn reject(
     Path((ws, id, step)): Path<(String, String, String)>,
     body: Option<Json<Decision>>,
 ) -> ApiResult<Json<Value>> {
-    decide(s, caller, (ws, id, step), false, body.and_then(|Json(b)| b.comment)).await
+    decide(s, caller, (ws, id, step), false, body.map(|Json(b)| b).unwrap_or_default()).await
+}
+
+/// Audits a decision, with its comment and the names of the fields it edited.
+pub(super) async fn audit_decision(
+    s: &AppState,
+    ws: &str,
+    actor: &Actor,
+    target: &str,
+    verdict: &Verdict,
+) -> ApiResult<()> {
+    let action = if verdict.approved { "approval.approve" } else { "approval.reject" };
+    let edited = (!verdict.edits.is_empty())
+        .then(|| format!("edited {}", verdict.edits.keys().cloned().collect::<Vec<_>>().join(", ")));
+    let detail = [verdict.comment.clone(), edited].into_iter().flatten().collect::<Vec<_>>().join("; ");
+    s.store.audit(Some(ws), actor, action, target, (!detail.is_empty()).then_some(detail.as_str())).await?;
+    Ok(())
 }
 
 /// 403 unless the caller's role in `ws` may decide `approval` (or the caller is the operator).
@@ -268,7 +291,7 @@ async fn decide(
     caller: Caller,
     (ws, id, step): (String, String, String),
     approved: bool,
-    comment: Option<String>,
+    Decision { comment, fields }: Decision,
 ) -> ApiResult<Json<Value>> {
     caller.require(&ws, Role::Approver)?;
     if let Some(comment) = &comment {
@@ -281,9 +304,9 @@ async fn decide(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("run `{id}` has no approval `{step}` waiting")))?;
     may_decide(&caller, &ws, &approval)?;
-    s.engine.decide(&id, &step, approved, &caller.actor().to_string(), comment.clone()).await?;
-    let action = if approved { "approval.approve" } else { "approval.reject" };
-    s.store.audit(Some(&ws), &caller.actor(), action, &format!("{id}/{step}"), comment.as_deref()).await?;
+    let verdict = Verdict { approved, by: caller.actor().to_string(), comment, edits: fields.unwrap_or_default() };
+    s.engine.decide_with(&id, &step, &verdict).await?;
+    audit_decision(&s, &ws, &caller.actor(), &format!("{id}/{step}"), &verdict).await?;
     s.worker.drive_now(&s, &ws, &id);
     let decided = s.store.approval(&id, &step).await?.map(|a| approval_json(&a));
     Ok(Json(decided.unwrap_or(Value::Null)))

@@ -2,6 +2,7 @@
 
 import { api, seg, ws } from './api.js';
 import { announce, empty, field, fill, h, postCard, timeEl } from './dom.js';
+import { fieldControls } from './approvalfields.js';
 import { clientLinkButton } from './client.js';
 import { may } from './role.js';
 
@@ -49,13 +50,17 @@ export function approvalCard(approval, { heading = 'h2', decides = true, links =
   const comment = h('textarea', { rows: 2, name: 'comment', maxlength: 2000 });
   const approve = h('button', { type: 'submit', class: 'primary', value: 'approve' }, 'Approve');
   const reject = h('button', { type: 'submit', class: 'danger', value: 'reject' }, 'Reject');
+  const editable = fieldControls(approval.fields);
   const form = h('form', { class: 'decision' },
+    editable.nodes.length ? h('fieldset', { class: 'approval-fields' }, h('legend', null, 'Edit before deciding'), editable.nodes) : null,
     field('Comment (optional)', comment),
     h('div', { class: 'actions' }, approve, reject));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const verb = event.submitter && event.submitter.value === 'reject' ? 'reject' : 'approve';
     const body = comment.value.trim() ? { comment: comment.value.trim() } : {};
+    const edits = editable.edits();
+    if (Object.keys(edits).length) body.fields = edits;
     approve.disabled = reject.disabled = true;
     try {
       await api('POST', ws(`/runs/${seg(approval.run_id)}/approvals/${seg(approval.step_id)}/${verb}`), body);

@@ -2,6 +2,7 @@
 // it will look and approve, reject or comment without an account; and the button with
 // which the team makes such a link for a waiting approval.
 
+import { fieldControls } from './approvalfields.js';
 import { api, seg, ws } from './api.js';
 import { announce, busy, field, fill, h, postCard, timeEl } from './dom.js';
 
@@ -20,7 +21,9 @@ export async function clientView(main, secret) {
   const reject = h('button', { type: 'submit', class: 'danger', value: 'reject' }, 'Reject');
   const note = h('button', { type: 'submit', value: 'comment' }, 'Send comment only');
   const comments = h('ol', { class: 'client-comments', 'aria-label': 'Your comments' }, (view.comments || []).map(said));
+  const editable = fieldControls(view.fields);
   const form = h('form', { class: 'decision' },
+    editable.nodes.length ? h('fieldset', { class: 'approval-fields' }, h('legend', null, 'Edit before approving'), editable.nodes) : null,
     field('Comment (optional; required to send a comment only)', comment),
     h('div', { class: 'actions' }, approve, reject, note));
   const page = h('article', { class: 'card client', 'aria-labelledby': 'client-title' },
@@ -35,6 +38,8 @@ export async function clientView(main, secret) {
     const decision = event.submitter ? event.submitter.value : 'approve';
     const body = { decision };
     if (comment.value.trim()) body.comment = comment.value.trim();
+    const edits = editable.edits();
+    if (decision !== 'comment' && Object.keys(edits).length) body.fields = edits;
     await busy(event.submitter || approve, async () => {
       try {
         const after = await api('POST', `/client/${seg(secret)}`, body, '');

@@ -154,6 +154,7 @@ impl Service {
 }
 
 mod api;
+mod approval_fields;
 pub(crate) mod browser;
 pub(crate) mod calendar;
 mod client_links;

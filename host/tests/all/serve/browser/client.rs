@@ -1,6 +1,7 @@
 //! Client links in headless Chromium: an editor makes a link on the Approvals page; a
-//! client with no account opens it in a fresh browser, sees the post, comments, approves,
-//! and finds the link used when opening it again. Both pages audited and screenshotted.
+//! client with no account opens it in a fresh browser, sees the post, comments, fixes the
+//! text and approves (the post carries the fix), and finds the link used when opening it
+//! again. Both pages audited and screenshotted.
 
 use serde_json::json;
 
@@ -14,10 +15,15 @@ steps:
     approval:
       message: \"Post this for ACME on Monday?\"
       preview: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
+      fields:
+        text:
+          default: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
+          max_length: 300
+          description: The post
   - id: post
     needs: [review]
     uses: echo/echo@1
-    with: { text: posted }
+    with: { text: \"${{ steps.review.output.fields.text }}\" }
 ";
 
 #[tokio::test]
@@ -51,9 +57,22 @@ async fn a_client_approves_through_a_link_without_an_account() {
     client.type_into("article.client textarea[name=comment]", "Please keep the coffee line.").await;
     client.click("article.client button[value=comment]").await;
     client.wait_text(".client-comments", "Please keep the coffee line.").await;
+    // The client fixes the time in the text before approving; the post carries the fix.
+    let counted = client.text("article.client .field-count").await;
+    assert_eq!(counted, "74 of 300 characters");
+    client
+        .script(
+            "const t = document.querySelector('article.client textarea[data-field=text]'); \
+             t.value = t.value.replace('9:00', '10:00'); t.dispatchEvent(new Event('input'));",
+            json!([]),
+        )
+        .await;
+    assert_eq!(client.text("article.client .field-count").await, "75 of 300 characters");
     client.click("article.client button[value=approve]").await;
     client.wait_text(".client-done", "Approved").await;
     let run = service.wait_status("default", &id, &["succeeded"]).await;
+    let post = run["steps"].as_array().unwrap().iter().find(|s| s["id"] == "post").unwrap();
+    assert_eq!(post["output"]["text"], "Our new shop in Leipzig opens on Monday at 10:00. Come by for coffee! #ACME");
     let decided_by = run["approvals"][0]["decided_by"].as_str().unwrap();
     assert!(decided_by.starts_with("link:"), "{decided_by}");
 
