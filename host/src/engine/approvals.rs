@@ -43,6 +43,7 @@ pub(super) fn request(
         requested_at: now_ms(),
         expires_at,
         fields,
+        quorum: approval.quorum,
         ..Default::default()
     };
     Ok((request, timer))
@@ -60,7 +61,9 @@ pub struct Verdict {
 }
 
 /// Records a decision: the approval row (with the fields as decided), and the step's output
-/// `{approved, by, at, comment, fields, changes}`: the fields' final values, and each edit.
+/// `{approved, by, at, comment, fields, changes, votes}`: the fields' final values, each edit,
+/// and the earlier approvals of a quorum. An approval that still needs others is recorded as
+/// a vote, and the step keeps waiting.
 pub(super) fn decision(
     state: &RunState,
     step: &PlanStep,
@@ -71,25 +74,35 @@ pub(super) fn decision(
     let Verdict { approved, by, comment, edits } = verdict;
     let offered = approval.fields.clone().unwrap_or_else(|| json!([]));
     let (fields, changes) = apply_edits(&offered, edits)?;
-    let at = now_ms();
-    approval.status = if *approved { "approved" } else { "rejected" }.into();
-    approval.decided_by = Some(by.clone());
-    approval.decided_at = Some(at);
-    approval.comment = comment.clone();
-    let mut record = step_record(state, step, "succeeded");
-    let at_text = chrono::DateTime::from_timestamp_millis(at).map(|t| t.to_rfc3339());
-    let changes: Vec<Value> = changes
+    let mut changes: Vec<Value> = changes
         .into_iter()
         .map(|mut c| {
             c["by"] = json!(by);
             c
         })
         .collect();
+    let at = now_ms();
+    let at_text = chrono::DateTime::from_timestamp_millis(at).map(|t| t.to_rfc3339());
+    let kept = approval.fields.is_some();
+    if *approved && (approval.votes.len() as u32 + 1) < approval.quorum {
+        approval.votes.push(json!({ "by": by, "at": at_text, "comment": comment, "changes": changes }));
+        approval.fields = kept.then_some(fields);
+        commit.approvals.push(approval);
+        return Ok(());
+    }
+    let earlier: Vec<Value> =
+        approval.votes.iter().flat_map(|v| v["changes"].as_array().cloned().unwrap_or_default()).collect();
+    changes.splice(0..0, earlier);
+    approval.status = if *approved { "approved" } else { "rejected" }.into();
+    approval.decided_by = Some(by.clone());
+    approval.decided_at = Some(at);
+    approval.comment = comment.clone();
+    let mut record = step_record(state, step, "succeeded");
     record.output = Some(json!({
         "approved": approved, "by": by, "at": at_text, "comment": comment,
-        "fields": values_of(&fields), "changes": changes,
+        "fields": values_of(&fields), "changes": changes, "votes": approval.votes,
     }));
-    approval.fields = approval.fields.is_some().then_some(fields);
+    approval.fields = kept.then_some(fields);
     commit.approvals.push(approval);
     commit.steps.push(record);
     commit.remove_jobs.push((step.id.clone(), -1));
@@ -127,6 +140,12 @@ impl Engine {
                 return Err(EngineError::Invalid(format!(
                     "step `{step_id}` of run `{run_id}` was already decided: {}",
                     approval.status
+                )));
+            }
+            if approval.votes.iter().any(|v| v["by"] == verdict.by.as_str()) {
+                return Err(EngineError::Invalid(format!(
+                    "`{}` has approved `{step_id}` already; it needs {} different people",
+                    verdict.by, approval.quorum
                 )));
             }
             let mut live = Live::loaded(self.store.load_run(run_id).await?);

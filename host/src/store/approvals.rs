@@ -23,9 +23,13 @@ pub struct ApprovalRecord {
     pub comment: Option<String>,
     /// The editable fields with their values: `[{name, type, description, max_length, value}]`.
     pub fields: Option<Value>,
+    /// How many different people must approve.
+    pub quorum: u32,
+    /// The approvals given so far while more are needed: `[{by, at, comment, changes}]`.
+    pub votes: Vec<Value>,
 }
 
-pub(super) const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment, fields";
+pub(super) const COLUMNS: &str = "run_id, step_id, workspace, status, message, preview, approvers, requested_at, expires_at, decided_by, decided_at, comment, fields, quorum, votes";
 
 impl Store {
     /// Approvals still waiting, in `workspace` (all workspaces when empty), oldest first.
@@ -80,6 +84,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalRecord, sqlx::Error> {
     let preview: Option<String> = row.try_get(5)?;
     let approvers: String = row.try_get(6)?;
     let fields: Option<String> = row.try_get(12)?;
+    let votes: Option<String> = row.try_get(14)?;
     Ok(ApprovalRecord {
         run_id: row.try_get(0)?,
         step_id: row.try_get(1)?,
@@ -94,5 +99,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ApprovalRecord, sqlx::Error> {
         decided_at: row.try_get(10)?,
         comment: row.try_get(11)?,
         fields: fields.and_then(|f| serde_json::from_str(&f).ok()),
+        quorum: u32::try_from(row.try_get::<i64, _>(13)?).unwrap_or(1),
+        votes: votes.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or_default(),
     })
 }

@@ -352,7 +352,8 @@ fn write_rows(script: &mut Script, writes: &[&RunWrite]) {
     script.push(
         format!("INSERT INTO approvals ({}) VALUES ", super::approvals::COLUMNS),
         " ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by, \
-         decided_at = excluded.decided_at, comment = excluded.comment, fields = COALESCE(excluded.fields, approvals.fields)",
+         decided_at = excluded.decided_at, comment = excluded.comment, fields = COALESCE(excluded.fields, approvals.fields), \
+         votes = COALESCE(excluded.votes, approvals.votes)",
         approvals,
     );
 }

@@ -85,6 +85,8 @@ pub(super) fn approval_row(a: &ApprovalRecord) -> Vec<Param> {
         Param::Int(a.decided_at),
         Param::Text(a.comment.clone()),
         Param::Text(json_text(&a.fields)),
+        Param::Int(Some(i64::from(a.quorum.max(1)))),
+        Param::Text((!a.votes.is_empty()).then(|| serde_json::Value::Array(a.votes.clone()).to_string())),
     ]
 }
 

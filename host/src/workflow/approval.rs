@@ -19,6 +19,9 @@ use super::yaml::{Source, is_null, kind_name, scalar_pos};
 /// cannot decide (`viewer`) would leave the run waiting for the operator alone.
 pub const DEFAULT_APPROVERS: [&str; 3] = ["owner", "editor", "approver"];
 
+/// The most people an approval may wait for.
+pub const MAX_QUORUM: u32 = 10;
+
 /// A role that exists but may not decide, with why.
 const READ_ONLY_ROLE: &str = "viewer";
 
@@ -36,6 +39,8 @@ pub struct Approval {
     pub on_timeout: OnTimeout,
     /// Values the approver may edit.
     pub fields: Vec<ApprovalField>,
+    /// How many different people must approve; one rejection rejects.
+    pub quorum: u32,
 }
 
 /// What happens when nobody decides in time.
@@ -83,7 +88,8 @@ pub fn parse(
         }
         None => Vec::new(),
     };
-    Some((Approval { message: message?, preview, approvers, timeout, on_timeout, fields }, deps))
+    let quorum = entry(map, "quorum").and_then(|(k, v)| values::integer_in(k, v, 1, MAX_QUORUM, diags)).unwrap_or(1);
+    Some((Approval { message: message?, preview, approvers, timeout, on_timeout, fields, quorum }, deps))
 }
 
 fn approvers(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<String> {

@@ -194,6 +194,11 @@ pub const APPROVAL: Table = Table {
         opt("timeout", Shape::Duration, "How long to wait for a decision (default forever)"),
         opt("on_timeout", Shape::Enum(ON_TIMEOUT), "What happens at the timeout (default reject)"),
         opt(
+            "quorum",
+            Shape::Int { min: 1 },
+            "How many different people must approve (default 1, at most 10); one rejection rejects",
+        ),
+        opt(
             "fields",
             Shape::Map(&Shape::Object(&APPROVAL_FIELD)),
             "Values the approver may edit before deciding; the output's `fields` has the final ones",

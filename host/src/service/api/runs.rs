@@ -118,7 +118,7 @@ pub fn approval_json(a: &ApprovalRecord) -> Value {
         "run_id": a.run_id, "step_id": a.step_id, "status": a.status, "message": a.message, "preview": a.preview,
         "approvers": a.approvers, "requested_at": timestamp::value(Some(a.requested_at)), "expires_at": timestamp::value(a.expires_at),
         "decided_by": a.decided_by, "decided_at": timestamp::value(a.decided_at), "comment": a.comment,
-        "fields": a.fields,
+        "fields": a.fields, "quorum": a.quorum.max(1), "votes": a.votes,
     })
 }
 

@@ -81,6 +81,8 @@ export function approvalCard(approval, { heading = 'h2', decides = true, links =
       'Requested ', timeEl(approval.requested_at, 'relative'),
       approval.expires_at ? [' · expires ', timeEl(approval.expires_at, 'relative')] : null,
       approvers ? ` · by ${approvers}` : null,
+      approval.quorum > 1 ? h('span', { class: 'quorum' }, ` · needs ${approval.quorum} people: `,
+        (approval.votes || []).length ? `approved so far by ${approval.votes.map((v) => v.by).join(', ')}` : 'none yet') : null,
       ' · ', h('a', { href: `#/runs/${seg(approval.run_id)}` }, 'View run')),
     decides ? form : h('p', { class: 'muted' }, 'Your role cannot decide approvals.'),
     links && decides ? clientLinkButton(approval) : null);

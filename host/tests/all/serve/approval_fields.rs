@@ -114,3 +114,61 @@ async fn a_client_edits_through_the_link_and_a_refused_edit_leaves_the_link_usab
     assert_eq!(change["by"], json!(format!("link:{}", made["id"].as_str().unwrap())));
     service.running.shutdown().await;
 }
+
+const TWO_PEOPLE: &str = "name: two
+steps:
+  - id: review
+    approval:
+      message: \"Post the statement?\"
+      quorum: 2
+      fields:
+        text: { default: \"We are sorry.\" }
+  - id: post
+    needs: [review]
+    uses: echo/echo@1
+    with: { text: \"${{ steps.review.output.fields.text }}\" }
+";
+
+#[tokio::test]
+async fn a_quorum_waits_for_different_people_and_one_rejection_rejects() {
+    let service = Service::start().await;
+    service.put_workflow("default", TWO_PEOPLE).await;
+    let ada = service.workspace_token("default", "approver").await;
+    let bo = service.workspace_token("default", "editor").await;
+    let start = "/api/v1/workspaces/default/workflows/two/runs";
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let (_, started) = service.call(&bo, Method::POST, start, Some(json!({}))).await;
+        let id = started["run_id"].as_str().unwrap().to_string();
+        service.wait_status("default", &id, &["waiting"]).await;
+        runs.push(id);
+    }
+    let decide = |run: &str, verb: &str| format!("/api/v1/workspaces/default/runs/{run}/approvals/review/{verb}");
+
+    let fix = json!({ "fields": { "text": "We are sorry for the outage." } });
+    let (status, first) = service.call(&ada, Method::POST, &decide(&runs[0], "approve"), Some(fix)).await;
+    assert_eq!(
+        (status, &first["status"], first["votes"].as_array().unwrap().len()),
+        (200, &json!("waiting"), 1),
+        "{first}"
+    );
+    assert_eq!(first["fields"][0]["value"], "We are sorry for the outage.", "the first approver's fix is kept");
+    let (status, again) = service.call(&ada, Method::POST, &decide(&runs[0], "approve"), None).await;
+    assert_eq!(status, 409, "the same person does not count twice: {again}");
+    let still = service.wait_status("default", &runs[0], &["waiting"]).await;
+    assert_eq!(step(&still, "review")["status"], "waiting");
+
+    let (status, _) = service.call(&bo, Method::POST, &decide(&runs[0], "approve"), None).await;
+    assert_eq!(status, 200);
+    let done = service.wait_status("default", &runs[0], &["succeeded", "failed"]).await;
+    assert_eq!(step(&done, "post")["output"]["text"], "We are sorry for the outage.");
+    let output = &step(&done, "review")["output"];
+    assert_eq!(output["votes"][0]["by"], first["votes"][0]["by"], "{output}");
+    assert_eq!(output["changes"][0]["to"], "We are sorry for the outage.", "earlier edits stay recorded: {output}");
+
+    // A veto: one approval, then a rejection, rejects.
+    assert_eq!(service.call(&ada, Method::POST, &decide(&runs[1], "approve"), None).await.0, 200);
+    assert_eq!(service.call(&bo, Method::POST, &decide(&runs[1], "reject"), None).await.0, 200);
+    service.wait_status("default", &runs[1], &["rejected"]).await;
+    service.running.shutdown().await;
+}

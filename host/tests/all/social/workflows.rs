@@ -141,7 +141,15 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
     let preview = approval.preview.unwrap();
     assert!(!preview["mastodon"].as_str().unwrap().is_empty() && !preview["bluesky"].as_str().unwrap().is_empty());
 
-    engine.decide(&run, "review", true, "editor:ada", None).await.unwrap();
+    // The approver fixes the Bluesky text; Mastodon's goes out as drafted.
+    let fixed = "Our open-source release is out: faster, smaller, documented. #opensource";
+    let verdict = roost::engine::Verdict {
+        approved: true,
+        by: "editor:ada".into(),
+        comment: None,
+        edits: serde_json::Map::from_iter([("bluesky".to_string(), json!(fixed))]),
+    };
+    engine.decide_with(&run, "review", &verdict).await.unwrap();
     let (progress, report) = h.resume(&engine, &run).await;
     let Progress::Waiting { until: Some(at), .. } = progress else {
         panic!("waits for the slot: {progress:?} {report:?}")
@@ -159,6 +167,7 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
     assert_eq!(masto.posted()[0]["content"].as_str().map(|c| !c.is_empty()), Some(true));
     let posts: Vec<_> = sky.records().into_iter().filter(|(_, r)| r["$type"] == "app.bsky.feed.post").collect();
     assert_eq!(posts.len(), 1, "one Bluesky post");
+    assert_eq!(posts[0].1["text"], fixed, "the approved edit is what went out");
     assert!(report.outputs["mastodon_url"].as_str().unwrap().starts_with("http"));
     assert!(report.outputs["bluesky_url"].as_str().unwrap().starts_with("https://bsky.app/profile/"));
 }
