@@ -1,7 +1,8 @@
 // The approvals inbox: what each waiting step would post, and Approve / Reject with a comment.
 
 import { api, seg, ws } from './api.js';
-import { announce, empty, field, fill, h, postCard, timeEl } from './dom.js';
+import { announce, empty, field, fill, h, timeEl } from './dom.js';
+import { previewCards } from './preview.js';
 import { fieldControls } from './approvalfields.js';
 import { clientLinkButton } from './client.js';
 import { may } from './role.js';
@@ -76,7 +77,7 @@ export function approvalCard(approval, { heading = 'h2', decides = true, links =
   return h('article', { class: 'card approval', 'aria-labelledby': id },
     h(heading, { id, class: 'card-title' }, approval.workflow || 'Run', h('span', { class: 'muted' }, ` › ${approval.step_id}`)),
     h('p', { class: 'message' }, approval.message),
-    postCard(approval.preview, 'What will be posted'),
+    previewCards(approval.preview),
     h('p', { class: 'meta' },
       'Requested ', timeEl(approval.requested_at, 'relative'),
       approval.expires_at ? [' · expires ', timeEl(approval.expires_at, 'relative')] : null,

@@ -4,7 +4,8 @@
 
 import { fieldControls } from './approvalfields.js';
 import { api, seg, ws } from './api.js';
-import { announce, busy, field, fill, h, postCard, timeEl } from './dom.js';
+import { announce, busy, field, fill, h, timeEl } from './dom.js';
+import { previewCards } from './preview.js';
 
 /** The client page of the link whose secret is `secret`. */
 export async function clientView(main, secret) {
@@ -29,7 +30,7 @@ export async function clientView(main, secret) {
   const page = h('article', { class: 'card client', 'aria-labelledby': 'client-title' },
     h('h1', { id: 'client-title', tabindex: -1 }, `${view.workspace || 'Approval'}: ${view.workflow}`),
     h('p', { class: 'message' }, view.message),
-    postCard(view.preview, 'What will be posted'),
+    previewCards(view.preview),
     h('p', { class: 'meta' }, 'This link works once and expires ', timeEl(view.expires_at, 'relative'), '.'),
     comments,
     form);

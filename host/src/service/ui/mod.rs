@@ -44,6 +44,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "invitation.js", content_type: JS, body: include_bytes!("invitation.js") },
     Asset { name: "client.js", content_type: JS, body: include_bytes!("client.js") },
     Asset { name: "approvalfields.js", content_type: JS, body: include_bytes!("approvalfields.js") },
+    Asset { name: "preview.js", content_type: JS, body: include_bytes!("preview.js") },
     Asset { name: "rerun.js", content_type: JS, body: include_bytes!("rerun.js") },
     Asset { name: "steptiming.js", content_type: JS, body: include_bytes!("steptiming.js") },
     Asset { name: "startform.js", content_type: JS, body: include_bytes!("startform.js") },

@@ -14,7 +14,9 @@ steps:
   - id: review
     approval:
       message: \"Post this for ACME on Monday?\"
-      preview: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
+      preview:
+        mastodon: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME https://acme.example/leipzig @news@social.example\"
+        bluesky: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
       fields:
         text:
           default: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
@@ -52,6 +54,20 @@ async fn a_client_approves_through_a_link_without_an_account() {
     client.wait_text("#client-title", "review").await;
     let preview = client.text("article.client .post-text").await;
     assert!(preview.contains("opens on Monday at 9:00"), "{preview}");
+    // One card per network, its text marked up as the network shows it, counted against its limit.
+    let cards = "return [...document.querySelectorAll('article.client figure.post')].map((f) => [f.dataset.network, \
+                 f.querySelector('.post-count').textContent])";
+    assert_eq!(
+        client.script(cards, json!([])).await,
+        json!([["mastodon", "124 of 500 characters"], ["bluesky", "74 of 300 characters"]])
+    );
+    let marked = "const m = document.querySelector('article.client figure[data-network=mastodon]'); \
+                  return [m.querySelector('.post-tag').textContent, m.querySelector('.post-mention').textContent, \
+                  m.querySelector('a.post-link').getAttribute('href'), m.querySelector('a.post-link').rel]";
+    assert_eq!(
+        client.script(marked, json!([])).await,
+        json!(["#ACME", "@news@social.example", "https://acme.example/leipzig", "noopener noreferrer nofollow"])
+    );
     audit(&client, "client approval page", "").await;
     client.screenshot("client-approval").await;
     client.type_into("article.client textarea[name=comment]", "Please keep the coffee line.").await;
