@@ -12,6 +12,7 @@ pub mod launch;
 pub mod loading;
 pub mod metrics;
 pub mod names;
+pub mod notices;
 pub mod people;
 pub mod plugin_sync;
 pub mod quotas;
@@ -60,6 +61,8 @@ pub struct App {
     pub trust: Arc<crate::oci::TrustPolicy>,
     /// Sign-in settings and recent failures.
     pub people: Arc<people::People>,
+    /// Approval notices to the workspaces' webhooks.
+    pub notices: notices::Notices,
 }
 
 impl Deref for AppState {

@@ -67,9 +67,11 @@ impl Worker {
         drop(in_flight);
         let slot = Slot { in_flight: self.in_flight.clone(), run: due.id.clone() };
         let s = s.clone();
+        let workspace = due.workspace.clone();
         let task = async move {
             let run = slot.run.as_str();
             let started = std::time::Instant::now();
+            let since = crate::store::now_ms();
             match AssertUnwindSafe(s.engine.drive(run, PATIENCE)).catch_unwind().await {
                 Ok(Ok(Progress::Finished)) => {
                     let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -81,6 +83,13 @@ impl Worker {
                         Err(e) => {
                             tracing::error!(run = %run, elapsed_ms, "run finished; reading its status failed: {e}")
                         }
+                    }
+                }
+                Ok(Ok(Progress::Waiting { approvals, until })) => {
+                    tracing::debug!(run = %run, ?approvals, ?until, "run waits");
+                    if !approvals.is_empty() {
+                        let (s, run) = (s.clone(), run.to_string());
+                        tokio::spawn(async move { s.notices.waiting(&s, &workspace, &run, &approvals, since).await });
                     }
                 }
                 Ok(Ok(progress)) => tracing::debug!(run = %run, ?progress, "run waits"),

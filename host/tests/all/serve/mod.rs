@@ -161,6 +161,7 @@ mod client_links;
 mod everyday;
 mod hooks;
 mod metrics;
+mod notices;
 mod postgres;
 mod quotas;
 mod retry;
