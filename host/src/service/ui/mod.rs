@@ -23,6 +23,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 /// Every file the page loads.
 const ASSETS: &[Asset] = &[
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("app.css") },
+    Asset { name: "approvals.css", content_type: "text/css; charset=utf-8", body: include_bytes!("approvals.css") },
     Asset { name: "app.js", content_type: JS, body: include_bytes!("app.js") },
     Asset { name: "api.js", content_type: JS, body: include_bytes!("api.js") },
     Asset { name: "dom.js", content_type: JS, body: include_bytes!("dom.js") },

@@ -292,18 +292,12 @@ impl World {
                 path = path.replace("{id}", &self.waiting_run().await);
                 None
             }
-            ("delete", "/workspaces/{ws}/runs/{id}/approvals/{step}/links/{link}") => {
+            (_, "/workspaces/{ws}/runs/{id}/approvals/{step}/links/{link}" | "/client/{token}") => {
                 let run = self.waiting_run().await;
                 let made =
                     self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/approvals/review/links"), None).await;
-                path = path.replace("{id}", &run).replace("{link}", made["id"].as_str().unwrap());
-                None
-            }
-            (_, "/client/{token}") => {
-                let run = self.waiting_run().await;
-                let made =
-                    self.op(Method::POST, &format!("/workspaces/acme/runs/{run}/approvals/review/links"), None).await;
-                path = path.replace("{token}", made["token"].as_str().unwrap());
+                let (link, token) = (made["id"].as_str().unwrap(), made["token"].as_str().unwrap());
+                path = path.replace("{id}", &run).replace("{link}", link).replace("{token}", token);
                 (e.method == "post").then(|| json!({ "decision": "comment", "comment": "Looks good" }))
             }
             ("post", p) if p.starts_with("/workspaces/{ws}/runs/{id}/") => {
