@@ -131,7 +131,16 @@ steps:
 
 #[tokio::test]
 async fn a_quorum_waits_for_different_people_and_one_rejection_rejects() {
-    let service = Service::start().await;
+    a_quorum_waits(Service::start().await).await;
+}
+
+#[tokio::test]
+async fn a_quorum_with_edits_waits_for_different_people_on_postgres() {
+    let store = roost::store::Store::connect(&crate::support::pg_url().await).await.unwrap();
+    a_quorum_waits(Service::start_with(store, tempfile::tempdir().unwrap(), None).await).await;
+}
+
+async fn a_quorum_waits(service: Service) {
     service.put_workflow("default", TWO_PEOPLE).await;
     let ada = service.workspace_token("default", "approver").await;
     let bo = service.workspace_token("default", "editor").await;

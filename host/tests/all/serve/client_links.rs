@@ -1,6 +1,7 @@
-//! Client links: a client without an account sees the preview, comments, and approves once;
-//! the decision names the link in the run and the audit log; a used, expired, revoked,
-//! tampered or foreign link is refused, and only those who may decide can hand one out.
+//! Client links, on SQLite and PostgreSQL: a client without an account sees the preview,
+//! comments, and approves once; the decision names the link in the run and the audit log;
+//! a used, expired, revoked, tampered or foreign link is refused, and only those who may
+//! decide can hand one out.
 
 use reqwest::Method;
 use roost::service::auth::token_hash;
@@ -50,7 +51,16 @@ async fn client(service: &Service, method: Method, token: &str, body: Option<Val
 
 #[tokio::test]
 async fn a_client_sees_the_preview_comments_and_approves_once_by_link() {
-    let service = Service::start().await;
+    a_client_approves_once(Service::start().await).await;
+}
+
+#[tokio::test]
+async fn a_client_approves_once_by_link_on_postgres() {
+    let store = roost::store::Store::connect(&crate::support::pg_url().await).await.unwrap();
+    a_client_approves_once(Service::start_with(store, tempfile::tempdir().unwrap(), None).await).await;
+}
+
+async fn a_client_approves_once(service: Service) {
     service.put_workflow("default", REVIEW).await;
     let editor = service.workspace_token("default", "editor").await;
     let run = waiting(&service, &editor).await;
