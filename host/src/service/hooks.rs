@@ -64,11 +64,37 @@ async fn handle(s: &AppState, ws: &str, name: &str, headers: &HeaderMap, body: B
         Some(Value::Object(inputs)) => inputs.clone(),
         Some(_) => return Err(ApiError::invalid("`inputs` in the body must be an object of input values")),
     };
-    if let Some(run) = s.store.delivery_run(ws, name, &claim_key(&delivery)).await? {
-        return duplicate(s, &w, &delivery, run).await;
+    let answer = match s.store.delivery_run(ws, name, &claim_key(&delivery)).await? {
+        Some(run) => duplicate(s, &w, &delivery, run).await?,
+        None => {
+            let headers = safe_headers(headers);
+            let trigger = json!({ "kind": "webhook", "delivery": delivery, "body": parsed, "headers": headers });
+            start(s, &w, &inputs, trigger, &delivery).await?
+        }
+    };
+    // A workflow that asks to wait answers with the run's result: at its end, or 202 at the cap.
+    match (hook.wait, answer) {
+        (Some(wait), Answer::Started(run, "started")) => super::hook_wait::answer_when_done(s, ws, &run, wait).await,
+        (Some(_), Answer::Duplicate(run)) => match super::hook_wait::ended(s, &run).await? {
+            Some(done) => Ok(done),
+            None => Ok(duplicate_answer(&run)),
+        },
+        (_, Answer::Started(run, outcome)) => {
+            Ok((StatusCode::ACCEPTED, Json(json!({ "run_id": run, "outcome": outcome }))).into_response())
+        }
+        (_, Answer::Duplicate(run)) => Ok(duplicate_answer(&run)),
     }
-    let trigger = json!({ "kind": "webhook", "delivery": delivery, "body": parsed, "headers": safe_headers(headers) });
-    start(s, &w, &inputs, trigger, &delivery).await
+}
+
+/// What a delivery led to: a new run with its admission (`started`, `queued`, ...), or the
+/// run an earlier delivery with the same id started.
+enum Answer {
+    Started(String, &'static str),
+    Duplicate(String),
+}
+
+fn duplicate_answer(run: &str) -> Response {
+    (StatusCode::OK, Json(json!({ "duplicate": true, "run_id": run }))).into_response()
 }
 
 /// The key a webhook delivery is claimed under among a workflow's claims (schedules
@@ -85,7 +111,7 @@ async fn start(
     inputs: &Map<String, Value>,
     trigger: Value,
     delivery: &str,
-) -> ApiResult<Response> {
+) -> ApiResult<Answer> {
     let claim = claim_key(delivery);
     let run = match launch::start_claiming(s, w, inputs, trigger, Some(claim.clone())).await {
         Ok(Some(run)) => run,
@@ -110,15 +136,15 @@ async fn start(
     });
     let e = TriggerEvent { run_id: Some(run.clone()), reason, ..event(s, w, "webhook", outcome) };
     s.store.record_trigger(&e).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "run_id": run, "outcome": outcome }))).into_response())
+    Ok(Answer::Started(run, outcome))
 }
 
 /// The answer to a delivery seen before: the run it started.
-async fn duplicate(s: &AppState, w: &WorkflowRecord, delivery: &str, run: String) -> ApiResult<Response> {
+async fn duplicate(s: &AppState, w: &WorkflowRecord, delivery: &str, run: String) -> ApiResult<Answer> {
     let reason = format!("delivery `{delivery}` was received before");
     let e = TriggerEvent { run_id: Some(run.clone()), reason: Some(reason), ..event(s, w, "webhook", "duplicate") };
     s.store.record_trigger(&e).await?;
-    Ok((StatusCode::OK, Json(json!({ "duplicate": true, "run_id": run }))).into_response())
+    Ok(Answer::Duplicate(run))
 }
 
 fn too_large() -> ApiError {

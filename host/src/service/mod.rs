@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod hook_wait;
 pub mod hooks;
 pub mod launch;
 pub mod loading;

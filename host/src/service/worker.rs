@@ -40,13 +40,25 @@ const RESERVED: usize = MAX_RUNS - MAX_WORKSPACE_RUNS;
 const LIGHT: usize = 2;
 
 /// The set of runs this process is driving, with their workspaces.
-#[derive(Default)]
 pub struct Worker {
     in_flight: Arc<Mutex<HashMap<String, String>>>,
     tasks: Mutex<Option<JoinSet<()>>>,
+    /// The id of each run that a drive of this process brought to its end.
+    ends: tokio::sync::broadcast::Sender<String>,
+}
+
+impl Default for Worker {
+    fn default() -> Self {
+        Self { in_flight: Arc::default(), tasks: Mutex::default(), ends: tokio::sync::broadcast::channel(1024).0 }
+    }
 }
 
 impl Worker {
+    /// Hears of every run this process drives to its end from now on.
+    pub fn ends(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.ends.subscribe()
+    }
+
     /// Drives run `run` of `workspace` now, unless this process already is or the
     /// workspace holds its share of the slots; then the worker takes it in its turn.
     pub fn drive_now(&self, s: &AppState, workspace: &str, run: &str) {
@@ -74,6 +86,7 @@ impl Worker {
             let since = crate::store::now_ms();
             match AssertUnwindSafe(s.engine.drive(run, PATIENCE)).catch_unwind().await {
                 Ok(Ok(Progress::Finished)) => {
+                    let _ = s.worker.ends.send(run.to_string());
                     let elapsed_ms = started.elapsed().as_millis() as u64;
                     match s.store.run_status(run).await {
                         Ok(status) => {

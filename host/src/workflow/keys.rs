@@ -123,12 +123,19 @@ pub const SCHEDULE: Table = Table {
 };
 
 pub const WEBHOOK: Table = Table {
-    fields: &[req(
-        "secret",
-        Shape::Text,
-        "add `secret: WEBHOOK_KEY`",
-        "Workspace secret that verifies the HMAC-SHA256 signature",
-    )],
+    fields: &[
+        req(
+            "secret",
+            Shape::Text,
+            "add `secret: WEBHOOK_KEY`",
+            "Workspace secret that verifies the HMAC-SHA256 signature",
+        ),
+        opt(
+            "wait",
+            Shape::Duration,
+            "Answer with the run's status and outputs once it ends, waiting at most this long (up to 30s); later, 202",
+        ),
+    ],
     one_of: &[],
 };
 

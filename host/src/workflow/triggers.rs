@@ -51,6 +51,8 @@ pub enum CatchUp {
 pub struct WebhookTrigger {
     /// The workspace secret that verifies the request's HMAC-SHA256 signature.
     pub secret: String,
+    /// How long the answer waits for the run to end (at most 30 s); `None` answers at once.
+    pub wait: Option<std::time::Duration>,
 }
 
 /// How many runs of the workflow may be active at once.
@@ -98,7 +100,19 @@ fn parse_webhook(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Option
     let typos = check_keys(hook, &WEBHOOK.names(), diags);
     require(hook, scalar_pos(key), &WEBHOOK.required(), &typos, diags);
     let secret = text_field(hook, "secret", diags)?;
-    Some(WebhookTrigger { secret: secret.as_str().to_string() })
+    let wait = entry(hook, "wait").and_then(|(k, v)| {
+        let wait = values::positive_duration(k, v, diags)?;
+        if wait > std::time::Duration::from_secs(30) {
+            let msg = format!("`wait` may be at most 30s, found {}s", wait.as_secs());
+            diags.push(
+                Diagnostic::new(value_pos(k, v), msg)
+                    .with_help("a longer run answers 202 with its id; read its result later"),
+            );
+            return None;
+        }
+        Some(wait)
+    });
+    Some(WebhookTrigger { secret: secret.as_str().to_string(), wait })
 }
 
 fn parse_schedule(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Schedule> {

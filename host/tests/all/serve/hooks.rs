@@ -28,14 +28,14 @@ steps:
     with: { n: 1 }
 ";
 
-fn sign(key: &str, body: &[u8]) -> String {
+pub(super) fn sign(key: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// `POST path` with `body` and `headers`: (status, JSON).
-async fn post(service: &Service, path: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, Value) {
+pub(super) async fn post(service: &Service, path: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, Value) {
     let mut req = service.client.post(format!("{}{path}", service.url)).body(body.to_vec());
     for (name, value) in headers {
         req = req.header(*name, *value);
@@ -55,7 +55,7 @@ async fn service() -> Service {
     service
 }
 
-async fn put_secret(service: &Service, ws: &str, value: &str) {
+pub(super) async fn put_secret(service: &Service, ws: &str, value: &str) {
     let path = format!("/api/v1/workspaces/{ws}/secrets/HOOK_KEY");
     let (status, body) = service.call(OPERATOR, Method::PUT, &path, Some(json!({ "value": value }))).await;
     assert!((200..300).contains(&status), "{status}: {body}");

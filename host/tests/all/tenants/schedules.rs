@@ -233,6 +233,12 @@ async fn a_time_whose_firing_was_killed_fires_once_after_restart() {
     let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap();
     let mut serve = Serve::start(data.path());
     serve.ready(&client).await;
+    // Every run waits for an approval, 16 more each second: on a slow machine the default
+    // quota of 256 active runs would refuse times, which this test does not measure.
+    let quotas = json!({ "quotas": { "concurrent_runs": 100_000 } });
+    let lifted =
+        client.patch(format!("{}/api/v1/workspaces/default", serve.url)).bearer_auth(super::webhooks::OPERATOR);
+    assert!(lifted.json(&quotas).send().await.unwrap().status().is_success(), "the quota is lifted");
     for kill in 0..KILLS {
         tokio::time::sleep(PHASE).await;
         // Each kill lands at another point of a pass: 5, 20, 35, ... ms past the second.

@@ -23,7 +23,7 @@ use super::count;
 use crate::support;
 
 const KEY: &str = "hook-key-under-fire";
-const OPERATOR: &str = "roost_operator-crash-token";
+pub(super) const OPERATOR: &str = "roost_operator-crash-token";
 const HOOKED: &str = "name: hooked
 on:
   webhook: { secret: HOOK_KEY }

@@ -1,0 +1,88 @@
+//! Webhooks that answer with the run's result (`on.webhook.wait`): the run's outputs when
+//! it ends in time, a 202 with its id at the cap, the same result for a replayed delivery,
+//! and a cap above 30 s refused when the workflow is saved.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::hooks::{post, put_secret, sign};
+use super::{OPERATOR, Service, Setup};
+use crate::support;
+
+const KEY: &str = "hook-key-of-default";
+
+const SCORE: &str = "name: score
+on:
+  webhook: { secret: HOOK_KEY, wait: 10s }
+steps:
+  - id: count
+    uses: echo/echo@1
+    with: { mentions: \"${{ trigger.body.mentions }}\", n: \"${{ length(trigger.body.mentions) }}\" }
+outputs:
+  mentions: \"${{ steps.count.output.n }}\"
+";
+
+const SLOW: &str = "name: slow
+on:
+  webhook: { secret: HOOK_KEY, wait: 300ms }
+steps:
+  - id: nap
+    uses: flaky/slow@1
+    with: { ms: 1500 }
+";
+
+async fn deliver(service: &Service, workflow: &str, body: &[u8], id: &str) -> (u16, serde_json::Value) {
+    let signature = sign(KEY, body);
+    let headers =
+        [("x-roost-signature", signature.as_str()), ("x-roost-delivery", id), ("content-type", "application/json")];
+    post(service, &format!("/hooks/default/{workflow}"), body, &headers).await
+}
+
+#[tokio::test]
+async fn a_webhook_that_waits_answers_with_the_outputs_or_202_at_its_cap() {
+    let flaky =
+        |runtime: &roost::runtime::Runtime| vec![support::load_flaky(runtime, &["http://loopback.test".into()])];
+    let service = Service::launch(Setup::default(), flaky).await;
+    put_secret(&service, "default", KEY).await;
+    service.put_workflow("default", SCORE).await;
+    service.put_workflow("default", SLOW).await;
+
+    let body = br#"{"mentions": ["down again", "love it", "refund now"]}"#;
+    let (status, answer) = deliver(&service, "score", body, "d-1").await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!((&answer["status"], &answer["outputs"]), (&json!("succeeded"), &json!({ "mentions": 3 })), "{answer}");
+    let run = answer["run_id"].as_str().unwrap().to_string();
+    let (_, stored) =
+        service.call(OPERATOR, Method::GET, &format!("/api/v1/workspaces/default/runs/{run}"), None).await;
+    assert_eq!(stored["status"], "succeeded", "the answer came after the run was committed");
+    let (status, again) = deliver(&service, "score", body, "d-1").await;
+    assert_eq!(
+        (status, &again["run_id"], &again["outputs"]),
+        (200, &json!(run), &answer["outputs"]),
+        "a replay: {again}"
+    );
+
+    let started = Instant::now();
+    let (status, answer) = deliver(&service, "slow", b"{}", "s-1").await;
+    let took = started.elapsed();
+    assert_eq!((status, &answer["status"]), (202, &json!("running")), "{answer}");
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(1400), "answered at the cap: {took:?}");
+    let run = answer["run_id"].as_str().unwrap();
+    service.wait_status("default", run, &["succeeded"]).await;
+    let (status, late) = deliver(&service, "slow", b"{}", "s-1").await;
+    assert_eq!((status, &late["status"]), (200, &json!("succeeded")), "the replay finds it ended: {late}");
+    service.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wait_over_30_seconds_is_refused() {
+    let service = Service::start().await;
+    let source = SCORE.replace("wait: 10s", "wait: 31s");
+    let path = "/api/v1/workspaces/default/workflows";
+    let (status, body) = service.call(OPERATOR, Method::POST, path, Some(json!({ "source": source }))).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("`wait` may be at most 30s, found 31s"), "{body}");
+    service.running.shutdown().await;
+}
