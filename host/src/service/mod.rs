@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod hook_verify;
 pub mod hook_wait;
 pub mod hooks;
 pub mod launch;
@@ -85,7 +86,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .route("/healthz", axum::routing::get(healthz))
         .route("/metrics", axum::routing::get(metrics::scrape))
-        .route("/hooks/{workspace}/{workflow}", axum::routing::post(hooks::receive))
+        .route("/hooks/{workspace}/{workflow}", axum::routing::post(hooks::receive).get(hook_verify::verify))
         .route("/auth/oidc/start", axum::routing::get(people::oidc::start))
         .route("/auth/oidc/callback", axum::routing::get(people::oidc::callback))
         .route("/", axum::routing::get(ui::index))

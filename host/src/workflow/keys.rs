@@ -135,6 +135,11 @@ pub const WEBHOOK: Table = Table {
             Shape::Duration,
             "Answer with the run's status and outputs once it ends, waiting at most this long (up to 30s); later, 202",
         ),
+        opt(
+            "verify_token",
+            Shape::Text,
+            "Workspace secret that a GET verification handshake (hub.verify_token, as Meta sends) must match",
+        ),
     ],
     one_of: &[],
 };

@@ -81,7 +81,10 @@ fn loads_the_whole_format() {
     let first = &plan.triggers.schedules[0];
     assert_eq!((first.timezone, first.catch_up), (chrono_tz::Europe::Berlin, CatchUp::All));
     assert_eq!(plan.triggers.schedules[1].catch_up, CatchUp::Last);
-    assert_eq!(plan.triggers.webhook, Some(WebhookTrigger { secret: "HOOK_KEY".into(), wait: None }));
+    assert_eq!(
+        plan.triggers.webhook,
+        Some(WebhookTrigger { secret: "HOOK_KEY".into(), wait: None, verify_token: None })
+    );
     assert!(!plan.triggers.manual);
     assert_eq!(plan.concurrency, Concurrency { limit: Some(2), on_busy: OnBusy::CancelRunning });
     let publish = plan.step("publish").expect("publish");

@@ -53,6 +53,8 @@ pub struct WebhookTrigger {
     pub secret: String,
     /// How long the answer waits for the run to end (at most 30 s); `None` answers at once.
     pub wait: Option<std::time::Duration>,
+    /// The workspace secret a `GET` verification handshake's token must equal.
+    pub verify_token: Option<String>,
 }
 
 /// How many runs of the workflow may be active at once.
@@ -112,7 +114,9 @@ fn parse_webhook(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Option
         }
         Some(wait)
     });
-    Some(WebhookTrigger { secret: secret.as_str().to_string(), wait })
+    let verify_token = entry(hook, "verify_token").and_then(|_| text_field(hook, "verify_token", diags));
+    let verify_token = verify_token.map(|t| t.as_str().to_string());
+    Some(WebhookTrigger { secret: secret.as_str().to_string(), wait, verify_token })
 }
 
 fn parse_schedule(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Schedule> {

@@ -1,6 +1,6 @@
 //! Webhooks that answer with the run's result (`on.webhook.wait`): the run's outputs when
 //! it ends in time, a 202 with its id at the cap, the same result for a replayed delivery,
-//! and a cap above 30 s refused when the workflow is saved.
+//! a cap above 30 s refused when the workflow is saved; and the GET verification handshake.
 
 use std::time::{Duration, Instant};
 
@@ -84,5 +84,51 @@ async fn a_wait_over_30_seconds_is_refused() {
     let (status, body) = service.call(OPERATOR, Method::POST, path, Some(json!({ "source": source }))).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.to_string().contains("`wait` may be at most 30s, found 31s"), "{body}");
+    service.running.shutdown().await;
+}
+
+const VERIFIED: &str = "name: meta
+on:
+  webhook: { secret: HOOK_KEY, verify_token: META_VERIFY }
+steps:
+  - id: count
+    uses: echo/echo@1
+    with: { n: 1 }
+";
+
+#[tokio::test]
+async fn a_get_handshake_echoes_the_challenge_only_for_the_right_token() {
+    let service = Service::start().await;
+    put_secret(&service, "default", KEY).await;
+    let secret = "/api/v1/workspaces/default/secrets/META_VERIFY";
+    assert_eq!(service.call(OPERATOR, Method::PUT, secret, Some(json!({ "value": "s3cret-token" }))).await.0, 204);
+    service.put_workflow("default", VERIFIED).await;
+    service.put_workflow("default", SCORE.replace("name: score", "name: plain").as_str()).await;
+    let get = |query: String| {
+        let url = format!("{}{query}", service.url);
+        async move {
+            let res = reqwest::get(url).await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let ok =
+        get("/hooks/default/meta?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=s3cret-token".into());
+    assert_eq!(ok.await, (200, "1158201444".to_string()));
+    let wrong = get("/hooks/default/meta?hub.mode=subscribe&hub.challenge=1&hub.verify_token=s3cret-tokeN".into());
+    assert_eq!(wrong.await.0, 403);
+    let no_mode = get("/hooks/default/meta?hub.challenge=1&hub.verify_token=s3cret-token".into());
+    assert_eq!(no_mode.await.0, 400);
+    let long = get(format!(
+        "/hooks/default/meta?hub.mode=subscribe&hub.verify_token=s3cret-token&hub.challenge={}",
+        "9".repeat(513)
+    ));
+    assert_eq!(long.await.0, 400);
+    assert_eq!(get("/hooks/default/plain?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x".into()).await.0, 404);
+    assert_eq!(
+        get("/hooks/elsewhere/meta?hub.mode=subscribe&hub.challenge=1&hub.verify_token=s3cret-token".into()).await.0,
+        404
+    );
+    let (_, runs) = service.call(OPERATOR, Method::GET, "/api/v1/workspaces/default/runs", None).await;
+    assert_eq!(runs, json!([]), "a handshake starts no run");
     service.running.shutdown().await;
 }
