@@ -83,10 +83,12 @@ pub(super) fn decision(
         .collect();
     let at = now_ms();
     let at_text = chrono::DateTime::from_timestamp_millis(at).map(|t| t.to_rfc3339());
-    let kept = approval.fields.is_some();
+    let values = values_of(&fields);
+    if approval.fields.is_some() {
+        approval.fields = Some(fields);
+    }
     if *approved && (approval.votes.len() as u32 + 1) < approval.quorum {
         approval.votes.push(json!({ "by": by, "at": at_text, "comment": comment, "changes": changes }));
-        approval.fields = kept.then_some(fields);
         commit.approvals.push(approval);
         return Ok(());
     }
@@ -100,9 +102,8 @@ pub(super) fn decision(
     let mut record = step_record(state, step, "succeeded");
     record.output = Some(json!({
         "approved": approved, "by": by, "at": at_text, "comment": comment,
-        "fields": values_of(&fields), "changes": changes, "votes": approval.votes,
+        "fields": values, "changes": changes, "votes": approval.votes,
     }));
-    approval.fields = kept.then_some(fields);
     commit.approvals.push(approval);
     commit.steps.push(record);
     commit.remove_jobs.push((step.id.clone(), -1));

@@ -297,7 +297,9 @@ impl Engine {
                     comment: Some("decided by the approval's timeout".into()),
                     edits: Default::default(),
                 };
-                // No edits: the offered values stand, so nothing can be refused.
+                // The timeout decides for everyone a quorum still waits for; with no edits the
+                // offered values stand, so nothing can be refused.
+                let current = crate::store::ApprovalRecord { quorum: 1, ..current };
                 let _ = super::approvals::decision(state, step, current, &verdict, commit);
             }
         }

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use tokio::sync::broadcast;
 
 use super::AppState;
 use super::error::ApiResult;
@@ -26,25 +27,34 @@ pub async fn answer_when_done(s: &AppState, workspace: &str, run: &str, wait: Du
     let mut ends = s.worker.ends();
     s.worker.drive_now(s, workspace, run);
     let deadline = tokio::time::Instant::now() + wait.min(MAX_WAIT);
-    loop {
-        if let Some(done) = ended(s, run).await? {
-            return Ok(done);
-        }
+    while !has_ended(s, run).await? {
+        // Woken by this run's end (or a lag in hearing ends), by the recheck, or the cap.
+        let heard = async {
+            loop {
+                match ends.recv().await {
+                    Ok(id) if id != run => continue,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+                    _ => return,
+                }
+            }
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => break,
             _ = tokio::time::sleep(RECHECK) => {}
-            heard = ends.recv() => match heard {
-                Ok(id) if id != run => continue,
-                _ => {}
-            },
+            _ = heard => {}
         }
     }
     if let Some(done) = ended(s, run).await? {
         return Ok(done);
     }
-    let status = s.store.get_run(run).await?.status;
+    let status = s.store.run_status(run).await?.unwrap_or_default();
     let body = json!({ "run_id": run, "status": status, "waited_ms": wait.min(MAX_WAIT).as_millis() as u64 });
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Whether `run` has reached a final status: one column read.
+async fn has_ended(s: &AppState, run: &str) -> ApiResult<bool> {
+    Ok(s.store.run_status(run).await?.is_some_and(|status| FINISHED.contains(&status.as_str())))
 }
 
 /// The answer for `run` if it has ended: its status, outputs and error.

@@ -44,6 +44,8 @@ impl Notices {
     /// Posts a notice for each of `steps` of `run` (in `workspace`) that started waiting at
     /// or after `since` (Unix ms): a run driven again later is not announced twice.
     pub async fn waiting(&self, s: &AppState, workspace: &str, run: &str, steps: &[String], since: i64) {
+        // Most workspaces set no webhook: one read of their secrets, and nothing more.
+        let Some(url) = self.address(s, workspace).await else { return };
         let mut fresh = Vec::new();
         for step in steps {
             if let Ok(Some(a)) = s.store.approval(run, step).await
@@ -56,7 +58,6 @@ impl Notices {
         if fresh.is_empty() {
             return;
         }
-        let Some(url) = self.address(s, workspace).await else { return };
         let name = s.store.workspace(workspace).await.ok().flatten().map_or_else(|| workspace.to_string(), |w| w.name);
         let workflow = s.store.get_run(run).await.map(|r| r.workflow).unwrap_or_default();
         for approval in fresh {

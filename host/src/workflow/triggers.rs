@@ -114,8 +114,7 @@ fn parse_webhook(key: &Text, node: &Node, diags: &mut Vec<Diagnostic>) -> Option
         }
         Some(wait)
     });
-    let verify_token = entry(hook, "verify_token").and_then(|_| text_field(hook, "verify_token", diags));
-    let verify_token = verify_token.map(|t| t.as_str().to_string());
+    let verify_token = text_field(hook, "verify_token", diags).map(|t| t.as_str().to_string());
     Some(WebhookTrigger { secret: secret.as_str().to_string(), wait, verify_token })
 }
 

@@ -186,3 +186,21 @@ steps:
         "`roost approvals list` still offers the approval of a failed run"
     );
 }
+
+/// A timeout that approves decides for everyone a quorum still waits for.
+#[tokio::test]
+async fn a_timeout_decides_a_quorum_that_is_not_complete() {
+    let db = sqlite().await;
+    let engine = engine(&db.store);
+    let yaml = "name: two\nsteps:\n  - id: review\n    approval: { message: Go?, quorum: 3, timeout: 1s, on_timeout: approve }\n";
+    let run_id = start(&engine, yaml, &[]).await;
+    assert!(matches!(engine.drive(&run_id, Duration::ZERO).await.unwrap(), Progress::Waiting { .. }));
+    engine.decide(&run_id, "review", true, "ada", None).await.unwrap();
+    let vote = db.store.approval(&run_id, "review").await.unwrap().unwrap();
+    assert_eq!((vote.status.as_str(), vote.votes.len()), ("waiting", 1), "one of three");
+    assert_eq!(engine.drive(&run_id, Duration::from_secs(5)).await.unwrap(), Progress::Finished);
+    let done = report(&db.store, &run_id).await.unwrap();
+    assert_eq!(done.status, "succeeded", "{done:?}");
+    assert_eq!(done.steps["review"].output["by"], "system:timeout");
+    assert_eq!(done.steps["review"].output["votes"][0]["by"], "ada");
+}
