@@ -122,6 +122,7 @@ async fn service(dir: &tempfile::TempDir, rate: u64) -> Bench {
         },
         trust: Default::default(),
         auth: Default::default(),
+        roles: Default::default(),
     };
     let running = start(options).await.unwrap();
     let url = format!("http://{}", running.addr);

@@ -73,6 +73,8 @@ pub struct Cli {
 enum Command {
     /// Serve the web UI and REST API, fire schedules and webhooks, and work runs.
     Serve(serve::ServeArgs),
+    /// Drive runs only (`serve --role worker`), beside API processes on one PostgreSQL.
+    Worker(serve::WorkerArgs),
     /// Run a workflow (or resume a run) until it ends or waits; the run is recorded.
     Run(run::RunArgs),
     /// Check workflow files and report every problem with its line and column.
@@ -114,7 +116,7 @@ pub struct RunOutput {
 pub fn init_tracing(cli: &Cli) {
     // `roost serve` tells what it does at `info`; the one-shot commands stay quiet.
     let default = match (&cli.command, cli.log.as_str()) {
-        (Command::Serve(_), "warn") => "info",
+        (Command::Serve(_) | Command::Worker(_), "warn") => "info",
         (_, level) => level,
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -143,6 +145,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     let env = Env::new(config, &cli.plugin_dirs, warn_refused)?;
     match cli.command {
         Command::Serve(args) => serve::serve(&env, args).await,
+        Command::Worker(args) => serve::serve(&env, args.into()).await,
         Command::Run(args) => run::run(&env, args).await,
         Command::Validate(args) => validate::validate(&env, args).await,
         Command::Approvals(cmd) => approvals::list(&env, cmd).await,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use roost::service::roles::Roles;
 use roost::service::start::{ServeOptions, start};
 use roost::service::vault::Vault;
 
@@ -26,6 +27,33 @@ pub struct ServeArgs {
     /// Seconds shutdown waits for runs in flight before handing their jobs back.
     #[arg(long, default_value_t = 20)]
     pub grace_seconds: u64,
+    /// The parts of the service this process runs: `all`, or a comma-separated list of
+    /// `api` (requests, webhooks, web UI), `worker` (drives runs) and `scheduler` (fires
+    /// schedules and prunes history, one process at a time). Processes of several roles
+    /// share one PostgreSQL database; see docs/deploy.md.
+    #[arg(long, env = "ROOST_ROLE", default_value = "all")]
+    pub role: Roles,
+}
+
+/// `roost worker`: `roost serve --role worker` with the options a worker uses.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Address of /healthz and /metrics.
+    #[arg(long, env = "ROOST_ADDR", default_value = "127.0.0.1:8081")]
+    pub addr: SocketAddr,
+    /// Also stand for election as the process that fires schedules and prunes history.
+    #[arg(long)]
+    pub scheduler: bool,
+    /// Seconds shutdown waits for runs in flight before handing their jobs back.
+    #[arg(long, default_value_t = 20)]
+    pub grace_seconds: u64,
+}
+
+impl From<WorkerArgs> for ServeArgs {
+    fn from(w: WorkerArgs) -> Self {
+        let role = Roles { scheduler: w.scheduler, ..Roles::WORKER };
+        ServeArgs { addr: w.addr, workflows: None, workspace: "default".into(), grace_seconds: w.grace_seconds, role }
+    }
 }
 
 pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
@@ -49,9 +77,14 @@ pub async fn serve(env: &Env, args: ServeArgs) -> anyhow::Result<u8> {
         retention: roost::service::retention::Policy::from_config(&env.config.retention),
         trust: Arc::new(env.config.registry.policy().context("failed to read [registry] in roost.toml")?),
         auth: env.config.auth.clone(),
+        roles: args.role,
     };
     let running = start(options).await?;
-    eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);
+    if args.role.api {
+        eprintln!("roost serve: http://{} (web UI and /api/v1); Ctrl-C stops", running.addr);
+    } else {
+        eprintln!("roost serve ({}): http://{} (/healthz and /metrics); Ctrl-C stops", args.role, running.addr);
+    }
     shutdown_signal().await;
     eprintln!("roost serve: stopping");
     running.shutdown().await;

@@ -11,6 +11,7 @@ pub mod hook_verify;
 pub mod hook_wait;
 pub mod hooks;
 pub mod launch;
+pub mod leader;
 pub mod loading;
 pub mod metrics;
 pub mod names;
@@ -19,10 +20,12 @@ pub mod people;
 pub mod plugin_sync;
 pub mod quotas;
 pub mod retention;
+pub mod roles;
 pub mod scheduler;
 pub mod start;
 pub mod ui;
 pub mod vault;
+pub mod wakeups;
 pub mod worker;
 
 use std::ops::Deref;
@@ -47,8 +50,8 @@ pub struct App {
     pub registry: Arc<Registry>,
     pub runtime: Arc<Runtime>,
     pub vault: Vault,
-    /// Wakes the worker when a run was started or an approval decided.
-    pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes the workers when a run was started or an approval decided.
+    pub wake: Arc<wakeups::Wake>,
     pub plans: launch::PlanCache,
     /// Where workflows are loaded: off the async threads, a few at a time.
     pub loader: loading::Loader,
@@ -78,6 +81,15 @@ impl AppState {
     pub fn new(app: App) -> Self {
         Self(Arc::new(app))
     }
+}
+
+/// What a process without the API role answers: its health and its metrics.
+pub fn probes(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/metrics", axum::routing::get(metrics::scrape))
+        .layer(axum::middleware::from_fn(error::envelope))
+        .with_state(state)
 }
 
 /// The whole HTTP surface; every error it answers is in [`error::ErrorBody`]'s envelope.

@@ -68,9 +68,10 @@ pub struct Pruned {
     pub deliveries: u64,
 }
 
-/// Prunes every [`EVERY`] until `shutdown` turns true.
-pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>) {
-    loop {
+/// Prunes every [`EVERY`] while this process leads (see [`super::leader`]), until
+/// `shutdown` turns true.
+pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>, mut leading: super::leader::Leading) {
+    while super::leader::wait_to_lead(&mut leading, &mut shutdown).await {
         // The scheduler's clock dates trigger events, so it dates their retention too.
         let now = s.scheduling.clock.now().timestamp_millis();
         match prune(&s.store, &s.retention, now, &shutdown).await {
@@ -86,9 +87,6 @@ pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>) {
         tokio::select! {
             () = tokio::time::sleep(EVERY) => {}
             _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
-            break;
         }
     }
 }

@@ -92,20 +92,22 @@ pub async fn admission(s: &AppState, run: &str) -> Result<(&'static str, Option<
     })
 }
 
-/// Fires schedules until `shutdown` turns true.
-pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>) {
-    let mut scheduler = Scheduler::default();
-    loop {
-        if *shutdown.borrow() {
-            break;
-        }
-        let clock = s.scheduling.clock.clone();
-        let now = clock.now();
-        let wake = scheduler.pass(&s, now).await.unwrap_or(now + Duration::hours(1));
-        tokio::select! {
-            () = clock.sleep_until(wake) => {}
-            () = tokio::time::sleep(RESCAN) => {}
-            _ = shutdown.changed() => {}
+/// Fires schedules while this process leads (see [`super::leader`]), until `shutdown`
+/// turns true. Each time it comes to lead it reads the marks afresh: another process may
+/// have handled occurrences meanwhile.
+pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>, mut leading: super::leader::Leading) {
+    while super::leader::wait_to_lead(&mut leading, &mut shutdown).await {
+        let mut scheduler = Scheduler::default();
+        while *leading.borrow_and_update() && !*shutdown.borrow() {
+            let clock = s.scheduling.clock.clone();
+            let now = clock.now();
+            let wake = scheduler.pass(&s, now).await.unwrap_or(now + Duration::hours(1));
+            tokio::select! {
+                () = clock.sleep_until(wake) => {}
+                () = tokio::time::sleep(RESCAN) => {}
+                _ = shutdown.changed() => {}
+                _ = leading.changed() => {}
+            }
         }
     }
 }

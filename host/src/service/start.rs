@@ -15,8 +15,9 @@ use super::auth::{new_token, token_hash};
 use super::loading::LoadFailure;
 use super::metrics::Metrics;
 use super::quotas::StepQuotas;
+use super::roles::Roles;
 use super::vault::{StoredSecrets, Vault};
-use super::{App, AppState, api, launch, loading, retention, router, scheduler, worker};
+use super::{App, AppState, api, launch, leader, loading, retention, router, scheduler, wakeups, worker};
 use crate::engine::Engine;
 use crate::runtime::Runtime;
 use crate::runtime::registry::Registry;
@@ -48,6 +49,8 @@ pub struct ServeOptions {
     pub trust: Arc<crate::oci::TrustPolicy>,
     /// `[auth]`: sign-up, sessions.
     pub auth: super::people::AuthConfig,
+    /// The parts of the service this process runs.
+    pub roles: Roles,
 }
 
 /// A service started by [`start`].
@@ -104,7 +107,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     options.runtime.net().serve_at(addr);
     let (shutdown, rx) = watch::channel(false);
-    let app = router(state.clone());
+    let roles = options.roles;
+    let app = if roles.api { router(state.clone()) } else { super::probes(state.clone()) };
     let mut http_rx = rx.clone();
     let http = tokio::spawn(async move {
         let stop = async move {
@@ -114,12 +118,20 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             tracing::error!("the HTTP server stopped: {e}");
         }
     });
-    let work = tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace));
-    let schedules = tokio::spawn(scheduler::run(state.clone(), rx.clone()));
-    let prune = tokio::spawn(retention::run(state.clone(), rx.clone()));
-    let installs = tokio::spawn(super::plugin_sync::run(state.clone(), rx.clone()));
-    tracing::info!(%addr, "roost serve is listening");
-    Ok(Running { addr, state, shutdown, tasks: vec![http, work, schedules, prune, installs] })
+    let mut tasks = vec![http, tokio::spawn(wakeups::announce(state.clone(), rx.clone()))];
+    tasks.push(tokio::spawn(super::plugin_sync::run(state.clone(), rx.clone())));
+    if roles.worker {
+        tasks.push(tokio::spawn(wakeups::listen(state.clone(), rx.clone())));
+        tasks.push(tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace)));
+    }
+    if roles.scheduler {
+        let (leads, leading) = watch::channel(false);
+        tasks.push(tokio::spawn(leader::elect(state.clone(), leads, rx.clone())));
+        tasks.push(tokio::spawn(scheduler::run(state.clone(), rx.clone(), leading.clone())));
+        tasks.push(tokio::spawn(retention::run(state.clone(), rx.clone(), leading)));
+    }
+    tracing::info!(%addr, %roles, "roost serve is listening");
+    Ok(Running { addr, state, shutdown, tasks })
 }
 
 /// First start: the workspace exists, and there is an operator token.

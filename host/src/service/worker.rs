@@ -12,6 +12,7 @@
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -25,7 +26,8 @@ use crate::store::DueRun;
 
 /// How long one drive of a run may wait for a timer in-process before handing it back.
 const PATIENCE: Duration = Duration::from_secs(2);
-/// How often the store is polled for due work when nothing woke the worker.
+/// How often the store is polled for due work when nothing woke the worker and no other
+/// process can wake it (see [`super::wakeups`]).
 const POLL: Duration = Duration::from_millis(250);
 /// Runs driven at once by this process.
 pub const MAX_RUNS: usize = 64;
@@ -45,11 +47,18 @@ pub struct Worker {
     tasks: Mutex<Option<JoinSet<()>>>,
     /// The id of each run that a drive of this process brought to its end.
     ends: tokio::sync::broadcast::Sender<String>,
+    /// Whether this process drives runs (the worker role) and is not shutting down.
+    active: AtomicBool,
 }
 
 impl Default for Worker {
     fn default() -> Self {
-        Self { in_flight: Arc::default(), tasks: Mutex::default(), ends: tokio::sync::broadcast::channel(1024).0 }
+        Self {
+            in_flight: Arc::default(),
+            tasks: Mutex::default(),
+            ends: tokio::sync::broadcast::channel(1024).0,
+            active: AtomicBool::new(false),
+        }
     }
 }
 
@@ -60,8 +69,12 @@ impl Worker {
     }
 
     /// Drives run `run` of `workspace` now, unless this process already is or the
-    /// workspace holds its share of the slots; then the worker takes it in its turn.
+    /// workspace holds its share of the slots; then the worker takes it in its turn. A
+    /// process without the worker role wakes the other processes' workers instead.
     pub fn drive_now(&self, s: &AppState, workspace: &str, run: &str) {
+        if !self.active.load(Ordering::Relaxed) {
+            return s.wake.notify_one();
+        }
         let due = [DueRun { id: run.to_string(), workspace: workspace.to_string() }];
         let admitted = admit(&due, &self.in_flight.lock().unwrap());
         match admitted.first() {
@@ -110,7 +123,7 @@ impl Worker {
                 Err(panic) => fail_panicked(&s, run, panic_text(panic.as_ref())).await,
             }
             drop(slot);
-            s.wake.notify_one();
+            s.wake.notify_local();
         };
         let mut tasks = self.tasks.lock().unwrap();
         tasks.get_or_insert_with(JoinSet::new).spawn(task);
@@ -120,10 +133,11 @@ impl Worker {
         self.in_flight.lock().unwrap().len()
     }
 
-    /// Starts the due runs the slots and the workspaces' shares allow.
-    async fn take_due(&self, s: &AppState) {
+    /// Starts the due runs the slots and the workspaces' shares allow; false when no run
+    /// had due work.
+    async fn take_due(&self, s: &AppState) -> bool {
         if self.busy() >= MAX_RUNS {
-            return;
+            return true;
         }
         // Every run in flight may be listed again (a job of its due meanwhile): ask for
         // room beyond them, so the runs of other workspaces are among those listed.
@@ -131,25 +145,50 @@ impl Worker {
             Ok(due) => {
                 let admitted = admit(&due, &self.in_flight.lock().unwrap());
                 admitted.iter().for_each(|run| self.drive(s, run));
+                !due.is_empty()
             }
-            Err(e) => tracing::error!("looking for due work failed: {e}"),
+            Err(e) => {
+                tracing::error!("looking for due work failed: {e}");
+                true
+            }
+        }
+    }
+
+    /// How long to wait for a wake-up before polling again: [`POLL`], or while other
+    /// processes' announcements reach this one and nothing is due, until the next delayed
+    /// or leased job falls due, at most [`super::wakeups::IDLE_POLL`].
+    async fn patience(s: &AppState, found: bool) -> Duration {
+        if found || !s.wake.listening() {
+            return POLL;
+        }
+        let idle = super::wakeups::IDLE_POLL;
+        match s.store.next_work_at().await {
+            Ok(Some(at)) => Duration::from_millis((at - crate::store::now_ms()).max(0) as u64).clamp(POLL, idle),
+            Ok(None) => idle,
+            Err(e) => {
+                tracing::error!("looking for the next due job failed: {e}");
+                POLL
+            }
         }
     }
 
     /// Polls for due work until `shutdown` turns true, then drains.
     pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>, grace: Duration) {
+        s.worker.active.store(true, Ordering::Relaxed);
         loop {
             if *shutdown.borrow() {
                 break;
             }
             s.worker.reap();
-            s.worker.take_due(&s).await;
+            let found = s.worker.take_due(&s).await;
+            let patience = Self::patience(&s, found).await;
             tokio::select! {
                 () = s.wake.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
+                () = tokio::time::sleep(patience) => {}
                 _ = shutdown.changed() => {}
             }
         }
+        s.worker.active.store(false, Ordering::Relaxed);
         s.worker.drain(&s, grace).await;
     }
 

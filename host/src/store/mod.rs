@@ -11,6 +11,7 @@ mod calendar;
 mod invitations;
 mod jobs;
 mod kv;
+mod leases;
 mod listing;
 mod people;
 mod plugins;
@@ -24,6 +25,7 @@ mod tenancy;
 pub mod timestamp;
 mod triggers;
 mod vault;
+mod wakeups;
 mod workflows;
 mod workspace_delete;
 
@@ -65,6 +67,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     writer: batch::Writer,
+    /// The PostgreSQL URL, for listeners on their own connection.
+    url: Option<std::sync::Arc<str>>,
 }
 
 /// Why the store failed. Never shown to API clients as is.
@@ -105,7 +109,8 @@ impl Store {
             }
         }
         let pool = pool.connect_with(options).await?;
-        let store = Self { pool, backend, writer: batch::Writer::default() };
+        let url = (backend == Backend::Postgres).then(|| url.as_str().into());
+        let store = Self { pool, backend, writer: batch::Writer::default(), url };
         store.migrate().await?;
         Ok(store)
     }
@@ -123,6 +128,11 @@ impl Store {
     /// another connection wrote first, where an immediate one waits its turn.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         begin_write(&self.pool, self.backend).await
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// One round trip to the database, for health checks.

@@ -2,6 +2,7 @@
 
 mod author;
 mod cli;
+mod cluster;
 mod crash;
 mod engine;
 mod hostile;

@@ -47,6 +47,8 @@ pub struct Setup {
     pub trust: roost::oci::TrustPolicy,
     /// Sign-up and sessions (default: sign-up closed).
     pub auth: roost::service::people::AuthConfig,
+    /// The parts of the service it runs (default: all).
+    pub roles: roost::service::roles::Roles,
 }
 
 impl Service {
@@ -88,6 +90,7 @@ impl Service {
             retention: setup.retention,
             trust: Arc::new(setup.trust),
             auth: setup.auth,
+            roles: setup.roles,
         };
         let running = start(options).await.unwrap();
         let url = format!("http://127.0.0.1:{}", running.addr.port());
