@@ -200,9 +200,13 @@ impl Host for StepState {
         };
         let method = req.method.clone();
         let url = req.url.clone();
+        let sent = req.body.as_ref().map_or(0, Vec::len);
         let result = http.fetch(&self.secrets, req).await;
         match &result {
-            Ok(r) => self.log.push("debug", &format!("http {method} {url} -> {}", r.status)),
+            Ok(r) => {
+                self.calls.exchanged(sent, &r.body);
+                self.log.push("debug", &format!("http {method} {url} -> {}", r.status))
+            }
             Err(e) => self.log.push("warn", &format!("http {method} {url} failed: {e:?}")),
         }
         Ok(result)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use crate::capabilities::calls::HostCalls;
 use crate::runtime::StepFailure;
 
 /// A workspace's ceilings for its steps, applied below the host's own.
@@ -56,8 +57,9 @@ pub struct StepEvent<'a> {
 pub trait StepObserver: Send + Sync {
     fn started(&self, step: StepEvent<'_>);
     /// `outcome` is `succeeded` or the failure's kind (`retryable`, `timeout`, `trap`...);
-    /// `memory_peak` is the most linear memory the plugin held, in bytes.
-    fn finished(&self, step: StepEvent<'_>, outcome: &str, duration: Duration, memory_peak: usize);
+    /// `memory_peak` is the most linear memory the plugin held, in bytes; `calls` what it
+    /// asked of the host.
+    fn finished(&self, step: StepEvent<'_>, outcome: &str, duration: Duration, memory_peak: usize, calls: &HostCalls);
 }
 
 /// Observes nothing.
@@ -65,7 +67,7 @@ pub struct Unobserved;
 
 impl StepObserver for Unobserved {
     fn started(&self, _step: StepEvent<'_>) {}
-    fn finished(&self, _step: StepEvent<'_>, _outcome: &str, _duration: Duration, _memory_peak: usize) {}
+    fn finished(&self, _: StepEvent<'_>, _: &str, _: Duration, _: usize, _: &HostCalls) {}
 }
 
 #[cfg(test)]

@@ -266,7 +266,7 @@ impl Engine {
             () = self.keep_leased(job) => unreachable!("keep_leased never returns"),
         };
         let kind = outcome.result.as_ref().map_or_else(StepFailure::kind, |_| "succeeded");
-        self.observer.finished(event, kind, outcome.duration, outcome.memory_peak);
+        self.observer.finished(event, kind, outcome.duration, outcome.memory_peak, &outcome.host_calls);
         outcome
     }
 

@@ -24,8 +24,9 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::scheduler::LatenessSnapshot;
+use crate::capabilities::calls::HostCalls;
 use crate::engine::{StepEvent, StepObserver};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Usage};
 
 /// The content type of the text exposition format 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -43,6 +44,8 @@ const MEMORY_BUCKETS: [f64; 10] =
 pub struct Metrics {
     anonymous: bool,
     steps: Mutex<Steps>,
+    /// Each workspace's use, for billing.
+    pub meter: super::metering::Meter,
 }
 
 #[derive(Default)]
@@ -79,7 +82,7 @@ impl Histogram {
 impl Metrics {
     /// `anonymous`: whether `/metrics` answers without a token (the listener is on loopback).
     pub fn new(anonymous: bool) -> Self {
-        Self { anonymous, steps: Mutex::default() }
+        Self { anonymous, steps: Mutex::default(), meter: super::metering::Meter::default() }
     }
 
     /// A step of `workspace` refused by `quota` (e.g. `steps_per_day`).
@@ -93,6 +96,7 @@ impl Metrics {
             (store.run_counts().await?, store.queue_depth().await?, store.waiting_approval_counts().await?);
         let mut out = Text::default();
         self.render_steps(&mut out);
+        self.render_usage(&mut out);
         out.family("roost_runs", "gauge", "Runs in the database by workspace and status.");
         for (workspace, status, n) in &runs {
             out.sample("roost_runs", &[("workspace", workspace), ("status", status)], *n as f64);
@@ -153,13 +157,51 @@ impl Metrics {
     }
 }
 
+/// A family of per-workspace usage samples: name, help, and the value it reads.
+type UsageFamily = (&'static str, &'static str, fn(&Usage) -> f64);
+
+impl Metrics {
+    /// Each workspace's use since this process started (the database keeps it per day).
+    fn render_usage(&self, out: &mut Text) {
+        let totals = self.meter.totals();
+        let counters: [UsageFamily; 5] = [
+            ("roost_workspace_steps_total", "Plugin executions, by workspace.", |u| u.steps as f64),
+            ("roost_workspace_wasm_seconds_total", "Time spent in plugins, by workspace.", |u| {
+                u.wasm_ms as f64 / 1000.0
+            }),
+            ("roost_workspace_http_requests_total", "Outgoing HTTP requests of plugins, by workspace.", |u| {
+                u.http_requests as f64
+            }),
+            ("roost_workspace_model_tokens_total", "Tokens models' APIs reported, by workspace.", |u| {
+                u.model_tokens as f64
+            }),
+            ("roost_workspace_memory_peak_bytes", "Most memory one plugin execution held, by workspace.", |u| {
+                u.memory_peak_bytes as f64
+            }),
+        ];
+        for (name, help, value) in counters {
+            out.family(name, if name.ends_with("_total") { "counter" } else { "gauge" }, help);
+            for (workspace, usage) in &totals {
+                out.sample(name, &[("workspace", workspace)], value(usage));
+            }
+        }
+        let bytes = "roost_workspace_http_bytes_total";
+        out.family(bytes, "counter", "HTTP body bytes plugins sent (out) and received (in), by workspace.");
+        for (workspace, u) in &totals {
+            out.sample(bytes, &[("workspace", workspace), ("direction", "out")], u.http_bytes_out as f64);
+            out.sample(bytes, &[("workspace", workspace), ("direction", "in")], u.http_bytes_in as f64);
+        }
+    }
+}
+
 impl StepObserver for Metrics {
     fn started(&self, step: StepEvent<'_>) {
         let key = (step.plugin.to_string(), step.action.to_string());
         *self.steps.lock().unwrap().started.entry(key).or_default() += 1;
     }
 
-    fn finished(&self, step: StepEvent<'_>, outcome: &str, duration: Duration, memory_peak: usize) {
+    fn finished(&self, step: StepEvent<'_>, outcome: &str, duration: Duration, memory_peak: usize, calls: &HostCalls) {
+        self.meter.record(step.workspace, duration, memory_peak, calls);
         let mut steps = self.steps.lock().unwrap();
         let key = (step.plugin.to_string(), step.action.to_string(), outcome.to_string());
         steps.durations.entry(key).or_default().observe(&DURATION_BUCKETS, duration.as_secs_f64());
@@ -248,8 +290,9 @@ mod tests {
         let metrics = Metrics::new(true);
         metrics.started(event());
         metrics.started(event());
-        metrics.finished(event(), "succeeded", Duration::from_millis(30), 3 << 20);
-        metrics.finished(event(), "timeout", Duration::from_secs(400), 600 << 20);
+        let calls = HostCalls { http: 2, http_bytes_in: 512, model_tokens: 42, ..HostCalls::default() };
+        metrics.finished(event(), "succeeded", Duration::from_millis(30), 3 << 20, &calls);
+        metrics.finished(event(), "timeout", Duration::from_secs(400), 600 << 20, &HostCalls::default());
         let mut out = Text::default();
         metrics.render_steps(&mut out);
         let text = out.0;
@@ -268,6 +311,16 @@ mod tests {
         has("roost_step_memory_peak_bytes_bucket{plugin=\"echo\",action=\"echo\",le=\"536870912\"} 1");
         has("roost_step_memory_peak_bytes_bucket{plugin=\"echo\",action=\"echo\",le=\"+Inf\"} 2");
         has("roost_step_memory_peak_bytes_count{plugin=\"echo\",action=\"echo\"} 2");
+        let mut out = Text::default();
+        metrics.render_usage(&mut out);
+        let text = out.0;
+        let has = |line: &str| assert!(text.lines().any(|l| l == line), "no line `{line}` in\n{text}");
+        has("roost_workspace_steps_total{workspace=\"acme\"} 2");
+        has("roost_workspace_wasm_seconds_total{workspace=\"acme\"} 400.03");
+        has("roost_workspace_http_requests_total{workspace=\"acme\"} 2");
+        has("roost_workspace_http_bytes_total{workspace=\"acme\",direction=\"in\"} 512");
+        has("roost_workspace_model_tokens_total{workspace=\"acme\"} 42");
+        has("roost_workspace_memory_peak_bytes{workspace=\"acme\"} 629145600");
     }
 
     #[test]

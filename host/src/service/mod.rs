@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod launch;
 pub mod leader;
 pub mod loading;
+pub mod metering;
 pub mod metrics;
 pub mod names;
 pub mod notices;

@@ -69,6 +69,9 @@ impl Running {
         for task in self.tasks {
             let _ = task.await;
         }
+        if let Err(e) = self.state.metrics.meter.flush(&self.state.store).await {
+            tracing::error!("storing the workspaces' last usage failed: {e}");
+        }
     }
 }
 
@@ -120,6 +123,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     });
     let mut tasks = vec![http, tokio::spawn(wakeups::announce(state.clone(), rx.clone()))];
     tasks.push(tokio::spawn(super::plugin_sync::run(state.clone(), rx.clone())));
+    tasks.push(tokio::spawn(super::metering::run(state.clone(), rx.clone())));
     if roles.worker {
         tasks.push(tokio::spawn(wakeups::listen(state.clone(), rx.clone())));
         tasks.push(tokio::spawn(worker::Worker::run(state.clone(), rx.clone(), options.grace)));

@@ -16,6 +16,7 @@ mod run_query;
 mod runs;
 mod schedules;
 mod settings;
+mod usage;
 mod workflow_facts;
 mod workflows;
 mod workspace_delete;
@@ -139,4 +140,6 @@ endpoints! {
     get "/workspaces/{ws}/triggers" => schedules::events, Access::Role(Role::Viewer);
     get "/workspaces/{ws}/retention" => retention::get, Access::Role(Role::Viewer);
     put "/workspaces/{ws}/retention" => retention::set, Access::Role(Role::Owner);
+    get "/workspaces/{ws}/usage" => usage::workspace_usage, Access::Role(Role::Viewer);
+    get "/usage" => usage::all_usage, Access::Operator;
 }

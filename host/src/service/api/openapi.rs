@@ -13,7 +13,7 @@ use crate::service::error::ErrorBody;
 
 use super::{
     account, approval_links, calendar, client, installs, members, plugins, retention, retry, runs, schedules, settings,
-    workflow_facts, workflows, workspace_delete, workspaces,
+    usage, workflow_facts, workflows, workspace_delete, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -102,6 +102,8 @@ use super::{
         schedules::events,
         retention::get,
         retention::set,
+        usage::workspace_usage,
+        usage::all_usage,
         crate::service::healthz,
         crate::service::metrics::scrape,
     ),
@@ -116,6 +118,7 @@ use super::{
         (name = "calendar", description = "Scheduled publishes: runs waiting for a time before they post"),
         (name = "plugins", description = "Installed plugins, their actions and permissions"),
         (name = "triggers", description = "Schedules with their next fire times, and what schedules and webhooks did"),
+        (name = "usage", description = "What each workspace used per day, for billing"),
         (name = "service", description = "This document, health and metrics"),
     )
 )]

@@ -173,4 +173,5 @@ pub(crate) mod schedules;
 pub mod secrets;
 mod shape;
 mod tenancy;
+mod usage;
 mod workspace_delete;
