@@ -11,6 +11,7 @@ mod drive;
 mod durable;
 mod hooks;
 mod live;
+mod respond;
 mod retry;
 mod scope;
 mod settle;
@@ -25,6 +26,7 @@ pub use approvals::Verdict;
 pub use budget::{MAX_FOR_EACH_OUTPUT, MAX_RUN_STATE};
 pub use durable::{DEFAULT_LEASE, Engine, EngineError, Origin, Progress, SecretSource};
 pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};
+pub use respond::RESPOND_PLUGIN;
 pub use retry::Retried;
 pub use work::idempotency_key;
 

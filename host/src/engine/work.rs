@@ -86,6 +86,7 @@ impl Engine {
                 });
                 commit.steps.push(record("waiting"));
             }
+            StepKind::Respond(respond) => super::respond::respond(respond, step, state, scope, commit),
             StepKind::Action { .. } if step.for_each.is_some() => self.fan_out(step, state, scope, commit),
             StepKind::Action { .. } => self.attempt(step, state, scope, job, commit).await,
         }
@@ -341,6 +342,7 @@ pub(super) fn blank_record(run_id: &str, workspace: &str, step: &PlanStep) -> St
         StepKind::Action { plugin, version, .. } => (plugin.clone(), version.to_string()),
         StepKind::Approval(_) => ("approval".into(), String::new()),
         StepKind::Wait(_) => ("wait".into(), String::new()),
+        StepKind::Respond(_) => (super::respond::RESPOND_PLUGIN.into(), String::new()),
     };
     StepRecord {
         run_id: run_id.into(),
@@ -364,7 +366,7 @@ pub(super) fn step_record(state: &RunState, step: &PlanStep, status: &str) -> St
     }
 }
 
-fn fail(commit: &mut Commit, mut record: StepRecord, error: &str, kind: &str) {
+pub(super) fn fail(commit: &mut Commit, mut record: StepRecord, error: &str, kind: &str) {
     record.status = "failed".into();
     record.error = Some(error.into());
     record.error_kind = Some(kind.into());

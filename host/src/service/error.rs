@@ -138,6 +138,11 @@ fn oversized(request: &axum::extract::Request) -> Option<ApiError> {
     })
 }
 
+/// Marks a response to send as the handler built it, whatever its status: a workflow's
+/// own answer to its webhook (a `respond` step's), which is not the service's error.
+#[derive(Debug, Clone, Copy)]
+pub struct Verbatim;
+
 /// Puts every error the framework answers by itself (a JSON body that does not parse or
 /// fit, 413, 415, an unknown route, 405, a path or query that does not parse) into the one
 /// envelope, so no client ever has to handle plain text. Handlers' own errors are
@@ -155,7 +160,8 @@ pub async fn envelope(request: axum::extract::Request, next: axum::middleware::N
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    let verbatim = response.extensions().get::<Verbatim>().is_some();
+    if !(status.is_client_error() || status.is_server_error()) || is_json || verbatim {
         return response;
     }
     let allow = response.headers().get(axum::http::header::ALLOW).cloned();

@@ -2,7 +2,8 @@
 //! `on.webhook`, once the body's HMAC-SHA256 signature checks out with the workspace
 //! secret the workflow names. Each delivery id starts at most one run: the delivery is
 //! claimed in the transaction that creates its run, and answered only after it committed.
-//! Replays are answered with that run and recorded as duplicates.
+//! Replays are answered with that run and recorded as duplicates. A workflow with
+//! `on.webhook.wait` or a `respond` step answers with what its run gave (see `hook_wait`).
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -14,6 +15,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::error::{ApiError, ApiResult};
+use super::hook_wait::{MAX_WAIT, answer_when_done, settled};
 use super::scheduler::{admission, event};
 use super::{AppState, launch};
 use crate::store::{TriggerEvent, WorkflowRecord};
@@ -72,10 +74,12 @@ async fn handle(s: &AppState, ws: &str, name: &str, headers: &HeaderMap, body: B
             start(s, &w, &inputs, trigger, &delivery).await?
         }
     };
-    // A workflow that asks to wait answers with the run's result: at its end, or 202 at the cap.
-    match (hook.wait, answer) {
-        (Some(wait), Answer::Started(run, "started")) => super::hook_wait::answer_when_done(s, ws, &run, wait).await,
-        (Some(_), Answer::Duplicate(run)) => match super::hook_wait::ended(s, &run).await? {
+    // A workflow that asks to wait, or has a `respond` step, answers with what its run
+    // gave: a `respond` step's answer, the result at its end, or 202 at the cap.
+    let responds = plan.responds();
+    match (hook.wait.or(responds.then_some(MAX_WAIT)), answer) {
+        (Some(wait), Answer::Started(run, "started")) => answer_when_done(s, ws, &run, wait, responds).await,
+        (Some(_), Answer::Duplicate(run)) => match settled(s, &run, responds).await? {
             Some(done) => Ok(done),
             None => Ok(duplicate_answer(&run)),
         },

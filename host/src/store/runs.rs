@@ -118,6 +118,19 @@ impl Store {
         Ok(run)
     }
 
+    /// The output of the first step of run `id` to succeed among those recorded under
+    /// built-in kind `plugin` (with no version): the earliest to finish, then by step id.
+    pub async fn first_output(&self, id: &str, plugin: &str) -> Result<Option<Value>, StoreError> {
+        let row = sqlx::query(
+            "SELECT output FROM steps WHERE run_id = $1 AND plugin = $2 AND plugin_version = '' AND status = 'succeeded' ORDER BY finished_at, step_id LIMIT 1",
+        )
+        .bind(id)
+        .bind(plugin)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?.and_then(parse_json))
+    }
+
     async fn step_logs(&self, run_id: &str, step_id: &str) -> Result<Vec<LogRecord>, StoreError> {
         let rows =
             sqlx::query("SELECT level, message, at FROM step_logs WHERE run_id = $1 AND step_id = $2 ORDER BY seq")

@@ -47,6 +47,10 @@ fn shape(shape: &Shape) -> Value {
         Shape::Uses => json!({ "type": "string", "pattern": USES_PATTERN }),
         Shape::Bool => json!({ "type": "boolean" }),
         Shape::Int { min } => json!({ "type": "integer", "minimum": min }),
+        Shape::IntOrExpr { min, max } => json!({ "anyOf": [
+            { "type": "integer", "minimum": min, "maximum": max },
+            { "type": "string", "pattern": EXPR_PATTERN },
+        ] }),
         Shape::Duration => json!({ "type": "string", "pattern": DURATION_PATTERN }),
         Shape::Enum(values) => json!({ "enum": values }),
         Shape::Template => json!({}),
@@ -92,5 +96,16 @@ mod tests {
         let bad = json!({ "name": "x", "steps": [{ "id": "a", "uses": "p/a", "approval": { "message": "m" } }] });
         assert!(!validator.is_valid(&bad));
         assert_eq!(super::super::keys::INPUT_TYPES.len(), crate::workflow::InputType::ALL.len());
+    }
+
+    #[test]
+    fn schema_bounds_a_respond_status_and_takes_an_expression() {
+        let validator = jsonschema::validator_for(&json_schema()).expect("valid schema");
+        let with = |respond: Value| json!({ "name": "x", "steps": [{ "id": "a", "respond": respond }] });
+        assert!(validator.is_valid(&with(json!({ "status": 201, "headers": { "x-a": "b" }, "body": { "ok": true } }))));
+        assert!(validator.is_valid(&with(json!({ "status": "${{ steps.s.output.code }}" }))));
+        assert!(!validator.is_valid(&with(json!({ "status": 700 }))));
+        assert!(!validator.is_valid(&with(json!({ "status": "soon" }))));
+        assert!(!validator.is_valid(&with(json!({ "code": 201 }))));
     }
 }

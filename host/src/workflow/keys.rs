@@ -17,6 +17,11 @@ pub enum Shape {
     Int {
         min: u32,
     },
+    /// An integer from `min` to `max`, or a string holding `${{ }}`.
+    IntOrExpr {
+        min: u32,
+        max: u32,
+    },
     /// `30s`, `1h30m`, `500ms`, `2d`.
     Duration,
     Enum(&'static [&'static str]),
@@ -133,7 +138,8 @@ pub const WEBHOOK: Table = Table {
         opt(
             "wait",
             Shape::Duration,
-            "Answer with the run's status and outputs once it ends, waiting at most this long (up to 30s); later, 202",
+            "Answer with the run's status and outputs once it ends (or a `respond` step's answer), waiting at most \
+             this long (up to 30s); later, 202",
         ),
         opt(
             "verify_token",
@@ -182,6 +188,7 @@ pub const STEP: Table = Table {
         opt("with", Shape::Template, "The action's input"),
         opt("approval", Shape::Object(&APPROVAL), "Wait for a person to approve or reject"),
         opt("wait", Shape::Duration, "Wait this long (a durable timer)"),
+        opt("respond", Shape::Object(&RESPOND), "Answer the webhook that started the run now, while the run goes on"),
         opt("needs", Shape::List { item: &Shape::StepId, min: 0 }, "Steps that must end first"),
         opt("if", Shape::Condition, "Run the step only when this is true"),
         opt("for_each", Shape::Template, "Run the action once per element; `item` and `index` are in scope"),
@@ -191,7 +198,20 @@ pub const STEP: Table = Table {
         opt("retry", Shape::Object(&RETRY), "Retry policy"),
         opt("continue_on_error", Shape::Bool, "Let the run go on when this step fails (default false)"),
     ],
-    one_of: &["uses", "approval", "wait"],
+    one_of: &["uses", "approval", "wait", "respond"],
+};
+
+pub const RESPOND: Table = Table {
+    fields: &[
+        opt("status", Shape::IntOrExpr { min: 200, max: 599 }, "The HTTP status (default 200)"),
+        opt("headers", Shape::Map(&Shape::Template), "Headers by name; values are strings and may hold `${{ }}`"),
+        opt(
+            "body",
+            Shape::Template,
+            "A string (sent as text/plain) or another JSON value (sent as application/json); none sends no body",
+        ),
+    ],
+    one_of: &[],
 };
 
 pub const APPROVAL: Table = Table {

@@ -35,6 +35,8 @@ mod limits;
 mod plan;
 mod refs;
 mod render_error;
+mod respond;
+mod respond_load;
 mod retry;
 mod schema;
 mod spec;
@@ -59,6 +61,10 @@ pub use limits::{
     MAX_RESULT_BYTES, MAX_SOURCE_BYTES, MAX_STEPS, MAX_YAML_DEPTH, quoted_json,
 };
 pub use plan::{MAX_NAME_LEN, Plan};
+pub use respond::{
+    JSON_TYPE, MAX_HEADER_VALUE, MAX_RESPOND_BODY, MAX_RESPOND_HEADERS, RESERVED_HEADERS, RESERVED_PREFIX, Respond,
+    TEXT_TYPE,
+};
 pub use retry::{Backoff, RetryPolicy};
 pub use step::{PlanStep, StepKind};
 pub use template::{Located, RenderError, RenderFailure, Scope, StepView, Template};
@@ -103,5 +109,7 @@ mod tests_bounds;
 mod tests_limits;
 #[cfg(test)]
 mod tests_props;
+#[cfg(test)]
+mod tests_respond;
 #[cfg(test)]
 mod tests_v1;

@@ -11,7 +11,7 @@ use super::limits::{Limits, MAX_INPUTS};
 use super::refs::{self, RefContext, Site};
 use super::retry;
 use super::spec::{StepSpec, Text, WorkflowSpec};
-use super::step::{self, Env, PlanStep};
+use super::step::{self, Env, PlanStep, StepKind};
 use super::template::{self, Template};
 use super::triggers::{self, Concurrency, Triggers};
 use super::uses::Catalog;
@@ -52,6 +52,12 @@ impl Plan {
     /// The step with this id, among the main steps and then the `on_failure` steps.
     pub fn step(&self, id: &str) -> Option<&PlanStep> {
         self.steps.iter().chain(&self.on_failure).find(|s| s.id == id)
+    }
+
+    /// Whether a `respond` step (among the main or `on_failure` steps) may answer the
+    /// webhook that started a run.
+    pub fn responds(&self) -> bool {
+        self.steps.iter().chain(&self.on_failure).any(|s| matches!(s.kind, StepKind::Respond(_)))
     }
 
     /// The main steps, each after everything it needs; ready steps in file order.

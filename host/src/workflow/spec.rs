@@ -151,19 +151,19 @@ fn parse_step(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<StepSpec> {
     Some(StepSpec { pos, id: text_field(map, "id", diags), uses: text_field(map, "uses", diags), fields: map.clone() })
 }
 
-/// Exactly one of `uses`, `approval` and `wait`.
+/// Exactly one of `uses`, `approval`, `wait` and `respond`.
 fn check_one_of(map: &MarkedMappingNode, pos: Pos, typos: &[&str], diags: &mut Vec<Diagnostic>) {
     let present: Vec<&Text> = map.keys().filter(|k| STEP.one_of.contains(&k.as_str())).collect();
     match present.as_slice() {
         [] if !typos.iter().any(|t| STEP.one_of.contains(t)) => {
-            let help = "add `uses: plugin/action@version`, or `approval:` or `wait:`";
+            let help = "add `uses: plugin/action@version`, or `approval:`, `wait:` or `respond:`";
             diags.push(Diagnostic::new(pos, "missing required key `uses`").with_help(help));
         }
         [first, rest @ ..] => {
             for other in rest {
                 let msg = format!("`{}` cannot be combined with `{}`", other.as_str(), first.as_str());
-                let help = "a step runs an action (`uses`), asks for an approval (`approval`) or waits (`wait`); \
-                            split it into two steps and order them with `needs`";
+                let help = "a step runs an action (`uses`), asks for an approval (`approval`), waits (`wait`) \
+                            or answers the webhook (`respond`); split it into two steps and order them with `needs`";
                 diags.push(Diagnostic::new(scalar_pos(other), msg).with_help(help));
             }
         }
@@ -266,6 +266,7 @@ fn mapping_help(what: &str) -> &'static str {
         "`concurrency`" => "write it as `{ limit: 1, on_busy: queue }`",
         "`defaults`" => "write it as `{ timeout: 30s, retry: { max_attempts: 3 } }`",
         "`webhook`" => "write it as `{ secret: WEBHOOK_KEY }`",
+        "`respond`" => "write it as `{ status: 201, body: \"${{ steps.score.output }}\" }`",
         _ => "write it as `{ type: string, description: ... }`",
     }
 }

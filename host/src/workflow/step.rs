@@ -1,4 +1,4 @@
-//! Building one [`PlanStep`] from its spec: its kind (action, approval or wait), its
+//! Building one [`PlanStep`] from its spec: its kind (action, approval, wait or respond), its
 //! control keys (`needs`, `if`, `for_each`, `wait_until`, ...) and its dependencies.
 
 use std::time::Duration;
@@ -11,9 +11,10 @@ use super::credentials;
 use super::diagnostic::Diagnostic;
 use super::limits::MAX_DIAGNOSTICS;
 use super::refs::{self, RefContext, Site};
+use super::respond::Respond;
 use super::retry::{self, Defaults, RetryPolicy};
 use super::schema::{self, WithSite};
-use super::spec::{StepSpec, value_pos};
+use super::spec::{StepSpec, entry, value_pos};
 use super::template::{self, Template};
 use super::uses::{self, Catalog};
 use super::values;
@@ -57,6 +58,8 @@ pub enum StepKind {
     Approval(Approval),
     /// A durable timer.
     Wait(Duration),
+    /// An answer to the webhook that started the run.
+    Respond(Respond),
 }
 
 /// What building a step needs besides the step.
@@ -102,7 +105,12 @@ pub fn build(
             StepKind::Approval(a)
         }),
         (false, None, Some((key, node))) => values::duration(key, node, diags).map(StepKind::Wait),
-        _ => None,
+        (false, None, None) => entry(&spec.fields, "respond").and_then(|(_, node)| {
+            super::respond_load::parse(node, &env.refs, step, env.src, diags).map(|(r, d)| {
+                deps.extend(d);
+                StepKind::Respond(r)
+            })
+        }),
     };
     check_literals(spec, for_each.as_ref(), condition.as_ref(), wait_until.as_ref(), diags);
     let is_action = matches!(kind, Some(StepKind::Action { .. }));
@@ -242,7 +250,7 @@ fn value_text(v: &Value) -> String {
 }
 
 fn action_only(spec: &StepSpec, diags: &mut Vec<Diagnostic>) {
-    let kind = if spec.key("approval").is_some() { "approval" } else { "wait" };
+    let kind = ["approval", "wait", "respond"].into_iter().find(|k| spec.key(k).is_some()).unwrap_or("wait");
     for key in ACTION_ONLY.iter().filter_map(|k| spec.key(k)) {
         let msg = format!("`{}` only applies to steps with `uses`, not to `{kind}` steps", key.as_str());
         let help = match (key.as_str(), kind) {

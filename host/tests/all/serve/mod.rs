@@ -168,6 +168,7 @@ mod metrics;
 mod notices;
 mod postgres;
 mod quotas;
+mod respond;
 mod retry;
 pub(crate) mod schedules;
 pub mod secrets;
