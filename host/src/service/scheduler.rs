@@ -33,8 +33,10 @@ pub use interval::within_min_interval;
 pub use lateness::{BUCKETS, FireLateness, LatenessSnapshot};
 pub use occurrences::{between, next};
 
-/// How often the workflows are read again for new, changed, disabled or removed schedules.
+/// How often the workflows' summary is read for new, changed, disabled or removed schedules.
 const RESCAN: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the workflows are read in full even when their summary stayed the same.
+const FULL_RESCAN: std::time::Duration = std::time::Duration::from_secs(60);
 /// Schedules handled at once; each one's own times are handled in order.
 const FIRING: usize = 8;
 
@@ -94,14 +96,28 @@ pub async fn admission(s: &AppState, run: &str) -> Result<(&'static str, Option<
 
 /// Fires schedules while this process leads (see [`super::leader`]), until `shutdown`
 /// turns true. Each time it comes to lead it reads the marks afresh: another process may
-/// have handled occurrences meanwhile.
+/// have handled occurrences meanwhile. Between occurrences a pass runs only when the
+/// workflows changed (a one-row summary read every [`RESCAN`]) or every [`FULL_RESCAN`].
 pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>, mut leading: super::leader::Leading) {
     while super::leader::wait_to_lead(&mut leading, &mut shutdown).await {
         let mut scheduler = Scheduler::default();
+        let mut last: Option<([i64; 4], DateTime<Utc>, std::time::Instant)> = None;
         while *leading.borrow_and_update() && !*shutdown.borrow() {
             let clock = s.scheduling.clock.clone();
             let now = clock.now();
-            let wake = scheduler.pass(&s, now).await.unwrap_or(now + Duration::hours(1));
+            let seen = s.store.workflows_fingerprint().await.ok();
+            let idle = match (&last, seen) {
+                (Some((before, next, at)), Some(seen)) => {
+                    *before == seen && now < *next && at.elapsed() < FULL_RESCAN && !scheduler.failed
+                }
+                _ => false,
+            };
+            if !idle {
+                let next = scheduler.pass(&s, now).await;
+                last =
+                    seen.zip(next.or(Some(now + Duration::hours(1)))).map(|(f, n)| (f, n, std::time::Instant::now()));
+            }
+            let wake = last.as_ref().map_or(now + Duration::seconds(1), |l| l.1);
             tokio::select! {
                 () = clock.sleep_until(wake) => {}
                 () = tokio::time::sleep(RESCAN) => {}
@@ -132,11 +148,14 @@ struct Scheduler {
     unloadable: HashSet<(String, String, i64)>,
     /// Per schedule of a revision: whether it fires more often than the minimum interval.
     too_frequent: HashMap<(String, String, i64, usize), bool>,
+    /// Whether the last pass failed somewhere, so the next one must not wait for a change.
+    failed: bool,
 }
 
 impl Scheduler {
     /// Handles everything due at `now`; returns when the next occurrence is due.
     async fn pass(&mut self, s: &AppState, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.failed = true;
         let workflows = match s.store.workflows(None).await {
             Ok(workflows) => workflows.into_iter().map(Arc::new),
             Err(e) => {
@@ -144,6 +163,7 @@ impl Scheduler {
                 return None;
             }
         };
+        let mut failed = false;
         let mut jobs = Vec::new();
         let mut current = HashSet::new();
         for w in workflows {
@@ -165,6 +185,7 @@ impl Scheduler {
                 match self.mark(s, &w, &key, now).await {
                     Ok(mark) => jobs.push(Job { w: w.clone(), plan: plan.clone(), index, key, mark }),
                     Err(e) => {
+                        failed = true;
                         tracing::error!(workspace = %w.workspace, workflow = %w.name, "schedule `{}`: {e}", sched.cron)
                     }
                 }
@@ -193,9 +214,13 @@ impl Scheduler {
                     };
                     self.marks.insert(key, h.mark);
                 }
-                Err(e) => tracing::error!(workspace = %key.0, workflow = %key.1, "schedule `{}`: {e}", key.2),
+                Err(e) => {
+                    failed = true;
+                    tracing::error!(workspace = %key.0, workflow = %key.1, "schedule `{}`: {e}", key.2)
+                }
             }
         }
+        self.failed = failed;
         self.marks.retain(|key, _| seen.contains(key));
         self.too_frequent.retain(|(ws, name, revision, _), _| current.contains(&(ws.clone(), name.clone(), *revision)));
         next_due

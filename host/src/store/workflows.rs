@@ -110,6 +110,18 @@ impl Store {
         rows.iter().map(workflow_from_row).collect()
     }
 
+    /// A summary of every workflow that changes whenever one is saved, enabled, disabled
+    /// or deleted: the scheduler reads the workflows again only when it does.
+    pub async fn workflows_fingerprint(&self) -> Result<[i64; 4], StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), COALESCE(SUM(revision), 0), COALESCE(SUM(enabled), 0), COALESCE(MAX(updated_at), 0) \
+             FROM workflows",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok([row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?])
+    }
+
     pub async fn workflow(&self, workspace: &str, name: &str) -> Result<Option<WorkflowRecord>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE w.workspace = $1 AND w.name = $2")))
             .bind(workspace)
