@@ -18,6 +18,9 @@
 //! [retention]
 //! days = 30                            # ROOST_RETENTION_DAYS: finished runs kept this long
 //! min_schedule_interval_seconds = 60   # ROOST_MIN_SCHEDULE_INTERVAL_SECONDS
+//!
+//! [telemetry]
+//! otlp_endpoint = "http://collector:4318"   # OTEL_EXPORTER_OTLP_ENDPOINT; off when unset
 //! ```
 //!
 //! A `plain_http` entry names a host and a port (`host:port`) or a port range
@@ -64,6 +67,9 @@ pub struct Config {
     /// `[auth]`: sign-up and sessions (see [`crate::service::people`]).
     #[serde(default)]
     pub auth: crate::service::people::AuthConfig,
+    /// `[telemetry]`: where traces of runs are exported (see [`crate::telemetry`]).
+    #[serde(default)]
+    pub telemetry: crate::telemetry::TelemetryConfig,
 }
 
 /// `[limits]`: the operator's ceilings for every step, whatever a manifest, workflow or
@@ -120,6 +126,7 @@ impl Config {
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
         self.auth.apply_env(&var);
+        self.telemetry.apply_env(&var);
         if let Some(dir) = var("ROOST_DATA_DIR") {
             self.data_dir = Some(dir.into());
         }

@@ -13,4 +13,5 @@ pub mod oci;
 pub mod runtime;
 pub mod service;
 pub mod store;
+pub mod telemetry;
 pub mod workflow;

@@ -27,6 +27,7 @@ use super::StepState;
 use super::net::{BlockedAddress, GuardedResolver, NetPolicy};
 use super::redact::Redactor;
 use super::secrets::{SecretsCap, origin};
+use crate::telemetry::HttpTrace;
 
 /// The HTTP client all steps share, with the operator's network policy built in.
 #[derive(Debug, Clone)]
@@ -56,11 +57,19 @@ pub struct HttpCap {
     client: HttpClient,
     allow: Vec<HostPattern>,
     deadline: Instant,
+    /// The attempt's tracing; `None` when tracing is off.
+    trace: Option<HttpTrace>,
 }
 
 impl HttpCap {
     pub fn new(client: HttpClient, allow: Vec<HostPattern>, deadline: Instant) -> Self {
-        Self { client, allow, deadline }
+        Self { client, allow, deadline, trace: None }
+    }
+
+    /// This capability, its requests carrying `traceparent` and traced as spans.
+    pub fn traced(mut self, trace: Option<HttpTrace>) -> Self {
+        self.trace = trace;
+        self
     }
 
     /// Checks that `url` may be requested at all, before any byte is sent.
@@ -142,7 +151,17 @@ impl HttpCap {
             };
             builder = builder.body(body);
         }
-        builder.send().await.map_err(classify)
+        // Tracing: the host's `traceparent` (naming the attempt's span) replaces any the
+        // plugin set, and the exchange up to the response's headers becomes a span.
+        let Some(trace) = &self.trace else { return builder.send().await.map_err(classify) };
+        let mut request = builder.build().map_err(classify)?;
+        if let Ok(parent) = HeaderValue::from_str(&trace.traceparent()) {
+            request.headers_mut().insert(HeaderName::from_static("traceparent"), parent);
+        }
+        let span = trace.start();
+        let result = self.client.client.execute(request).await.map_err(classify);
+        span.end(&req.method, url, result.as_ref().ok().map(|r| r.status().as_u16()));
+        result
     }
 }
 

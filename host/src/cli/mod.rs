@@ -168,7 +168,8 @@ pub struct Env {
 
 impl Env {
     fn new(config: Config, plugin_dirs: &[PathBuf], warn_refused: bool) -> anyhow::Result<Self> {
-        let runtime = Runtime::new(config.runtime())?.with_compile_notice(|plugin, version| {
+        let tracer = roost::telemetry::Tracer::start(&config.telemetry).map_err(anyhow::Error::msg)?;
+        let runtime = Runtime::new(config.runtime())?.with_tracer(tracer).with_compile_notice(|plugin, version| {
             eprintln!("compiling plugin {plugin} {version} (first run, cached afterwards)");
         });
         let mut registry = Registry::with_builtins(&runtime)

@@ -77,6 +77,7 @@ pub async fn finish(engine: &Engine, run_id: &str, json: bool) -> anyhow::Result
     let progress = engine.drive(run_id, PATIENCE).await?;
     let report = report(engine.store(), run_id).await?;
     engine.store().close().await;
+    engine.tracer().flush().await;
     if json {
         let mut value = serde_json::to_value(&report)?;
         if let Progress::Waiting { approvals, until } = &progress {

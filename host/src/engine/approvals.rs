@@ -154,7 +154,10 @@ impl Engine {
             decision(&live.state, step, approval, verdict, &mut commit).map_err(EngineError::Edit)?;
             live.apply(&commit);
             let ended = settle(&plan, &mut live);
-            if let Written::Done(_) = self.store.write_run(live.take_write()).await? {
+            let write = live.take_write();
+            let spans = self.tracer().ended(&live.state.run, &write);
+            if let Written::Done(_) = self.store.write_run(write).await? {
+                self.tracer().emit_all(spans);
                 if ended {
                     self.promote_queued(&plan, &live.state.run.workspace).await?;
                 }

@@ -127,11 +127,13 @@ impl<'e> Drive<'e> {
 
     /// Writes the run's changes, while its jobs go on.
     async fn write(&mut self) -> Result<Written, EngineError> {
-        let write = self.engine.store.write_run(self.live.take_write());
-        let written = polling(write, &mut self.running, &mut self.arrived).await?;
+        let write = self.live.take_write();
+        let ended = self.engine.tracer().ended(&self.live.state.run, &write);
+        let written = polling(self.engine.store.write_run(write), &mut self.running, &mut self.arrived).await?;
         if let Written::Done(version) = written {
             self.live.state.run.version = version;
             self.unwritten.clear();
+            self.engine.tracer().emit_all(ended);
         }
         Ok(written)
     }

@@ -171,6 +171,11 @@ impl Engine {
         &self.registry
     }
 
+    /// Where the spans of runs and steps go; its runtime's.
+    pub fn tracer(&self) -> &crate::telemetry::Tracer {
+        self.runtime.tracer()
+    }
+
     /// Records a new run of `plan` (whose text is `source`, from `name`) and its first jobs.
     pub async fn start(
         &self,

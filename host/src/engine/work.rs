@@ -259,6 +259,7 @@ impl Engine {
             timeout: limits.timeout(step.timeout, manifest_timeout),
             max_memory_mb: limits.memory_mb,
             secret_nonce: secret_nonce(job),
+            trace: self.tracer().attempt_ids(&state.run, &step.id, job.idx, job.attempt),
         };
         let event = StepEvent { workspace: &state.run.workspace, plugin: plugin.id(), action };
         self.observer.started(event);

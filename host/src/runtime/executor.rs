@@ -50,6 +50,8 @@ pub struct StepCall {
     pub secret_nonce: String,
     /// A ceiling on the manifest's memory request in MiB (a workspace quota), below the host's.
     pub max_memory_mb: Option<u32>,
+    /// The ids of this attempt's spans; `None` when tracing is off.
+    pub trace: Option<crate::telemetry::context::AttemptIds>,
 }
 
 /// How a step ended, with its log and timing.
@@ -151,7 +153,11 @@ impl Runtime {
             }
             Err(failure) => Err(failure.redacted(&redactor)),
         };
-        StepOutcome { result, logs: log.finish(), duration: started.elapsed(), memory_peak, host_calls }
+        let outcome = StepOutcome { result, logs: log.finish(), duration: started.elapsed(), memory_peak, host_calls };
+        if let Some(ids) = call.trace {
+            self.tracer.attempt(ids, attempt(plugin, &call, &outcome));
+        }
+        outcome
     }
 
     /// Validates the input and builds the step's sandbox state.
@@ -191,7 +197,9 @@ impl Runtime {
                 StoreLimitsBuilder::new().memory_size(limits.memory).trap_on_grow_failure(true).build(),
             ),
             log: LogCap::new(plugin.id(), secrets.redactor().clone()),
-            http: (!perms.http.is_empty()).then(|| HttpCap::new(self.http.clone(), perms.http.clone(), deadline)),
+            http: (!perms.http.is_empty()).then(|| {
+                HttpCap::new(self.http.clone(), perms.http.clone(), deadline).traced(self.tracer.http(call.trace))
+            }),
             kv: call.db.clone().filter(|_| perms.kv).map(|db| {
                 let ns = Namespace { workspace: call.workspace.clone(), plugin: plugin.id().to_string() };
                 KvCap::new(db, ns, DEFAULT_QUOTA)
@@ -250,6 +258,20 @@ fn context(call: &StepCall, timeout: Duration) -> StepContext {
         attempt: call.attempt,
         deadline_ms: (now + timeout).as_millis() as u64,
         idempotency_key: call.idempotency_key.clone(),
+    }
+}
+
+/// An ended attempt as its span tells it.
+fn attempt<'a>(plugin: &'a Plugin, call: &'a StepCall, outcome: &StepOutcome) -> crate::telemetry::Attempt<'a> {
+    crate::telemetry::Attempt {
+        run_id: &call.run_id,
+        step_id: &call.step_id,
+        plugin: plugin.id(),
+        action: &call.action,
+        attempt: call.attempt,
+        outcome: outcome.result.as_ref().map_or_else(StepFailure::kind, |_| "succeeded"),
+        duration: outcome.duration,
+        memory_peak: outcome.memory_peak,
     }
 }
 

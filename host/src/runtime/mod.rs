@@ -62,6 +62,7 @@ pub struct Runtime {
     slots: slots::Slots,
     config: RuntimeConfig,
     notice: Option<CompileNotice>,
+    tracer: crate::telemetry::Tracer,
 }
 
 /// Told `(plugin id, version)` before a plugin missing from the cache is compiled, which
@@ -86,13 +87,24 @@ impl Runtime {
         let http = HttpClient::new(config.net.clone())?;
         let total = config.max_concurrent_steps;
         let slots = slots::Slots::new(total as usize, slots::Slots::share_of(total as usize));
-        Ok(Self { engine, linker, http, slots, config, notice: None })
+        Ok(Self { engine, linker, http, slots, config, notice: None, tracer: Default::default() })
     }
 
     /// This runtime, calling `notice` before each plugin it compiles (see [`CompileNotice`]).
     pub fn with_compile_notice(mut self, notice: impl Fn(&str, &str) + Send + Sync + 'static) -> Self {
         self.notice = Some(Box::new(notice));
         self
+    }
+
+    /// This runtime, tracing its steps and their requests through `tracer`.
+    pub fn with_tracer(mut self, tracer: crate::telemetry::Tracer) -> Self {
+        self.tracer = tracer;
+        self
+    }
+
+    /// Where the spans of runs, steps and requests go; off unless telemetry is configured.
+    pub fn tracer(&self) -> &crate::telemetry::Tracer {
+        &self.tracer
     }
 
     /// The operator's ceilings of a step's time and memory, under the host's own.

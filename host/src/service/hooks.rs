@@ -210,14 +210,16 @@ fn parse_body(body: &[u8]) -> ApiResult<Value> {
         .map_err(|_| ApiError::invalid("the body must be JSON or UTF-8 text"))
 }
 
-/// The request headers a run may see: content type, user agent and `X-` headers whose
-/// names do not suggest credentials.
+/// The request headers a run may see: content type, user agent, `traceparent` (the run's
+/// trace, see [`crate::telemetry::context`]) and `X-` headers whose names do not suggest
+/// credentials.
 fn safe_headers(headers: &HeaderMap) -> Value {
     let mut out = Map::new();
     for (name, value) in headers {
         let name = name.as_str();
         let public = name == "content-type"
             || name == "user-agent"
+            || name == "traceparent"
             || (name.starts_with("x-") && !PRIVATE_HEADER_PARTS.iter().any(|p| name.contains(p)));
         if let (true, Ok(value)) = (public, value.to_str())
             && out.len() < 50

@@ -72,6 +72,7 @@ impl Running {
         if let Err(e) = self.state.metrics.meter.flush(&self.state.store).await {
             tracing::error!("storing the workspaces' last usage failed: {e}");
         }
+        self.state.runtime.tracer().flush().await;
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Setup {
     pub auth: roost::service::people::AuthConfig,
     /// The parts of the service it runs (default: all).
     pub roles: roost::service::roles::Roles,
+    /// Where traces are exported (default: nowhere, tracing off).
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Service {
@@ -69,7 +71,8 @@ impl Service {
             Some(store) => store,
             None => Store::connect(&format!("sqlite://{}", dir.path().join("roost.db").display())).await.unwrap(),
         };
-        let runtime = support::runtime();
+        let telemetry = roost::telemetry::TelemetryConfig { otlp_endpoint: setup.otlp_endpoint, ..Default::default() };
+        let runtime = support::runtime().with_tracer(roost::telemetry::Tracer::start(&telemetry).unwrap());
         let mut registry = support::registry(&runtime);
         for plugin in extra(&runtime) {
             registry.add(plugin).unwrap();
@@ -174,5 +177,6 @@ pub(crate) mod schedules;
 pub mod secrets;
 mod shape;
 mod tenancy;
+mod traces;
 mod usage;
 mod workspace_delete;
