@@ -168,7 +168,12 @@ async fn bootstrap(state: &AppState, options: &ServeOptions) -> anyhow::Result<(
                 last_used_at: None,
                 user_id: None,
             };
-            store.create_token(&record, &hash).await?;
+            // Processes started together on a new database race to create it: one wins.
+            if let Err(e) = store.create_token(&record, &hash).await
+                && store.token_by_hash(&hash).await?.is_none()
+            {
+                return Err(e.into());
+            }
         }
     }
     Ok(())

@@ -31,6 +31,10 @@ const PATIENCE: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(250);
 /// Runs driven at once by this process.
 pub const MAX_RUNS: usize = 64;
+/// How long a run this process picked stays out of the other processes' lists: long
+/// enough for its drive to lease the run's jobs, short enough that a run picked by a
+/// process that died waits little.
+const PICK_HOLD: Duration = Duration::from_secs(2);
 /// The most run slots one workspace may hold even when it alone has work: the rest stay
 /// free, so a run of another workspace starts at once instead of waiting for the slow
 /// steps of a workspace that took every slot before it arrived.
@@ -141,17 +145,27 @@ impl Worker {
         }
         // Every run in flight may be listed again (a job of its due meanwhile): ask for
         // room beyond them, so the runs of other workspaces are among those listed.
-        match s.store.runs_with_due_work((2 * MAX_RUNS) as i64).await {
-            Ok(due) => {
-                let admitted = admit(&due, &self.in_flight.lock().unwrap());
-                admitted.iter().for_each(|run| self.drive(s, run));
-                !due.is_empty()
-            }
+        let owner = s.engine.worker_id();
+        let due = match s.store.runs_with_due_work(owner, (2 * MAX_RUNS) as i64).await {
+            Ok(due) => due,
             Err(e) => {
                 tracing::error!("looking for due work failed: {e}");
-                true
+                return true;
             }
+        };
+        let admitted = admit(&due, &self.in_flight.lock().unwrap());
+        // Another process may have picked some of them since they were listed: it drives
+        // those, and this one lists again at once for others.
+        match s.store.pick_runs(owner, &admitted, PICK_HOLD.as_millis() as i64).await {
+            Ok(picked) => {
+                picked.iter().for_each(|run| self.drive(s, run));
+                if picked.len() < admitted.len() {
+                    s.wake.notify_local();
+                }
+            }
+            Err(e) => tracing::error!("picking due runs failed: {e}"),
         }
+        !due.is_empty()
     }
 
     /// How long to wait for a wake-up before polling again: [`POLL`], or while other

@@ -115,7 +115,9 @@ impl Store {
     /// Fair across workspaces: each workspace's oldest run first, then each one's second,
     /// and so on, so a workspace with many runs cannot push another's behind them. Only
     /// running and waiting runs are read (the `runs_active` index), never finished ones.
-    pub async fn runs_with_due_work(&self, limit: i64) -> Result<Vec<DueRun>, StoreError> {
+    /// Runs another process than `owner` picked (see [`Store::pick_runs`]) are left out
+    /// until their pick lapses.
+    pub async fn runs_with_due_work(&self, owner: &str, limit: i64) -> Result<Vec<DueRun>, StoreError> {
         let now = now_ms();
         let rows = sqlx::query(
             "SELECT id, workspace FROM ( \
@@ -124,10 +126,12 @@ impl Store {
                  EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND j.available_at <= $1 \
                          AND (j.lease_until IS NULL OR j.lease_until < $1)) \
                  OR (r.status = 'running' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id))) \
+               AND (r.picked_until IS NULL OR r.picked_until < $1 OR r.picked_by = $3) \
              ) due ORDER BY turn, id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
+        .bind(owner)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(|r| Ok(DueRun { id: r.try_get(0)?, workspace: r.try_get(1)? })).collect()
@@ -218,10 +222,10 @@ mod tests {
             .await
             .unwrap();
         }
-        let due = store.runs_with_due_work(3).await.unwrap();
+        let due = store.runs_with_due_work("w", 3).await.unwrap();
         let ids: Vec<&str> = due.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["a1", "b1", "a2"], "b's only run comes second, before a's later ones");
         assert_eq!(due[1].workspace, "b");
-        assert_eq!(store.runs_with_due_work(10).await.unwrap().len(), 4, "finished runs are never due");
+        assert_eq!(store.runs_with_due_work("w", 10).await.unwrap().len(), 4, "finished runs are never due");
     }
 }

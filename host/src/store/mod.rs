@@ -14,6 +14,7 @@ mod kv;
 mod leases;
 mod listing;
 mod people;
+mod picks;
 mod plugins;
 mod policy;
 mod retention;
