@@ -1,9 +1,10 @@
 //! The chaos test: an API process and two workers, both candidates for the scheduler, on
 //! one PostgreSQL database share webhook runs, `for_each` publishing to a loopback server
 //! that counts by idempotency key, approvals decided through the API process and a
-//! per-second schedule, while every few seconds one process is killed with SIGKILL and
-//! started again. Afterwards every run has finished, every item was published under its
-//! own key, every second fired once, and the scheduler changed hands.
+//! per-second schedule, while every few seconds one process (the scheduler's holder
+//! first) is killed with SIGKILL and started again. Afterwards every run has finished,
+//! every item was published under its own key, every second fired once, and the scheduler
+//! changed hands.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -164,7 +165,12 @@ async fn a_cluster_killed_at_random_finishes_every_run_once() {
     let mut kills: Vec<&str> = Vec::new();
     while began.elapsed() < CHAOS {
         tokio::time::sleep(Duration::from_millis(2500 + rng.below(2000))).await;
-        let victim = rng.below(nodes.len() as u64) as usize;
+        // The first kill takes the scheduler's holder, so that it changes hands at least once.
+        let leader = super::roles::holder(&pool).await.and_then(|pid| nodes.iter().position(|n| n.pid() == pid));
+        let victim = match leader.filter(|_| kills.is_empty()) {
+            Some(leader) => leader,
+            None => rng.below(nodes.len() as u64) as usize,
+        };
         kills.push(nodes[victim].name);
         nodes[victim].kill();
         tokio::time::sleep(DOWN).await;

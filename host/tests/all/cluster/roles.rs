@@ -76,7 +76,7 @@ steps:
 ";
 
 /// The pid in the scheduler lease's holder (`{pid}-{uuid}`), when someone holds it.
-async fn holder(pool: &sqlx::AnyPool) -> Option<u32> {
+pub(super) async fn holder(pool: &sqlx::AnyPool) -> Option<u32> {
     let row = sqlx::query("SELECT holder, expires_at FROM leader_leases WHERE name = 'scheduler'")
         .fetch_optional(pool)
         .await
@@ -139,4 +139,21 @@ async fn the_scheduler_passes_on_at_once_when_stopped_and_after_its_lease_when_k
     let want: Vec<i64> = (first_due..=cut).step_by(1000).collect();
     assert_eq!(due, want, "each second once, none lost: {events:?}");
     assert!(events.iter().all(|(_, _, run)| run.is_some()), "every second has its run, late or not: {events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_started_together_on_a_new_database_all_come_up() {
+    let cluster = Cluster::new(&[("hooked", HOOKED.to_string())], "").await;
+    let client = client();
+    let mut nodes = [
+        cluster.spawn("a", &["serve", "--role", "api"], None),
+        cluster.spawn("b", &["worker", "--scheduler"], None),
+        cluster.spawn("c", &["worker", "--scheduler"], None),
+    ];
+    for node in &mut nodes {
+        node.ready(&client, &cluster).await;
+    }
+    set_hook_key(&client, &nodes[0].url).await;
+    let run = deliver(&client, &nodes[0].url, "hooked", "d-1", &json!({ "n": 1 })).await.expect("a 202");
+    until_succeeded(&client, &nodes[0].url, &run, Duration::from_secs(20)).await;
 }
