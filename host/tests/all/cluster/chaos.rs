@@ -18,7 +18,7 @@ use super::{Cluster, Node, OPERATOR, deliver, set_hook_key};
 use crate::support;
 
 /// Runs of each kind, started through the API process's webhooks.
-const ECHOES: usize = 900;
+const ECHOES: usize = 1800;
 const PUBLISHES: usize = 150;
 const REVIEWS: usize = 100;
 /// Items each publishing run posts.
