@@ -89,6 +89,14 @@ pub async fn settled(s: &AppState, run: &str, responds: bool) -> ApiResult<Optio
         return Ok(None);
     }
     let record = s.store.get_run(run).await?;
+    if responds {
+        // The workflow meant to choose its answer: its outputs and errors stay inside, and
+        // a failure is a 5xx, which senders retry.
+        let status = if record.status == "succeeded" { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+        let mut answer = (status, Json(json!({ "run_id": run, "status": record.status }))).into_response();
+        answer.extensions_mut().insert(Verbatim);
+        return Ok(Some(answer));
+    }
     let body = json!({ "run_id": run, "status": record.status, "outputs": record.outputs, "error": record.error });
     Ok(Some((StatusCode::OK, Json(body)).into_response()))
 }

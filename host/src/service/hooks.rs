@@ -211,15 +211,16 @@ fn parse_body(body: &[u8]) -> ApiResult<Value> {
 }
 
 /// The request headers a run may see: content type, user agent, `traceparent` (the run's
-/// trace, see [`crate::telemetry::context`]) and `X-` headers whose names do not suggest
-/// credentials.
+/// trace, see [`crate::telemetry::context`]; ignored when sent more than once, as Trace
+/// Context says) and `X-` headers whose names do not suggest credentials.
 fn safe_headers(headers: &HeaderMap) -> Value {
     let mut out = Map::new();
+    let one_trace = headers.get_all("traceparent").iter().count() == 1;
     for (name, value) in headers {
         let name = name.as_str();
         let public = name == "content-type"
             || name == "user-agent"
-            || name == "traceparent"
+            || (name == "traceparent" && one_trace)
             || (name.starts_with("x-") && !PRIVATE_HEADER_PARTS.iter().any(|p| name.contains(p)));
         if let (true, Ok(value)) = (public, value.to_str())
             && out.len() < 50
@@ -265,6 +266,17 @@ mod tests {
         }
         let safe = safe_headers(&headers);
         assert_eq!(safe, json!({ "x-github-event": "push", "content-type": "application/json" }));
+    }
+
+    #[test]
+    fn a_traceparent_sent_twice_names_no_trace() {
+        let one = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", HeaderValue::from_static(one));
+        assert_eq!(safe_headers(&headers), json!({ "traceparent": one }));
+        headers
+            .append("traceparent", HeaderValue::from_static("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        assert_eq!(safe_headers(&headers), json!({}), "two callers' traces: neither is trusted");
     }
 
     #[test]

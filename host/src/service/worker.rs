@@ -138,21 +138,15 @@ impl Worker {
     }
 
     /// Starts the due runs the slots and the workspaces' shares allow; false when no run
-    /// had due work.
-    async fn take_due(&self, s: &AppState) -> bool {
+    /// had due work; an error when the store could not be read.
+    async fn take_due(&self, s: &AppState) -> Result<bool, crate::store::StoreError> {
         if self.busy() >= MAX_RUNS {
-            return true;
+            return Ok(true);
         }
         // Every run in flight may be listed again (a job of its due meanwhile): ask for
         // room beyond them, so the runs of other workspaces are among those listed.
         let owner = s.engine.worker_id();
-        let due = match s.store.runs_with_due_work(owner, (2 * MAX_RUNS) as i64).await {
-            Ok(due) => due,
-            Err(e) => {
-                tracing::error!("looking for due work failed: {e}");
-                return true;
-            }
-        };
+        let due = s.store.runs_with_due_work(owner, (2 * MAX_RUNS) as i64).await?;
         let admitted = admit(&due, &self.in_flight.lock().unwrap());
         // Another process may have picked some of them since they were listed: it drives
         // those, and this one lists again at once for others.
@@ -165,7 +159,7 @@ impl Worker {
             }
             Err(e) => tracing::error!("picking due runs failed: {e}"),
         }
-        !due.is_empty()
+        Ok(!due.is_empty())
     }
 
     /// How long to wait for a wake-up before polling again: [`POLL`], or while other
@@ -189,13 +183,29 @@ impl Worker {
     /// Polls for due work until `shutdown` turns true, then drains.
     pub async fn run(s: AppState, mut shutdown: watch::Receiver<bool>, grace: Duration) {
         s.worker.active.store(true, Ordering::Relaxed);
+        let mut failures = 0u32;
         loop {
             if *shutdown.borrow() {
                 break;
             }
             s.worker.reap();
-            let found = s.worker.take_due(&s).await;
-            let patience = Self::patience(&s, found).await;
+            let patience = match s.worker.take_due(&s).await {
+                Ok(found) => {
+                    if failures > 0 {
+                        tracing::info!("the database answers again after {failures} failed polls");
+                        failures = 0;
+                    }
+                    Self::patience(&s, found).await
+                }
+                Err(e) => {
+                    // Logged once per outage; the polls back off to every 5 s meanwhile.
+                    if failures == 0 {
+                        tracing::error!("looking for due work failed; retrying with backoff: {e}");
+                    }
+                    failures += 1;
+                    (POLL * 2u32.saturating_pow(failures.min(5))).min(super::wakeups::IDLE_POLL)
+                }
+            };
             tokio::select! {
                 () = s.wake.notified() => {}
                 () = tokio::time::sleep(patience) => {}

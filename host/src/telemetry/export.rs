@@ -49,7 +49,9 @@ pub(super) struct Target {
 pub(super) fn spawn(target: Target) -> Result<mpsc::Sender<Message>, reqwest::Error> {
     // The first client built in a process installs the TLS provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+    // No redirects: a redirect would carry the exporter's headers (an API key) elsewhere.
+    let client =
+        reqwest::Client::builder().timeout(REQUEST_TIMEOUT).redirect(reqwest::redirect::Policy::none()).build()?;
     let (tx, rx) = mpsc::channel(QUEUE);
     tokio::spawn(run(rx, Exporter { client, target }));
     Ok(tx)

@@ -31,8 +31,14 @@ pub const MAX_RESPOND_BODY: usize = 1 << 20;
 /// `transfer-encoding` would let its data smuggle a second response), the connection's
 /// own (hop-by-hop), and the cookies, content and transport policy of Roost's origin,
 /// which the API and the web UI share: the service sends every answer sandboxed, so a
-/// body that a browser would run as a page cannot act as Roost's origin.
-pub const RESERVED_HEADERS: [&str; 19] = [
+/// body that a browser would run as a page cannot act as Roost's origin. Nor may an
+/// answer send a browser elsewhere (`location`, `refresh`, `link`), clear the origin's
+/// storage and sessions (`clear-site-data`), ask for credentials in its name
+/// (`www-authenticate`), or change how the origin is reached or served (`alt-svc`,
+/// `service-worker-allowed`).
+pub const RESERVED_HEADERS: [&str; 26] = [
+    "alt-svc",
+    "clear-site-data",
     "connection",
     "content-encoding",
     "content-length",
@@ -40,10 +46,14 @@ pub const RESERVED_HEADERS: [&str; 19] = [
     "date",
     "host",
     "keep-alive",
+    "link",
+    "location",
     "proxy-authenticate",
     "proxy-authorization",
     "proxy-connection",
+    "refresh",
     "server",
+    "service-worker-allowed",
     "set-cookie",
     "set-cookie2",
     "strict-transport-security",
@@ -51,6 +61,7 @@ pub const RESERVED_HEADERS: [&str; 19] = [
     "trailer",
     "transfer-encoding",
     "upgrade",
+    "www-authenticate",
     "x-content-type-options",
 ];
 
@@ -110,7 +121,7 @@ fn unrenderable(field: &str, e: &RenderError) -> String {
     format!("`respond.{field}` could not be evaluated: {e}")
 }
 
-/// A status from 200 to 599, given as a number or a string of digits.
+/// A status from 200 to 599 but no redirect (3xx), given as a number or a string of digits.
 pub fn status_code(value: &Value) -> Result<u16, String> {
     let code = match value {
         Value::Number(n) => n.as_u64(),
@@ -118,6 +129,10 @@ pub fn status_code(value: &Value) -> Result<u16, String> {
         _ => None,
     };
     match code.filter(|c| (200..=599).contains(c)) {
+        Some(code) if (300..=399).contains(&code) => Err(format!(
+            "must not be a redirect: Roost's origin does not redirect for a workflow, found {}",
+            shown(value)
+        )),
         Some(code) => Ok(code as u16),
         None => Err(format!("must be an HTTP status from 200 to 599, found {}", shown(value))),
     }

@@ -100,7 +100,8 @@ fn a_new_plugin_builds_tests_and_runs_in_the_sandbox() {
     assert!(report["component_bytes"].as_u64().unwrap() > 10_000, "{report}");
     assert!(report["instantiate_ms"].as_f64().unwrap() > 0.0, "{report}");
     assert_eq!(report["logs"], json!([{ "level": "info", "message": "greeted Ada" }]));
-    assert_eq!(report["host_calls"], json!({ "http": 0, "kv": 0, "secrets": 0, "log": 1 }));
+    let calls = json!({ "http": 0, "kv": 0, "secrets": 0, "log": 1, "http_bytes_out": 0, "http_bytes_in": 0, "model_tokens": 0 });
+    assert_eq!(report["host_calls"], calls);
     let refused = author(data.path(), &["plugin", "run", d, "greet", "--input", r#"{"name": "Ada", "loud": 1}"#]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).starts_with("error (invalid-input):"), "{}", text(&refused));

@@ -17,7 +17,7 @@ use super::workspaces::workspace;
 /// The longest range one request may cover, in days.
 pub const MAX_DAYS: i64 = 366;
 /// The range covered when none is given: the last 30 days, today included.
-const DEFAULT_DAYS: i64 = 30;
+const DEFAULT_DAYS: u64 = 30;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -52,9 +52,10 @@ pub struct AllUsage {
 /// The range `q` names, checked: two days in order, at most [`MAX_DAYS`] apart.
 fn range(q: &UsageQuery) -> ApiResult<(String, String)> {
     let day = |name: &str, text: &str| {
+        let four_digit_year = text.len() == 10 && text.as_bytes()[..4].iter().all(u8::is_ascii_digit);
         NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .ok()
-            .filter(|d| d.format("%Y-%m-%d").to_string() == text)
+            .filter(|d| four_digit_year && d.format("%Y-%m-%d").to_string() == text)
             .ok_or_else(|| ApiError::invalid(format!("`{name}` must be a day as YYYY-MM-DD, got `{}`", clip(text))))
     };
     let to = match &q.to {
@@ -63,7 +64,7 @@ fn range(q: &UsageQuery) -> ApiResult<(String, String)> {
     };
     let from = match &q.from {
         Some(text) => day("from", text)?,
-        None => to - chrono::Duration::days(DEFAULT_DAYS - 1),
+        None => to.checked_sub_days(chrono::Days::new(DEFAULT_DAYS - 1)).unwrap_or(NaiveDate::MIN),
     };
     if from > to {
         return Err(ApiError::invalid(format!("`from` ({from}) is after `to` ({to})")));
@@ -153,13 +154,23 @@ mod tests {
         );
         let (from, to) = range(&q(None, Some("2026-12-30"))).unwrap();
         assert_eq!((from.as_str(), to.as_str()), ("2026-12-01", "2026-12-30"), "30 days by default");
-        for bad in ["2026-13-01", "2026-2-1", "yesterday", "2026-12-01; DROP TABLE usage", ""] {
+        for bad in [
+            "2026-13-01",
+            "2026-2-1",
+            "yesterday",
+            "2026-12-01; DROP TABLE usage",
+            "",
+            "-262143-01-01",
+            "+262142-12-31",
+        ] {
             let e = range(&q(Some(bad), Some("2026-12-07"))).unwrap_err();
             assert!(e.message.contains("`from` must be a day"), "{bad}: {}", e.message);
         }
         assert!(range(&q(Some("2026-12-08"), Some("2026-12-07"))).unwrap_err().message.contains("after"));
         assert!(range(&q(Some("2025-01-01"), Some("2026-12-07"))).unwrap_err().message.contains("366"));
         assert!(range(&q(Some("2025-12-08"), Some("2026-12-07"))).is_ok(), "a whole year is one range");
+        assert!(range(&q(None, Some("0000-01-05"))).is_ok(), "the earliest days still make a default range");
+        assert!(range(&q(None, Some("-262143-01-01"))).unwrap_err().message.contains("`to` must be a day"));
         let long = "9".repeat(10_000);
         assert!(range(&q(None, Some(&long))).unwrap_err().message.len() < 100, "the echo is clipped");
     }

@@ -155,17 +155,18 @@ async fn a_respond_step_answers_on_postgres_too() {
 }
 
 #[tokio::test]
-async fn a_run_that_fails_before_responding_answers_with_its_result() {
+async fn a_run_that_fails_before_responding_answers_500_without_its_details() {
     let service = service_with(None, &[BROKEN]).await;
     let answer = deliver(&service, "broken", &json!({ "id": 1 }), "b-1").await;
     let result = answer.json();
-    assert_eq!((answer.status, &result["status"]), (200, &json!("failed")), "{}", answer.text);
-    assert!(result["error"].as_str().unwrap().starts_with("step `score` failed:"), "{result}");
+    assert_eq!((answer.status, &result["status"]), (500, &json!("failed")), "{}", answer.text);
+    let keys: Vec<&String> = result.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["run_id", "status"], "no outputs nor error text reach the sender: {result}");
     assert_eq!(answer.header("x-roost-run-id"), None);
     let run = result["run_id"].as_str().unwrap();
     assert_eq!(step(&run_of(&service, run).await, "answer")["status"], "skipped");
     let again = deliver(&service, "broken", &json!({ "id": 1 }), "b-1").await;
-    assert_eq!((again.status, again.json()), (200, result), "a replay");
+    assert_eq!((again.status, again.json()), (500, result), "a replay");
     service.running.shutdown().await;
 }
 
@@ -183,6 +184,7 @@ async fn hostile_values_fail_the_step_and_never_reach_the_answer() {
             json!({ "status": 700, "note": "n", "text": "t" }),
             "`respond.status` must be an HTTP status from 200 to 599, found 700",
         ),
+        (json!({ "status": "302", "note": "n", "text": "t" }), "`respond.status` must not be a redirect"),
         (
             json!({ "status": 200, "note": "ok\r\nSet-Cookie: session=stolen", "text": "t" }),
             "`respond.headers.x-note` holds a control character",
@@ -193,7 +195,7 @@ async fn hostile_values_fail_the_step_and_never_reach_the_answer() {
     for (i, (body, error)) in cases.into_iter().enumerate() {
         let answer = deliver(&service, "mirror", &body, &format!("m-{}", i + 1)).await;
         let result = answer.json();
-        assert_eq!((answer.status, &result["status"]), (200, &json!("failed")), "case {i}: {}", answer.text);
+        assert_eq!((answer.status, &result["status"]), (500, &json!("failed")), "case {i}: {}", answer.text);
         assert!(answer.header("set-cookie").is_none() && answer.header("x-note").is_none(), "case {i}");
         let run = run_of(&service, result["run_id"].as_str().unwrap()).await;
         let failed = step(&run, "answer");
@@ -212,6 +214,10 @@ async fn respond_steps_that_break_the_rules_in_plain_sight_are_refused_at_save()
         ("{ headers: { Set-Cookie: a=b } }", "header `set-cookie` is set by Roost itself"),
         ("{ headers: { Transfer-Encoding: chunked } }", "header `transfer-encoding` is set by Roost itself"),
         ("{ headers: { content-security-policy: none } }", "header `content-security-policy` is set by Roost itself"),
+        ("{ status: 302 }", "`respond.status` must not be a redirect"),
+        ("{ headers: { Location: \"https://evil.example/\" } }", "header `location` is set by Roost itself"),
+        ("{ headers: { clear-site-data: \"\\\"*\\\"\" } }", "header `clear-site-data` is set by Roost itself"),
+        ("{ status: 401, headers: { www-authenticate: Basic } }", "header `www-authenticate` is set by Roost itself"),
         ("{ headers: { \"x-a\\r\\nx-b\": c } }", "is not a header name"),
     ] {
         let source = format!("name: plain\nsteps:\n  - id: answer\n    respond: {respond}\n");

@@ -69,7 +69,8 @@ async fn each_workspace_is_metered_for_what_its_plugins_used() {
     assert!(total["http_bytes_in"].as_i64().unwrap() > 100, "{acme}");
     assert!(total["wasm_ms"].as_i64().unwrap() > 0 && total["memory_peak_bytes"].as_i64().unwrap() > 1 << 16);
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    assert_eq!(acme["days"][0]["day"], today.as_str());
+    let day = acme["days"][0]["day"].as_str().unwrap();
+    assert!(day == today || acme["days"].as_array().unwrap().len() == 2, "{day}: a run may cross midnight UTC");
     assert_eq!(acme["days"][0]["workspace"], "acme");
 
     // Another workspace's use is not acme's to read, nor the operator's list.
@@ -112,6 +113,6 @@ async fn each_workspace_is_metered_for_what_its_plugins_used() {
     let db = format!("sqlite://{}", service.dir.path().join("roost.db").display());
     service.running.shutdown().await;
     let store = Store::connect(&db).await.unwrap();
-    let other = store.usage(Some("other"), &today, &today).await.unwrap();
-    assert_eq!(other[0].usage.steps, 2, "{other:?}");
+    let other = store.usage(Some("other"), "2000-01-01", "9999-12-31").await.unwrap();
+    assert_eq!(other.iter().map(|d| d.usage.steps).sum::<i64>(), 2, "{other:?}");
 }
