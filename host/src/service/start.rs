@@ -78,6 +78,7 @@ impl Running {
 
 /// Starts the service in this process's tokio runtime.
 pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
+    options.vault.verify(&options.store).await?;
     let metrics = Arc::new(Metrics::new(options.addr.ip().is_loopback()));
     let engine = Engine::new(options.runtime.clone(), options.registry.clone(), options.store.clone())
         .with_lease(options.lease)

@@ -40,6 +40,13 @@ pub enum VaultError {
     Open(String),
     #[error("no randomness available: {0}")]
     Random(String),
+    #[error(
+        "this database's secrets were sealed with another master key: give this process the key the \
+         others use (ROOST_MASTER_KEY, or master.key in the data directory)"
+    )]
+    WrongKey,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Vault {
@@ -90,6 +97,33 @@ impl Vault {
         let plain =
             self.cipher.decrypt(&XNonce::from(nonce), Payload { msg: &ciphertext, aad: &aad }).map_err(|_| fail())?;
         String::from_utf8(plain).map_err(|_| fail())
+    }
+}
+
+/// The name the master key's check value is sealed under (with no workspace).
+const CHECK_NAME: &str = "master-key-check";
+
+impl Vault {
+    /// Refuses to go on with a key other than the one the database's secrets are sealed
+    /// with: checked against the stored check value, or, in a database that has none yet,
+    /// against any stored secret; then the check value is stored.
+    pub async fn verify(&self, store: &Store) -> Result<(), VaultError> {
+        let check = |nonce: String, ciphertext: String| SealedSecret {
+            name: CHECK_NAME.into(),
+            nonce,
+            ciphertext,
+            hosts: Vec::new(),
+            updated_at: 0,
+        };
+        if let Some((nonce, ciphertext)) = store.vault_check().await? {
+            return self.open("", &check(nonce, ciphertext)).map(drop).map_err(|_| VaultError::WrongKey);
+        }
+        if let Some((workspace, secret)) = store.any_secret().await? {
+            self.open(&workspace, &secret).map_err(|_| VaultError::WrongKey)?;
+        }
+        let sealed = self.seal("", CHECK_NAME, "roost", Vec::new())?;
+        store.set_vault_check(&sealed.nonce, &sealed.ciphertext).await?;
+        Ok(())
     }
 }
 
@@ -216,6 +250,25 @@ mod tests {
         let renamed = SealedSecret { name: "OTHER".into(), ..sealed.clone() };
         assert!(vault.open("acme", &renamed).is_err(), "another name must not open it");
         assert!(Vault::from_key(&[8; 32]).open("acme", &sealed).is_err(), "another key must not open it");
+    }
+
+    #[tokio::test]
+    async fn a_process_with_another_master_key_is_refused() {
+        let (a, b) = (Vault::from_key(&[7; 32]), Vault::from_key(&[8; 32]));
+        let fresh = Store::connect("sqlite::memory:").await.unwrap();
+        a.verify(&fresh).await.unwrap();
+        a.verify(&fresh).await.expect("the same key again");
+        assert!(matches!(b.verify(&fresh).await, Err(VaultError::WrongKey)), "another key");
+
+        // A database from before check values: its secrets decide, then the check is kept.
+        let older = Store::connect("sqlite::memory:").await.unwrap();
+        older.create_workspace("acme", "acme", &serde_json::json!({})).await.unwrap();
+        older.put_secret("acme", &a.seal("acme", "TOKEN", "t", vec![]).unwrap()).await.unwrap();
+        let refused = b.verify(&older).await.unwrap_err();
+        assert!(refused.to_string().contains("sealed with another master key"), "{refused}");
+        assert_eq!(older.vault_check().await.unwrap(), None, "a refused key stores nothing");
+        a.verify(&older).await.unwrap();
+        assert!(older.vault_check().await.unwrap().is_some());
     }
 
     #[test]

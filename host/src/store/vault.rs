@@ -95,3 +95,42 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 }
+
+impl Store {
+    /// The master key's check value (nonce, ciphertext), once one was stored.
+    pub async fn vault_check(&self) -> Result<Option<(String, String)>, StoreError> {
+        let row =
+            sqlx::query("SELECT nonce, ciphertext FROM vault_check WHERE id = 1").fetch_optional(&self.pool).await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// Stores the master key's check value unless one is stored already.
+    pub async fn set_vault_check(&self, nonce: &str, ciphertext: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO vault_check (id, nonce, ciphertext) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
+            .bind(nonce)
+            .bind(ciphertext)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Any one stored secret with its workspace, to check a key against a database that
+    /// holds secrets sealed before check values were stored.
+    pub async fn any_secret(&self) -> Result<Option<(String, SealedSecret)>, StoreError> {
+        let row =
+            sqlx::query("SELECT workspace, name, nonce, ciphertext FROM secrets ORDER BY workspace, name LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            let secret = SealedSecret {
+                name: r.try_get(1)?,
+                nonce: r.try_get(2)?,
+                ciphertext: r.try_get(3)?,
+                hosts: Vec::new(),
+                updated_at: 0,
+            };
+            Ok((r.try_get(0)?, secret))
+        })
+        .transpose()
+    }
+}

@@ -47,30 +47,31 @@ impl Cluster {
             Some(node) => node.port,
             None => std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(),
         };
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_roost"));
-        cmd.args(args).args(["--addr", &format!("127.0.0.1:{port}"), "--grace-seconds", "1"]);
-        if args[0] == "serve" {
-            cmd.arg("--workflows").arg(self.data.path().join("workflows"));
-        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.data.path().join(format!("{name}.log")))
             .unwrap();
-        let child = cmd
-            .env("ROOST_DB", &self.db)
+        let child = self.command(args, port).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+        Node { name, child, port, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// The command line of a process of this cluster on `port`.
+    pub fn command(&self, args: &[&str], port: u16) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_roost"));
+        cmd.args(args).args(["--addr", &format!("127.0.0.1:{port}"), "--grace-seconds", "1"]);
+        if args[0] == "serve" {
+            cmd.arg("--workflows").arg(self.data.path().join("workflows"));
+        }
+        cmd.env("ROOST_DB", &self.db)
             .env("ROOST_DATA_DIR", self.data.path())
             .env("ROOST_CACHE_DIR", support::cache_dir())
             .env("ROOST_CONFIG", self.data.path().join("roost.toml"))
             .env("ROOST_OPERATOR_TOKEN", OPERATOR)
             .env("ROOST_MASTER_KEY", MASTER_KEY)
             .env("ROOST_LEASE_SECONDS", "2")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        Node { name, child, port, url: format!("http://127.0.0.1:{port}") }
+            .env("RUST_LOG", "info");
+        cmd
     }
 
     /// The last lines `name` logged, for failure messages.

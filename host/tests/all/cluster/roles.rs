@@ -157,3 +157,16 @@ async fn processes_started_together_on_a_new_database_all_come_up() {
     let run = deliver(&client, &nodes[0].url, "hooked", "d-1", &json!({ "n": 1 })).await.expect("a 202");
     until_succeeded(&client, &nodes[0].url, &run, Duration::from_secs(20)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_with_another_master_key_refuses_to_start() {
+    let cluster = Cluster::new(&[("hooked", HOOKED.to_string())], "").await;
+    let client = client();
+    let mut api = cluster.spawn("api", &["serve", "--role", "api"], None);
+    api.ready(&client, &cluster).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let other = cluster.command(&["worker"], port).env("ROOST_MASTER_KEY", "ab".repeat(32)).output().unwrap();
+    let said = String::from_utf8_lossy(&other.stderr);
+    assert!(!other.status.success(), "{said}");
+    assert!(said.contains("sealed with another master key"), "{said}");
+}
