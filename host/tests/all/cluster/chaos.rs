@@ -29,7 +29,6 @@ const CHAOS: Duration = Duration::from_secs(40);
 const DOWN: Duration = Duration::from_millis(700);
 
 fn workflows(port: u16) -> Vec<(&'static str, String)> {
-    let hooked = "name: hooked\non:\n  webhook: { secret: HOOK_KEY }\nsteps:\n  - id: echo\n    uses: echo/echo@1\n    with: { n: \"${{ trigger.body.n }}\" }\n";
     let publish = format!(
         "name: publish\non:\n  webhook: {{ secret: HOOK_KEY }}\nsteps:\n  - id: publish\n    uses: flaky/publish@1\n    \
          for_each: ${{{{ trigger.body.items }}}}\n    concurrency: 2\n    \
@@ -37,7 +36,12 @@ fn workflows(port: u16) -> Vec<(&'static str, String)> {
     );
     let review = "name: review\non:\n  webhook: { secret: HOOK_KEY }\nsteps:\n  - id: review\n    approval: { message: Go? }\n  - id: echo\n    needs: [review]\n    uses: echo/echo@1\n    with: { n: \"${{ trigger.body.n }}\" }\n";
     let tick = "name: tick\non:\n  schedule:\n    - { cron: \"* * * * * *\", catch_up: all }\nsteps:\n  - id: echo\n    uses: echo/echo@1\n    with: { at: \"${{ trigger.due_at }}\" }\n";
-    vec![("hooked", hooked.into()), ("publish", publish), ("review", review.into()), ("tick", tick.into())]
+    vec![
+        ("hooked", crate::tenants::webhooks::HOOKED.into()),
+        ("publish", publish),
+        ("review", review.into()),
+        ("tick", tick.into()),
+    ]
 }
 
 /// A small deterministic generator, so a failing sequence of kills can be replayed.

@@ -1,7 +1,8 @@
 //! What each role does: an API process stores runs and drives none, a worker process
 //! drives them and answers only its probes, a NOTIFY from the API wakes an idle worker at
-//! once, and the scheduler's lease passes to the other candidate when its holder stops
-//! (at once) or dies (once the lease lapses).
+//! once, the scheduler's lease passes to the other candidate when its holder stops (at
+//! once) or dies (once the lease lapses), processes started together on a new database
+//! all come up, and one with another master key refuses to start.
 
 use std::time::{Duration, Instant};
 
@@ -9,15 +10,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::{Cluster, OPERATOR, deliver, set_hook_key, status};
-
-const HOOKED: &str = "name: hooked
-on:
-  webhook: { secret: HOOK_KEY }
-steps:
-  - id: echo
-    uses: echo/echo@1
-    with: { n: \"${{ trigger.body.n }}\" }
-";
+use crate::tenants::webhooks::HOOKED;
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();

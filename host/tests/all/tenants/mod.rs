@@ -11,7 +11,7 @@ mod retention_scale;
 mod rules;
 mod schedules;
 mod secrets;
-mod webhooks;
+pub(crate) mod webhooks;
 
 /// `SELECT COUNT(*) ...` (or any one-number query) of `sql` on `db`.
 pub async fn count(db: &sqlx::AnyPool, sql: &str) -> i64 {

@@ -24,7 +24,8 @@ use crate::support;
 
 const KEY: &str = "hook-key-under-fire";
 pub(super) const OPERATOR: &str = "roost_operator-crash-token";
-const HOOKED: &str = "name: hooked
+/// A webhook workflow of one echo step, signed with workspace secret `HOOK_KEY`.
+pub(crate) const HOOKED: &str = "name: hooked
 on:
   webhook: { secret: HOOK_KEY }
 steps:
