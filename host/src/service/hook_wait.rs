@@ -8,6 +8,8 @@
 //! heard from this process's worker, with a read of the run every 250 ms; a `respond`
 //! step is looked for by a read that starts after 10 ms and backs off to 250 ms.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Json;
@@ -32,6 +34,47 @@ const RECHECK: Duration = Duration::from_millis(250);
 /// The first read for a `respond` step's answer: most come within a few steps.
 const FIRST_RECHECK: Duration = Duration::from_millis(10);
 
+/// Answers one workspace may keep waiting at once: each re-reads its run until it is
+/// answered, so a flood of slow deliveries of one workspace would load the database for
+/// all. Beyond it a delivery is answered at once, 202 with its committed run's id.
+pub const MAX_OPEN_WAITS: usize = 64;
+
+/// The answers waiting now, by workspace.
+#[derive(Default)]
+pub struct OpenWaits(Mutex<HashMap<String, usize>>);
+
+impl OpenWaits {
+    /// A place among `workspace`'s waiting answers, kept until dropped; none when it holds
+    /// [`MAX_OPEN_WAITS`] already.
+    pub fn enter(&self, workspace: &str) -> Option<OpenWait<'_>> {
+        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(workspace.to_string()).or_default();
+        if *count >= MAX_OPEN_WAITS {
+            return None;
+        }
+        *count += 1;
+        Some(OpenWait { waits: self, workspace: workspace.to_string() })
+    }
+}
+
+/// One waiting answer's place, given back when it is answered in any way.
+pub struct OpenWait<'a> {
+    waits: &'a OpenWaits,
+    workspace: String,
+}
+
+impl Drop for OpenWait<'_> {
+    fn drop(&mut self) {
+        let mut open = self.waits.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.workspace) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.workspace);
+            }
+        }
+    }
+}
+
 /// The header that names the run in a `respond` step's answer.
 const RUN_HEADER: &str = "x-roost-run-id";
 
@@ -46,6 +89,11 @@ pub async fn answer_when_done(
 ) -> ApiResult<Response> {
     let mut ends = s.worker.ends();
     s.worker.drive_now(s, workspace, run);
+    let Some(_open) = s.waits.enter(workspace) else {
+        let status = s.store.run_status(run).await?.unwrap_or_default();
+        let body = json!({ "run_id": run, "status": status, "waited_ms": 0 });
+        return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
+    };
     let deadline = tokio::time::Instant::now() + wait.min(MAX_WAIT);
     let mut recheck = if responds { FIRST_RECHECK } else { RECHECK };
     loop {
@@ -131,4 +179,20 @@ fn respond_answer(run: &str, answer: &Value) -> Response {
         headers.insert(RUN_HEADER, id);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workspace_keeps_at_most_its_share_of_waiting_answers() {
+        let waits = OpenWaits::default();
+        let held: Vec<OpenWait<'_>> = (0..MAX_OPEN_WAITS).map(|_| waits.enter("a").unwrap()).collect();
+        assert!(waits.enter("a").is_none(), "a is full");
+        assert!(waits.enter("b").is_some(), "b waits whatever a does");
+        drop(held);
+        assert!(waits.enter("a").is_some(), "answered waits give their places back");
+        assert!(waits.0.lock().unwrap().is_empty(), "and leave no entry behind");
+    }
 }

@@ -69,6 +69,8 @@ pub struct App {
     pub people: Arc<people::People>,
     /// Approval notices to the workspaces' webhooks.
     pub notices: notices::Notices,
+    /// Webhook answers waiting for their runs, by workspace.
+    pub waits: hook_wait::OpenWaits,
 }
 
 impl Deref for AppState {

@@ -101,6 +101,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         trust: options.trust.clone(),
         people: Arc::new(super::people::People::new(options.auth.clone()).map_err(anyhow::Error::msg)?),
         notices: super::notices::Notices::new(options.runtime.net().clone())?,
+        waits: Default::default(),
     });
     bootstrap(&state, &options).await?;
     crate::install::sync(&state.registry, &state.runtime, &state.store).await?;

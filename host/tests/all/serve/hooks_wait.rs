@@ -1,6 +1,7 @@
 //! Webhooks that answer with the run's result (`on.webhook.wait`): the run's outputs when
 //! it ends in time, a 202 with its id at the cap, the same result for a replayed delivery,
-//! a cap above 30 s refused when the workflow is saved; and the GET verification handshake.
+//! a cap above 30 s refused when the workflow is saved, a workspace's waiting answers
+//! bounded; and the GET verification handshake.
 
 use std::time::{Duration, Instant};
 
@@ -131,4 +132,52 @@ async fn a_get_handshake_echoes_the_challenge_only_for_the_right_token() {
     let (_, runs) = service.call(OPERATOR, Method::GET, "/api/v1/workspaces/default/runs", None).await;
     assert_eq!(runs, json!([]), "a handshake starts no run");
     service.running.shutdown().await;
+}
+
+const NAP: &str = "name: nap
+on:
+  webhook: { secret: HOOK_KEY, wait: 20s }
+steps:
+  - id: nap
+    uses: flaky/slow@1
+    with: { ms: 1500 }
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_keeps_only_so_many_answers_waiting_and_the_next_is_answered_at_once() {
+    use roost::service::hook_wait::MAX_OPEN_WAITS;
+    let flaky =
+        |runtime: &roost::runtime::Runtime| vec![support::load_flaky(runtime, &["http://loopback.test".into()])];
+    let service = std::sync::Arc::new(Service::launch(Setup::default(), flaky).await);
+    put_secret(&service, "default", KEY).await;
+    service.put_workflow("default", NAP).await;
+    let waiting: Vec<_> = (0..MAX_OPEN_WAITS)
+        .map(|i| {
+            let service = service.clone();
+            tokio::spawn(async move { deliver(&service, "nap", b"{}", &format!("w-{i}")).await })
+        })
+        .collect();
+    // Every place is taken once every run exists.
+    let began = Instant::now();
+    while service.state().waits.enter("default").is_some() {
+        assert!(began.elapsed() < Duration::from_secs(10), "the deliveries never all waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent = Instant::now();
+    let (status, answer) = deliver(&service, "nap", b"{}", "one-more").await;
+    assert_eq!((status, &answer["waited_ms"]), (202, &json!(0)), "{answer}");
+    assert!(sent.elapsed() < Duration::from_millis(1500), "answered without waiting: {:?}", sent.elapsed());
+    let (_, run) = service
+        .call(
+            OPERATOR,
+            Method::GET,
+            &format!("/api/v1/workspaces/default/runs/{}", answer["run_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert!(run["status"].is_string(), "its run is committed: {run}");
+    for task in waiting {
+        let (status, answer) = task.await.unwrap();
+        assert_eq!(status, 200, "the waiting ones got their results: {answer}");
+    }
 }
