@@ -267,8 +267,7 @@ impl Engine {
             outcome = self.runtime.execute(plugin, call) => outcome,
             () = self.keep_leased(job) => unreachable!("keep_leased never returns"),
         };
-        let kind = outcome.result.as_ref().map_or_else(StepFailure::kind, |_| "succeeded");
-        self.observer.finished(event, kind, outcome.duration, outcome.memory_peak, &outcome.host_calls);
+        self.observer.finished(event, outcome.kind(), outcome.duration, outcome.memory_peak, &outcome.host_calls);
         outcome
     }
 

@@ -65,6 +65,13 @@ pub struct StepOutcome {
     pub host_calls: HostCalls,
 }
 
+impl StepOutcome {
+    /// `succeeded`, or the failure's kind (`retryable`, `timeout`, `trap`...).
+    pub fn kind(&self) -> &'static str {
+        self.result.as_ref().map_or_else(StepFailure::kind, |_| "succeeded")
+    }
+}
+
 /// Why a step failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StepFailure {
@@ -269,7 +276,7 @@ fn attempt<'a>(plugin: &'a Plugin, call: &'a StepCall, outcome: &StepOutcome) ->
         plugin: plugin.id(),
         action: &call.action,
         attempt: call.attempt,
-        outcome: outcome.result.as_ref().map_or_else(StepFailure::kind, |_| "succeeded"),
+        outcome: outcome.kind(),
         duration: outcome.duration,
         memory_peak: outcome.memory_peak,
     }

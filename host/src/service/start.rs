@@ -124,8 +124,11 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             tracing::error!("the HTTP server stopped: {e}");
         }
     });
-    let mut tasks = vec![http, tokio::spawn(wakeups::announce(state.clone(), rx.clone()))];
-    tasks.push(tokio::spawn(super::plugin_sync::run(state.clone(), rx.clone())));
+    let mut tasks = vec![http, tokio::spawn(super::plugin_sync::run(state.clone(), rx.clone()))];
+    // Only PostgreSQL carries wake-ups between processes; on SQLite they stay local.
+    if options.store.backend() == crate::store::Backend::Postgres {
+        tasks.push(tokio::spawn(wakeups::announce(state.clone(), rx.clone())));
+    }
     tasks.push(tokio::spawn(super::metering::run(state.clone(), rx.clone())));
     if roles.worker {
         tasks.push(tokio::spawn(wakeups::listen(state.clone(), rx.clone())));

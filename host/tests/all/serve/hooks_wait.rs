@@ -25,14 +25,13 @@ outputs:
   mentions: \"${{ steps.count.output.n }}\"
 ";
 
-const SLOW: &str = "name: slow
-on:
-  webhook: { secret: HOOK_KEY, wait: 300ms }
-steps:
-  - id: nap
-    uses: flaky/slow@1
-    with: { ms: 1500 }
-";
+/// A webhook workflow `name` whose one step sleeps 1.5 s, answering within `wait`.
+fn napping(name: &str, wait: &str) -> String {
+    format!(
+        "name: {name}\non:\n  webhook: {{ secret: HOOK_KEY, wait: {wait} }}\nsteps:\n  - id: nap\n    \
+         uses: flaky/slow@1\n    with: {{ ms: 1500 }}\n"
+    )
+}
 
 async fn deliver(service: &Service, workflow: &str, body: &[u8], id: &str) -> (u16, serde_json::Value) {
     let signature = sign(KEY, body);
@@ -48,7 +47,7 @@ async fn a_webhook_that_waits_answers_with_the_outputs_or_202_at_its_cap() {
     let service = Service::launch(Setup::default(), flaky).await;
     put_secret(&service, "default", KEY).await;
     service.put_workflow("default", SCORE).await;
-    service.put_workflow("default", SLOW).await;
+    service.put_workflow("default", &napping("slow", "300ms")).await;
 
     let body = br#"{"mentions": ["down again", "love it", "refund now"]}"#;
     let (status, answer) = deliver(&service, "score", body, "d-1").await;
@@ -134,15 +133,6 @@ async fn a_get_handshake_echoes_the_challenge_only_for_the_right_token() {
     service.running.shutdown().await;
 }
 
-const NAP: &str = "name: nap
-on:
-  webhook: { secret: HOOK_KEY, wait: 20s }
-steps:
-  - id: nap
-    uses: flaky/slow@1
-    with: { ms: 1500 }
-";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_keeps_only_so_many_answers_waiting_and_the_next_is_answered_at_once() {
     use roost::service::hook_wait::MAX_OPEN_WAITS;
@@ -150,7 +140,7 @@ async fn a_workspace_keeps_only_so_many_answers_waiting_and_the_next_is_answered
         |runtime: &roost::runtime::Runtime| vec![support::load_flaky(runtime, &["http://loopback.test".into()])];
     let service = std::sync::Arc::new(Service::launch(Setup::default(), flaky).await);
     put_secret(&service, "default", KEY).await;
-    service.put_workflow("default", NAP).await;
+    service.put_workflow("default", &napping("nap", "20s")).await;
     let waiting: Vec<_> = (0..MAX_OPEN_WAITS)
         .map(|i| {
             let service = service.clone();
