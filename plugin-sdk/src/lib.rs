@@ -86,6 +86,7 @@ pub mod http;
 pub mod kv;
 pub mod log;
 pub mod openai;
+pub mod post_stats;
 pub mod schema;
 pub mod secrets;
 pub mod social;

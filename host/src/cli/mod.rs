@@ -13,6 +13,7 @@ mod author;
 mod install;
 mod plugin;
 mod plugin_list;
+mod publishing;
 mod registry;
 mod run;
 mod runs;
@@ -103,6 +104,9 @@ enum Command {
     /// Workspaces of the local database: list, create, delete with everything they hold.
     #[command(subcommand)]
     Workspace(workspace::WorkspaceCommand),
+    /// A workspace's crisis stop: stop every publish at once, see what it holds, resume.
+    #[command(subcommand)]
+    Publishing(publishing::PublishingCommand),
 }
 
 /// How runs are printed.
@@ -156,6 +160,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::User(cmd) => user::user(&env, cmd).await,
         Command::Token(cmd) => token::token(&env, cmd).await,
         Command::Workspace(cmd) => workspace::workspace(&env, cmd).await,
+        Command::Publishing(cmd) => publishing::publishing(&env, cmd).await,
     }
 }
 

@@ -34,6 +34,12 @@ pub trait LimitSource: Send + Sync {
     /// The limits for one step of `workspace`; `Err` refuses the step with that failure
     /// (a `Fatal` one is not retried, a `Retryable` one is).
     fn admit<'a>(&'a self, workspace: &'a str) -> BoxFuture<'a, Result<StepLimits, StepFailure>>;
+
+    /// Whether `workspace`'s publishing is stopped, asked before each step of an action
+    /// that publishes. Nothing is stopped unless a source says so.
+    fn publishing_held<'a>(&'a self, _workspace: &'a str) -> BoxFuture<'a, Result<bool, StepFailure>> {
+        Box::pin(async { Ok(false) })
+    }
 }
 
 /// No workspace limits: only the host's ceilings apply (`roost run`).

@@ -9,6 +9,7 @@ mod approvals;
 mod budget;
 mod drive;
 mod durable;
+mod hold;
 mod hooks;
 mod live;
 mod respond;

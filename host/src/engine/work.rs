@@ -10,6 +10,7 @@ use crate::store::{AttemptRecord, ItemRecord, Job, RunState, StepRecord, now_ms}
 use crate::workflow::{OnTimeout, PlanStep, StepKind, quoted_json, truthy};
 
 use super::durable::{Engine, EngineError};
+use super::hold::{Gate, hold};
 use super::hooks::{StepEvent, StepLimits};
 use super::live::Commit;
 use super::scope::{RunScope, Shared};
@@ -156,9 +157,10 @@ impl Engine {
         let result = match (rendered, found) {
             (Err(e), _) => Err(StepFailure::InvalidInput(e.to_string())),
             (Ok(_), None) => Err(StepFailure::Fatal(format!("plugin `{plugin}` {version}{pin} is not installed"))),
-            (Ok(input), Some(p)) => match self.limits.admit(&state.run.workspace).await {
-                Err(refused) => Err(refused),
-                Ok(limits) => {
+            (Ok(input), Some(p)) => match self.gate(&p, action, &state.run.workspace).await {
+                Gate::Held => return hold(step, state, job, commit),
+                Gate::Refused(refused) => Err(refused),
+                Gate::Run(limits) => {
                     let outcome = self.execute(&p, action, (state, step, job), input.clone(), limits).await;
                     let mut record = step_record(state, step, "running");
                     record.started_at = Some(started);

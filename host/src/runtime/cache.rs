@@ -7,6 +7,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
@@ -55,10 +56,18 @@ pub fn load(
     let compiled = engine.precompile_component(wasm)?;
     std::fs::create_dir_all(dir)?;
     // Write then rename, so a concurrent start never maps a half-written file.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = temporary(&path);
     std::fs::write(&tmp, &compiled)?;
     std::fs::rename(&tmp, &path)?;
     Ok((deserialize(engine, &path)?, CacheOutcome::Compiled))
+}
+
+/// A temporary name beside `path` that is this call's own: threads of one process may
+/// compile the same plugin at once, and one must not truncate or move the other's file.
+fn temporary(path: &Path) -> PathBuf {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let nth = WRITES.fetch_add(1, Ordering::Relaxed);
+    path.with_extension(format!("tmp{}-{nth}", std::process::id()))
 }
 
 /// Removes the artifact of `digest`, if any (best effort).
@@ -74,4 +83,17 @@ fn deserialize(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
     // `precompile_component` under a name keyed by the engine's compatibility hash; it
     // never holds files supplied by plugin authors.
     unsafe { Component::deserialize_file(engine, path) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_writes_of_one_artifact_in_one_process_use_two_temporary_files() {
+        let path = Path::new("/cache/abc-0123.cwasm");
+        let (first, second) = (temporary(path), temporary(path));
+        assert_ne!(first, second);
+        assert_eq!(first.parent(), path.parent(), "beside the artifact, so the rename stays on one file system");
+    }
 }

@@ -10,6 +10,7 @@
 //! id = "publish"
 //! description = "Publish a status"
 //! side_effects = true
+//! publishes = true           # held while the workspace's publishing is stopped
 //! [actions.input]            # JSON Schema of the step's `with`
 //! type = "object"
 //! [actions.output]           # JSON Schema of the step's output
@@ -62,6 +63,10 @@ pub struct ActionDecl {
     /// Whether running it changes something outside Roost (posting, sending).
     #[serde(default)]
     pub side_effects: bool,
+    /// Whether it publishes in the workspace's name (a post, a reply): such steps wait
+    /// while the workspace's crisis stop holds. Implies `side_effects`.
+    #[serde(default)]
+    pub publishes: bool,
     #[serde(default = "any_schema")]
     pub input: Value,
     #[serde(default = "any_schema")]
@@ -166,6 +171,9 @@ impl Manifest {
             }
             if !seen.insert(&action.id) {
                 return Err(format!("action `{}` is declared twice", action.id));
+            }
+            if action.publishes && !action.side_effects {
+                return Err(format!("action `{}`: `publishes = true` needs `side_effects = true`", action.id));
             }
             for (which, schema) in [("input", &action.input), ("output", &action.output)] {
                 jsonschema::meta::validate(schema).map_err(|e| {

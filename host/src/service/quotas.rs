@@ -1,4 +1,5 @@
-//! Per-workspace quotas: concurrent runs, steps per day, plugin memory and time ceilings.
+//! Per-workspace quotas: concurrent runs, steps per day, plugin memory and time ceilings;
+//! and, asked in the same place, whether the workspace's publishing is stopped.
 //!
 //! `concurrent_runs` is checked when a run starts (`launch.rs`); the others when a step is
 //! about to run, by [`StepQuotas`], the engine's [`LimitSource`]. A workspace created
@@ -163,6 +164,16 @@ impl StepQuotas {
 impl LimitSource for StepQuotas {
     fn admit<'a>(&'a self, workspace: &'a str) -> futures::future::BoxFuture<'a, Result<StepLimits, StepFailure>> {
         Box::pin(self.admit_step(workspace))
+    }
+
+    /// Read afresh for every publishing step: once the stop is answered, nothing more goes out.
+    fn publishing_held<'a>(&'a self, workspace: &'a str) -> futures::future::BoxFuture<'a, Result<bool, StepFailure>> {
+        Box::pin(async move {
+            self.store.publishing_hold(workspace).await.map(|h| h.is_some()).map_err(|e| StepFailure::Retryable {
+                message: format!("whether publishing is stopped in workspace {workspace} could not be read: {e}"),
+                after_ms: Some(1_000),
+            })
+        })
     }
 }
 

@@ -2,11 +2,12 @@
 //! moving one to another time.
 //!
 //! A step waiting on a timer is a `waiting` step with a `wake` job (a `wait` step) or a
-//! `ready` job (a step held by `wait_until`); the job's `available_at` is the time.
+//! `ready` job (a step held by `wait_until`, or by the crisis stop); the job's
+//! `available_at` is the time, or for a job the stop parked, its slot plus [`HELD_BASE`].
 
 use sqlx::Row;
 
-use super::{Store, StoreError, now_ms};
+use super::{HELD_BASE, Store, StoreError, now_ms};
 
 /// A step of an active run waiting for its time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,8 +17,10 @@ pub struct TimerRecord {
     pub step_id: String,
     /// `wake` (a `wait` step) or `ready` (a step held by `wait_until`).
     pub kind: String,
-    /// When the step continues, in Unix milliseconds.
+    /// When the step continues, in Unix milliseconds; for a held step, when it was due.
     pub at: i64,
+    /// Whether the crisis stop parked it.
+    pub held: bool,
 }
 
 /// The joins and conditions that make a job a waiting step's timer.
@@ -26,6 +29,19 @@ const TIMERS: &str = "FROM jobs j JOIN runs r ON r.id = j.run_id \
      WHERE j.idx = -1 AND j.kind IN ('wake', 'ready') AND s.status = 'waiting' \
      AND r.status IN ('running', 'waiting')";
 
+/// A job's slot: a parked job is listed at the time it was due.
+fn slot() -> String {
+    format!("(CASE WHEN j.available_at >= {HELD_BASE} THEN j.available_at - {HELD_BASE} ELSE j.available_at END)")
+}
+
+/// The selected columns of a timer.
+fn columns() -> String {
+    format!(
+        "j.run_id, r.workflow, j.step_id, j.kind, {}, CAST(CASE WHEN j.available_at >= {HELD_BASE} THEN 1 ELSE 0 END AS BIGINT)",
+        slot()
+    )
+}
+
 fn timer_from_row(row: &sqlx::any::AnyRow) -> Result<TimerRecord, sqlx::Error> {
     Ok(TimerRecord {
         run_id: row.try_get(0)?,
@@ -33,6 +49,7 @@ fn timer_from_row(row: &sqlx::any::AnyRow) -> Result<TimerRecord, sqlx::Error> {
         step_id: row.try_get(2)?,
         kind: row.try_get(3)?,
         at: row.try_get(4)?,
+        held: row.try_get::<i64, _>(5)? == 1,
     })
 }
 
@@ -46,9 +63,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<TimerRecord>, StoreError> {
         let sql = format!(
-            "SELECT j.run_id, r.workflow, j.step_id, j.kind, j.available_at {TIMERS} \
-             AND r.workspace = $1 AND j.available_at >= $2 AND j.available_at < $3 \
-             ORDER BY j.available_at, j.run_id, j.step_id LIMIT $4"
+            "SELECT {} {TIMERS} AND r.workspace = $1 AND {slot} >= $2 AND {slot} < $3 \
+             ORDER BY {slot}, j.run_id, j.step_id LIMIT $4",
+            columns(),
+            slot = slot()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(workspace)
@@ -62,9 +80,7 @@ impl Store {
 
     /// The timer of step `step_id` of run `run_id`, if that step waits on one.
     pub async fn waiting_timer(&self, run_id: &str, step_id: &str) -> Result<Option<TimerRecord>, StoreError> {
-        let sql = format!(
-            "SELECT j.run_id, r.workflow, j.step_id, j.kind, j.available_at {TIMERS} AND j.run_id = $1 AND j.step_id = $2"
-        );
+        let sql = format!("SELECT {} {TIMERS} AND j.run_id = $1 AND j.step_id = $2", columns());
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(step_id).fetch_optional(&self.pool).await?;
         row.map(|r| timer_from_row(&r)).transpose().map_err(Into::into)
     }

@@ -12,8 +12,9 @@ const RUN_TABLES: [&str; 7] = ["step_logs", "attempts", "step_items", "jobs", "a
 
 /// Tables holding a workspace's own rows in a `workspace` column, `runs` and `workspaces`
 /// last (other rows may point at them).
-const WORKSPACE_TABLES: [&str; 14] = [
+const WORKSPACE_TABLES: [&str; 15] = [
     "hook_deliveries",
+    "publishing_holds",
     "usage",
     "trigger_events",
     "schedule_marks",

@@ -40,7 +40,8 @@ fn examples() -> Vec<PathBuf> {
 /// The examples that need no network; the others run against loopback servers in
 /// `social::workflows`.
 const OFFLINE: [&str; 2] = ["score-mentions.yaml", "triage-replies.yaml"];
-const SOCIAL: [&str; 5] = [
+const SOCIAL: [&str; 6] = [
+    "caption-ab-test.yaml",
     "caption-approve-publish.yaml",
     "influencer-shortlist.yaml",
     "mention-triage.yaml",

@@ -1,4 +1,4 @@
-//! Roost plugin `bluesky`: mentions, publishing, profiles and search on Bluesky (AT Protocol)
+//! Roost plugin `bluesky`: mentions, publishing, profiles, search and post stats on Bluesky (AT Protocol)
 //! over XRPC, signed in with an app password kept as the secret `BLUESKY_APP_PASSWORD`.
 //!
 //! The actions are thin: they check input and call `listen` (mentions, search), `publish`
@@ -14,6 +14,7 @@ pub mod rkey;
 mod seen;
 mod session;
 pub mod shapes;
+mod stats;
 mod xrpc;
 
 #[cfg(test)]
@@ -177,4 +178,5 @@ roost_sdk::plugin! {
     "publish" => Publish,
     "profile" => GetProfile,
     "search" => Search,
+    "stats" => stats::Stats,
 }

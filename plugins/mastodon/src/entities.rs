@@ -43,6 +43,8 @@ pub struct Status {
     pub replies_count: u64,
     pub reblogs_count: u64,
     pub favourites_count: u64,
+    /// Quote posts (Mastodon 4.5 and later; 0 before).
+    pub quotes_count: u64,
 }
 
 /// `Notification`.

@@ -1,5 +1,5 @@
-//! Roost plugin `mastodon`: mentions, hashtag timelines, account profiles and
-//! idempotent publishing over Mastodon's client API.
+//! Roost plugin `mastodon`: mentions, hashtag timelines, account profiles, idempotent
+//! publishing and post stats over Mastodon's client API.
 //!
 //! The actions are thin: [`mentions`], [`account`] and [`publish`] read their input, call
 //! the instance through [`api`] and shape the answer with [`entities`]. The pure parts,
@@ -20,6 +20,7 @@ pub mod mentions;
 pub mod paging;
 pub mod publish;
 pub mod query;
+pub mod stats;
 pub mod time;
 
 #[cfg(test)]
@@ -30,4 +31,5 @@ roost_sdk::plugin! {
     "publish" => publish::Publish,
     "account" => account::AccountAction,
     "hashtag" => mentions::Hashtag,
+    "stats" => stats::Stats,
 }

@@ -1,9 +1,11 @@
-//! Roost plugin `report`: a digest of a period's mentions, sentiment, alerts and posts.
+//! Roost plugin `report`: a digest of a period's mentions, sentiment, alerts and posts, and
+//! the result of an A/B test of captions (`ab`).
 //!
 //! `input` checks what arrives, `summary` counts, `doc` lays the report out as titled
 //! tables once, and `render` writes that layout as Markdown and as HTML; `csv` exports
 //! the mentions and posts row by row (RFC 4180).
 
+pub mod ab;
 mod csv;
 mod doc;
 mod input;
@@ -51,4 +53,7 @@ impl Action for Digest {
     }
 }
 
-roost_sdk::plugin! { "digest" => Digest }
+roost_sdk::plugin! {
+    "digest" => Digest,
+    "ab" => ab::Ab,
+}

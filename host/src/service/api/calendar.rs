@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::runtime::manifest::ActionDecl;
 use crate::service::AppState;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult, ErrorBody};
@@ -54,7 +55,7 @@ struct Loaded {
 
 #[utoipa::path(get, path = "/api/v1/workspaces/{ws}/calendar", tag = "calendar", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), CalendarQuery),
-    responses((status = 200, description = "Scheduled publishes, earliest first: `{run_id, workflow, step, kind, at, \
+    responses((status = 200, description = "Scheduled publishes, earliest first: `{run_id, workflow, step, kind, at, held, \
         publish_steps: [{id, plugin, action, version, preview}]}`", body = Vec<Object>), Denied,
         (status = 400, description = "`from` or `to` is not an RFC 3339 time", body = ErrorBody)))]
 pub async fn list(
@@ -71,6 +72,7 @@ pub async fn list(
         return Err(ApiError::invalid("from: must be before `to`"));
     }
     let timers = s.store.waiting_timers(&ws, from, to, LIMIT).await?;
+    let stopped = s.store.publishing_hold(&ws).await?.is_some();
     // Runs of one workflow revision share its text: load each text once.
     let mut loaded: HashMap<String, Arc<Loaded>> = HashMap::new();
     let mut out = Vec::new();
@@ -96,11 +98,12 @@ pub async fn list(
         }
         let state = s.store.run_state(&timer.run_id).await?;
         let ids: Vec<String> = publishing.iter().map(|step| step.id.clone()).collect();
+        let stopped = stopped && publishing.iter().any(|step| declares(&s, &ws, step, |a| a.publishes));
         let renders = previews.min(ids.len());
         previews -= renders;
         // Rendering is CPU work: off the async threads, so other requests keep being served.
         let timer = timer.clone();
-        let entry = tokio::task::spawn_blocking(move || entry_json(&timer, &entry, &ids, &state, renders))
+        let entry = tokio::task::spawn_blocking(move || entry_json(&timer, &entry, &ids, &state, renders, stopped))
             .await
             .map_err(ApiError::internal)?;
         out.push(entry);
@@ -109,8 +112,15 @@ pub async fn list(
 }
 
 /// A scheduled publish, with the inputs of its first `renders` publishing steps (`ids`)
-/// rendered and the rest as written.
-fn entry_json(timer: &TimerRecord, loaded: &Loaded, ids: &[String], state: &RunState, renders: usize) -> Value {
+/// rendered and the rest as written; held while the workspace's publishing is `stopped`.
+fn entry_json(
+    timer: &TimerRecord,
+    loaded: &Loaded,
+    ids: &[String],
+    state: &RunState,
+    renders: usize,
+    stopped: bool,
+) -> Value {
     let yaml = loaded.yaml.as_ref();
     let steps: Vec<Value> = ids
         .iter()
@@ -130,7 +140,7 @@ fn entry_json(timer: &TimerRecord, loaded: &Loaded, ids: &[String], state: &RunS
     json!({
         "run_id": timer.run_id, "workflow": timer.workflow, "step": timer.step_id,
         "kind": if timer.kind == "wake" { "wait" } else { "wait_until" },
-        "at": rfc3339(timer.at), "publish_steps": steps,
+        "at": rfc3339(timer.at), "held": timer.held || stopped, "publish_steps": steps,
     })
 }
 
@@ -144,14 +154,18 @@ fn publish_steps<'p>(s: &AppState, ws: &str, plan: &'p Plan, timer: &str) -> Vec
             after.insert(&step.id);
         }
     }
-    order.into_iter().filter(|step| after.contains(step.id.as_str()) && side_effects(s, ws, step)).collect()
+    order
+        .into_iter()
+        .filter(|step| after.contains(step.id.as_str()) && declares(s, ws, step, |a| a.side_effects))
+        .collect()
 }
 
-fn side_effects(s: &AppState, ws: &str, step: &PlanStep) -> bool {
+/// Whether `step` is an action whose declaration says `what`.
+fn declares(s: &AppState, ws: &str, step: &PlanStep, what: impl Fn(&ActionDecl) -> bool) -> bool {
     let StepKind::Action { plugin, action, version, digest, .. } = &step.kind else { return false };
     s.registry
         .find(ws, plugin, version, digest.as_deref())
-        .and_then(|p| p.manifest.action(action).map(|a| a.side_effects))
+        .and_then(|p| p.manifest.action(action).map(&what))
         .unwrap_or(false)
 }
 

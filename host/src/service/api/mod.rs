@@ -10,6 +10,7 @@ mod members;
 pub mod openapi;
 mod paging;
 mod plugins;
+mod publishing;
 mod retention;
 mod retry;
 mod run_query;
@@ -131,6 +132,9 @@ endpoints! {
     get "/workspaces/{ws}/calendar" => calendar::list, Access::Role(Role::Viewer);
     post "/workspaces/{ws}/calendar/{id}/{step}/move" => calendar::move_timer, Access::Role(Role::Editor);
     post "/workspaces/{ws}/calendar/{id}/cancel" => calendar::cancel, Access::Role(Role::Editor);
+    get "/workspaces/{ws}/publishing" => publishing::get, Access::Role(Role::Viewer);
+    post "/workspaces/{ws}/publishing/stop" => publishing::stop, Access::Role(Role::Editor);
+    post "/workspaces/{ws}/publishing/resume" => publishing::resume, Access::Role(Role::Editor);
     get "/plugins" => plugins::list, Access::Token;
     get "/plugins/{id}" => plugins::get, Access::Token;
     get "/workspaces/{ws}/plugins" => installs::list, Access::Role(Role::Viewer);

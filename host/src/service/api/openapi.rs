@@ -12,8 +12,8 @@ use utoipa::{IntoResponses, Modify, OpenApi};
 use crate::service::error::ErrorBody;
 
 use super::{
-    account, approval_links, calendar, client, installs, members, plugins, retention, retry, runs, schedules, settings,
-    usage, workflow_facts, workflows, workspace_delete, workspaces,
+    account, approval_links, calendar, client, installs, members, plugins, publishing, retention, retry, runs,
+    schedules, settings, usage, workflow_facts, workflows, workspace_delete, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -98,6 +98,9 @@ use super::{
         calendar::list,
         calendar::move_timer,
         calendar::cancel,
+        publishing::get,
+        publishing::stop,
+        publishing::resume,
         schedules::list,
         schedules::events,
         retention::get,
@@ -115,7 +118,7 @@ use super::{
         (name = "workflows", description = "Stored workflows: YAML in, revisions kept"),
         (name = "runs", description = "Starting, reading, cancelling and resuming runs"),
         (name = "approvals", description = "Steps waiting for a person's decision"),
-        (name = "calendar", description = "Scheduled publishes: runs waiting for a time before they post"),
+        (name = "calendar", description = "Scheduled publishes: runs waiting for a time before they post, and the crisis stop that holds them"),
         (name = "plugins", description = "Installed plugins, their actions and permissions"),
         (name = "triggers", description = "Schedules with their next fire times, and what schedules and webhooks did"),
         (name = "usage", description = "What each workspace used per day, for billing"),

@@ -2,6 +2,7 @@
 
 import { api, seg, ws } from './api.js';
 import { announce, busy, empty, field, fill, formatClock, formatDay, h, localInput, ms, postCard } from './dom.js';
+import { stopPanel } from './publishingstop.js';
 import { may } from './role.js';
 
 const RANGES = [['all', 'All upcoming'], ['7', 'Next 7 days'], ['30', 'Next 30 days']];
@@ -9,12 +10,14 @@ const RANGES = [['all', 'All upcoming'], ['7', 'Next 7 days'], ['30', 'Next 30 d
 export async function calendarView(main, ctx) {
   const range = h('select', null, RANGES.map(([value, label]) => h('option', { value }, label)));
   const list = h('div', { class: 'agenda', 'aria-busy': 'true' });
+  const editor = await may('editor');
+  const stop = stopPanel(editor, () => load());
   fill(main,
     h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Calendar'), h('div', { class: 'inline' }, field('Show', range))),
     h('p', { class: 'lead' }, 'Posts that waiting runs will publish, in your local time.'),
+    stop.panel,
     list);
   range.addEventListener('change', () => load());
-  const editor = await may('editor');
 
   async function load() {
     const q = new URLSearchParams();
@@ -35,9 +38,12 @@ export async function calendarView(main, ctx) {
   }
 
   ctx.every(30000, () => {
-    if (!list.contains(document.activeElement)) load().catch(() => {});
+    if (!list.contains(document.activeElement) && !stop.panel.contains(document.activeElement)) {
+      stop.load().catch(() => {});
+      load().catch(() => {});
+    }
   });
-  await load();
+  await Promise.all([stop.load(), load()]);
 }
 
 function entryCard(entry, reload, editor) {
@@ -79,7 +85,7 @@ function entryCard(entry, reload, editor) {
   return h('article', { class: 'card entry', 'aria-labelledby': id },
     h('h3', { id, class: 'card-title' },
       h('time', { datetime: entry.at, class: 'when' }, formatClock(entry.at)), ' ', entry.workflow,
-      overdue ? h('span', { class: 'badge s-waiting' }, 'due now') : null),
+      entry.held ? h('span', { class: 'badge s-failed' }, 'held') : overdue ? h('span', { class: 'badge s-waiting' }, 'due now') : null),
     h('p', { class: 'meta' }, `Waits at step ${entry.step} (${entry.kind}) · `,
       h('a', { href: `#/runs/${seg(entry.run_id)}` }, 'View run')),
     entry.publish_steps.map((step) => postCard(step.preview, `${step.id}: ${step.plugin}/${step.action}`)),

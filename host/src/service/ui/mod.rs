@@ -34,6 +34,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "role.js", content_type: JS, body: include_bytes!("role.js") },
     Asset { name: "approvals.js", content_type: JS, body: include_bytes!("approvals.js") },
     Asset { name: "calendar.js", content_type: JS, body: include_bytes!("calendar.js") },
+    Asset { name: "publishingstop.js", content_type: JS, body: include_bytes!("publishingstop.js") },
     Asset { name: "workflows.js", content_type: JS, body: include_bytes!("workflows.js") },
     Asset { name: "plugins.js", content_type: JS, body: include_bytes!("plugins.js") },
     Asset { name: "plugininstall.js", content_type: JS, body: include_bytes!("plugininstall.js") },

@@ -170,6 +170,7 @@ mod hooks_wait;
 mod metrics;
 mod notices;
 mod postgres;
+mod publishing_stop;
 mod quotas;
 mod respond;
 mod retry;

@@ -28,19 +28,16 @@ steps:
   - id: post
     needs: [pause]
     uses: echo/echo@1
-    with: { text: later }
-";
+    with: { text: later }";
 
 /// The password of `member@example.com`, who signs in at `POST /auth/signin`.
 const MEMBER_PASSWORD: &str = "member password 1";
-
 const ROLES: [Role; 4] = [Role::Viewer, Role::Approver, Role::Editor, Role::Owner];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Who {
     Nobody,
-    /// The owner of another workspace.
-    Stranger,
+    Stranger, // the owner of another workspace
     Member(Role),
     Operator,
     /// `member@example.com` by a personal token, a member of no workspace: only `shape`
@@ -275,6 +272,10 @@ impl World {
                 None
             }
             ("put", "/workspaces/{ws}/retention") => Some(json!({ "days": 7 })),
+            ("post", "/workspaces/{ws}/publishing/resume") => {
+                self.op(Method::POST, "/workspaces/acme/publishing/stop", None).await;
+                None
+            }
             ("post", "/workspaces/{ws}/plugins") => Some(crate::plugins::upload(&self.unique("9.0."), "", 0)),
             ("delete", "/workspaces/{ws}/plugins/{plugin}/{version}") => {
                 let version = self.unique("9.0.");

@@ -1,6 +1,7 @@
 //! The first-party social plugins against loopback servers that speak each service's wire
 //! format, and the example workflows end to end. This module holds the shared harness.
 
+mod ab_test;
 mod bluesky;
 mod caption;
 mod classify;

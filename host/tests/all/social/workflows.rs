@@ -21,7 +21,7 @@ fn url(addr: SocketAddr, path: &str) -> String {
 }
 
 /// A harness with the tokens of the loopback Mastodon and Bluesky and the webhook key.
-async fn harness() -> Harness {
+pub(super) async fn harness() -> Harness {
     let mut h = Harness::new().await;
     h.secret("MASTODON_TOKEN", mastodon::TOKEN, &[]);
     h.secret("BLUESKY_APP_PASSWORD", bluesky::APP_PASSWORD, &[]);
@@ -30,7 +30,7 @@ async fn harness() -> Harness {
 }
 
 /// Makes every timer of `run` due now: what moving a scheduled post in the calendar does.
-async fn make_timers_due(h: &Harness, run: &str) {
+pub(super) async fn make_timers_due(h: &Harness, run: &str) {
     let pool = sqlx::AnyPool::connect(&h.db_url).await.unwrap();
     sqlx::query("UPDATE jobs SET available_at = $1 WHERE run_id = $2")
         .bind(roost::store::now_ms())

@@ -49,6 +49,8 @@ struct ServerState {
     handles: HashMap<String, String>,
     /// The signed-in account's records: (rkey, cid, record), in creation order.
     records: Vec<(String, String, Value)>,
+    /// Likes, reposts, replies and quotes of those records, by AT-URI (0 until set).
+    record_counts: HashMap<String, [u64; 4]>,
     /// Seconds since the clock's start: each added item is indexed one second later.
     clock: i64,
     page_size: Option<usize>,
@@ -158,6 +160,11 @@ impl Bluesky {
     }
 
     /// The next `createRecord` stores the record and then answers 500, as if the response was lost.
+    /// Sets the likes, reposts, replies and quotes of the signed-in account's post `uri`.
+    pub fn set_counts(&self, uri: &str, counts: [u64; 4]) {
+        self.lock().record_counts.insert(uri.to_string(), counts);
+    }
+
     pub fn fail_next_create(&self) {
         self.lock().fail_next_create = true;
     }

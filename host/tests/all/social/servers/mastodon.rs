@@ -190,6 +190,15 @@ impl Mastodon {
         self.lock().fail_after_create = 1;
     }
 
+    /// Sets the favourites, boosts and replies of status `id` as the instance would count them.
+    pub fn set_counts(&self, id: &str, favourites: u64, reblogs: u64, replies: u64) {
+        let mut s = self.lock();
+        let status = s.statuses.iter_mut().find(|st| st["id"] == id).expect("a status of this server");
+        status["favourites_count"] = json!(favourites);
+        status["reblogs_count"] = json!(reblogs);
+        status["replies_count"] = json!(replies);
+    }
+
     /// Moves the `created_at` of every status `by` into the past, wherever it is shown
     /// (the notifications that carry it too).
     pub fn age_statuses(&self, by: Duration) {
@@ -342,6 +351,10 @@ fn route(s: &mut ServerState, seen: &Seen, method: &Method, headers: &HeaderMap)
                 acct.as_deref().is_some_and(|x| a["acct"].as_str().unwrap().to_lowercase() == x || local(a) == x)
             });
             found.map_or_else(|| error(404, "Record not found"), |a| ok(a.clone()))
+        }
+        ("GET", ["api", "v1", "statuses", id]) => {
+            let found = s.statuses.iter().find(|st| st["id"] == *id && st["visibility"] != "direct");
+            found.map_or_else(|| error(404, "Record not found"), |st| ok(st.clone()))
         }
         ("GET", ["api", "v1", "accounts", id]) => s.account(id).map_or_else(|| error(404, "Record not found"), ok),
         ("GET", ["api", "v1", "accounts", id, "statuses"]) => {

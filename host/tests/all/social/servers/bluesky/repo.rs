@@ -216,10 +216,11 @@ pub(super) fn get_posts(s: &ServerState, q: &Query) -> Response {
         } else if let Some((rkey, cid, record)) =
             s.records.iter().find(|(k, _, _)| uri == format!("at://{DID}/app.bsky.feed.post/{k}"))
         {
+            let [likes, reposts, replies, quotes] = s.record_counts.get(uri).copied().unwrap_or_default();
             posts.push(json!({
                 "uri": format!("at://{DID}/app.bsky.feed.post/{rkey}"), "cid": cid, "author": author(HANDLE),
-                "record": record, "replyCount": 0, "repostCount": 0, "likeCount": 0, "quoteCount": 0,
-                "indexedAt": record["createdAt"], "labels": [],
+                "record": record, "replyCount": replies, "repostCount": reposts, "likeCount": likes,
+                "quoteCount": quotes, "indexedAt": record["createdAt"], "labels": [],
             }));
         }
     }
