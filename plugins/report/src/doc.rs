@@ -1,12 +1,14 @@
-//! The report's layout, once for every format: a title, a subtitle and titled tables.
+//! The report's layout, once for every format: a title, a subtitle, the brand, and titled
+//! tables, some with charts; every word comes from the language's labels.
 
-use std::collections::BTreeMap;
-
-use crate::input::{Checked, Item, Label};
+use crate::compare::{self, Change};
+use crate::input::Checked;
+use crate::labels::Lang;
+use crate::series::{self, Step};
+use crate::settings::Brand;
 use crate::summary::Summary;
-
-/// Mention texts in tables are cut to this many characters.
-pub const EXCERPT_CHARS: usize = 140;
+use crate::svg::Chart;
+use crate::tables;
 
 /// One table cell; the renderers escape every string in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,170 +30,138 @@ pub struct Section {
     pub empty: String,
     pub headers: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
+    /// Charts of the table's numbers, shown above it in HTML.
+    pub charts: Vec<Chart>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
+    pub lang: Lang,
+    pub brand: Brand,
     pub title: String,
     pub subtitle: String,
     pub sections: Vec<Section>,
 }
 
-fn text(s: impl Into<String>) -> Cell {
+pub fn text(s: impl Into<String>) -> Cell {
     Cell::Text(s.into())
 }
 
-fn num(n: impl ToString) -> Cell {
-    Cell::Number(n.to_string())
+pub fn num(s: impl Into<String>) -> Cell {
+    Cell::Number(s.into())
 }
 
-fn share(part: usize, whole: usize) -> Cell {
-    if whole == 0 { num(part) } else { num(format!("{part} ({:.1}%)", part as f64 * 100.0 / whole as f64)) }
+pub fn section(title: &str, empty: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
+    Section { title: title.into(), empty: empty.into(), headers, rows, charts: Vec::new() }
 }
 
-fn label_text(m: &Item) -> String {
-    match (m.label, &m.mention.sentiment) {
-        (Some(l), Some(s)) => format!("{} {:+.2}", l.name(), s.compound),
-        _ => "—".into(),
+fn share(part: usize, whole: usize, lang: Lang) -> Cell {
+    if whole == 0 {
+        num(lang.int(part as u64))
+    } else {
+        num(format!("{} ({})", lang.int(part as u64), lang.percent(part as f64 * 100.0 / whole as f64, 1, false)))
     }
 }
 
-/// The first `EXCERPT_CHARS` characters, on one line.
-pub fn excerpt(s: &str) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= EXCERPT_CHARS {
-        return flat;
-    }
-    let cut: String = flat.chars().take(EXCERPT_CHARS - 1).collect();
-    format!("{}…", cut.trim_end())
-}
-
-fn section(title: &str, empty: &str, headers: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> Section {
-    Section { title: title.into(), empty: empty.into(), headers, rows }
-}
-
-fn summary_section(s: &Summary) -> Section {
+fn summary_section(s: &Summary, changes: &[Change], lang: Lang) -> Section {
+    let l = lang.labels();
+    let change = |metric: &str| text(compare::phrase(changes, metric, lang).unwrap_or_else(|| "—".into()));
+    let none = || text("");
+    let share_text = s.negative_share.map_or("—".to_string(), |x| lang.percent(x * 100.0, 1, false));
     let mut rows = vec![
-        vec![text("Mentions"), num(s.mentions)],
-        vec![text("Positive"), share(s.positive, s.mentions)],
-        vec![text("Negative"), share(s.negative, s.mentions)],
-        vec![text("Neutral"), share(s.neutral, s.mentions)],
+        vec![text(l.mentions), num(lang.int(s.mentions as u64)), change("mentions")],
+        vec![text(l.positive), share(s.positive, s.mentions, lang), none()],
+        vec![text(l.negative), share(s.negative, s.mentions, lang), none()],
+        vec![text(l.neutral), share(s.neutral, s.mentions, lang), none()],
     ];
     if s.unscored > 0 {
-        rows.push(vec![text("Without sentiment"), share(s.unscored, s.mentions)]);
+        rows.push(vec![text(l.unscored), share(s.unscored, s.mentions, lang), none()]);
     }
-    let mean = s.mean_compound.map_or("—".to_string(), |m| format!("{m:+.3}"));
-    rows.push(vec![text("Mean sentiment (compound, -1 to +1)"), num(mean)]);
-    rows.push(vec![text("Alerts"), num(s.spikes)]);
-    rows.push(vec![text("Posts published"), num(s.posts)]);
-    section("Summary", "", vec!["Metric", "Value"], rows)
-}
-
-fn by_day(items: &[Item]) -> Section {
-    let mut days: BTreeMap<String, [usize; 3]> = BTreeMap::new();
-    for m in items {
-        let day = days.entry(m.at.format("%Y-%m-%d").to_string()).or_default();
-        day[0] += 1;
-        day[1] += usize::from(m.label == Some(Label::Positive));
-        day[2] += usize::from(m.label == Some(Label::Negative));
+    rows.push(vec![text(l.negative_share), num(share_text), change("negative_share")]);
+    let mean = s.mean_compound.map_or("—".to_string(), |m| lang.dec(m, 3, true));
+    rows.push(vec![text(l.mean_sentiment), num(mean), none()]);
+    rows.push(vec![text(l.alerts), num(lang.int(s.spikes as u64)), none()]);
+    rows.push(vec![text(l.posts_published), num(lang.int(s.posts as u64)), change("posts")]);
+    rows.push(vec![text(l.post_engagement), num(lang.int(s.engagement)), change("engagement")]);
+    if changes.is_empty() {
+        rows.iter_mut().for_each(|r| r.truncate(2));
+        return section(l.summary, "", vec![l.metric, l.value], rows);
     }
-    let rows = days.into_iter().map(|(d, [n, p, neg])| vec![text(d), num(n), num(p), num(neg)]).collect();
-    section(
-        "Mentions by day (UTC)",
-        "No mentions in this period.",
-        vec!["Day", "Mentions", "Positive", "Negative"],
-        rows,
-    )
+    section(l.summary, "", vec![l.metric, l.value, l.change], rows)
 }
 
-fn by_network(items: &[Item]) -> Section {
-    let mut nets: BTreeMap<&str, usize> = BTreeMap::new();
-    for m in items {
-        *nets.entry(if m.mention.network.is_empty() { "unknown" } else { &m.mention.network }).or_default() += 1;
-    }
-    let rows = nets.into_iter().map(|(n, c)| vec![text(n), share(c, items.len())]).collect();
-    section("By network", "No mentions in this period.", vec!["Network", "Mentions"], rows)
-}
-
-fn mention_row(m: &Item) -> Vec<Cell> {
-    let date = m.at.format("%Y-%m-%d %H:%M").to_string();
-    vec![
-        Cell::Link { text: date, url: m.mention.url.clone() },
-        text(&m.mention.author.handle),
-        text(label_text(m)),
-        num(m.engagement()),
-        text(excerpt(&m.mention.text)),
-    ]
-}
-
-const MENTION_HEADERS: [&str; 5] = ["When (UTC)", "Author", "Sentiment", "Engagement", "Text"];
-
-fn most_engaged(items: &[Item], top: usize) -> Section {
-    let mut sorted: Vec<&Item> = items.iter().filter(|m| m.engagement() > 0).collect();
-    sorted.sort_by(|a, b| b.engagement().cmp(&a.engagement()).then(b.at.cmp(&a.at)));
-    let rows = sorted.into_iter().take(top).map(mention_row).collect();
-    section("Most engaged mentions", "No mention was liked, reposted or replied to.", MENTION_HEADERS.to_vec(), rows)
-}
-
-fn most_negative(items: &[Item], top: usize) -> Section {
-    let mut sorted: Vec<&Item> = items.iter().filter(|m| m.label == Some(Label::Negative)).collect();
-    let compound = |m: &Item| m.mention.sentiment.as_ref().map_or(0.0, |s| s.compound);
-    sorted.sort_by(|a, b| compound(a).total_cmp(&compound(b)).then(b.at.cmp(&a.at)));
-    let rows = sorted.into_iter().take(top).map(mention_row).collect();
-    section("Most negative mentions", "No negative mentions.", MENTION_HEADERS.to_vec(), rows)
-}
-
-fn alerts(input: &Checked) -> Section {
-    let rows = input
-        .spikes
+fn over_time(input: &Checked) -> Section {
+    let (lang, l) = (input.lang, input.lang.labels());
+    let first = input.from.with_timezone(&input.tz).date_naive();
+    let last = input.to.with_timezone(&input.tz).date_naive();
+    let series = series::over_time(&input.mentions, first, last, input.tz);
+    let (title, column) = match series.step {
+        Step::Day => (l.by_day, l.day),
+        Step::Week => (l.by_week, l.week_of),
+        Step::Month => (l.by_month, l.month),
+    };
+    let axis = |d: chrono::NaiveDate| match series.step {
+        Step::Month => d.format(if lang == Lang::De { "%m.%Y" } else { "%Y-%m" }).to_string(),
+        _ => lang.short_date(d),
+    };
+    let rows = series
+        .buckets
         .iter()
-        .filter(|s| s.severity != "none")
-        .map(|s| {
-            let neg = format!("{:.0}%", s.negative_share * 100.0);
-            vec![text(&s.at), text(&s.key), text(&s.severity), num(s.count), num(neg), text(&s.reason)]
+        .map(|b| {
+            let ints = [b.total, b.positive, b.neutral, b.negative].map(|n| num(lang.int(n)));
+            let mut row = vec![text(lang.naive_date(b.start))];
+            row.extend(ints);
+            row
         })
         .collect();
-    let headers = vec!["Window end", "Key", "Severity", "Mentions", "Negative", "Reason"];
-    section("Alerts", "No alerts.", headers, rows)
+    let title = format!("{title} ({})", input.tz.name());
+    let headers = vec![column, l.mentions, l.positive, l.neutral, l.negative];
+    let mut s = section(&title, l.no_mentions, headers, if input.mentions.is_empty() { Vec::new() } else { rows });
+    if !input.mentions.is_empty() {
+        let bars = series.buckets.iter().map(|b| (axis(b.start), b.total)).collect();
+        let stacked = series.buckets.iter().map(|b| (axis(b.start), [b.positive, b.neutral, b.negative])).collect();
+        let legend = [l.positive, l.neutral, l.negative].map(String::from);
+        s.charts.push(Chart::Bars { title: title.clone(), bars });
+        s.charts.push(Chart::Stacked {
+            title: format!("{} ({})", l.sentiment_share, input.tz.name()),
+            legend,
+            bars: stacked,
+        });
+    }
+    s
 }
 
-fn posts(input: &Checked) -> Section {
-    let rows = input
-        .posts
-        .iter()
-        .map(|(at, p)| {
-            let engagement = p.likes + p.reposts + p.replies;
-            let date = at.format("%Y-%m-%d %H:%M").to_string();
-            let link =
-                Cell::Link { text: if p.id.is_empty() { "post".into() } else { p.id.clone() }, url: p.url.clone() };
-            vec![text(date), text(&p.network), link, num(p.likes), num(p.reposts), num(p.replies), num(engagement)]
-        })
-        .collect();
-    let headers = vec!["When (UTC)", "Network", "Post", "Likes", "Reposts", "Replies", "Engagement"];
-    section("Published posts", "No posts were published in this period.", headers, rows)
+fn by_network(input: &Checked) -> Section {
+    let (lang, l) = (input.lang, input.lang.labels());
+    let nets = series::by_network(&input.mentions, l.unknown, l.other);
+    let whole = input.mentions.len();
+    let rows = nets.iter().map(|(n, c)| vec![text(n), share(*c as usize, whole, lang)]).collect();
+    let mut s = section(l.by_network, l.no_mentions, vec![l.network, l.mentions], rows);
+    if !nets.is_empty() {
+        s.charts.push(Chart::Horizontal { title: l.by_network.to_string(), bars: nets });
+    }
+    s
 }
 
-pub fn build(input: &Checked, summary: &Summary) -> Document {
-    let authors =
-        summary.top_authors.iter().enumerate().map(|(i, a)| vec![num(i + 1), text(&a.handle), num(a.mentions)]);
-    let subtitle = format!("{} to {} (UTC)", input.from.format("%Y-%m-%d %H:%M"), input.to.format("%Y-%m-%d %H:%M"));
+pub fn build(input: &Checked, summary: &Summary, changes: &[Change]) -> Document {
+    let lang = input.lang;
+    let (from, to) = (input.from.with_timezone(&input.tz), input.to.with_timezone(&input.tz));
+    let subtitle =
+        format!("{} {} {} ({})", lang.date_time(&from), lang.labels().to, lang.date_time(&to), input.tz.name());
     Document {
+        lang,
+        brand: input.brand.clone(),
         title: input.title.clone(),
         subtitle,
         sections: vec![
-            summary_section(summary),
-            by_day(&input.mentions),
-            by_network(&input.mentions),
-            section(
-                "Top authors",
-                "No mentions in this period.",
-                vec!["Rank", "Author", "Mentions"],
-                authors.collect(),
-            ),
-            most_engaged(&input.mentions, input.top),
-            most_negative(&input.mentions, input.top),
-            alerts(input),
-            posts(input),
+            summary_section(summary, changes, lang),
+            over_time(input),
+            by_network(input),
+            tables::top_authors(summary, lang),
+            tables::most_engaged(input),
+            tables::most_negative(input),
+            tables::alerts(input),
+            tables::top_posts(input),
         ],
     }
 }

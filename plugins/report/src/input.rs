@@ -2,10 +2,19 @@
 //! period only, each with a sentiment label.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
+
+use crate::labels::Lang;
+use crate::series::MAX_BARS;
+use crate::settings::{self, Brand, BrandIn, Previous};
 
 /// The most rows of each "top" table.
 pub const MAX_TOP: usize = 100;
+/// The most mentions, posts and spikes a digest takes.
+pub const MAX_MENTIONS: usize = 10_000;
+pub const MAX_POSTS: usize = 1_000;
+pub const MAX_SPIKES: usize = 1_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +30,16 @@ pub struct DigestInput {
     pub spikes: Vec<Spike>,
     #[serde(default = "ten")]
     pub top: usize,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub brand: Option<BrandIn>,
+    #[serde(default)]
+    pub previous: Option<Previous>,
+    #[serde(default)]
+    pub report_url: Option<String>,
 }
 
 fn ten() -> usize {
@@ -82,6 +101,8 @@ pub struct PostIn {
     pub id: String,
     #[serde(default)]
     pub url: String,
+    #[serde(default)]
+    pub text: String,
     pub created_at: String,
     #[serde(default)]
     pub scheduled_at: Option<String>,
@@ -135,6 +156,12 @@ pub struct Item {
     pub label: Option<Label>,
 }
 
+impl PostIn {
+    pub fn engagement(&self) -> u64 {
+        self.likes + self.reposts + self.replies
+    }
+}
+
 impl Item {
     pub fn engagement(&self) -> u64 {
         self.mention.likes + self.mention.reposts + self.mention.replies
@@ -155,6 +182,11 @@ pub struct Checked {
     pub posts: Vec<(DateTime<Utc>, PostIn)>,
     pub spikes: Vec<Spike>,
     pub top: usize,
+    pub lang: Lang,
+    pub tz: Tz,
+    pub brand: Brand,
+    pub previous: Option<Previous>,
+    pub report_url: Option<String>,
 }
 
 pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, String> {
@@ -185,6 +217,27 @@ impl DigestInput {
                 self.period.from, self.period.to
             ));
         }
+        let tz = settings::timezone(self.timezone.as_deref())?;
+        let (first, last) = (from.with_timezone(&tz).date_naive(), to.with_timezone(&tz).date_naive());
+        if crate::series::step_for(first, last).is_none() {
+            return Err(format!(
+                "`period` spans {} days, more than {MAX_BARS} months; give a shorter period",
+                (last - first).num_days() + 1
+            ));
+        }
+        for (field, len, max) in [
+            ("mentions", self.mentions.len(), MAX_MENTIONS),
+            ("posts", self.posts.len(), MAX_POSTS),
+            ("spikes", self.spikes.len(), MAX_SPIKES),
+        ] {
+            if len > max {
+                return Err(format!("`{field}` has {len} items; give at most {max}"));
+            }
+        }
+        let lang = settings::language(self.language.as_deref())?;
+        let brand = settings::brand(self.brand)?;
+        let previous = settings::previous(self.previous)?;
+        let report_url = settings::report_url(self.report_url)?;
         if self.top == 0 || self.top > MAX_TOP {
             return Err(format!("`top` is {}; give 1 to {MAX_TOP}", self.top));
         }
@@ -210,7 +263,9 @@ impl DigestInput {
         }
         mentions.sort_by_key(|m| m.at);
         posts.sort_by_key(|(at, _)| *at);
-        let title = self.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "Social media report".into());
-        Ok(Checked { title, from, to, outside, mentions, posts, spikes: self.spikes, top: self.top })
+        let title = self.title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| lang.labels().default_title.into());
+        let spikes = self.spikes;
+        let top = self.top;
+        Ok(Checked { title, from, to, outside, mentions, posts, spikes, top, lang, tz, brand, previous, report_url })
     }
 }

@@ -4,10 +4,14 @@
 use std::fmt::Write as _;
 
 use crate::doc::{Cell, Document, Section};
+use crate::settings::text_on;
+use crate::svg;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}\
 table{border-collapse:collapse;margin:0 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;\
-vertical-align:top;text-align:left}td.num{text-align:right;white-space:nowrap}th{background:#f3f3f3}";
+vertical-align:top;text-align:left}td.num{text-align:right;white-space:nowrap}th{background:#f3f3f3}\
+header{padding:1rem 1.5rem;margin:0 0 1.5rem}header h1{margin:0}header p{margin:.3rem 0 0}\
+figure{margin:0 0 1rem}";
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn html_escape(s: &str) -> String {
@@ -80,6 +84,9 @@ fn numeric_columns(section: &Section) -> Vec<bool> {
 
 pub fn markdown(doc: &Document) -> String {
     let mut out = format!("# {}\n\n{}\n", md_escape(&doc.title), md_escape(&doc.subtitle));
+    if let Some(name) = &doc.brand.name {
+        let _ = writeln!(out, "\n{}: {}", md_escape(doc.lang.labels().prepared_by), md_escape(name));
+    }
     for section in &doc.sections {
         let _ = write!(out, "\n## {}\n\n", md_escape(&section.title));
         if section.rows.is_empty() {
@@ -115,13 +122,32 @@ fn html_cell(cell: &Cell) -> String {
 
 pub fn html(doc: &Document) -> String {
     let title = html_escape(&doc.title);
+    let (lang, colour) = (doc.lang.code(), &doc.brand.colour);
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<p>{}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n\
+         <header style=\"background:{colour};color:{}\">\n<h1>{title}</h1>\n<p>{}</p>\n",
+        text_on(colour),
         html_escape(&doc.subtitle)
     );
+    if let Some(name) = &doc.brand.name {
+        let _ = writeln!(
+            out,
+            "<p class=\"brand\">{}: {}</p>",
+            html_escape(doc.lang.labels().prepared_by),
+            html_escape(name)
+        );
+    }
+    out.push_str("</header>\n");
+    let mut chart_id = 0;
     for section in &doc.sections {
         let _ = writeln!(out, "<h2>{}</h2>", html_escape(&section.title));
+        for chart in &section.charts {
+            chart_id += 1;
+            let _ =
+                writeln!(out, "<figure>{}</figure>", svg::render(chart, &format!("chart{chart_id}"), colour, doc.lang));
+        }
         if section.rows.is_empty() {
             let _ = writeln!(out, "<p><em>{}</em></p>", html_escape(&section.empty));
             continue;

@@ -1,4 +1,5 @@
-//! The digest's numbers: sentiment counts, mean compound, top authors, alerts, posts.
+//! The digest's numbers: sentiment counts, mean compound, top authors, alerts, posts and
+//! their engagement.
 
 use std::collections::BTreeMap;
 
@@ -26,8 +27,12 @@ pub struct Summary {
     pub top_authors: Vec<AuthorCount>,
     /// Alerts: spikes whose severity is not `none`.
     pub spikes: usize,
+    /// Negative mentions over all mentions of the period, 0 to 1; null without mentions.
+    pub negative_share: Option<f64>,
     /// Published posts within the period.
     pub posts: usize,
+    /// Likes, reposts and replies of those posts, summed.
+    pub engagement: u64,
     /// Mentions and posts left out because they fall outside the period.
     pub outside_period: usize,
 }
@@ -70,7 +75,9 @@ pub fn summarize(input: &Checked) -> Summary {
         mean_compound,
         top_authors: top_authors(items, input.top),
         spikes: input.spikes.iter().filter(|s| s.severity != "none").count(),
+        negative_share: (!items.is_empty()).then(|| round4(count(items, Label::Negative) as f64 / items.len() as f64)),
         posts: input.posts.len(),
+        engagement: input.posts.iter().map(|(_, p)| p.engagement()).sum(),
         outside_period: input.outside,
     }
 }

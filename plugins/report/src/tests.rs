@@ -146,8 +146,12 @@ fn markdown_has_the_sections_and_escaped_cells() {
     }
     assert!(md.contains("| Negative | 1 (25.0%) |"));
     assert!(md.contains("| [2025-06-02 11:00](https://example.social/@Bob/2) | Bob | negative -0.60 | 12 | Broken \\<script\\>alert('x')\\</script\\> |"), "{md}");
-    assert!(md.contains("| 2025-06-03 | 2 | 0 | 0 |"));
-    assert!(md.contains("| 2025-06-02T11:10:00Z | acme/mentions | high | 14 | 71% | negative spike |"));
+    assert!(md.contains("| 2025-06-03 | 2 | 0 | 1 | 0 |"), "{md}");
+    assert!(md.contains("| 2025-06-01 | 0 | 0 | 0 | 0 |"), "days without mentions have rows");
+    assert!(
+        md.contains("| 2025-06-02 11:10 | acme/mentions | high | 14 | 71% | negative spike |"),
+        "alert times in the time zone"
+    );
     assert!(!md.contains("javascript:"));
     assert!(md.contains("|---|---:|"), "numbers align right");
 }
