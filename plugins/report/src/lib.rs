@@ -24,6 +24,8 @@ mod tables;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_report;
 
 use roost_sdk::{Action, Context, StepError};
 use serde::Serialize;
