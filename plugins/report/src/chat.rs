@@ -12,6 +12,8 @@ use crate::tables::{post_name, ranked_posts};
 
 /// The top post's text is cut to this many characters in chat.
 const CHAT_EXCERPT: usize = 80;
+/// The most authors named in chat.
+const CHAT_AUTHORS: usize = 3;
 
 /// A Matrix `m.room.message` content with HTML.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,6 +69,15 @@ fn message(input: &Checked, doc: &Document, s: &Summary, changes: &[Change]) -> 
             ),
         ),
     ];
+    if !s.top_authors.is_empty() {
+        let authors: Vec<String> = s
+            .top_authors
+            .iter()
+            .take(CHAT_AUTHORS)
+            .map(|a| format!("{} ({})", a.handle, lang.int(a.mentions as u64)))
+            .collect();
+        lines.push(line(l.top_authors, authors.join(", ")));
+    }
     if let Some(p) = compare::phrase(changes, "negative_share", lang) {
         lines.push(line(l.negative_share, p));
     }

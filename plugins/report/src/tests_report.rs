@@ -243,6 +243,7 @@ fn chat_summaries_are_short_and_in_their_formats() {
     assert!(slack.starts_with("*Weekly*\n"), "{slack}");
     assert!(!slack.contains("|---") && !slack.contains("**"), "no Markdown: {slack}");
     assert!(slack.contains("• *Mentions:* 4\n"));
+    assert!(slack.contains("• *Top authors:* anna (1), bob (1), cara (1)\n"), "{slack}");
     assert!(slack.contains("• *Top post:* <https://bsky.app/profile/acme/post/222|Summer | sale &lt;b&gt;now&lt;/b&gt;> (bluesky, 48 engagement)"), "{slack}");
     assert!(slack.ends_with("<https://reports.example/acme/2025-23|Full report>\n"));
     assert!(slack.lines().count() <= 12 && slack.len() < 1000);
