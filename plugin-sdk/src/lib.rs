@@ -85,6 +85,7 @@ mod host;
 pub mod http;
 pub mod kv;
 pub mod log;
+pub mod media;
 pub mod openai;
 pub mod post_stats;
 pub mod schema;

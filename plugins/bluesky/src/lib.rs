@@ -6,6 +6,7 @@
 //! (errors, rate limits), `richtext` finds facets, `rkey` derives record keys, `seen`
 //! remembers what earlier runs returned and `shapes` builds the shared output shapes.
 
+mod images;
 mod listen;
 mod profile;
 mod publish;
@@ -82,6 +83,10 @@ pub struct PublishInput {
     pub reply_to: Option<String>,
     #[serde(default)]
     pub langs: Vec<String>,
+    #[serde(default)]
+    pub media: Vec<roost_sdk::media::MediaIn>,
+    #[serde(default)]
+    pub alt_optional: bool,
 }
 
 /// Publishes a post (or a reply), once per logical step.
@@ -93,8 +98,9 @@ impl Action for Publish {
 
     fn run(ctx: &Context, input: PublishInput) -> Result<Published, StepError> {
         let parent = publish::check(&input.text, &input.langs, input.reply_to.as_deref())?;
+        roost_sdk::media::check(&input.media, input.alt_optional)?;
         let mut client = session::Client::connect(&input.service, &input.identifier)?;
-        publish::publish(&mut client, &ctx.idempotency_key, &input.text, parent, &input.langs)
+        publish::publish(&mut client, &ctx.idempotency_key, &input.text, parent, &input.langs, &input.media)
     }
 }
 

@@ -1,7 +1,8 @@
-//! The `publish` action: an `app.bsky.feed.post` record with facets, written under a record
+//! The `publish` action: an `app.bsky.feed.post` record with facets (and images), written under a record
 //! key derived from the step's idempotency key and looked up before every create, so a
 //! post never appears twice however often the step is retried.
 
+use roost_sdk::media::MediaIn;
 use roost_sdk::{StepError, log};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -81,6 +82,7 @@ pub fn publish(
     text: &str,
     reply_to: Option<AtUri>,
     langs: &[String],
+    media: &[MediaIn],
 ) -> Result<Published, StepError> {
     let rkey = derive_tid(idempotency_key);
     let did = client.session.did.clone();
@@ -120,6 +122,9 @@ pub fn publish(
     }
     if let Some(parent) = reply_to {
         record.insert("reply".into(), reply_refs(client, &parent)?);
+    }
+    if let Some(embed) = crate::images::embed(client, media)? {
+        record.insert("embed".into(), embed);
     }
     let body = json!({ "repo": did, "collection": POST, "rkey": rkey, "record": record });
     match client.procedure("com.atproto.repo.createRecord", &body)? {

@@ -71,6 +71,28 @@ impl Client {
         self.call("POST", nsid, &[], Some(body))
     }
 
+    /// `com.atproto.repo.uploadBlob` of `bytes` (of type `mime`): the blob to embed.
+    pub fn upload_blob(&mut self, bytes: &[u8], mime: &str) -> Result<Value, StepError> {
+        let nsid = "com.atproto.repo.uploadBlob";
+        let url = xrpc::url(&self.base, nsid, &[]);
+        let post = |session: &Session| -> Result<Result<Value, XrpcError>, StepError> {
+            let req = Request::post(&url)
+                .header("Authorization", format!("Bearer {}", session.access_jwt))
+                .header("Content-Type", mime.to_string())
+                .body(bytes.to_vec());
+            Ok(read(nsid, &req.send()?))
+        };
+        let answer = match post(&self.session)? {
+            Err(e) if e.is_token_problem() => {
+                self.renew()?;
+                post(&self.session)?
+            }
+            other => other,
+        };
+        let out = answer.map_err(|e| e.into_step_error(xrpc::now_ms()))?;
+        out.get("blob").cloned().ok_or_else(|| StepError::fatal(format!("{nsid} answered without a `blob`")))
+    }
+
     /// A query whose every XRPC error is a step error.
     pub fn get(&mut self, nsid: &str, params: &[(&str, String)]) -> Result<Value, StepError> {
         self.query(nsid, params)?.map_err(|e| e.into_step_error(xrpc::now_ms()))

@@ -78,6 +78,13 @@ impl Api {
         check(resp, what, self.scope, time::now_ms()).map(Some)
     }
 
+    /// POSTs the raw `body` of `content_type` to `path` (a multipart upload).
+    pub fn post_body(&self, path: &str, body: Vec<u8>, content_type: &str, what: &str) -> Result<Response, StepError> {
+        let resp = self.request("POST", path).header("Content-Type", content_type.to_string()).body(body).send()?;
+        note_rate_limit(&resp);
+        check(resp, what, self.scope, time::now_ms())
+    }
+
     /// POSTs `body` as JSON to `path` with extra `headers`.
     pub fn post_json(
         &self,

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod length;
 pub mod link;
 pub mod lookback;
+pub mod media;
 pub mod mentions;
 pub mod paging;
 pub mod publish;

@@ -1,9 +1,10 @@
-//! `publish`: posts a status once per logical step, or schedules it.
+//! `publish`: posts a status, with up to four images, once per logical step, or schedules it.
 //!
 //! The step's idempotency key goes out as `Idempotency-Key`, so Mastodon answers a retry
 //! within the hour with the status the first attempt created instead of posting twice;
 //! the outcome is also kept in kv so a later retry returns it without asking again.
 
+use roost_sdk::media::{self, MediaIn};
 use roost_sdk::{Action, Context, StepError, Value, json, kv, log};
 use serde::Deserialize;
 
@@ -33,6 +34,10 @@ pub struct Input {
     language: Option<String>,
     #[serde(default = "default_max_characters")]
     max_characters: usize,
+    #[serde(default)]
+    media: Vec<MediaIn>,
+    #[serde(default)]
+    alt_optional: bool,
 }
 
 fn default_visibility() -> String {
@@ -48,7 +53,7 @@ impl Action for Publish {
     type Output = Published;
 
     fn run(ctx: &Context, input: Input) -> Result<Published, StepError> {
-        let body = request_body(&input)?;
+        let mut body = request_body(&input)?;
         let record_key = format!("publish:{}", ctx.idempotency_key);
         if !ctx.idempotency_key.is_empty()
             && let Some(mut done) = kv::get_json::<Published>(&record_key)?
@@ -58,6 +63,10 @@ impl Action for Publish {
             return Ok(done);
         }
         let api = Api::new(&input.instance, Auth::Required, "write:statuses")?;
+        let media_ids = crate::media::attach(&api, &ctx.idempotency_key, &input.media)?;
+        if !media_ids.is_empty() {
+            body["media_ids"] = json!(media_ids);
+        }
         let mut headers = Vec::new();
         if !ctx.idempotency_key.is_empty() {
             headers.push(("Idempotency-Key", ctx.idempotency_key.clone()));
@@ -111,6 +120,7 @@ fn request_body(input: &Input) -> Result<Value, StepError> {
     if input.text.trim().is_empty() {
         return Err(StepError::invalid_input("`text` is empty; give the status text to publish"));
     }
+    media::check(&input.media, input.alt_optional)?;
     if !matches!(input.visibility.as_str(), "public" | "unlisted" | "private" | "direct") {
         return Err(StepError::invalid_input(format!(
             "`visibility` `{}` is not one of public, unlisted, private, direct",

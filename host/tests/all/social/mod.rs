@@ -6,6 +6,7 @@ mod bluesky;
 mod caption;
 mod classify;
 mod mastodon;
+mod media;
 mod notify;
 mod rss;
 mod scoring;

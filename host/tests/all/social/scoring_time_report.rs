@@ -109,5 +109,5 @@ async fn report_digests_mentions_and_crisis_alerts_with_escaped_html_and_quoted_
     let csv = out["csv"].as_str().unwrap();
     assert!(csv.contains(",\"Refund, please, \"\"now\"\"\"\r\n"), "{csv}");
     assert_eq!(csv.matches("\r\n").count(), 4, "header and three rows");
-    assert!(out["markdown"].as_str().unwrap().contains("| 2025-06-02T10:40:00Z | acme/mentions | high | 14 | 71% |"));
+    assert!(out["markdown"].as_str().unwrap().contains("| 2025-06-02 10:40 | acme/mentions | high | 14 | 71% |"));
 }

@@ -111,6 +111,7 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
     let (masto, masto_addr) = Mastodon::start().await;
     let (sky, sky_addr) = Bluesky::start().await;
     let (model, model_addr) = OpenAi::start().await;
+    let image_host = super::media::images().await;
     let h = harness().await;
     let owner = masto.owner_id();
     for i in 0..12 {
@@ -128,6 +129,7 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
         "mastodon_instance": Mastodon::instance(masto_addr),
         "bluesky_service": url(sky_addr, ""),
         "bluesky_identifier": bluesky::HANDLE,
+        "images": [{ "url": format!("{image_host}/cat.png"), "alt": "The release notes on a laptop screen" }],
     });
     let (progress, report, engine, run) =
         h.start_workflow(&workflow_file("caption-approve-publish.yaml"), inputs).await;
@@ -160,7 +162,15 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
     assert!(masto.posted().is_empty() && sky.records().is_empty(), "nothing is posted before the slot");
 
     make_timers_due(&h, &run).await;
-    let (progress, report) = h.resume(&engine, &run).await;
+    // Mastodon processes the image first: its step is retried once it is ready.
+    let (mut progress, mut report) = h.resume(&engine, &run).await;
+    for _ in 0..20 {
+        if progress == Progress::Finished {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        (progress, report) = h.resume(&engine, &run).await;
+    }
     assert_eq!(progress, Progress::Finished);
     assert_eq!(report.status, "succeeded", "{report:?}");
     assert_eq!(masto.posted().len(), 1);
@@ -168,6 +178,9 @@ async fn caption_approve_publish_drafts_waits_for_approval_and_the_slot_then_pos
     let posts: Vec<_> = sky.records().into_iter().filter(|(_, r)| r["$type"] == "app.bsky.feed.post").collect();
     assert_eq!(posts.len(), 1, "one Bluesky post");
     assert_eq!(posts[0].1["text"], fixed, "the approved edit is what went out");
+    let alt = "The release notes on a laptop screen";
+    assert_eq!(posts[0].1["embed"]["images"][0]["alt"], alt, "the image went with its alt text");
+    assert_eq!(masto.posted()[0]["media_attachments"][0]["description"], alt);
     assert!(report.outputs["mastodon_url"].as_str().unwrap().starts_with("http"));
     assert!(report.outputs["bluesky_url"].as_str().unwrap().starts_with("https://bsky.app/profile/"));
 }

@@ -2,6 +2,7 @@
 //! names, JWT-looking tokens that expire and rotate, `RateLimit-*` headers on every
 //! response, and a repo that checks records (and their facets' byte ranges) like a PDS.
 
+mod blobs;
 mod repo;
 
 use std::collections::HashMap;
@@ -51,6 +52,8 @@ struct ServerState {
     records: Vec<(String, String, Value)>,
     /// Likes, reposts, replies and quotes of those records, by AT-URI (0 until set).
     record_counts: HashMap<String, [u64; 4]>,
+    /// Uploaded blobs: (cid, mime type, bytes).
+    blobs: Vec<(String, String, Vec<u8>)>,
     /// Seconds since the clock's start: each added item is indexed one second later.
     clock: i64,
     page_size: Option<usize>,
@@ -287,7 +290,10 @@ async fn xrpc(
 fn answer(s: &mut ServerState, nsid: &str, method: &Method, q: &Query, headers: &HeaderMap, body: &[u8]) -> Response {
     let procedure = matches!(
         nsid,
-        "com.atproto.server.createSession" | "com.atproto.server.refreshSession" | "com.atproto.repo.createRecord"
+        "com.atproto.server.createSession"
+            | "com.atproto.server.refreshSession"
+            | "com.atproto.repo.createRecord"
+            | "com.atproto.repo.uploadBlob"
     );
     if procedure != (method == Method::POST) {
         return error(400, "InvalidRequest", &format!("wrong method {method} for {nsid}"));
@@ -329,6 +335,7 @@ fn answer(s: &mut ServerState, nsid: &str, method: &Method, q: &Query, headers: 
             s.page(hits, q, |page, cursor| json!({ "posts": page, "cursor": cursor, "hitsTotal": total }))
         }
         "app.bsky.feed.getPosts" => repo::get_posts(s, q),
+        "com.atproto.repo.uploadBlob" => blobs::upload(s, headers, body),
         "app.bsky.actor.getProfile" => {
             let actor = q.one("actor").unwrap_or_default();
             match s.profiles.iter().find(|p| p["did"] == actor || p["handle"] == actor) {

@@ -4,6 +4,7 @@
 //! page with `max_id`/`since_id`/`min_id`/`limit` and `Link` headers, and every response
 //! carries `X-RateLimit-*` headers (with a 429 mode).
 
+mod media;
 mod pages;
 mod posting;
 
@@ -40,6 +41,7 @@ pub struct Seen {
     pub query: String,
     pub headers: HeaderMap,
     pub body: String,
+    pub raw: Vec<u8>,
 }
 
 impl Seen {
@@ -80,6 +82,7 @@ struct ServerState {
     throttle_reset: Option<DateTime<Utc>>,
     read_only_token: bool,
     fail_after_create: usize,
+    media: media::Uploads,
 }
 
 impl Mastodon {
@@ -300,6 +303,7 @@ async fn handle(State(server): State<Mastodon>, method: Method, uri: Uri, header
         query: uri.query().unwrap_or_default().to_string(),
         headers: headers.clone(),
         body: String::from_utf8_lossy(&body).into_owned(),
+        raw: body.to_vec(),
     };
     let mut s = server.lock();
     s.requests.push(seen.clone());
@@ -344,6 +348,8 @@ fn route(s: &mut ServerState, seen: &Seen, method: &Method, headers: &HeaderMap)
             }
             posting::create(s, seen, headers)
         }
+        ("POST", ["api", "v2", "media"]) if token.is_some() => media::upload(s, seen),
+        ("GET", ["api", "v1", "media", id]) if token.is_some() => media::get(s, id),
         ("GET", ["api", "v1", "accounts", "lookup"]) => {
             let acct = params.iter().find(|(k, _)| k == "acct").map(|(_, v)| v.trim_start_matches('@').to_lowercase());
             let local = |a: &Value| format!("{}@{DOMAIN}", a["username"].as_str().unwrap()).to_lowercase();

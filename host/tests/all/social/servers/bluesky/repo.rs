@@ -138,6 +138,7 @@ fn check_post(s: &ServerState, record: &Value) -> Result<(), String> {
     }
     let created = record["createdAt"].as_str().ok_or("createdAt must be a string")?;
     chrono::DateTime::parse_from_rfc3339(created).map_err(|e| format!("createdAt must be a datetime: {e}"))?;
+    super::blobs::check_embed(s, record)?;
     if let Some(reply) = record.get("reply") {
         for part in ["root", "parent"] {
             let strong = &reply[part];

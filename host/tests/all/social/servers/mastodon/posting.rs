@@ -83,13 +83,23 @@ pub fn create(s: &mut ServerState, seen: &Seen, headers: &HeaderMap) -> Response
             Err(_) => return error(422, "Record invalid"),
         },
     };
-    let entity = match scheduled_at {
+    let attachments = match super::media::attachments(s, &params) {
+        Ok(found) => found,
+        Err((status, message)) => return error(status, &message),
+    };
+    let mut entity = match scheduled_at {
         Some(at) => match schedule(s, at, &params, thread.as_ref()) {
             Ok(entity) => entity,
             Err((status, message)) => return error(status, &message),
         },
         None => post(s, &status_text, &visibility, &params, thread.as_ref()),
     };
+    if !attachments.is_empty() {
+        entity["media_attachments"] = json!(attachments);
+        if let Some(stored) = s.statuses.iter_mut().find(|st| st["id"] == entity["id"]) {
+            stored["media_attachments"] = json!(attachments);
+        }
+    }
     if let Some(key) = key {
         s.idempotency.insert(key, (entity.clone(), std::time::Instant::now()));
     }
