@@ -245,9 +245,10 @@ impl Env {
     pub async fn engine(&self) -> anyhow::Result<Engine> {
         let store = self.store().await?;
         let secrets = secrets_from_env(std::env::vars()).map_err(anyhow::Error::msg)?;
-        let engine = Engine::new(self.runtime.clone(), self.registry.clone(), store)
+        let engine = Engine::new(self.runtime.clone(), self.registry.clone(), store.clone())
             .with_secrets(secrets)
-            .with_lease(self.config.lease());
+            .with_lease(self.config.lease())
+            .with_limits(std::sync::Arc::new(roost::engine::StopOnly(store)));
         Ok(engine)
     }
 }

@@ -5,12 +5,14 @@
 //! parked item keeps its `item` job. Either keeps its slot ([`crate::store::parked`]), no
 //! attempt is counted and nothing reaches the plugin.
 
+use futures::future::BoxFuture;
+
 use crate::runtime::{Plugin, StepFailure};
-use crate::store::{Job, RunState, now_ms, parked};
+use crate::store::{Job, RunState, Store, now_ms, parked};
 use crate::workflow::PlanStep;
 
 use super::durable::Engine;
-use super::hooks::StepLimits;
+use super::hooks::{LimitSource, StepLimits};
 use super::live::Commit;
 use super::work::step_record;
 
@@ -36,6 +38,28 @@ impl Engine {
             Ok(limits) => Gate::Run(limits),
             Err(failure) => Gate::Refused(failure),
         }
+    }
+}
+
+/// Whether publishing is stopped in `workspace`, read from the database (never cached:
+/// once a stop is answered, no publishing step starts).
+pub async fn stopped(store: &Store, workspace: &str) -> Result<bool, StepFailure> {
+    store.publishing_hold(workspace).await.map(|h| h.is_some()).map_err(|e| StepFailure::Retryable {
+        message: format!("whether publishing is stopped in workspace {workspace} could not be read: {e}"),
+        after_ms: Some(1_000),
+    })
+}
+
+/// The limits of `roost run`: no quotas, but the workspace's crisis stop holds there too.
+pub struct StopOnly(pub Store);
+
+impl LimitSource for StopOnly {
+    fn admit<'a>(&'a self, _workspace: &'a str) -> BoxFuture<'a, Result<StepLimits, StepFailure>> {
+        Box::pin(async { Ok(StepLimits::default()) })
+    }
+
+    fn publishing_held<'a>(&'a self, workspace: &'a str) -> BoxFuture<'a, Result<bool, StepFailure>> {
+        Box::pin(stopped(&self.0, workspace))
     }
 }
 

@@ -26,6 +26,7 @@ use serde_json::Value;
 pub use approvals::Verdict;
 pub use budget::{MAX_FOR_EACH_OUTPUT, MAX_RUN_STATE};
 pub use durable::{DEFAULT_LEASE, Engine, EngineError, Origin, Progress, SecretSource};
+pub use hold::{StopOnly, stopped as publishing_stopped};
 pub use hooks::{LimitSource, StepEvent, StepLimits, StepObserver, Unlimited, Unobserved};
 pub use respond::RESPOND_PLUGIN;
 pub use retry::Retried;

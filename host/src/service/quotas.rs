@@ -168,12 +168,7 @@ impl LimitSource for StepQuotas {
 
     /// Read afresh for every publishing step: once the stop is answered, nothing more goes out.
     fn publishing_held<'a>(&'a self, workspace: &'a str) -> futures::future::BoxFuture<'a, Result<bool, StepFailure>> {
-        Box::pin(async move {
-            self.store.publishing_hold(workspace).await.map(|h| h.is_some()).map_err(|e| StepFailure::Retryable {
-                message: format!("whether publishing is stopped in workspace {workspace} could not be read: {e}"),
-                after_ms: Some(1_000),
-            })
-        })
+        Box::pin(crate::engine::publishing_stopped(&self.store, workspace))
     }
 }
 

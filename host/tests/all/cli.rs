@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::support;
 
 mod options;
+mod publishing;
 
 pub fn roost(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_roost"))

@@ -7,6 +7,8 @@
 pub(crate) mod axe;
 mod client;
 mod everyday;
+mod publishing;
+mod report;
 pub(crate) mod webdriver;
 
 use reqwest::Method;

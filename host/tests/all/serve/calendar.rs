@@ -10,14 +10,17 @@ use serde_json::{Value, json};
 use super::{OPERATOR, Service, Setup};
 use crate::support;
 
-/// The echo component as `poster`, whose action `echo` is declared to have side effects:
-/// a stand-in for a publishing plugin that needs no network.
+/// The echo component as `poster`, whose action `echo` is declared to have side effects
+/// and to publish: a stand-in for a publishing plugin that needs no network.
 fn load_poster(runtime: &Runtime) -> Plugin {
     let base = std::fs::read_to_string(support::test_plugins_dir().join("echo/plugin.toml")).unwrap();
     let line = "description = \"Returns its input unchanged\"";
     assert!(base.contains(line), "echo/plugin.toml no longer has the line {line}");
-    let manifest =
-        base.replacen("id = \"echo\"", "id = \"poster\"", 1).replacen(line, &format!("{line}\nside_effects = true"), 1);
+    let manifest = base.replacen("id = \"echo\"", "id = \"poster\"", 1).replacen(
+        line,
+        &format!("{line}\nside_effects = true\npublishes = true"),
+        1,
+    );
     let wasm = std::fs::read(support::wasm_dir().join("echo.wasm")).unwrap();
     runtime.load("poster/plugin.toml", &manifest, &wasm).unwrap()
 }
