@@ -1,30 +1,65 @@
-// The calendar of scheduled publishes, by day: what will be posted when, with Move and Cancel.
+// The calendar of scheduled publishes: as an agenda by day (with Move and Cancel, and
+// always on a phone), or as a week or month grid where posts are dragged to another day.
 
 import { api, seg, ws } from './api.js';
+import { grid, gridRange, gridTitle, moveEntry, shift } from './calendargrid.js';
 import { announce, busy, empty, field, fill, formatClock, formatDay, h, localInput, ms, postCard } from './dom.js';
 import { stopPanel } from './publishingstop.js';
 import { may } from './role.js';
 
 const RANGES = [['all', 'All upcoming'], ['7', 'Next 7 days'], ['30', 'Next 30 days']];
+const VIEWS = [['agenda', 'Agenda'], ['week', 'Week'], ['month', 'Month']];
+const phone = window.matchMedia('(max-width: 640px)');
 
 export async function calendarView(main, ctx) {
   const range = h('select', null, RANGES.map(([value, label]) => h('option', { value }, label)));
+  const view = h('select', { name: 'view' }, VIEWS.map(([value, label]) => h('option', { value }, label)));
+  if (VIEWS.some(([v]) => v === ctx.query.get('view'))) view.value = ctx.query.get('view');
   const list = h('div', { class: 'agenda', 'aria-busy': 'true' });
+  const title = h('h2', { class: 'cal-title', 'aria-live': 'polite' });
+  const nav = [['Previous', -1], ['Today', 0], ['Next', 1]].map(([label, step]) =>
+    h('button', { type: 'button', onclick: () => { anchor = shift(mode(), anchor, step); load(); } }, label));
+  const gridHead = h('div', { class: 'cal-head inline' }, title, nav);
+  let anchor = new Date();
   const editor = await may('editor');
   const stop = stopPanel(editor, () => load());
   fill(main,
-    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Calendar'), h('div', { class: 'inline' }, field('Show', range))),
+    h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Calendar'),
+      h('div', { class: 'inline' }, field('View', view), field('Show', range))),
     h('p', { class: 'lead' }, 'Posts that waiting runs will publish, in your local time.'),
     stop.panel,
+    gridHead,
     list);
   range.addEventListener('change', () => load());
+  view.addEventListener('change', () => load());
+  phone.addEventListener('change', () => load());
 
-  async function load() {
+  /** The view shown: the agenda on a phone, whatever was chosen elsewhere. */
+  function mode() {
+    return phone.matches ? 'agenda' : view.value;
+  }
+
+  async function load(focus) {
     const q = new URLSearchParams();
-    if (range.value !== 'all') q.set('to', new Date(Date.now() + Number(range.value) * 86400000).toISOString());
+    const shown = mode();
+    gridHead.hidden = shown === 'agenda';
+    range.closest('.field').hidden = shown !== 'agenda';
+    if (shown === 'agenda') {
+      if (range.value !== 'all') q.set('to', new Date(Date.now() + Number(range.value) * 86400000).toISOString());
+    } else {
+      const [first, count] = gridRange(shown, anchor);
+      q.set('from', first.toISOString());
+      q.set('to', new Date(first.getFullYear(), first.getMonth(), first.getDate() + count).toISOString());
+    }
     const entries = await api('GET', ws(`/calendar${q.toString() ? `?${q}` : ''}`));
     if (!ctx.current) return;
     list.removeAttribute('aria-busy');
+    if (shown !== 'agenda') {
+      title.textContent = gridTitle(shown, anchor);
+      fill(list, grid(shown, anchor, entries, editor, load));
+      if (focus) list.querySelector(`.cal-chip[data-run="${CSS.escape(focus.run_id)}"]`)?.focus();
+      return;
+    }
     if (!entries.length) return fill(list, empty('Nothing is scheduled.'));
     const days = new Map();
     for (const entry of entries) {
@@ -54,19 +89,9 @@ function entryCard(entry, reload, editor) {
   const form = h('form', { class: 'move' }, field('New time', when), h('div', { class: 'actions' }, move, cancel));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const at = new Date(when.value);
-    if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now()) {
-      announce('Choose a time in the future.', 'error');
-      return when.focus();
-    }
     busy(move, async () => {
-      try {
-        await api('POST', ws(`/calendar/${seg(entry.run_id)}/${seg(entry.step)}/move`), { at: at.toISOString() });
-        announce(`Moved ${entry.workflow} to ${formatDay(at)} ${formatClock(at)}.`);
-        reload();
-      } catch (e) {
-        announce(`Moving failed: ${e.message}`, 'error');
-      }
+      if (await moveEntry(entry, new Date(when.value))) reload();
+      else when.focus();
     });
   });
   cancel.addEventListener('click', () => {

@@ -24,6 +24,7 @@ const JS: &str = "text/javascript; charset=utf-8";
 const ASSETS: &[Asset] = &[
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("app.css") },
     Asset { name: "approvals.css", content_type: "text/css; charset=utf-8", body: include_bytes!("approvals.css") },
+    Asset { name: "calendar.css", content_type: "text/css; charset=utf-8", body: include_bytes!("calendar.css") },
     Asset { name: "app.js", content_type: JS, body: include_bytes!("app.js") },
     Asset { name: "api.js", content_type: JS, body: include_bytes!("api.js") },
     Asset { name: "dom.js", content_type: JS, body: include_bytes!("dom.js") },
@@ -35,6 +36,7 @@ const ASSETS: &[Asset] = &[
     Asset { name: "approvals.js", content_type: JS, body: include_bytes!("approvals.js") },
     Asset { name: "calendar.js", content_type: JS, body: include_bytes!("calendar.js") },
     Asset { name: "publishingstop.js", content_type: JS, body: include_bytes!("publishingstop.js") },
+    Asset { name: "calendargrid.js", content_type: JS, body: include_bytes!("calendargrid.js") },
     Asset { name: "workflows.js", content_type: JS, body: include_bytes!("workflows.js") },
     Asset { name: "plugins.js", content_type: JS, body: include_bytes!("plugins.js") },
     Asset { name: "plugininstall.js", content_type: JS, body: include_bytes!("plugininstall.js") },

@@ -5,6 +5,7 @@
 //! Without chromedriver these tests fail, saying what to install.
 
 pub(crate) mod axe;
+mod calendargrid;
 mod client;
 mod everyday;
 mod publishing;

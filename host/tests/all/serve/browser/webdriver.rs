@@ -184,6 +184,14 @@ impl Browser {
         self.must(reqwest::Method::POST, "/actions", Some(actions)).await;
     }
 
+    /// Presses `key` while holding `modifier` (WebDriver key codes: `\u{E00A}` Alt, `\u{E014}` →).
+    pub async fn chord(&self, modifier: &str, key: &str) {
+        let keys = json!([{ "type": "keyDown", "value": modifier }, { "type": "keyDown", "value": key },
+            { "type": "keyUp", "value": key }, { "type": "keyUp", "value": modifier }]);
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": keys }] });
+        self.must(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.must(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
     }
