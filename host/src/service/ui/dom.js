@@ -135,6 +135,22 @@ export function postText(value) {
   return null;
 }
 
+/**
+ * The images of a post (`[{url, alt}]`) as their alt text with a link: the page loads no
+ * image from elsewhere, and what a reader of the post will hear is what matters here.
+ */
+export function mediaList(media) {
+  if (!Array.isArray(media) || !media.length) return null;
+  return h('ul', { class: 'post-media', 'aria-label': `${media.length} image${media.length === 1 ? '' : 's'}` },
+    media.map((m, i) => {
+      const alt = m && typeof m.alt === 'string' && m.alt.trim() ? m.alt.trim() : null;
+      const url = m && typeof m.url === 'string' && /^https?:\/\//.test(m.url) ? m.url : null;
+      return h('li', null, `Image ${i + 1}: `,
+        alt ? h('span', { class: 'post-alt' }, alt) : h('span', { class: 'warn' }, 'no alt text'),
+        url ? [' (', h('a', { href: url, rel: 'noopener noreferrer nofollow', target: '_blank' }, 'open'), ')'] : null);
+    }));
+}
+
 /** A post as it will appear: its text in a card with the character count, the rest as JSON. */
 export function postCard(value, label = 'Post preview') {
   const text = postText(value);
@@ -148,7 +164,8 @@ export function postCard(value, label = 'Post preview') {
   add(card, h('p', { class: 'post-count' }, `${count} character${count === 1 ? '' : 's'}`,
     over ? h('span', { class: 'warn' }, ` — longer than ${over}`) : null));
   if (value && typeof value === 'object') {
-    const rest = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== text));
+    add(card, mediaList(value.media));
+    const rest = Object.fromEntries(Object.entries(value).filter(([k, v]) => v !== text && k !== 'media'));
     if (Object.keys(rest).length) add(card, h('details', null, h('summary', null, 'Other fields'), jsonBlock(rest)));
   }
   return card;

@@ -1,8 +1,9 @@
 // A post as each network will show it: one card per network when the preview names them
 // (`{mastodon: "...", bluesky: "..."}`), the text with its links, mentions and hashtags
-// marked, and its length against that network's limit.
+// marked, and its length against that network's limit; with `media` (`[{url, alt}]`) its
+// images by their alt text, and with `at` when it goes out, in the reader's time.
 
-import { add, charCount, h, postCard } from './dom.js';
+import { add, charCount, formatClock, formatDay, h, mediaList, ms, postCard } from './dom.js';
 
 /** Each network's name and its limit: characters as people count them (grapheme clusters). */
 const NETWORKS = {
@@ -38,14 +39,19 @@ export function previewCards(value, label = 'What will be posted') {
   const named = value && typeof value === 'object' && !Array.isArray(value)
     ? Object.keys(NETWORKS).filter((k) => typeof value[k] === 'string').map((k) => [k, value[k]]) : [];
   if (!named.length) return postCard(value, label);
-  return h('div', { class: 'post-networks' }, named.map(([key, text]) => {
+  const at = ms(value.at);
+  const when = at !== null && !Number.isNaN(at)
+    ? h('p', { class: 'post-when' }, 'Goes out ', h('time', { datetime: new Date(at).toISOString() },
+      `${formatDay(at)}, ${formatClock(at)}`), ' (your local time)') : null;
+  const cards = h('div', { class: 'post-networks' }, named.map(([key, text]) => {
     const [name, limit] = NETWORKS[key];
     const count = charCount(text);
     const over = count > limit;
     const card = h('figure', { class: 'post', 'data-network': key },
       h('figcaption', { class: 'post-label' }, `${label} on ${name}`),
       h('blockquote', { class: 'post-text' }, richText(text)));
-    return add(card, h('p', { class: 'post-count' }, `${count} of ${limit} characters`,
-      over ? h('span', { class: 'warn' }, ` — ${count - limit} too many for ${name}`) : null));
+    return add(card, [h('p', { class: 'post-count' }, `${count} of ${limit} characters`,
+      over ? h('span', { class: 'warn' }, ` — ${count - limit} too many for ${name}`) : null), mediaList(value.media)]);
   }));
+  return when ? h('div', null, when, cards) : cards;
 }

@@ -17,6 +17,8 @@ steps:
       preview:
         mastodon: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME https://acme.example/leipzig @news@social.example\"
         bluesky: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
+        media: [{ url: \"https://cdn.acme.example/leipzig.jpg\", alt: \"The shop front in Leipzig at dawn\" }, { url: \"https://cdn.acme.example/logo.png\" }]
+        at: \"2030-06-03T07:00:00Z\"
       fields:
         text:
           default: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
@@ -68,6 +70,15 @@ async fn a_client_approves_through_a_link_without_an_account() {
         client.script(marked, json!([])).await,
         json!(["#ACME", "@news@social.example", "https://acme.example/leipzig", "noopener noreferrer nofollow"])
     );
+    // Its images by their alt text (a missing one is called out), and when it goes out.
+    let media = client.text("article.client figure[data-network=bluesky] .post-media").await;
+    assert!(
+        media.contains("Image 1: The shop front in Leipzig at dawn") && media.contains("Image 2: no alt text"),
+        "{media}"
+    );
+    let when =
+        client.script("return document.querySelector('article.client .post-when time').dateTime", json!([])).await;
+    assert_eq!(when, json!("2030-06-03T07:00:00.000Z"));
     audit(&client, "client approval page", "").await;
     client.screenshot("client-approval").await;
     client.type_into("article.client textarea[name=comment]", "Please keep the coffee line.").await;
