@@ -99,21 +99,25 @@ pub fn history_key(network: &str, id: &str) -> String {
 /// Adds `sample` to the history under `key` (replacing the sample the same step took
 /// before) and returns the history, oldest first, at most [`MAX_SAMPLES`].
 pub fn record(key: &str, sample: Sample) -> Result<Vec<Sample>, StepError> {
-    let mut history: Vec<Sample> = kv::get_json(key)?.unwrap_or_default();
-    let history = add(&mut history, sample);
+    let history = add(kv::get_json(key)?.unwrap_or_default(), sample);
     kv::set_json(key, &history, None)?;
     Ok(history)
 }
 
 /// The pure part of [`record`].
-pub fn add(history: &mut Vec<Sample>, sample: Sample) -> Vec<Sample> {
+pub fn add(mut history: Vec<Sample>, sample: Sample) -> Vec<Sample> {
     if !sample.step.is_empty() && history.last().is_some_and(|last| last.step == sample.step) {
         history.pop();
     }
     history.push(sample);
     let excess = history.len().saturating_sub(MAX_SAMPLES);
     history.drain(..excess);
-    std::mem::take(history)
+    history
+}
+
+/// The default of the stats actions' `history` input: readings are kept.
+pub fn keep_history() -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -126,14 +130,12 @@ mod tests {
 
     #[test]
     fn a_retry_replaces_its_sample_and_the_history_stays_bounded() {
-        let mut history = vec![sample("t1", 1, "run-a")];
-        let history = add(&mut history, sample("t2", 5, "run-b"));
+        let history = add(vec![sample("t1", 1, "run-a")], sample("t2", 5, "run-b"));
         assert_eq!(history.len(), 2);
-        let mut history = history;
-        let history = add(&mut history, sample("t3", 7, "run-b"));
+        let history = add(history, sample("t3", 7, "run-b"));
         assert_eq!(history.iter().map(|s| s.likes).collect::<Vec<_>>(), [1, 7], "the retry replaced its sample");
-        let mut long: Vec<Sample> = (0..MAX_SAMPLES).map(|i| sample(&format!("t{i}"), i as u64, "")).collect();
-        let long = add(&mut long, sample("last", 9, ""));
+        let long: Vec<Sample> = (0..MAX_SAMPLES).map(|i| sample(&format!("t{i}"), i as u64, "")).collect();
+        let long = add(long, sample("last", 9, ""));
         assert_eq!(long.len(), MAX_SAMPLES);
         assert_eq!((long[0].likes, long.last().unwrap().at.as_str()), (1, "last"), "the oldest went first");
         assert_eq!(long[0].engagement(), 1 + 1 + 2);

@@ -2,10 +2,8 @@
 //! holds its database (the same as the API's `/publishing` routes).
 
 use clap::Subcommand;
-use roost::service::names::check_text;
+use roost::service::publishing as stop;
 use roost::service::wakeups::CHANNEL;
-
-use roost::store::MAX_REASON_CHARS;
 
 use super::{Env, cli_actor};
 
@@ -14,7 +12,7 @@ pub enum PublishingCommand {
     /// Whether publishing is stopped, and the publishes held back.
     Status {
         workspace: String,
-        /// Print JSON: {"held", "since", "by", "reason", "held_publishes": [{run_id, workflow, step, idx, slot}]}.
+        /// Print JSON, as the API's `GET /workspaces/{ws}/publishing` answers.
         #[arg(long)]
         json: bool,
     },
@@ -39,53 +37,40 @@ pub async fn publishing(env: &Env, cmd: PublishingCommand) -> anyhow::Result<u8>
     if store.workspace(&ws).await?.is_none() {
         anyhow::bail!("workspace `{ws}` does not exist");
     }
-    let time = |ms: i64| roost::store::timestamp::value(Some(ms)).as_str().unwrap_or("?").to_string();
     match cmd {
         PublishingCommand::Status { json, .. } => {
-            let hold = store.publishing_hold(&ws).await?;
-            let held = store.held_jobs(&ws, 500).await?;
+            let view = stop::view(&store, &ws).await?;
             if json {
-                let held: Vec<_> = held
-                    .iter()
-                    .map(|j| serde_json::json!({ "run_id": j.run_id, "workflow": j.workflow, "step": j.step_id, "idx": j.idx, "slot": time(j.slot) }))
-                    .collect();
-                let view = serde_json::json!({
-                    "held": hold.is_some(), "since": hold.as_ref().map(|h| time(h.since)),
-                    "by": hold.as_ref().map(|h| &h.actor), "reason": hold.as_ref().map(|h| &h.reason),
-                    "held_publishes": held,
-                });
                 out!("{}", serde_json::to_string_pretty(&view)?);
                 return Ok(0);
             }
-            match hold {
-                None => out!("publishing in {ws} goes on"),
-                Some(h) => out!("publishing in {ws} is stopped since {} by {}: {}", time(h.since), h.actor, h.reason),
+            match (&view.since, &view.by, &view.reason) {
+                (Some(since), Some(by), Some(reason)) if view.held => {
+                    out!("publishing in {ws} is stopped since {since} by {by}: {reason}")
+                }
+                _ => out!("publishing in {ws} goes on"),
             }
-            for j in &held {
-                let item = if j.idx >= 0 { format!(" item {}", j.idx) } else { String::new() };
-                out!("  held  {}  {} {}{item}  (due {})", j.run_id, j.workflow, j.step_id, time(j.slot));
+            for j in &view.held_publishes {
+                let text = |key: &str| j[key].as_str().unwrap_or_default().to_string();
+                let item = j["item"].as_i64().map_or(String::new(), |i| format!(" item {i}"));
+                out!("  held  {}  {} {}{item}  (due {})", text("run_id"), text("workflow"), text("step"), text("slot"));
             }
         }
         PublishingCommand::Stop { reason, .. } => {
-            let reason = reason.trim();
-            check_text("--reason", reason, MAX_REASON_CHARS).map_err(|e| anyhow::anyhow!(e.message))?;
-            let actor = cli_actor();
-            let name = actor.name.clone().unwrap_or_else(|| actor.id.clone());
-            let (hold, started) = store.hold_publishing(&ws, &name, reason).await?;
+            let (view, started) = stop::stop(&store, &ws, &cli_actor(), "--reason", &reason)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message))?;
             if started {
-                store.audit(Some(&ws), &actor, "publishing.stop", &ws, Some(reason)).await?;
                 out!("publishing in {ws} stopped: nothing is posted until `roost publishing resume {ws}`");
             } else {
-                out!("publishing in {ws} was already stopped since {} by {}", time(hold.since), hold.actor);
+                let (since, by) = (view.since.unwrap_or_default(), view.by.unwrap_or_default());
+                out!("publishing in {ws} was already stopped since {since} by {by}");
             }
         }
         PublishingCommand::Resume { .. } => {
-            let Some(released) = store.release_publishing(&ws).await? else {
+            let Some(released) = stop::resume(&store, &ws, &cli_actor()).await? else {
                 anyhow::bail!("publishing in workspace `{ws}` is not stopped");
             };
-            store
-                .audit(Some(&ws), &cli_actor(), "publishing.resume", &ws, Some(&format!("{released} released")))
-                .await?;
             // Workers of a `roost serve` on PostgreSQL hear it at once; on SQLite they poll.
             store.notify(CHANNEL).await?;
             out!(

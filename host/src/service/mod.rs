@@ -19,6 +19,7 @@ pub mod names;
 pub mod notices;
 pub mod people;
 pub mod plugin_sync;
+pub mod publishing;
 pub mod quotas;
 pub mod retention;
 pub mod roles;

@@ -7,7 +7,8 @@
 
 use sqlx::Row;
 
-use super::{HELD_BASE, Store, StoreError, now_ms};
+use super::holds::HELD_BASE;
+use super::{Store, StoreError, now_ms};
 
 /// A step of an active run waiting for its time.
 #[derive(Debug, Clone, PartialEq, Eq)]

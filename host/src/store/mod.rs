@@ -42,7 +42,7 @@ pub use approval_links::{ApprovalLinkRecord, MAX_LINK_COMMENTS};
 pub use approvals::ApprovalRecord;
 pub use batch::{NewRunRow, RunWrite, Written};
 pub use calendar::TimerRecord;
-pub use holds::{HELD_BASE, HeldJob, HoldRecord, MAX_REASON_CHARS, parked, slot_of};
+pub use holds::{HeldJob, HoldRecord, MAX_REASON_CHARS, parked};
 pub use invitations::InvitationRecord;
 pub use jobs::{AttemptRecord, ItemRecord, Job};
 pub use kv::{KvQuota, KvRefusal, Namespace};

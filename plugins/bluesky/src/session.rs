@@ -63,32 +63,18 @@ impl Client {
 
     /// A query (GET) with auth; XRPC errors other than a renewable token come back as `Err`.
     pub fn query(&mut self, nsid: &str, params: &[(&str, String)]) -> Result<Result<Value, XrpcError>, StepError> {
-        self.call("GET", nsid, params, None)
+        self.call("GET", nsid, params, Body::None)
     }
 
     /// A procedure (POST with a JSON body) with auth.
     pub fn procedure(&mut self, nsid: &str, body: &Value) -> Result<Result<Value, XrpcError>, StepError> {
-        self.call("POST", nsid, &[], Some(body))
+        self.call("POST", nsid, &[], Body::Json(body))
     }
 
     /// `com.atproto.repo.uploadBlob` of `bytes` (of type `mime`): the blob to embed.
     pub fn upload_blob(&mut self, bytes: &[u8], mime: &str) -> Result<Value, StepError> {
         let nsid = "com.atproto.repo.uploadBlob";
-        let url = xrpc::url(&self.base, nsid, &[]);
-        let post = |session: &Session| -> Result<Result<Value, XrpcError>, StepError> {
-            let req = Request::post(&url)
-                .header("Authorization", format!("Bearer {}", session.access_jwt))
-                .header("Content-Type", mime.to_string())
-                .body(bytes.to_vec());
-            Ok(read(nsid, &req.send()?))
-        };
-        let answer = match post(&self.session)? {
-            Err(e) if e.is_token_problem() => {
-                self.renew()?;
-                post(&self.session)?
-            }
-            other => other,
-        };
+        let answer = self.call("POST", nsid, &[], Body::Raw(bytes, mime))?;
         let out = answer.map_err(|e| e.into_step_error(xrpc::now_ms()))?;
         out.get("blob").cloned().ok_or_else(|| StepError::fatal(format!("{nsid} answered without a `blob`")))
     }
@@ -103,7 +89,7 @@ impl Client {
         method: &str,
         nsid: &str,
         params: &[(&str, String)],
-        body: Option<&Value>,
+        body: Body,
     ) -> Result<Result<Value, XrpcError>, StepError> {
         let url = xrpc::url(&self.base, nsid, params);
         match send(method, &url, nsid, body, &self.session, Auth::Access)? {
@@ -122,7 +108,7 @@ impl Client {
     /// `refreshSession` with the refresh token; a new session when that fails for auth.
     fn renew(&mut self) -> Result<(), StepError> {
         let url = xrpc::url(&self.base, "com.atproto.server.refreshSession", &[]);
-        match send("POST", &url, "com.atproto.server.refreshSession", None, &self.session, Auth::Refresh)? {
+        match send("POST", &url, "com.atproto.server.refreshSession", Body::None, &self.session, Auth::Refresh)? {
             Ok(value) => {
                 self.session = parse_session(value)?;
                 store(&self.base, &self.identifier, &self.session)?;
@@ -137,12 +123,20 @@ impl Client {
     }
 }
 
+/// What a request carries: nothing, JSON, or raw bytes of a content type (a blob).
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    None,
+    Json(&'a Value),
+    Raw(&'a [u8], &'a str),
+}
+
 /// Sends one XRPC request with the access or refresh token as Bearer.
 fn send(
     method: &str,
     url: &str,
     nsid: &str,
-    body: Option<&Value>,
+    body: Body,
     session: &Session,
     auth: Auth,
 ) -> Result<Result<Value, XrpcError>, StepError> {
@@ -151,8 +145,10 @@ fn send(
         Auth::Refresh => &session.refresh_jwt,
     };
     let mut req = Request::new(method, url).header("Authorization", format!("Bearer {token}"));
-    if let Some(body) = body {
-        req = req.json(body)?;
+    match body {
+        Body::None => {}
+        Body::Json(value) => req = req.json(value)?,
+        Body::Raw(bytes, mime) => req = req.header("Content-Type", mime.to_string()).body(bytes.to_vec()),
     }
     Ok(read(nsid, &req.send()?))
 }

@@ -19,12 +19,8 @@ pub struct StatsInput {
     pub service: String,
     pub identifier: String,
     pub uris: Vec<String>,
-    #[serde(default = "yes")]
+    #[serde(default = "post_stats::keep_history")]
     pub history: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Serialize)]

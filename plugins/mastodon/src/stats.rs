@@ -19,12 +19,8 @@ pub struct Stats;
 pub struct Input {
     instance: String,
     ids: Vec<String>,
-    #[serde(default = "yes")]
+    #[serde(default = "post_stats::keep_history")]
     history: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Serialize)]
