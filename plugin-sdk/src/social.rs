@@ -36,6 +36,9 @@ pub struct Mention {
 /// A recent post of a profile, with its engagement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentPost {
+    /// The network it was posted on, so posts of several networks can be listed together.
+    #[serde(default)]
+    pub network: String,
     pub id: String,
     pub url: String,
     pub text: String,

@@ -120,6 +120,7 @@ pub fn profile(view: &Value, posts: &[Value]) -> Profile {
             .map(|post| {
                 let (m, _) = from_post_view(post, "post");
                 RecentPost {
+                    network: "bluesky".into(),
                     id: m.id,
                     url: m.url,
                     text: m.text,

@@ -123,6 +123,7 @@ impl Status {
 
     pub fn to_recent_post(&self) -> RecentPost {
         RecentPost {
+            network: "mastodon".into(),
             id: self.id.clone(),
             url: self.link(),
             text: html::to_text(&self.content),

@@ -56,7 +56,7 @@ struct Loaded {
 #[utoipa::path(get, path = "/api/v1/workspaces/{ws}/calendar", tag = "calendar", security(("bearer" = [])),
     params(("ws" = String, Path, description = "Workspace id"), CalendarQuery),
     responses((status = 200, description = "Scheduled publishes, earliest first: `{run_id, workflow, step, kind, at, held, \
-        publish_steps: [{id, plugin, action, version, preview}]}`", body = Vec<Object>), Denied,
+        publish_steps: [{id, plugin, action, version, preview}], best_slots: [{at, score}]}`", body = Vec<Object>), Denied,
         (status = 400, description = "`from` or `to` is not an RFC 3339 time", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
@@ -141,7 +141,33 @@ fn entry_json(
         "run_id": timer.run_id, "workflow": timer.workflow, "step": timer.step_id,
         "kind": if timer.kind == "wake" { "wait" } else { "wait_until" },
         "at": rfc3339(timer.at), "held": timer.held || stopped, "publish_steps": steps,
+        "best_slots": best_slots(state),
     })
+}
+
+/// Slots shown per scheduled publish as its best times.
+const MAX_BEST_SLOTS: usize = 12;
+
+/// The times the run's finished steps suggested for posting: every succeeded step whose
+/// output has `slots: [{at, score}]` (as `best-time/next-slot` answers), for the calendar
+/// to shade. A slot whose `at` is not an RFC 3339 time is left out.
+fn best_slots(state: &RunState) -> Vec<Value> {
+    let slots = state
+        .run
+        .steps
+        .iter()
+        .filter(|st| st.status == "succeeded")
+        .filter_map(|st| st.output.as_ref()?.get("slots")?.as_array())
+        .flatten();
+    slots
+        .filter_map(|slot| {
+            let at = slot.get("at")?.as_str()?;
+            let at = chrono::DateTime::parse_from_rfc3339(at).ok()?.timestamp_millis();
+            let score = slot.get("score").and_then(Value::as_f64);
+            Some(json!({ "at": rfc3339(at), "score": score }))
+        })
+        .take(MAX_BEST_SLOTS)
+        .collect()
 }
 
 /// The steps with side effects that run after the timer of `timer`: the step itself (held

@@ -1,6 +1,8 @@
 // The calendar as a week or month grid of days: each scheduled post a chip on its day,
 // moved by dragging it to another day or, from the keyboard, with Alt + arrow keys
-// (left/right a day, up/down an hour). Editors move; everyone else reads.
+// (left/right a day, up/down an hour). Days holding a post's best times (its run's
+// `best_slots`) are shaded with those times; a post dropped on such a day takes that
+// best time. Editors move; everyone else reads.
 
 import { api, seg, ws } from './api.js';
 import { announce, formatClock, formatDay, h, ms } from './dom.js';
@@ -59,10 +61,14 @@ export function gridTitle(mode, anchor) {
 export function grid(mode, anchor, entries, editor, reload) {
   const [first, count] = gridRange(mode, anchor);
   const byDay = new Map();
+  const bestByDay = new Map();
+  const add = (map, k, value) => {
+    if (!map.has(k)) map.set(k, []);
+    map.get(k).push(value);
+  };
   for (const entry of entries) {
-    const k = key(new Date(ms(entry.at)));
-    if (!byDay.has(k)) byDay.set(k, []);
-    byDay.get(k).push(entry);
+    add(byDay, key(new Date(ms(entry.at))), entry);
+    for (const slot of entry.best_slots || []) add(bestByDay, key(new Date(ms(slot.at))), { ...slot, entry });
   }
   const today = key(new Date());
   const days = [];
@@ -70,8 +76,11 @@ export function grid(mode, anchor, entries, editor, reload) {
     const day = new Date(first.getFullYear(), first.getMonth(), first.getDate() + i);
     const k = key(day);
     const outside = mode === 'month' && day.getMonth() !== anchor.getMonth();
-    const cell = h('li', { class: `cal-day${outside ? ' outside' : ''}${k === today ? ' today' : ''}`, 'data-day': k },
+    const best = bestByDay.get(k) || [];
+    const classes = `cal-day${outside ? ' outside' : ''}${k === today ? ' today' : ''}${best.length ? ' best' : ''}`;
+    const cell = h('li', { class: classes, 'data-day': k },
       h('div', { class: 'cal-date' }, h('span', { class: 'cal-weekday' }, weekday.format(day)), ' ', dayNumber.format(day)),
+      best.length ? bestTimes(best) : null,
       h('ul', { class: 'cal-chips', 'aria-label': formatDay(day) },
         (byDay.get(k) || []).map((entry) => h('li', null, chip(entry, editor, reload)))));
     if (editor) {
@@ -81,9 +90,10 @@ export function grid(mode, anchor, entries, editor, reload) {
         const entry = dragged;
         dragged = null;
         if (!entry) return;
-        const from = new Date(ms(entry.at));
-        const to = new Date(from);
-        to.setFullYear(day.getFullYear(), day.getMonth(), day.getDate());
+        // On a day with one of the post's best times, it takes that time; elsewhere it keeps its own.
+        const slot = best.find((b) => b.entry === entry);
+        const to = new Date(slot ? ms(slot.at) : ms(entry.at));
+        if (!slot) to.setFullYear(day.getFullYear(), day.getMonth(), day.getDate());
         moveEntry(entry, to).then((moved) => moved && reload());
       });
     }
@@ -93,6 +103,15 @@ export function grid(mode, anchor, entries, editor, reload) {
 }
 
 let dragged = null;
+
+/** A day's best times: each with the post it is suggested for and its score. */
+function bestTimes(slots) {
+  return h('ul', { class: 'cal-best', 'aria-label': 'Best times to post' }, slots.map((slot) => {
+    const score = typeof slot.score === 'number' ? `, score ${slot.score.toFixed(2)}` : '';
+    const label = `Best time for ${slot.entry.workflow}: ${formatClock(slot.at)}${score}`;
+    return h('li', null, h('time', { datetime: slot.at, title: label, 'aria-label': label }, formatClock(slot.at)));
+  }));
+}
 
 function chip(entry, editor, reload) {
   const label = `${formatClock(entry.at)} ${entry.workflow}${entry.held ? ', held' : ''}`;

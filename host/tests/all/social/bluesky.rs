@@ -234,7 +234,7 @@ async fn profile_has_the_shared_shape_without_replies_or_reposts() {
     assert_eq!(texts(&out["recent_posts"]), ["second", "first"]);
     let p = &out["recent_posts"][1];
     assert_eq!((p["likes"].clone(), p["reposts"].clone(), p["replies"].clone()), (json!(10), json!(2), json!(1)));
-    assert_eq!(p["id"], first);
+    assert_eq!((p["id"].clone(), p["network"].clone()), (json!(first), json!("bluesky")));
 
     match h.step("bluesky", "profile", with(&service, json!({ "actor": "nobody.test" }))).await {
         Err(StepFailure::InvalidInput(m)) => assert!(m.contains("`actor`") && m.contains("Profile not found"), "{m}"),

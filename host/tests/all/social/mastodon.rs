@@ -329,6 +329,7 @@ async fn account_returns_the_profile_with_recent_posts_and_counts() {
     assert!(!recent.contains(&boost));
     assert_eq!(out["recent_posts"][0]["text"], "post 49");
     assert_eq!(out["recent_posts"][0]["likes"], 49);
+    assert_eq!(out["recent_posts"][0]["network"], "mastodon");
     let pages = server.requests().into_iter().filter(|r| r.path.ends_with("/statuses")).collect::<Vec<_>>();
     assert_eq!(pages.len(), 2, "40 + 5");
     assert!(pages.iter().all(|p| p.params("exclude_reblogs") == ["true"]));

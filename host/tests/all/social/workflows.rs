@@ -245,6 +245,9 @@ async fn weekly_report_posts_a_digest_to_a_slack_compatible_webhook() {
     masto.add_mention(&fan, "<p>Great work on the release!</p>");
     masto.add_mention(&fan, "<p>The app keeps crashing, really bad.</p>");
     sky.add_post("reader.test", "Reading about roost.test today, very useful", [3, 1, 0], None);
+    // Our own post of the week, with the counts it has now.
+    let counts = json!({ "favourites_count": 7, "reblogs_count": 2, "replies_count": 1 });
+    masto.add_status(&masto.owner_id(), "<p>Our spring release is out</p>", counts);
     let inputs = json!({
         "mastodon_instance": Mastodon::instance(masto_addr),
         "bluesky_service": url(sky_addr, ""),
@@ -258,6 +261,10 @@ async fn weekly_report_posts_a_digest_to_a_slack_compatible_webhook() {
     // The loopback Bluesky's clock starts months ago: its post falls outside the week.
     assert_eq!(report.outputs["summary"]["mentions"], 2, "{:?}", report.outputs);
     assert_eq!(report.outputs["summary"]["outside_period"], 1, "{:?}", report.outputs);
+    assert_eq!(report.outputs["summary"]["posts"], 1, "{:?}", report.outputs);
+    assert_eq!(report.outputs["summary"]["engagement"], 10, "{:?}", report.outputs);
+    let html = report.steps["digest"].output["html"].as_str().unwrap();
+    assert!(html.contains("Our spring release is out"), "the top posts show our post's text");
     let messages = receiver.slack_messages();
     assert_eq!(messages.len(), 1);
     let text = messages[0]["text"].as_str().unwrap();

@@ -1,7 +1,8 @@
 //! The calendar's week and month grids in headless Chromium: a scheduled post is a chip on
 //! its day, an editor moves it a day later with Alt+→ (the server's timer moves with it and
 //! the chip keeps the focus) and another by dragging it, the month shows six weeks, and on
-//! a phone the agenda is shown.
+//! a phone the agenda is shown; days with a post's best times are shaded, and a post dropped
+//! on one takes that time.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -70,5 +71,78 @@ async fn an_editor_moves_a_post_a_day_on_the_week_grid_from_the_keyboard() {
     browser.goto(&format!("{}/#/calendar?view=week", service.url)).await;
     browser.wait_text(".agenda .entry", "scheduled-post").await;
     assert_eq!(count(&browser, ".cal-grid").await, 0, "a phone shows the agenda");
+    browser.quit().await;
+}
+
+/// A post whose run suggested best times: a slot is a step output `{slots: [{at, score}]}`.
+const SUGGESTED: &str = r#"name: suggested-post
+inputs:
+  text: { type: string }
+  slots: { type: array }
+steps:
+  - id: slot
+    uses: echo/echo@1
+    with: { slots: "${{ inputs.slots }}" }
+  - id: publish
+    wait_until: ${{ steps.slot.output.slots[0].at }}
+    uses: poster/echo@1
+    with: { text: "${{ inputs.text }}" }
+"#;
+
+#[tokio::test]
+async fn best_times_are_shaded_and_a_post_dropped_on_one_takes_that_time() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let service = service_with_poster().await;
+    service.put_workflow("default", SUGGESTED).await;
+    // Its own time and a better one a day and two hours later: always two days of the month's
+    // six weeks.
+    let (first, second) = (in_minutes(120), in_minutes(120 + 26 * 60));
+    let slots =
+        json!([{ "at": first, "score": 1.4, "reason": "busy hour" }, { "at": second, "score": 1.9, "reason": "best" }]);
+    start_waiting(&service, "suggested-post", json!({ "text": "Autumn menu", "slots": slots })).await;
+    let (_, list) = service.call(OPERATOR, Method::GET, "/api/v1/workspaces/default/calendar", None).await;
+    let best: Vec<(i64, f64)> = list[0]["best_slots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("best slots listed: {list}"))
+        .iter()
+        .map(|s| {
+            (
+                chrono::DateTime::parse_from_rfc3339(s["at"].as_str().unwrap()).unwrap().timestamp_millis(),
+                s["score"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let millis = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp_millis();
+    assert_eq!(best, [(millis(&first), 1.4), (millis(&second), 1.9)]);
+    let editor = service.workspace_token("default", "editor").await;
+
+    let browser = Browser::start(1280, 900).await;
+    sign_in(&browser, &service, &editor).await;
+    browser.goto(&format!("{}/#/calendar?view=month", service.url)).await;
+    browser.wait_text(".cal-grid.month .cal-chip", "suggested-post").await;
+    assert_eq!(count(&browser, ".cal-day.best").await, 2, "two days shaded");
+    assert_eq!(count(&browser, ".cal-best time").await, 2, "each with its time");
+    let label: Value = browser
+        .script("return document.querySelectorAll('.cal-best time')[1].getAttribute('aria-label')", json!([]))
+        .await;
+    assert!(
+        label.as_str().is_some_and(|l| l.starts_with("Best time for suggested-post") && l.ends_with("score 1.90")),
+        "{label}"
+    );
+    audit(&browser, "calendar-best-times").await;
+    browser.screenshot("calendar-best-times").await;
+
+    // Dropped on the other shaded day, the post takes that day's best time.
+    let drag = "const chip = document.querySelector('.cal-chip');
+        const own = chip.closest('.cal-day');
+        const cell = [...document.querySelectorAll('.cal-day.best')].find((c) => c !== own);
+        const data = new DataTransfer();
+        chip.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: data }));
+        cell.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data }));
+        cell.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
+        return cell.dataset.day;";
+    let target = browser.script(drag, json!([])).await;
+    browser.wait_text(&format!(".cal-day[data-day='{}'] .cal-chip", target.as_str().unwrap()), "suggested-post").await;
+    assert_eq!(slot(&service).await, millis(&second), "the post takes the best time of the day it was dropped on");
     browser.quit().await;
 }
