@@ -1,20 +1,35 @@
 //! Roost plugin `caption`: social-media captions from an OpenAI-compatible model, or
-//! offline from templates, fitted to each network's length limit; and hashtags.
+//! offline from templates, fitted to each network's length limit; hashtag suggestions
+//! from the tags listened-to mentions use; and `observe`, which counts those tags.
 //!
 //! The actions are thin. The pure parts are `network` (limits, counting, trimming),
-//! `hashtags` and `stopwords`, `offline` (templates) and `prompt` (messages, reply
-//! clean-up); `roost_sdk::openai` talks to the model server.
+//! `kind` (incident or announcement), `templates` and `custom` (built-in and workspace
+//! sentences), `offline` (filling them), `prompt` (messages, reply clean-up), `suggest`
+//! with `generic`, `hashtags` and `stopwords`; `observed` keeps tag counts in kv and
+//! `generate` puts a caption step together; `roost_sdk::openai` talks to the model server.
 
+mod custom;
+mod day;
+mod generate;
+mod generic;
 mod hashtags;
+mod kind;
 mod network;
+mod observe;
+mod observed;
 mod offline;
 mod prompt;
 mod stopwords;
+mod suggest;
+mod templates;
 
-use roost_sdk::{Action, Context, StepError, openai};
+use roost_sdk::{Action, Context, StepError, Value};
 use serde::{Deserialize, Serialize};
 
+pub use kind::Kind;
 pub use network::{Fitted, Network};
+pub use observe::{Observe, ObserveInput, ObserveOutput};
+pub use suggest::{Source as TagSource, Suggestion};
 
 /// The language of a caption.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -23,6 +38,15 @@ pub enum Language {
     #[default]
     En,
     De,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::De => "de",
+        }
+    }
 }
 
 /// The most variants one step generates; also `maximum` in plugin.toml.
@@ -42,6 +66,8 @@ pub struct GenerateInput {
     pub variants: usize,
     pub endpoint: Option<String>,
     pub model: Option<String>,
+    /// Workspace templates (see `custom`); null is absent.
+    pub templates: Option<Value>,
 }
 
 fn default_variants() -> usize {
@@ -56,12 +82,14 @@ pub struct Caption {
     pub length: usize,
     /// The hashtags in `text`, in order.
     pub hashtags: Vec<String>,
+    /// How this variant was made: templates and kind, or model and seed with its reason.
+    pub reason: String,
 }
 
 impl Caption {
-    fn fitted(network: Network, text: &str) -> (Self, bool) {
+    fn fitted(network: Network, text: &str, reason: String) -> (Self, bool) {
         let Fitted { text, trimmed } = network.fit(text);
-        let caption = Self { length: network.length(&text), hashtags: hashtags::existing(&text), text };
+        let caption = Self { length: network.length(&text), hashtags: hashtags::existing(&text), text, reason };
         (caption, trimmed)
     }
 }
@@ -77,6 +105,8 @@ pub enum Source {
 pub struct GenerateOutput {
     pub captions: Vec<Caption>,
     pub source: Source,
+    /// What the topic is about, which decides the templates and whether tags are added.
+    pub kind: Kind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// How the captions were made, one line per decision.
@@ -101,86 +131,13 @@ impl Action for Generate {
                 input.variants
             )));
         }
+        let custom = custom::Custom::parse(input.templates.as_ref())?;
+        let kind = Kind::of(std::iter::once(topic).chain(input.keywords.iter().map(String::as_str)));
         match input.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-            Some(endpoint) => from_model(&input, topic, endpoint),
-            None => Ok(offline(&input, topic)),
+            Some(endpoint) => generate::from_model(&input, topic, kind, endpoint),
+            None => generate::offline(&input, topic, kind, custom.as_ref()),
         }
     }
-}
-
-fn offline(input: &GenerateInput, topic: &str) -> GenerateOutput {
-    let tone = offline::Tone::of(input.voice.as_deref());
-    let brief =
-        offline::Brief { topic, network: input.network, language: input.language, tone, keywords: &input.keywords };
-    let mut explanations =
-        vec![format!("offline templates: {:?}, {} tone; no model called", input.language, tone.name()).to_lowercase()];
-    let captions = (0..input.variants)
-        .map(|i| {
-            let (text, [opener, keywords, closer]) = offline::caption(&brief, i);
-            let (caption, trimmed) = Caption::fitted(input.network, &text);
-            explanations.push(format!(
-                "variant {}: opener {}, keyword sentence {}, closer {}{}",
-                i + 1,
-                opener + 1,
-                keywords + 1,
-                closer + 1,
-                trim_note(input.network, trimmed)
-            ));
-            caption
-        })
-        .collect();
-    GenerateOutput { captions, source: Source::Offline, model: None, explanations }
-}
-
-fn from_model(input: &GenerateInput, topic: &str, endpoint: &str) -> Result<GenerateOutput, StepError> {
-    let client = openai::Model::new(endpoint, input.model.as_deref())?;
-    let model = client.model;
-    let ask = prompt::Ask {
-        topic,
-        network: input.network,
-        language: input.language,
-        voice: input.voice.as_deref(),
-        keywords: &input.keywords,
-    };
-    let messages = prompt::messages(&ask);
-    let mut captions: Vec<Caption> = Vec::new();
-    let mut explanations = vec![format!("model `{model}` at {}", client.url())];
-    // One request per variant, each with its own seed: Ollama ignores `n`.
-    for seed in 1..=input.variants as u64 {
-        if captions.len() == input.variants {
-            break;
-        }
-        for content in client.complete(&messages, &openai::Options { seed, ..openai::Options::default() })? {
-            let Some(text) = prompt::clean(&content) else { continue };
-            let (caption, trimmed) = Caption::fitted(input.network, &text);
-            if captions.len() < input.variants && !captions.iter().any(|c| c.text == caption.text) {
-                explanations.push(format!(
-                    "variant {}: seed {seed}{}",
-                    captions.len() + 1,
-                    trim_note(input.network, trimmed)
-                ));
-                captions.push(caption);
-            }
-        }
-    }
-    if captions.is_empty() {
-        return Err(StepError::fatal(format!(
-            "model `{model}` at {} returned no usable caption (empty or reasoning-only replies)",
-            client.url()
-        )));
-    }
-    if captions.len() < input.variants {
-        explanations.push(format!(
-            "the model repeated itself: {} distinct of {} asked",
-            captions.len(),
-            input.variants
-        ));
-    }
-    Ok(GenerateOutput { captions, source: Source::Model, model: Some(model.to_string()), explanations })
-}
-
-fn trim_note(network: Network, trimmed: bool) -> String {
-    if trimmed { format!("; trimmed to {}'s limit of {}", network.name(), network.limit()) } else { String::new() }
 }
 
 #[derive(Debug, Deserialize)]
@@ -189,6 +146,7 @@ pub struct HashtagsInput {
     pub text: String,
     #[serde(default = "default_max")]
     pub max: usize,
+    /// Accepted for older workflows; English and German words are both read.
     pub language: Option<Language>,
 }
 
@@ -199,6 +157,8 @@ fn default_max() -> usize {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HashtagsOutput {
     pub hashtags: Vec<String>,
+    /// The same tags with where each came from and how often mentions used it.
+    pub suggestions: Vec<Suggestion>,
 }
 
 /// Suggests hashtags for a text.
@@ -212,11 +172,20 @@ impl Action for Hashtags {
         if !(1..=30).contains(&input.max) {
             return Err(StepError::invalid_input(format!("`max` is {}; ask for 1 to 30 hashtags", input.max)));
         }
-        Ok(HashtagsOutput { hashtags: hashtags::extract(&input.text, input.max, input.language) })
+        let observed = observed::Observed::load(day::today())?;
+        let kind = Kind::of([input.text.as_str()]);
+        let suggestions = suggest::suggest(&input.text, &[], kind, &observed, input.max);
+        Ok(HashtagsOutput { hashtags: suggestions.iter().map(|s| s.tag.clone()).collect(), suggestions })
     }
 }
 
-roost_sdk::plugin! { "generate" => Generate, "hashtags" => Hashtags }
+roost_sdk::plugin! { "generate" => Generate, "hashtags" => Hashtags, "observe" => Observe }
 
 #[cfg(test)]
+mod legacy;
+#[cfg(test)]
+mod quality;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_templates;

@@ -1,13 +1,16 @@
-//! Captions without a model: sentences from templates per language and tone, filled with
-//! the topic and keywords, plus hashtags. The same input always gives the same captions.
+//! Captions without a model: an opener, a keyword sentence (when there are keywords) and
+//! a closer, from the workspace's templates or the built-in ones, filled with the topic.
+//! The same input always gives the same captions.
 //!
-//! A caption is an opener, a keyword sentence (when there are keywords) and a closer.
-//! Variant `i` takes opener `r + i`, keyword sentence `r + 2i` and closer `r + 3i`
-//! (mod 5), where `r` is a stable hash of the topic: the variants of one topic differ in
-//! every part, and different topics start at different templates.
+//! Variant `i` takes opener `r + i`, keyword sentence `r + 2i` and closer `r + 3i`, each
+//! modulo its list's length, where `r` is a stable hash of the topic: the variants of one
+//! topic differ in every part, and different topics start at different templates.
+//! Filling handles punctuation: a topic that ends a sentence itself ("We are down.",
+//! "Was ist neu?", a trailing URL) swallows the template's own "." or "?" after it.
 
-use crate::network::Network;
-use crate::{Language, hashtags};
+use crate::custom::Custom;
+use crate::templates::{Part, builtin};
+use crate::{Kind, Language};
 
 /// How a brand sounds, read from its voice text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,146 +53,93 @@ impl Tone {
     }
 }
 
-/// The sentences of one language and tone: five openers (with `{topic}` or `{Topic}`),
-/// five keyword sentences (with `{kw}`) and five closers.
-struct Templates {
-    openers: [&'static str; 5],
-    keywords: [&'static str; 5],
-    closers: [&'static str; 5],
+/// The sentences one caption is made from, each part from the workspace or built in.
+pub struct Lists<'a> {
+    parts: [(Vec<&'a str>, bool); 3],
     and: &'static str,
 }
 
-const EN_NEUTRAL: Templates = Templates {
-    openers: [
-        "{Topic}: what it is and why it matters.",
-        "A closer look at {topic}.",
-        "Everything you need to know about {topic}.",
-        "Let's talk about {topic}.",
-        "Spotlight on {topic}.",
-    ],
-    keywords: ["Key points: {kw}.", "With a focus on {kw}.", "Featuring {kw}.", "Think {kw}.", "It's about {kw}."],
-    closers: [
-        "What do you think?",
-        "Share your thoughts below.",
-        "Find out more on our website.",
-        "We look forward to your feedback.",
-        "Stay tuned for more.",
-    ],
-    and: "and",
-};
+impl<'a> Lists<'a> {
+    /// The lists for `kind` in `language` and `tone`: the workspace's where it gave them.
+    pub fn resolve(language: Language, tone: Tone, kind: Kind, custom: Option<&'a Custom>) -> Self {
+        let built = builtin(language, tone);
+        let parts = Part::ALL.map(|part| match custom.and_then(|c| c.list(language, tone, part.key(kind))) {
+            Some(list) => (list.iter().map(String::as_str).collect(), true),
+            None => (built.set(kind).part(part).to_vec(), false),
+        });
+        Self { parts, and: built.and }
+    }
 
-const EN_CASUAL: Templates = Templates {
-    openers: [
-        "Big news: {topic} 🎉",
-        "Okay, let's talk about {topic}! 🙌",
-        "{Topic}? Yes, really! ✨",
-        "Quick one about {topic} 👇",
-        "We can't stop thinking about {topic} 💡",
-    ],
-    keywords: ["It's all about {kw}.", "Think {kw}.", "Expect {kw}.", "Yep: {kw}.", "Ingredients: {kw}."],
-    closers: ["What do you think? 💬", "Tell us below! 👇", "Who's in? 🙋", "Spread the word! 📣", "More soon! 🚀"],
-    and: "and",
-};
+    fn part(&self, part: Part) -> &[&'a str] {
+        &self.parts[part as usize].0
+    }
 
-const DE_NEUTRAL: Templates = Templates {
-    openers: [
-        "{Topic}: das Wichtigste im Überblick.",
-        "Ein genauer Blick auf {topic}.",
-        "Alles, was Sie über {topic} wissen sollten.",
-        "Im Mittelpunkt: {topic}.",
-        "Darum geht es: {topic}.",
-    ],
-    keywords: ["Im Fokus: {kw}.", "Stichworte: {kw}.", "Mit dabei: {kw}.", "Es geht um {kw}.", "Kurz gesagt: {kw}."],
-    closers: [
-        "Was meinen Sie?",
-        "Teilen Sie Ihre Meinung in den Kommentaren.",
-        "Mehr dazu auf unserer Website.",
-        "Wir freuen uns auf Ihr Feedback.",
-        "Bleiben Sie dran.",
-    ],
-    and: "und",
-};
-
-const DE_CASUAL: Templates = Templates {
-    openers: [
-        "Große Neuigkeiten: {topic} 🎉",
-        "Lass uns über {topic} reden! 🙌",
-        "{Topic}? Ja, wirklich! ✨",
-        "Kurz und knapp zu {topic} 👇",
-        "Wir sind ganz verliebt in {topic} 💡",
-    ],
-    keywords: [
-        "Es dreht sich alles um {kw}.",
-        "Stichwort: {kw}.",
-        "Freu dich auf {kw}.",
-        "Kurz: {kw}.",
-        "Zutaten: {kw}.",
-    ],
-    closers: [
-        "Was meinst du? 💬",
-        "Schreib's in die Kommentare! 👇",
-        "Wer ist dabei? 🙋",
-        "Sag's weiter! 📣",
-        "Bald mehr! 🚀",
-    ],
-    and: "und",
-};
-
-fn templates(language: Language, tone: Tone) -> &'static Templates {
-    match (language, tone) {
-        (Language::En, Tone::Neutral) => &EN_NEUTRAL,
-        (Language::En, Tone::Casual) => &EN_CASUAL,
-        (Language::De, Tone::Neutral) => &DE_NEUTRAL,
-        (Language::De, Tone::Casual) => &DE_CASUAL,
+    /// Whether `part` comes from the workspace's templates.
+    pub fn is_workspace(&self, part: Part) -> bool {
+        self.parts[part as usize].1
     }
 }
 
-/// What an offline caption is made from.
-pub struct Brief<'a> {
-    pub topic: &'a str,
-    pub network: Network,
-    pub language: Language,
-    pub tone: Tone,
-    pub keywords: &'a [String],
+/// One variant's text (without hashtags) and the 0-based template of each part used.
+pub struct Made {
+    pub text: String,
+    pub picks: [Option<usize>; 3],
 }
 
-/// The untrimmed text of variant `index` (0-based) and the template numbers it used.
-pub fn caption(brief: &Brief, index: usize) -> (String, [usize; 3]) {
-    let t = templates(brief.language, brief.tone);
-    let r = rotation(brief.topic);
-    let parts = [(r + index) % 5, (r + 2 * index) % 5, (r + 3 * index) % 5];
-    let topic = brief.topic.trim();
-    let mut sentences =
-        vec![t.openers[parts[0]].replace("{Topic}", &capitalise_first(topic)).replace("{topic}", topic)];
-    let keywords: Vec<&str> = brief.keywords.iter().map(|k| k.trim()).filter(|k| !k.is_empty()).collect();
+/// The untrimmed text of variant `index` (0-based) of `topic` with `keywords`.
+pub fn caption(lists: &Lists, topic: &str, keywords: &[String], index: usize) -> Made {
+    let topic = tidy(topic);
+    let keywords: Vec<String> = keywords.iter().map(|k| tidy(k)).filter(|k| !k.is_empty()).collect();
+    let r = rotation(&topic);
+    let pick = |part: Part, step: usize| (r + step * index) % lists.part(part).len().max(1);
+    let opener = pick(Part::Opener, 1);
+    let mut sentences = vec![fill(lists.part(Part::Opener)[opener], &topic)];
+    let mut picks = [Some(opener), None, None];
     if !keywords.is_empty() {
-        sentences.push(t.keywords[parts[1]].replace("{kw}", &join_list(&keywords, t.and)));
+        let k = pick(Part::Keywords, 2);
+        let list: Vec<&str> = keywords.iter().map(String::as_str).collect();
+        sentences.push(fill(lists.part(Part::Keywords)[k], &join_list(&list, lists.and)));
+        picks[1] = Some(k);
     }
-    sentences.push(t.closers[parts[2]].to_string());
-    let mut text = sentences.join(" ");
-    let tags = tags(brief);
-    if !tags.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&tags.join(" "));
-    }
-    (text, parts)
+    let closer = pick(Part::Closer, 3);
+    sentences.push(lists.part(Part::Closer)[closer].trim().to_string());
+    picks[2] = Some(closer);
+    Made { text: sentences.join(" "), picks }
 }
 
-/// The keywords as hashtags, then the topic's best words, up to the network's budget.
-fn tags(brief: &Brief) -> Vec<String> {
-    let budget = brief.network.hashtag_budget();
-    let mut tags: Vec<String> = Vec::new();
-    for tag in brief.keywords.iter().filter_map(|k| hashtags::from_phrase(k)) {
-        if tags.len() < budget && !hashtags::contains(&tags, &tag) {
-            tags.push(tag);
+/// `template` with `{topic}`, `{Topic}` and `{kw}` replaced by `value` (`{Topic}` with a
+/// capital first letter); a value that ends a sentence drops the template's punctuation
+/// right after it.
+pub fn fill(template: &str, value: &str) -> String {
+    let ends_sentence = ends_sentence(value);
+    let mut out = String::with_capacity(template.len() + value.len());
+    let mut rest = template.trim();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else { break };
+        match &rest[start + 1..start + len] {
+            "Topic" => out.push_str(&capitalise_first(value)),
+            _ => out.push_str(value),
+        }
+        rest = &rest[start + len + 1..];
+        if ends_sentence {
+            rest = rest.strip_prefix(['.', '!', '?', ':', ';', ',']).unwrap_or(rest);
         }
     }
-    for tag in hashtags::extract(brief.topic, budget, Some(brief.language)) {
-        if tags.len() < budget && !hashtags::contains(&tags, &tag) {
-            tags.push(tag);
-        }
-    }
-    tags
+    out.push_str(rest);
+    out
+}
+
+/// Whether `text` ends a sentence on its own: final `.`, `!`, `?`, `…`, or a URL that a
+/// period would only clutter.
+fn ends_sentence(text: &str) -> bool {
+    text.ends_with(['.', '!', '?', '…']) || text.rsplit(' ').next().is_some_and(|last| last.contains("://"))
+}
+
+/// One line, single spaces, without a trailing comma, colon, semicolon or dash.
+fn tidy(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.trim_end_matches([',', ';', ':', '-', '–', '—', ' ']).to_string()
 }
 
 /// `a`, `a and b`, `a, b and c`.
@@ -201,12 +151,17 @@ fn join_list(items: &[&str], and: &str) -> String {
     }
 }
 
+/// The first letter in upper case, unless the first word is written like `iPhone`.
 fn capitalise_first(text: &str) -> String {
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    if first_word.chars().skip(1).any(char::is_uppercase) {
+        return text.to_string();
+    }
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-/// FNV-1a of the lowercase topic, mod 5: stable across runs, builds and platforms.
+/// FNV-1a of the lowercase topic: stable across runs, builds and platforms.
 fn rotation(topic: &str) -> usize {
     let hash = topic
         .trim()
@@ -220,8 +175,8 @@ fn rotation(topic: &str) -> usize {
 mod tests {
     use super::*;
 
-    fn brief<'a>(topic: &'a str, keywords: &'a [String], language: Language, tone: Tone) -> Brief<'a> {
-        Brief { topic, network: Network::Mastodon, language, tone, keywords }
+    fn lists(language: Language, tone: Tone, kind: Kind) -> Lists<'static> {
+        Lists::resolve(language, tone, kind, None)
     }
 
     #[test]
@@ -233,31 +188,42 @@ mod tests {
     }
 
     #[test]
-    fn fills_topic_keywords_and_tags() {
-        let keywords = vec!["open source".to_string(), "Rust".to_string()];
-        let (text, parts) = caption(&brief("self-hosted automation", &keywords, Language::En, Tone::Neutral), 0);
-        let opener = EN_NEUTRAL.openers[parts[0]].replace("{Topic}", "Self-hosted automation");
-        assert!(text.starts_with(&opener.replace("{topic}", "self-hosted automation")), "{text}");
-        assert!(text.contains("open source and Rust"), "{text}");
-        assert!(text.ends_with("\n\n#OpenSource #Rust #SelfHosted #Automation"), "{text}");
+    fn fills_the_topic_with_its_punctuation() {
+        assert_eq!(fill("New from us: {topic}.", "our shop"), "New from us: our shop.");
+        assert_eq!(fill("New from us: {topic}.", "We opened a shop."), "New from us: We opened a shop.");
+        assert_eq!(fill("{Topic}.", "is it down?"), "Is it down?");
+        assert_eq!(fill("Guess what? {Topic} 🙌", "iPhone app!"), "Guess what? iPhone app! 🙌");
+        assert_eq!(fill("Read: {topic}.", "Post: https://ex.test/a"), "Read: Post: https://ex.test/a");
+        assert_eq!(tidy("  Sommerfest,\n in Köln:  "), "Sommerfest, in Köln");
     }
 
     #[test]
-    fn german_templates_join_with_und() {
+    fn keywords_and_german_lists() {
         let keywords = vec!["Kaffee".to_string(), "Kuchen".to_string(), "Musik".to_string()];
-        let (text, _) = caption(&brief("unser Sommerfest", &keywords, Language::De, Tone::Casual), 1);
-        assert!(text.contains("Kaffee, Kuchen und Musik"), "{text}");
-        assert!(text.contains("#Kaffee #Kuchen #Musik #Sommerfest"), "{text}");
+        let made = caption(&lists(Language::De, Tone::Casual, Kind::Announcement), "unser Sommerfest", &keywords, 1);
+        assert!(made.text.contains("Kaffee, Kuchen und Musik"), "{}", made.text);
+        assert!(made.text.contains("unser Sommerfest"), "{}", made.text);
+        assert!(made.picks.iter().all(Option::is_some));
+        let none = caption(&lists(Language::En, Tone::Neutral, Kind::Announcement), "a topic", &[], 0);
+        assert_eq!(none.picks[1], None, "no keywords, no keyword sentence");
     }
 
     #[test]
     fn variants_differ_and_repeat_exactly() {
-        let b = brief("the spring release", &[], Language::En, Tone::Casual);
-        let all: Vec<String> = (0..5).map(|i| caption(&b, i).0).collect();
+        let l = lists(Language::En, Tone::Casual, Kind::Announcement);
+        let all: Vec<String> = (0..5).map(|i| caption(&l, "the spring release", &[], i).text).collect();
         for (i, a) in all.iter().enumerate() {
             assert!(all[i + 1..].iter().all(|other| other != a), "variant {i} repeats");
-            assert_eq!(*a, caption(&b, i).0);
+            assert_eq!(*a, caption(&l, "the spring release", &[], i).text);
         }
+    }
+
+    #[test]
+    fn incidents_are_sober() {
+        let made = caption(&lists(Language::De, Tone::Casual, Kind::Incident), "Störung im Shop", &[], 0);
+        assert!(made.text.contains("Störung im Shop") && !made.text.contains('?'), "{}", made.text);
+        let du = ["du", "dich", "dir", "deine"];
+        assert!(made.text.split(|c: char| !c.is_alphabetic()).any(|w| du.contains(&w)), "says du: {}", made.text);
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! The chat messages that ask a model for one caption, and the clean-up of its reply:
-//! reasoning blocks, Markdown fences, quotes and "Here is your caption:" lines removed,
-//! a JSON `{"caption", "hashtags"}` reply taken apart.
+//! The chat messages that ask a model for one caption as JSON with a one-sentence reason,
+//! and the clean-up of its reply: reasoning blocks, Markdown fences, quotes and "Here is
+//! your caption:" lines removed, a JSON `{"caption", "hashtags", "reason"}` reply taken
+//! apart; a plain-text reply is the caption itself.
 
 use serde_json::{Value, json};
 
-use crate::Language;
 use crate::network::Network;
+use crate::{Kind, Language};
+
+/// The longest reason kept from a model's reply, in characters.
+const MAX_REASON_CHARS: usize = 200;
 
 /// What the model is asked for.
 pub struct Ask<'a> {
@@ -14,6 +18,14 @@ pub struct Ask<'a> {
     pub language: Language,
     pub voice: Option<&'a str>,
     pub keywords: &'a [String],
+    pub kind: Kind,
+}
+
+/// A cleaned reply: the caption and, when the model gave one, its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    pub reason: Option<String>,
 }
 
 /// The `messages` of a chat completion request: one system and one user message.
@@ -23,12 +35,19 @@ pub fn messages(ask: &Ask) -> Value {
         Language::En => "English",
         Language::De => "German",
     };
+    let tags = match ask.kind {
+        Kind::Announcement => {
+            format!("End with {} fitting hashtags in CamelCase.", ask.network.hashtag_budget().min(3))
+        }
+        Kind::Incident => "This is an incident notice: be sober and factual, apologise and say that updates will \
+                           follow; no emoji, no question to the reader, no hashtags."
+            .to_string(),
+    };
     let mut system = format!(
         "You write captions for {network} posts. Write in {language}. A caption is at most {limit} characters \
-         long, hashtags included; stay well below that. End with {tags} fitting hashtags in CamelCase. Reply with \
-         the caption text only: no quotes, no introduction, no Markdown.",
+         long, hashtags included; stay well below that. {tags} Reply with JSON only, no Markdown: \
+         {{\"caption\": \"the caption text\", \"reason\": \"one sentence on why it fits the topic and voice\"}}",
         network = ask.network.name(),
-        tags = ask.network.hashtag_budget().min(3),
     );
     if let Some(voice) = ask.voice.map(str::trim).filter(|v| !v.is_empty()) {
         system.push_str(&format!("\nBrand voice: {voice}"));
@@ -41,21 +60,22 @@ pub fn messages(ask: &Ask) -> Value {
 }
 
 /// The caption in a model's reply, or `None` when nothing usable is left.
-pub fn clean(content: &str) -> Option<String> {
+pub fn clean(content: &str) -> Option<Reply> {
     let text = roost_sdk::openai::answer(content);
     let text = text.as_str();
-    if let Some(caption) = from_json(text) {
-        return Some(caption).filter(|c| !c.is_empty());
+    if let Some(reply) = from_json(text) {
+        return Some(reply).filter(|r| !r.text.is_empty());
     }
     let text = strip_preamble(text);
     let text = strip_quotes(text.trim()).trim();
-    (!text.is_empty()).then(|| text.to_string())
+    (!text.is_empty()).then(|| Reply { text: text.to_string(), reason: None })
 }
 
-/// A reply that is a JSON object with a `caption` (and maybe `hashtags`) field.
-fn from_json(text: &str) -> Option<String> {
+/// A reply that is a JSON object with a `caption` (and maybe `hashtags` and `reason`) field.
+fn from_json(text: &str) -> Option<Reply> {
     let value: Value = serde_json::from_str(text).ok()?;
     let caption = value.get("caption")?.as_str()?.trim().to_string();
+    let reason = value.get("reason").and_then(Value::as_str).map(one_line).filter(|r| !r.is_empty());
     let tags: Vec<String> = value
         .get("hashtags")
         .and_then(Value::as_array)
@@ -67,7 +87,18 @@ fn from_json(text: &str) -> Option<String> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(if tags.is_empty() { caption } else { format!("{caption}\n\n{}", tags.join(" ")) })
+    let text = if tags.is_empty() { caption } else { format!("{caption}\n\n{}", tags.join(" ")) };
+    Some(Reply { text, reason })
+}
+
+/// `text` on one line, at most [`MAX_REASON_CHARS`] characters (cut with `…`).
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX_REASON_CHARS {
+        return line;
+    }
+    let cut: String = line.chars().take(MAX_REASON_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Drops a first line such as "Here is your caption:" when more follows.
@@ -98,6 +129,10 @@ fn strip_quotes(text: &str) -> &str {
 mod tests {
     use super::*;
 
+    fn text(content: &str) -> Option<String> {
+        clean(content).map(|r| r.text)
+    }
+
     #[test]
     fn messages_name_network_limit_language_voice_and_keywords() {
         let keywords = vec!["Rust".to_string(), "WASM".to_string()];
@@ -107,6 +142,7 @@ mod tests {
             language: Language::De,
             voice: Some("warm"),
             keywords: &keywords,
+            kind: Kind::Announcement,
         };
         let m = messages(&ask);
         let system = m[0]["content"].as_str().unwrap();
@@ -114,22 +150,29 @@ mod tests {
         assert!(system.contains("Bluesky") && system.contains("300 characters") && system.contains("German"));
         assert!(system.contains("Brand voice: warm"));
         assert_eq!(m[1]["content"], "Topic: plugins\nKeywords: Rust, WASM");
+        assert!(system.contains(r#"{"caption": "#) && system.contains(r#""reason": "one sentence"#), "{system}");
+        assert!(system.contains("2 fitting hashtags"), "{system}");
+        let incident = messages(&Ask { kind: Kind::Incident, ..ask });
+        let system = incident[0]["content"].as_str().unwrap();
+        assert!(
+            system.contains("incident notice") && system.contains("no emoji") && !system.contains("fitting hashtags")
+        );
     }
 
     #[test]
     fn cleans_quotes_fences_reasoning_and_preambles() {
-        assert_eq!(clean("\"Hello world #Hi\"").as_deref(), Some("Hello world #Hi"));
-        assert_eq!(clean("„Hallo Welt“").as_deref(), Some("Hallo Welt"));
-        assert_eq!(clean("```\nA caption\n```").as_deref(), Some("A caption"));
-        assert_eq!(clean("```text\nA caption\n```").as_deref(), Some("A caption"));
-        assert_eq!(clean("<think>hmm, 300 chars</think>\n\nThe caption").as_deref(), Some("The caption"));
-        assert_eq!(clean("Here is your caption:\n\n\"Go #Go\"").as_deref(), Some("Go #Go"));
+        assert_eq!(text("\"Hello world #Hi\"").as_deref(), Some("Hello world #Hi"));
+        assert_eq!(text("„Hallo Welt“").as_deref(), Some("Hallo Welt"));
+        assert_eq!(text("```\nA caption\n```").as_deref(), Some("A caption"));
+        assert_eq!(text("```text\nA caption\n```").as_deref(), Some("A caption"));
+        assert_eq!(text("<think>hmm, 300 chars</think>\n\nThe caption").as_deref(), Some("The caption"));
+        assert_eq!(text("Here is your caption:\n\n\"Go #Go\"").as_deref(), Some("Go #Go"));
         assert_eq!(
-            clean("\"Quoted\" at the start and \"here\"").as_deref(),
+            text("\"Quoted\" at the start and \"here\"").as_deref(),
             Some("\"Quoted\" at the start and \"here\"")
         );
-        assert_eq!(clean("  \n "), None);
-        assert_eq!(clean("<think>only thoughts"), None);
+        assert_eq!(text("  \n "), None);
+        assert_eq!(text("<think>only thoughts"), None);
     }
 
     #[test]
@@ -137,10 +180,18 @@ mod tests {
         let reply = r##"```json
 {"caption": "Spring is here", "hashtags": ["#Spring", "Garden"]}
 ```"##;
-        assert_eq!(clean(reply).as_deref(), Some("Spring is here\n\n#Spring #Garden"));
+        assert_eq!(text(reply).as_deref(), Some("Spring is here\n\n#Spring #Garden"));
         assert_eq!(
-            clean(r##"{"caption": "Tagged #Spring", "hashtags": ["#Spring"]}"##).as_deref(),
+            text(r##"{"caption": "Tagged #Spring", "hashtags": ["#Spring"]}"##).as_deref(),
             Some("Tagged #Spring")
         );
+        let with_reason = r#"{"caption": "Spring is here", "reason": "Short and warm,\n as asked."}"#;
+        assert_eq!(
+            clean(with_reason),
+            Some(Reply { text: "Spring is here".into(), reason: Some("Short and warm, as asked.".into()) })
+        );
+        let long = format!(r#"{{"caption": "c", "reason": "{}"}}"#, "why ".repeat(100));
+        assert_eq!(clean(&long).unwrap().reason.unwrap().chars().count(), MAX_REASON_CHARS);
+        assert_eq!(clean("Plain #Text").unwrap().reason, None);
     }
 }
