@@ -36,6 +36,23 @@ impl Lang {
         }
     }
 
+    /// A crisis severity (`low`, `medium`, `high`, `critical`) in this language; another
+    /// word as it came.
+    pub fn severity(self, word: &str) -> String {
+        let german = match word {
+            "none" => "keine",
+            "low" => "niedrig",
+            "medium" => "mittel",
+            "high" => "hoch",
+            "critical" => "kritisch",
+            other => other,
+        };
+        match self {
+            Lang::En => word.to_string(),
+            Lang::De => german.to_string(),
+        }
+    }
+
     fn separators(self) -> (char, char) {
         match self {
             Lang::En => (',', '.'),

@@ -95,7 +95,14 @@ pub fn alerts(input: &Checked) -> Section {
         .map(|s| {
             let at = DateTime::parse_from_rfc3339(&s.at).map_or(s.at.clone(), |t| when(input, t.with_timezone(&Utc)));
             let neg = lang.percent(s.negative_share * 100.0, 0, false);
-            vec![text(at), text(&s.key), text(&s.severity), num(lang.int(s.count)), num(neg), text(&s.reason)]
+            vec![
+                text(at),
+                text(&s.key),
+                text(lang.severity(&s.severity)),
+                num(lang.int(s.count)),
+                num(neg),
+                text(&s.reason),
+            ]
         })
         .collect();
     let headers = vec![l.window_end, l.key, l.severity, l.mentions, l.negative, l.reason];

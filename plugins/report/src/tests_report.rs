@@ -97,8 +97,11 @@ fn german_labels_everywhere() {
     let mut input = week();
     input["language"] = json!("de");
     input["timezone"] = json!("Europe/Berlin");
+    input["spikes"] = json!([{ "key": "acme/mentions", "at": "2025-06-02T11:10:00Z", "severity": "critical", "count": 14,
+                               "negative_share": 0.8, "reason": "14 mentions" }]);
     let out = digest(input).unwrap();
     let md = out["markdown"].as_str().unwrap();
+    assert!(md.contains("| acme/mentions | kritisch | 14 | 80 % |"), "the severity in German: {md}");
     assert!(md.starts_with("# Weekly\n\n01.06.2025 02:00 bis 07.06.2025 23:59 (Europe/Berlin)\n"), "{md}");
     for heading in ["Überblick", "Erwähnungen pro Tag (Europe/Berlin)", "Nach Netzwerk", "Beiträge nach Interaktionen"]
     {

@@ -16,6 +16,8 @@ use crate::support;
 
 pub const OPERATOR: &str = "roost_operator-cluster-token";
 const MASTER_KEY: &str = "6c6f6f6b2061742074686520636c75737465722c206e6f7420746865206b6579";
+/// How long a process may take to answer `/healthz` after it was started.
+const READY_WITHIN: Duration = Duration::from_secs(300);
 /// The webhook secret every workflow of these tests is signed with.
 pub const HOOK_KEY: &str = "cluster-hook-key";
 
@@ -97,14 +99,16 @@ pub struct Node {
 }
 
 impl Node {
-    /// Waits until the process answers `/healthz`.
+    /// Waits until the process answers `/healthz`. A first start on a cold compile cache
+    /// compiles every plugin (a debug build, on cores other tests share) before it answers,
+    /// which can take minutes; restarts find the compiled plugins in the cache.
     pub async fn ready(&mut self, client: &reqwest::Client, cluster: &Cluster) {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + READY_WITHIN;
         while !client.get(format!("{}/healthz", self.url)).send().await.is_ok_and(|r| r.status().is_success()) {
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("{} ended on its own ({status}):\n{}", self.name, cluster.log_tail(self.name));
             }
-            assert!(Instant::now() < deadline, "{} did not answer /healthz within 60 s", self.name);
+            assert!(Instant::now() < deadline, "{} did not answer /healthz within {READY_WITHIN:?}", self.name);
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -189,9 +189,30 @@ async fn offline_captions_repeat_exactly_and_fit() {
 }
 
 #[tokio::test]
-async fn hashtags_from_text() {
+async fn hashtags_come_from_the_text_and_from_tags_observed_in_listening() {
     let h = Harness::new().await;
     let text = "Heute startet unser #Sommerfest in Köln: Musik, Kuchen und Musik bis Mitternacht.";
     let out = h.step("caption", "hashtags", json!({ "text": text, "max": 3, "language": "de" })).await.unwrap();
-    assert_eq!(out, json!({ "hashtags": ["#Sommerfest", "#Musik", "#Köln"] }));
+    let own = json!({ "tag": "#Sommerfest", "source": "text", "mentions_7d": 0, "mentions_28d": 0 });
+    assert_eq!(out, json!({ "hashtags": ["#Sommerfest"], "suggestions": [own] }), "no tags made of plain words");
+
+    // Listening counts the tags people use, with how negative their mentions were.
+    let happy = json!({ "label": "positive", "compound": 0.6 });
+    let angry = json!({ "label": "negative", "compound": -0.7 });
+    let mut mentions = Vec::new();
+    for _ in 0..3 {
+        mentions.push(json!({ "text": "Endlich wieder Live-Musik in #Köln #KoelnLiebe", "sentiment": happy }));
+        mentions.push(json!({ "text": "#AcmeAusfall schon wieder, die App ist weg", "sentiment": angry }));
+        mentions.push(json!({ "text": "Musik am Rhein #Musikfestival #News", "sentiment": happy }));
+    }
+    let observed = h.step("caption", "observe", json!({ "mentions": mentions })).await.unwrap();
+    assert_eq!((observed["mentions"].clone(), observed["negative"].clone()), (json!(9), json!(3)), "{observed}");
+
+    let out = h.step("caption", "hashtags", json!({ "text": text, "max": 5 })).await.unwrap();
+    let tags: Vec<&str> = out["hashtags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert_eq!(tags[0], "#Sommerfest", "{out}");
+    assert!(tags.contains(&"#Köln") && tags.contains(&"#Musikfestival"), "observed tags that fit the text: {out}");
+    assert!(!tags.contains(&"#AcmeAusfall") && !tags.contains(&"#News"), "never a problem or a generic tag: {out}");
+    let koeln = out["suggestions"].as_array().unwrap().iter().find(|s| s["tag"] == "#Köln").unwrap();
+    assert_eq!((koeln["source"].clone(), koeln["mentions_7d"].clone()), (json!("observed"), json!(3)), "{out}");
 }
