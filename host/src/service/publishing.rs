@@ -60,7 +60,8 @@ pub async fn stop(
 ) -> Result<(PublishingView, bool), ApiError> {
     let reason = reason.trim();
     check_text(field, reason, MAX_REASON_CHARS)?;
-    let name = actor.name.clone().unwrap_or_else(|| actor.id.clone());
+    // Who stopped it, as approvals name who decided: never a name the caller chose.
+    let name = actor.to_string();
     let (_, started) = store.hold_publishing(workspace, &name, reason).await?;
     if started {
         store.audit(Some(workspace), actor, "publishing.stop", workspace, Some(reason)).await?;

@@ -165,7 +165,7 @@ fn normalize(url: &str) -> Result<(Backend, String, bool), StoreError> {
         return Ok((Backend::Sqlite, url.to_string(), true));
     }
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        create_parent(path)?;
+        prepare_file(path)?;
         let sep = if path.contains('?') { '&' } else { '?' };
         let url =
             format!("sqlite://{path}{}", if path.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") });
@@ -177,12 +177,27 @@ fn normalize(url: &str) -> Result<(Backend, String, bool), StoreError> {
     Err(StoreError::UnsupportedUrl(url.to_string()))
 }
 
-/// Creates the folder a SQLite file goes into, so a first start needs no set-up.
-fn create_parent(path: &str) -> Result<(), StoreError> {
+/// Creates the folder a SQLite file goes into, so a first start needs no set-up, and (unless
+/// the URL chooses a `mode=`) a new file readable by its owner only (mode 0600): it holds
+/// runs, comments and the audit log, and SQLite gives its `-wal` and `-shm` files the same
+/// mode.
+fn prepare_file(path: &str) -> Result<(), StoreError> {
+    let io = |e| StoreError::Sqlx(sqlx::Error::Io(e));
     let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
-    match file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| StoreError::Sqlx(sqlx::Error::Io(e))),
-        None => Ok(()),
+    if let Some(dir) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    if path.contains("mode=") {
+        return Ok(());
+    }
+    let mut new = std::fs::OpenOptions::new();
+    new.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut new, 0o600);
+    match new.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(e)),
     }
 }
 

@@ -1,14 +1,15 @@
 //! An approval's `fields`: values the approver may edit before deciding (the draft's text,
 //! say), typed, with defaults from expressions and a length limit counted as people count
-//! characters (grapheme clusters, as Bluesky does); and the checking of an approver's edits.
+//! characters (grapheme clusters, as Bluesky does) or as Mastodon counts a post; and the
+//! checking of an approver's edits.
 
 use marked_yaml::Node;
 use serde_json::{Map, Value, json};
-use unicode_segmentation::UnicodeSegmentation;
 
 use super::diagnostic::Diagnostic;
 use super::inputs::InputType;
 use super::keys::{APPROVAL_FIELD, APPROVAL_FIELD_TYPES};
+use super::post_length::{COUNTINGS, Counting};
 use super::refs::{self, RefContext, Site};
 use super::spec::{Text, check_keys, entry, expect_mapping, value_pos};
 use super::template::{self, Template};
@@ -25,8 +26,9 @@ pub struct ApprovalField {
     pub kind: InputType,
     pub default: Option<Template>,
     pub description: Option<String>,
-    /// Most grapheme clusters of a string value.
+    /// The longest a string value may be, counted by `count`.
     pub max_length: Option<u32>,
+    pub count: Counting,
 }
 
 /// Reads `fields:`; returns the fields and the steps their defaults read.
@@ -71,21 +73,30 @@ pub fn parse(
             _ => None,
         });
         let max_length = entry(m, "max_length").and_then(|(k, v)| values::integer_in(k, v, 1, 100_000, diags));
-        fields.push(ApprovalField { name: name.as_str().to_string(), kind, default, description, max_length });
+        let count = entry(m, "count")
+            .and_then(|(k, v)| values::choice(k, v, COUNTINGS, diags))
+            .and_then(Counting::from_name)
+            .unwrap_or_default();
+        fields.push(ApprovalField { name: name.as_str().to_string(), kind, default, description, max_length, count });
     }
     (fields, deps)
 }
 
 /// The stored form of `fields` with their rendered values: `[{name, type, description,
-/// max_length, value}]`; an error when a value breaks its field's type or length.
+/// max_length, value}]`, with `count` when it is not `characters`; an error when a value
+/// breaks its field's type or length.
 pub fn stored(fields: &[ApprovalField], values: Vec<Value>) -> Result<Value, String> {
     let mut out = Vec::new();
     for (field, value) in fields.iter().zip(values) {
         let value = coerce(field, value).map_err(|e| format!("field `{}`: default {e}", field.name))?;
-        out.push(json!({
+        let mut stored = json!({
             "name": field.name, "type": field.kind.name(), "description": field.description,
             "max_length": field.max_length, "value": value,
-        }));
+        });
+        if field.count != Counting::Characters {
+            stored["count"] = json!(field.count.name());
+        }
+        out.push(stored);
     }
     Ok(Value::Array(out))
 }
@@ -106,7 +117,8 @@ pub fn apply_edits(stored: &Value, edits: &Map<String, Value>) -> Result<(Value,
         let Some(edit) = edits.get(&name) else { continue };
         let kind = field["type"].as_str().and_then(InputType::from_name).unwrap_or_default();
         let max_length = field["max_length"].as_u64().map(|n| n as u32);
-        let spec = ApprovalField { name: name.clone(), kind, default: None, description: None, max_length };
+        let count = field["count"].as_str().and_then(Counting::from_name).unwrap_or_default();
+        let spec = ApprovalField { name: name.clone(), kind, default: None, description: None, max_length, count };
         let edit = coerce(&spec, edit.clone()).map_err(|e| format!("fields.{name}: {e}"))?;
         if field["value"] != edit {
             changes.push(json!({ "field": name, "from": field["value"], "to": edit }));
@@ -136,9 +148,13 @@ fn coerce(field: &ApprovalField, value: Value) -> Result<Value, String> {
         return Err(format!("expected {article} {}, found {}", field.kind.name(), super::template::json_kind(&value)));
     }
     if let (Some(max), Some(text)) = (field.max_length, value.as_str()) {
-        let count = text.graphemes(true).count();
+        let count = field.count.count(text);
         if count > max as usize {
-            return Err(format!("{count} characters, more than the {max} allowed"));
+            let how = match field.count {
+                Counting::Characters => "",
+                Counting::Mastodon => " as Mastodon counts them",
+            };
+            return Err(format!("{count} characters{how}, more than the {max} allowed"));
         }
     }
     if value.as_str().is_some_and(|text| text.chars().count() > 100_000) {
@@ -152,7 +168,14 @@ mod tests {
     use super::*;
 
     fn field(kind: InputType, max_length: Option<u32>) -> ApprovalField {
-        ApprovalField { name: "text".into(), kind, default: None, description: None, max_length }
+        ApprovalField {
+            name: "text".into(),
+            kind,
+            default: None,
+            description: None,
+            max_length,
+            count: Counting::default(),
+        }
     }
 
     #[test]
@@ -163,6 +186,18 @@ mod tests {
         assert_eq!(coerce(&field(InputType::Integer, None), json!("12")), Ok(json!(12)));
         assert!(coerce(&field(InputType::Integer, None), json!("twelve")).is_err());
         assert!(coerce(&field(InputType::Boolean, None), json!(1)).is_err());
+    }
+
+    #[test]
+    fn a_mastodon_field_counts_links_as_mastodon_does() {
+        let link = format!("https://example.com/{}", "a".repeat(600));
+        let spec = ApprovalField { count: Counting::Mastodon, ..field(InputType::String, Some(500)) };
+        let stored = stored(&[spec], vec![json!(format!("Our shop is open: {link}"))]).unwrap();
+        assert_eq!(stored[0]["count"], "mastodon", "the form counts as the server does");
+        let edit = |n: usize| Map::from_iter([("text".to_string(), json!(format!("{} {link}", "x".repeat(n))))]);
+        assert!(apply_edits(&stored, &edit(476)).is_ok(), "476 + a space + 23 for the link: 500");
+        let refused = apply_edits(&stored, &edit(477)).unwrap_err();
+        assert_eq!(refused, "fields.text: 501 characters as Mastodon counts them, more than the 500 allowed");
     }
 
     #[test]

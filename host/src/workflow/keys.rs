@@ -247,7 +247,12 @@ pub const APPROVAL_FIELD: Table = Table {
         opt("type", Shape::Enum(APPROVAL_FIELD_TYPES), "The field's type (default string)"),
         opt("default", Shape::Template, "The value shown to the approver, e.g. the draft's text"),
         opt("description", Shape::Text, "What the field is"),
-        opt("max_length", Shape::Int { min: 1 }, "Most characters of a text, counted as people see them"),
+        opt("max_length", Shape::Int { min: 1 }, "Most characters of a text, counted as `count` says"),
+        opt(
+            "count",
+            Shape::Enum(super::post_length::COUNTINGS),
+            "How max_length counts: characters as people see them (default), or mastodon (every link 23, @user@domain as @user)",
+        ),
     ],
     one_of: &[],
 };

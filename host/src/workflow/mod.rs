@@ -33,6 +33,7 @@ mod keys;
 mod lex;
 mod limits;
 mod plan;
+pub mod post_length;
 mod refs;
 mod render_error;
 mod respond;

@@ -115,6 +115,14 @@ async fn sqlite_file_records_runs_steps_logs_and_kv() {
     let url = format!("sqlite://{}", dir.path().join("roost.db").display());
     records_runs_steps_logs_and_kv(Store::connect(&url).await.unwrap()).await;
     assert!(dir.path().join("roost.db").metadata().unwrap().len() > 0);
+    // Runs, comments and the audit log are the owner's alone, and so is the write-ahead log.
+    use std::os::unix::fs::PermissionsExt;
+    let open = Store::connect(&url).await.unwrap();
+    for file in ["roost.db", "roost.db-wal", "roost.db-shm"] {
+        let meta = dir.path().join(file).metadata().unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{file}");
+    }
+    drop(open);
 }
 
 #[tokio::test]

@@ -145,13 +145,18 @@ fn entry_json(
     })
 }
 
+/// How far ahead a post may be moved: further is a mistyped year.
+const MAX_AHEAD_MS: i64 = 5 * 366 * 86_400_000;
+
 /// Slots shown per scheduled publish as its best times.
 const MAX_BEST_SLOTS: usize = 12;
 
 /// The times the run's finished steps suggested for posting: every succeeded step whose
 /// output has `slots: [{at, score}]` (as `best-time/next-slot` answers), for the calendar
-/// to shade. A slot whose `at` is not an RFC 3339 time is left out.
+/// to shade. Only times still ahead count, the best-scored [`MAX_BEST_SLOTS`] of them, in
+/// time order; a slot whose `at` is not an RFC 3339 time is left out.
 fn best_slots(state: &RunState) -> Vec<Value> {
+    let now = now_ms();
     let slots = state
         .run
         .steps
@@ -159,15 +164,18 @@ fn best_slots(state: &RunState) -> Vec<Value> {
         .filter(|st| st.status == "succeeded")
         .filter_map(|st| st.output.as_ref()?.get("slots")?.as_array())
         .flatten();
-    slots
+    let mut ahead: Vec<(i64, Option<f64>)> = slots
         .filter_map(|slot| {
-            let at = slot.get("at")?.as_str()?;
-            let at = chrono::DateTime::parse_from_rfc3339(at).ok()?.timestamp_millis();
-            let score = slot.get("score").and_then(Value::as_f64);
-            Some(json!({ "at": rfc3339(at), "score": score }))
+            let at = chrono::DateTime::parse_from_rfc3339(slot.get("at")?.as_str()?).ok()?.timestamp_millis();
+            Some((at, slot.get("score").and_then(Value::as_f64).filter(|s| s.is_finite())))
         })
-        .take(MAX_BEST_SLOTS)
-        .collect()
+        .filter(|(at, _)| *at > now)
+        .collect();
+    // Best first (a slot without a score last), then the kept ones in time order.
+    ahead.sort_by(|a, b| b.1.unwrap_or(f64::MIN).total_cmp(&a.1.unwrap_or(f64::MIN)).then(a.0.cmp(&b.0)));
+    ahead.truncate(MAX_BEST_SLOTS);
+    ahead.sort_by_key(|(at, _)| *at);
+    ahead.into_iter().map(|(at, score)| json!({ "at": rfc3339(at), "score": score })).collect()
 }
 
 /// The steps with side effects that run after the timer of `timer`: the step itself (held
@@ -253,6 +261,9 @@ pub async fn move_timer(
     let at = parse_time("at", &body.at)?;
     if at <= now_ms() {
         return Err(ApiError::invalid(format!("at: `{}` is in the past; choose a time in the future", body.at)));
+    }
+    if at > now_ms() + MAX_AHEAD_MS {
+        return Err(ApiError::invalid(format!("at: `{}` is more than 5 years ahead; check the year", body.at)));
     }
     let timer = s.store.waiting_timer(&id, &step).await?.ok_or_else(|| {
         ApiError::not_found(format!("step `{step}` of run `{id}` is not waiting for a time (it ran, or the run ended)"))

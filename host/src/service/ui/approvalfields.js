@@ -1,9 +1,9 @@
 // An approval's editable fields as form controls: a text box with a live count against its
 // limit for text, a number box, a check box; and the values a person changed.
 
-import { charCount, field, h } from './dom.js';
+import { countAs, field, h } from './dom.js';
 
-/** `{nodes, edits()}` for `fields` (`[{name, type, description, max_length, value}]`). */
+/** `{nodes, edits()}` for `fields` (`[{name, type, description, max_length, count, value}]`). */
 export function fieldControls(fields) {
   const controls = (fields || []).map((f) => {
     let control;
@@ -22,9 +22,10 @@ export function fieldControls(fields) {
     const count = f.type === 'string' || !f.type ? h('small', { class: 'field-count', 'aria-live': 'polite' }) : null;
     const recount = () => {
       if (!count) return;
-      const n = charCount(control.value);
+      const n = countAs(f.count, control.value);
       const over = f.max_length && n > f.max_length;
-      count.textContent = f.max_length ? `${n} of ${f.max_length} characters` : `${n} characters`;
+      const how = f.count === 'mastodon' ? ' as Mastodon counts them' : '';
+      count.textContent = f.max_length ? `${n} of ${f.max_length} characters${how}` : `${n} characters${how}`;
       count.classList.toggle('warn', Boolean(over));
       control.setAttribute('aria-invalid', over ? 'true' : 'false');
     };

@@ -124,6 +124,19 @@ export function charCount(text) {
   return graphemes ? [...graphemes.segment(text)].length : [...text].length;
 }
 
+const LINK = /https?:\/\/[^\s]*[^\s.,;:!?)\]"']/g;
+const REMOTE_MENTION = /(^|\s)@(\w+)@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+/gu;
+
+/** A post's length as Mastodon counts it: every link 23, `@user@domain` as `@user`. */
+export function mastodonCount(text) {
+  return charCount(text.replace(LINK, 'x'.repeat(23)).replace(REMOTE_MENTION, '$1@$2'));
+}
+
+/** The length of `text` counted as `how` says (`mastodon` or characters). */
+export function countAs(how, text) {
+  return how === 'mastodon' ? mastodonCount(text) : charCount(text);
+}
+
 /** The text a post would carry: the value itself, or its `text`/`status`/`content` field. */
 export function postText(value) {
   if (typeof value === 'string') return value;

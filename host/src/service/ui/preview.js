@@ -3,7 +3,7 @@
 // marked, and its length against that network's limit; with `media` (`[{url, alt}]`) its
 // images by their alt text, and with `at` when it goes out, in the reader's time.
 
-import { add, charCount, formatClock, formatDay, h, mediaList, ms, postCard } from './dom.js';
+import { add, countAs, formatClock, formatDay, h, mediaList, ms, postCard } from './dom.js';
 
 /** Each network's name and its limit: characters as people count them (grapheme clusters). */
 const NETWORKS = {
@@ -45,7 +45,7 @@ export function previewCards(value, label = 'What will be posted') {
       `${formatDay(at)}, ${formatClock(at)}`), ' (your local time)') : null;
   const cards = h('div', { class: 'post-networks' }, named.map(([key, text]) => {
     const [name, limit] = NETWORKS[key];
-    const count = charCount(text);
+    const count = countAs(key, text);
     const over = count > limit;
     const card = h('figure', { class: 'post', 'data-network': key },
       h('figcaption', { class: 'post-label' }, `${label} on ${name}`),

@@ -45,6 +45,21 @@ steps:
     with: { text: "${{ steps.draft.output.text }}" }
 "#;
 
+/// A post whose run suggested best times: a slot is a step output `{slots: [{at, score}]}`.
+pub const SUGGESTED: &str = r#"name: suggested-post
+inputs:
+  text: { type: string }
+  slots: { type: array }
+steps:
+  - id: slot
+    uses: echo/echo@1
+    with: { slots: "${{ inputs.slots }}" }
+  - id: publish
+    wait_until: ${{ steps.slot.output.slots[0].at }}
+    uses: poster/echo@1
+    with: { text: "${{ inputs.text }}" }
+"#;
+
 /// A pause, then a post whose text needs the pause's output (so it is previewed as written).
 const PAUSED: &str = r#"name: paused-post
 steps:
@@ -201,4 +216,26 @@ async fn cancelling_a_publish_cancels_its_run() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(service.wait_status("default", &run, &["cancelled"]).await["status"], "cancelled");
     service.running.shutdown().await;
+}
+
+#[tokio::test]
+async fn best_slots_are_the_best_scored_times_ahead_and_a_move_is_bounded() {
+    let service = service_with_poster().await;
+    service.put_workflow("default", SUGGESTED).await;
+    // The post's own slot, a past one, a malformed one, and 20 more with rising scores.
+    let mut slots = vec![json!({ "at": in_minutes(60), "score": 0.5 }), json!({ "at": in_minutes(-60), "score": 9.0 })];
+    slots.push(json!({ "at": "next Tuesday", "score": 9.0 }));
+    slots.extend((1..=20).map(|i| json!({ "at": in_minutes(60 + i * 60), "score": f64::from(i as u32) / 10.0 })));
+    let run = start_waiting(&service, "suggested-post", json!({ "text": "Hi", "slots": slots })).await;
+    let (status, list) = calendar(&service, OPERATOR, "").await;
+    assert_eq!(status, 200, "{list}");
+    let best = list[0]["best_slots"].as_array().unwrap();
+    let scores: Vec<f64> = best.iter().map(|s| s["score"].as_f64().unwrap()).collect();
+    assert_eq!(scores, (9..=20).map(|i| f64::from(i) / 10.0).collect::<Vec<_>>(), "the 12 best ahead, in time order");
+
+    let far = (chrono::Utc::now() + chrono::Duration::days(6 * 366)).to_rfc3339();
+    let path = format!("/api/v1/workspaces/default/calendar/{run}/publish/move");
+    let (status, body) = service.call(OPERATOR, Method::POST, &path, Some(json!({ "at": far }))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("more than 5 years ahead"), "{body}");
 }

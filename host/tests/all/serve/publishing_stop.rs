@@ -93,6 +93,11 @@ async fn stop_and_resume(service: Service) {
         service.call(&editor, Method::POST, stop, Some(json!({ "reason": "Product recall: wait for PR" }))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["held"].as_bool(), body["reason"].as_str()), (Some(true), Some("Product recall: wait for PR")));
+    let by = body["by"].as_str().unwrap_or_default();
+    assert!(
+        by.starts_with("editor:") && by.len() > "editor:".len(),
+        "named by role and token id, not its name: {body}"
+    );
     let (_, again) = service.call(OPERATOR, Method::POST, stop, Some(json!({ "reason": "second" }))).await;
     assert_eq!(again["reason"], "Product recall: wait for PR", "a second stop keeps the first: {again}");
 

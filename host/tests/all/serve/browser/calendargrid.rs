@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::super::calendar::{SCHEDULED, in_minutes, service_with_poster, start_waiting};
+use super::super::calendar::{SCHEDULED, SUGGESTED, in_minutes, service_with_poster, start_waiting};
 use super::super::{OPERATOR, Service};
 use super::axe::audit;
 use super::webdriver::Browser;
@@ -73,21 +73,6 @@ async fn an_editor_moves_a_post_a_day_on_the_week_grid_from_the_keyboard() {
     assert_eq!(count(&browser, ".cal-grid").await, 0, "a phone shows the agenda");
     browser.quit().await;
 }
-
-/// A post whose run suggested best times: a slot is a step output `{slots: [{at, score}]}`.
-const SUGGESTED: &str = r#"name: suggested-post
-inputs:
-  text: { type: string }
-  slots: { type: array }
-steps:
-  - id: slot
-    uses: echo/echo@1
-    with: { slots: "${{ inputs.slots }}" }
-  - id: publish
-    wait_until: ${{ steps.slot.output.slots[0].at }}
-    uses: poster/echo@1
-    with: { text: "${{ inputs.text }}" }
-"#;
 
 #[tokio::test]
 async fn best_times_are_shaded_and_a_post_dropped_on_one_takes_that_time() {

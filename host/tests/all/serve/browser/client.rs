@@ -21,8 +21,9 @@ steps:
         at: \"2030-06-03T07:00:00Z\"
       fields:
         text:
-          default: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME\"
-          max_length: 300
+          default: \"Our new shop in Leipzig opens on Monday at 9:00. Come by for coffee! #ACME https://acme.example/leipzig\"
+          max_length: 500
+          count: mastodon
           description: The post
   - id: post
     needs: [review]
@@ -56,12 +57,13 @@ async fn a_client_approves_through_a_link_without_an_account() {
     client.wait_text("#client-title", "review").await;
     let preview = client.text("article.client .post-text").await;
     assert!(preview.contains("opens on Monday at 9:00"), "{preview}");
-    // One card per network, its text marked up as the network shows it, counted against its limit.
+    // One card per network, its text marked up as the network shows it, counted against its
+    // limit as the network counts (on Mastodon its link counts 23).
     let cards = "return [...document.querySelectorAll('article.client figure.post')].map((f) => [f.dataset.network, \
                  f.querySelector('.post-count').textContent])";
     assert_eq!(
         client.script(cards, json!([])).await,
-        json!([["mastodon", "124 of 500 characters"], ["bluesky", "74 of 300 characters"]])
+        json!([["mastodon", "104 of 500 characters"], ["bluesky", "74 of 300 characters"]])
     );
     let marked = "const m = document.querySelector('article.client figure[data-network=mastodon]'); \
                   return [m.querySelector('.post-tag').textContent, m.querySelector('.post-mention').textContent, \
@@ -86,7 +88,7 @@ async fn a_client_approves_through_a_link_without_an_account() {
     client.wait_text(".client-comments", "Please keep the coffee line.").await;
     // The client fixes the time in the text before approving; the post carries the fix.
     let counted = client.text("article.client .field-count").await;
-    assert_eq!(counted, "74 of 300 characters");
+    assert_eq!(counted, "98 of 500 characters as Mastodon counts them", "its link counts 23");
     client
         .script(
             "const t = document.querySelector('article.client textarea[data-field=text]'); \
@@ -94,12 +96,15 @@ async fn a_client_approves_through_a_link_without_an_account() {
             json!([]),
         )
         .await;
-    assert_eq!(client.text("article.client .field-count").await, "75 of 300 characters");
+    assert_eq!(client.text("article.client .field-count").await, "99 of 500 characters as Mastodon counts them");
     client.click("article.client button[value=approve]").await;
     client.wait_text(".client-done", "Approved").await;
     let run = service.wait_status("default", &id, &["succeeded"]).await;
     let post = run["steps"].as_array().unwrap().iter().find(|s| s["id"] == "post").unwrap();
-    assert_eq!(post["output"]["text"], "Our new shop in Leipzig opens on Monday at 10:00. Come by for coffee! #ACME");
+    assert_eq!(
+        post["output"]["text"],
+        "Our new shop in Leipzig opens on Monday at 10:00. Come by for coffee! #ACME https://acme.example/leipzig"
+    );
     let decided_by = run["approvals"][0]["decided_by"].as_str().unwrap();
     assert!(decided_by.starts_with("link:"), "{decided_by}");
 
