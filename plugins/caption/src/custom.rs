@@ -2,17 +2,20 @@
 //!
 //! The shape is `{ "<en|de>": { "<neutral|casual>": { "<list>": [sentences] } } }` with
 //! the lists `openers` (with `{topic}` or `{Topic}`), `keywords` (with `{kw}`) and
-//! `closers` (no placeholder) for announcements, and `incident_openers`,
-//! `incident_keywords` and `incident_closers` for incidents. A list given replaces the
-//! built-in one for its language, tone and kind; anything left out falls back. Errors
-//! name the place: `templates.de.casual.openers[2]: unknown placeholder {foo}`.
+//! `closers` (no placeholder) for announcements, the same with `incident_` for incidents
+//! and with `sensitive_` for sensitive topics. A list given replaces the built-in one for
+//! its language, tone and kind; anything left out falls back. No sentence may hold control,
+//! bidi or zero-width characters; incident and sensitive sentences no emoji, hashtag or
+//! question. Errors name the place: `templates.de.casual.openers[2]: unknown placeholder {foo}`.
 
 use std::collections::BTreeMap;
 
 use roost_sdk::{StepError, Value};
 
 use crate::Language;
-use crate::offline::Tone;
+use crate::emoji::{self, is_emoji};
+use crate::hashtags;
+use crate::voice::Tone;
 
 /// The most sentences in one list: enough variety, and a bounded input.
 pub const MAX_ENTRIES: usize = 20;
@@ -21,8 +24,17 @@ pub const MAX_CHARS: usize = 280;
 
 const LANGUAGES: [(&str, Language); 2] = [("en", Language::En), ("de", Language::De)];
 const TONES: [(&str, Tone); 2] = [("neutral", Tone::Neutral), ("casual", Tone::Casual)];
-const LISTS: [&str; 6] =
-    ["openers", "keywords", "closers", "incident_openers", "incident_keywords", "incident_closers"];
+const LISTS: [&str; 9] = [
+    "openers",
+    "keywords",
+    "closers",
+    "incident_openers",
+    "incident_keywords",
+    "incident_closers",
+    "sensitive_openers",
+    "sensitive_keywords",
+    "sensitive_closers",
+];
 
 /// Validated workspace templates.
 #[derive(Debug, Default, PartialEq)]
@@ -115,7 +127,10 @@ fn check_sentence(text: &str, name: &str) -> Result<(), String> {
     if chars == 0 || chars > MAX_CHARS {
         return Err(format!("is {chars} characters long; write 1 to {MAX_CHARS}"));
     }
-    let part = name.trim_start_matches("incident_");
+    if let Some(what) = invisible(text) {
+        return Err(format!("contains {what}; remove control, bidi and zero-width characters"));
+    }
+    let part = name.trim_start_matches("incident_").trim_start_matches("sensitive_");
     let (allowed, required): (&[&str], &str) = match part {
         "openers" => (&["topic", "Topic"], "{topic} or {Topic}"),
         "keywords" => (&["kw"], "{kw}"),
@@ -135,10 +150,27 @@ fn check_sentence(text: &str, name: &str) -> Result<(), String> {
     if !required.is_empty() && found.is_empty() {
         return Err(format!("needs {required}"));
     }
-    if name.starts_with("incident_") && text.chars().any(is_emoji) {
-        return Err("incident sentences carry no emoji".into());
+    if let Some(kind) = ["incident", "sensitive"].into_iter().find(|k| name.starts_with(&format!("{k}_"))) {
+        if text.chars().any(is_emoji) {
+            return Err(format!("{kind} sentences carry no emoji"));
+        }
+        if !hashtags::existing(text).is_empty() {
+            return Err(format!("{kind} sentences carry no hashtag"));
+        }
+        if text.contains(['?', '¿', '？', '⁇']) {
+            return Err(format!("{kind} sentences ask no question"));
+        }
     }
     Ok(())
+}
+
+/// The first invisible character of `text`, named with its code point.
+fn invisible(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        let before = i.checked_sub(1).map(|p| chars[p]);
+        emoji::invisible(c, before, chars.get(i + 1).copied()).map(|what| format!("{what} (U+{:04X})", u32::from(c)))
+    })
 }
 
 /// The names of the `{…}` placeholders in `text`, or why its braces do not pair up.
@@ -156,11 +188,6 @@ fn placeholders(text: &str) -> Result<Vec<&str>, String> {
         }
     }
     Ok(found)
-}
-
-/// Pictographs (flags included), dingbats, symbols and the emoji variation selector.
-pub fn is_emoji(c: char) -> bool {
-    matches!(u32::from(c), 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0xFE0F)
 }
 
 #[cfg(test)]
@@ -216,5 +243,29 @@ mod tests {
         );
         assert!(error(json!("not an object")).starts_with("templates: expected an object"));
         assert!(error(json!({"en": {"casual": {"openers": [1]}}})).ends_with("openers[0]: expected a string"));
+    }
+
+    #[test]
+    fn refuses_invisible_characters_and_loud_incident_sentences() {
+        let opener = |s: &str| error(json!({"en": {"casual": {"openers": [s]}}}));
+        assert_eq!(
+            opener("New\u{0}: {topic}"),
+            "templates.en.casual.openers[0]: contains a control character (U+0000); remove control, bidi and zero-width characters"
+        );
+        assert!(opener("New: {topic}\u{202E}").contains("a bidi control (U+202E)"));
+        assert!(opener("New:\u{200B} {topic}").contains("a zero-width or invisible character (U+200B)"));
+        assert!(opener("New:\n{topic}").contains("a control character (U+000A)"));
+        assert!(
+            Custom::parse(Some(&json!({"en": {"casual": {"openers": ["Family: {topic} 👨\u{200D}👩\u{200D}👧"]}}})))
+                .is_ok()
+        );
+        let closer = |s: &str| error(json!({"en": {"neutral": {"incident_closers": [s]}}}));
+        for clock in ["Back soon ⏰", "Wait ⌛", "Wait ⏳", "Sorry‼", "Acme™ is on it", "Ok 〽", "Ⓜ"] {
+            assert!(closer(clock).ends_with("incident sentences carry no emoji"), "{clock}");
+        }
+        assert!(closer("Updates at #AcmeStatus.").ends_with("incident sentences carry no hashtag"));
+        assert!(closer("Any questions?").ends_with("incident sentences ask no question"));
+        let sensitive = error(json!({"de": {"neutral": {"sensitive_closers": ["Was meinen Sie?"]}}}));
+        assert_eq!(sensitive, "templates.de.neutral.sensitive_closers[0]: sensitive sentences ask no question");
     }
 }

@@ -5,9 +5,10 @@ use roost_sdk::{StepError, openai};
 
 use crate::custom::Custom;
 use crate::observed::Observed;
-use crate::offline::{self, Lists, Tone};
+use crate::offline::{self, Lists};
 use crate::suggest::{self, Source as TagSource, Suggestion};
 use crate::templates::Part;
+use crate::voice::Voice;
 use crate::{Caption, GenerateInput, GenerateOutput, Kind, Network, Source, day, hashtags, prompt};
 
 /// Captions from templates, with the keywords' and fitting observed tags appended.
@@ -17,7 +18,8 @@ pub fn offline(
     kind: Kind,
     custom: Option<&Custom>,
 ) -> Result<GenerateOutput, StepError> {
-    let tone = Tone::of(input.voice.as_deref());
+    let voice = Voice::of(input.voice.as_deref());
+    let tone = voice.tone;
     let lists = Lists::resolve(input.language, tone, kind, custom);
     let observed = if kind == Kind::Announcement { Observed::load(day::today())? } else { Observed::default() };
     let own = hashtags::existing(topic).len();
@@ -27,11 +29,13 @@ pub fn offline(
             .filter(|s| s.source != TagSource::Text)
             .collect();
     let setting = format!("{}, {} {}", kind.name(), input.language.code(), tone.name());
-    let mut explanations =
-        vec![format!("offline templates: {setting} tone; no model configured"), tags_note(&tags, kind, &observed)];
+    let mut explanations = vec![
+        format!("offline templates: {setting} tone{}; no model configured", voice.note()),
+        tags_note(&tags, kind, &observed),
+    ];
     let mut captions: Vec<Caption> = Vec::new();
     for i in 0..input.variants {
-        let made = offline::caption(&lists, topic, &input.keywords, i);
+        let made = offline::caption(&lists, topic, &input.keywords, i, voice);
         let mut text = made.text;
         if !tags.is_empty() {
             let block: Vec<&str> = tags.iter().map(|s| s.tag.as_str()).collect();
@@ -86,12 +90,13 @@ fn tags_note(tags: &[Suggestion], kind: Kind, observed: &Observed) -> String {
         .collect();
     let why_not = match (kind, observed.days) {
         (Kind::Incident, _) => "an incident gets no observed tags and none from the problem",
+        (Kind::Sensitive, _) => "a sensitive topic gets no observed tags and none from a problem word",
         (_, 0) => "no tags observed yet (caption/observe counts them from listened-to mentions)",
         _ => "no observed tag fits the topic",
     };
     if listed.is_empty() {
         format!("hashtags: none; {why_not}")
-    } else if kind == Kind::Incident || !tags.iter().any(|s| s.source == TagSource::Observed) {
+    } else if kind.is_sober() || !tags.iter().any(|s| s.source == TagSource::Observed) {
         format!("hashtags: {}; {why_not}", listed.join(", "))
     } else {
         format!("hashtags: {}", listed.join(", "))

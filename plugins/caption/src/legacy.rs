@@ -1,6 +1,7 @@
-//! The word extractor that suggested hashtags before observed tags existed: the text's
-//! own #tags, then its content words ranked by frequency, capitals and CamelCase. Kept
-//! only for tests, to measure the suggester against it.
+//! What came before, kept only for tests to measure against: the word extractor that
+//! suggested hashtags before observed tags existed (the text's own #tags, then its
+//! content words ranked by frequency, capitals and CamelCase), and the kind detection
+//! that knew only incident words, without their neighbours.
 
 use crate::Language;
 use crate::hashtags::{contains, existing, from_phrase, has_inner_capital, is_acronym};
@@ -82,6 +83,81 @@ fn is_content_word(word: &str, lower: &str, language: Option<Language>) -> bool 
         && word.chars().any(char::is_alphabetic)
         && !is_stopword(lower, language)
         && !lower.split('-').all(|part| is_stopword(part, language))
+}
+
+/// The former kind detection: whether any word of `text` is an incident word.
+pub fn is_incident(text: &str) -> bool {
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    words.iter().enumerate().any(|(i, w)| is_incident_word(w, i.checked_sub(1).map(|p| words[p].as_str())))
+}
+
+const INCIDENT_WORDS: &[&str] = &[
+    "apologies",
+    "apologise",
+    "apologize",
+    "apology",
+    "broken",
+    "bug",
+    "bugs",
+    "crash",
+    "crashed",
+    "crashes",
+    "degraded",
+    "delay",
+    "delayed",
+    "delays",
+    "down",
+    "downtime",
+    "entschuldigung",
+    "entschuldigen",
+    "error",
+    "errors",
+    "failed",
+    "failing",
+    "failure",
+    "fehler",
+    "incident",
+    "issue",
+    "issues",
+    "leider",
+    "outage",
+    "outages",
+    "problem",
+    "probleme",
+    "problemen",
+    "problems",
+    "sorry",
+    "unavailable",
+    "unterbrochen",
+];
+
+/// Stems found inside longer German compounds too ("Serverausfall", "Netzstörung").
+const INCIDENT_STEMS: &[&str] = &[
+    "ausfall",
+    "ausfälle",
+    "beeinträchtigung",
+    "disruption",
+    "interruption",
+    "maintenance",
+    "panne",
+    "störung",
+    "unterbrechung",
+    "verspätung",
+    "verzögerung",
+    "wartung",
+];
+
+/// Words before "issue" that make it a magazine's or newsletter's issue.
+const ISSUE_OF_A_SERIES: &[&str] = &["new", "latest", "next", "first", "current", "this", "our"];
+
+fn is_incident_word(word: &str, previous: Option<&str>) -> bool {
+    if matches!(word, "issue" | "issues") && previous.is_some_and(|p| ISSUE_OF_A_SERIES.contains(&p)) {
+        return false;
+    }
+    INCIDENT_WORDS.contains(&word)
+        || INCIDENT_STEMS.iter().any(|stem| word.contains(stem))
+        || (word.starts_with("fehler") && !word.starts_with("fehlerfrei"))
 }
 
 #[cfg(test)]

@@ -3,13 +3,15 @@
 //! from the tags listened-to mentions use; and `observe`, which counts those tags.
 //!
 //! The actions are thin. The pure parts are `network` (limits, counting, trimming),
-//! `kind` (incident or announcement), `templates` and `custom` (built-in and workspace
-//! sentences), `offline` (filling them), `prompt` (messages, reply clean-up), `suggest`
-//! with `generic`, `hashtags` and `stopwords`; `observed` keeps tag counts in kv and
+//! `kind` with `vocab` (announcement, incident or sensitive), `voice` (tone and emoji
+//! wishes), `templates` and `custom` (built-in and workspace sentences), `emoji`,
+//! `offline` (filling them), `prompt` (messages, reply clean-up), `suggest` with
+//! `problem`, `generic`, `hashtags` and `stopwords`; `observed` keeps tag counts in kv and
 //! `generate` puts a caption step together; `roost_sdk::openai` talks to the model server.
 
 mod custom;
 mod day;
+mod emoji;
 mod generate;
 mod generic;
 mod hashtags;
@@ -18,10 +20,13 @@ mod network;
 mod observe;
 mod observed;
 mod offline;
+mod problem;
 mod prompt;
 mod stopwords;
 mod suggest;
 mod templates;
+mod vocab;
+mod voice;
 
 use roost_sdk::{Action, Context, StepError, Value};
 use serde::{Deserialize, Serialize};
@@ -51,6 +56,12 @@ impl Language {
 
 /// The most variants one step generates; also `maximum` in plugin.toml.
 pub const MAX_VARIANTS: usize = 5;
+/// Room an offline opener needs next to the topic ("Das Wichtigste in Kürze: " and a
+/// period): a topic that leaves less would be cut into "In brief…" and nothing else.
+pub const OPENER_ROOM: usize = 30;
+/// The longest keyword, in characters: a keyword is a word or a phrase and becomes a
+/// hashtag; a paragraph would crowd out the caption and every tag.
+pub const MAX_KEYWORD_CHARS: usize = 100;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,13 +142,41 @@ impl Action for Generate {
                 input.variants
             )));
         }
+        check_keywords(&input.keywords)?;
         let custom = custom::Custom::parse(input.templates.as_ref())?;
         let kind = Kind::of(std::iter::once(topic).chain(input.keywords.iter().map(String::as_str)));
         match input.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             Some(endpoint) => generate::from_model(&input, topic, kind, endpoint),
-            None => generate::offline(&input, topic, kind, custom.as_ref()),
+            None => {
+                check_offline_topic(topic, input.network)?;
+                generate::offline(&input, topic, kind, custom.as_ref())
+            }
         }
     }
+}
+
+fn check_keywords(keywords: &[String]) -> Result<(), StepError> {
+    match keywords.iter().enumerate().find(|(_, k)| k.trim().chars().count() > MAX_KEYWORD_CHARS) {
+        Some((i, k)) => Err(StepError::invalid_input(format!(
+            "`keywords[{i}]` is {} characters long; a keyword is a word or phrase of at most {MAX_KEYWORD_CHARS}",
+            k.trim().chars().count()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// An offline caption puts an opener before the topic: the topic alone must leave room.
+fn check_offline_topic(topic: &str, network: Network) -> Result<(), StepError> {
+    let (length, limit) = (network.length(topic), network.limit());
+    if length + OPENER_ROOM <= limit {
+        return Ok(());
+    }
+    Err(StepError::invalid_input(format!(
+        "`topic` is {length} characters long as {0} counts them, and {0} allows {limit}: keep it to {1} so an \
+         offline caption has room for its opener, or configure a model to summarise it",
+        network.code(),
+        limit - OPENER_ROOM
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,5 +226,11 @@ mod legacy;
 mod quality;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_kind;
+#[cfg(test)]
+mod tests_listening;
+#[cfg(test)]
+mod tests_offline;
 #[cfg(test)]
 mod tests_templates;

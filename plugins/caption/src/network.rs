@@ -5,7 +5,9 @@
 //! clusters (≤ 300); `generic` counts grapheme clusters against 280, a size that fits
 //! every network. Trimming first drops whole hashtags from the end of a trailing block of
 //! them; when the sentences alone are too long it cuts them at a word boundary with `…`
-//! and keeps as many whole hashtags as fit in half the room. A hashtag is never cut.
+//! and keeps as many whole hashtags as fit in half the room. A hashtag is never cut, and
+//! neither is a URL: a cut right after one sets the `…` apart (" …") so the link still
+//! points where it did, and a URL too long to keep is dropped whole.
 
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
@@ -30,6 +32,15 @@ impl Network {
             Self::Mastodon => 500,
             Self::Bluesky => 300,
             Self::Generic => 280,
+        }
+    }
+
+    /// The network as `network` names it in the input.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Mastodon => "mastodon",
+            Self::Bluesky => "bluesky",
+            Self::Generic => "generic",
         }
     }
 
@@ -82,7 +93,7 @@ impl Network {
                 return Fitted { text: format!("{cut}{suffix}"), trimmed: true };
             }
             if n == 0 {
-                return Fitted { text: self.hard_cut(body, limit), trimmed: true };
+                return Fitted { text: self.last_resort(body, limit), trimmed: true };
             }
             n -= 1;
         }
@@ -95,9 +106,25 @@ impl Network {
             return Some(body.to_string());
         }
         let ends: Vec<usize> = word_ends(body).collect();
-        let candidate = |end: usize| format!("{}{ELLIPSIS}", tidy_end(&body[..end]));
+        let candidate = |end: usize| {
+            let kept = tidy_end(&body[..end]);
+            let last = kept.rsplit(char::is_whitespace).next().unwrap_or_default();
+            if is_url(last) { format!("{kept} {ELLIPSIS}") } else { format!("{kept}{ELLIPSIS}") }
+        };
         let fitting = ends.partition_point(|&end| self.length(&candidate(end)) <= budget);
         (fitting > 0).then(|| candidate(ends[fitting - 1])).filter(|c| c != ELLIPSIS)
+    }
+
+    /// `body` when not even its first word fits: without the URLs too long to keep (never
+    /// a cut link), else cut inside its first word.
+    fn last_resort(self, body: &str, limit: usize) -> String {
+        let words: Vec<&str> = body.split_whitespace().collect();
+        let kept: Vec<&str> = words.iter().copied().filter(|w| !is_url(w) || self.length(w) < limit).collect();
+        if kept.len() < words.len() && !kept.is_empty() {
+            let rest = kept.join(" ");
+            return self.cut_body(&rest, limit).unwrap_or_else(|| self.hard_cut(&rest, limit));
+        }
+        self.hard_cut(body, limit)
     }
 
     /// `body` cut inside its first word (a word longer than the whole limit).
@@ -156,6 +183,11 @@ fn mastodon_token_length(token: &str) -> usize {
         return graphemes(&token[..lead + 1 + at]) + graphemes(&mention[counted_end..]);
     }
     graphemes(token)
+}
+
+/// Whether a whitespace-free token holds a link.
+fn is_url(token: &str) -> bool {
+    token.contains("://") || token.trim_start_matches(|c: char| "([{'\"".contains(c)).starts_with("www.")
 }
 
 /// Byte offsets where a word ends and whitespace follows, in order (the end of a
@@ -284,6 +316,20 @@ mod tests {
         let text = format!("{} {url} end", "w ".repeat(200));
         let fitted = Network::Mastodon.fit(&text);
         assert!(!fitted.trimmed, "a URL counts 23 on Mastodon, so this fits");
+    }
+
+    #[test]
+    fn never_glues_the_ellipsis_onto_a_link_nor_cuts_one() {
+        let url = "https://example.com/notes/roost-2";
+        let text = format!("{} read {url} {}", "word ".repeat(50), "more ".repeat(60));
+        let fitted = Network::Bluesky.fit(&text);
+        assert!(Network::Bluesky.length(&fitted.text) <= 300, "{}", fitted.text);
+        assert!(!fitted.text.contains(&format!("{url}…")), "{}", fitted.text);
+        let cut_at_url = Network::Bluesky.fit(&format!("{} {url} {}", "w".repeat(250), "x".repeat(30)));
+        assert_eq!(cut_at_url.text, format!("{} {url} …", "w".repeat(250)));
+        let long_url = format!("https://example.com/{}", "p".repeat(400));
+        let fitted = Network::Bluesky.fit(&format!("{long_url} see the notes"));
+        assert_eq!(fitted.text, "see the notes", "a link too long to keep is dropped whole");
     }
 
     #[test]

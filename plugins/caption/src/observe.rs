@@ -21,12 +21,23 @@ pub struct ObserveInput {
 }
 
 /// A mention as the mentions actions give it, with `sentiment` attached; other fields
-/// (id, author, url, ...) are ignored.
+/// (id, url, ...) are ignored.
 #[derive(Debug, Deserialize)]
 pub struct Mention {
     pub text: String,
     pub created_at: Option<String>,
     pub sentiment: Option<Sentiment>,
+    /// Who wrote it; mentions without one count as one anonymous author together.
+    pub author: Option<Author>,
+    /// The network it was found on, so the same handle on two networks is two authors.
+    pub network: Option<String>,
+}
+
+/// The author of a mention, as `roost_sdk::social::Author` gives it; other fields ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct Author {
+    pub handle: Option<String>,
+    pub id: Option<String>,
 }
 
 /// A sentiment result, as `sentiment/batch` gives it.
@@ -37,6 +48,17 @@ pub struct Sentiment {
 }
 
 impl Mention {
+    /// The hash of who wrote it: the network with the handle (or, without one, the id).
+    fn author_hash(&self) -> String {
+        let author = self.author.as_ref();
+        let handle = author.and_then(|a| a.handle.as_deref()).map(|h| h.trim().trim_start_matches('@'));
+        let who = handle.filter(|h| !h.is_empty()).or_else(|| author.and_then(|a| a.id.as_deref()));
+        match who.map(str::trim).filter(|w| !w.is_empty()) {
+            Some(who) => observed::author_hash(&format!("{}:{who}", self.network.as_deref().unwrap_or_default())),
+            None => observed::author_hash(""),
+        }
+    }
+
     /// Negative by its label, or without one by a compound of -0.05 or below (the
     /// sentiment plugin's own threshold).
     fn is_negative(&self) -> bool {
@@ -56,7 +78,8 @@ pub struct ObserveOutput {
     pub negative: usize,
     /// Hashtags counted, each once per mention.
     pub tags_seen: usize,
-    /// Mentions older than the kept days or dated in the future, not counted.
+    /// Mentions not counted: older than the kept days, dated in the future, or with a
+    /// `created_at` that is no RFC 3339 time.
     pub skipped: usize,
     /// Days of the last 28 that hold counts now.
     pub days_kept: usize,
@@ -102,16 +125,20 @@ fn count(mentions: &[Mention], today: Day) -> (BTreeMap<Day, DayCounts>, Observe
     let mut out =
         ObserveOutput { mentions: 0, negative: 0, tags_seen: 0, skipped: 0, days_kept: 0, already_counted: false };
     for mention in mentions {
-        let day = mention.created_at.as_deref().and_then(day::of_rfc3339).unwrap_or(today);
+        // Only a mention without a date is dated by `at`: a malformed one is not "today".
+        let day = match mention.created_at.as_deref() {
+            Some(at) => day::of_rfc3339(at),
+            None => Some(today),
+        };
         // A day ahead is clock skew between the network and us, more is a wrong date.
-        if day > today + 1 || today - day >= KEEP_DAYS {
+        let Some(day) = day.filter(|day| *day <= today + 1 && today - day < KEEP_DAYS) else {
             out.skipped += 1;
             continue;
-        }
+        };
         let negative = mention.is_negative();
         out.mentions += 1;
         out.negative += usize::from(negative);
-        out.tags_seen += days.entry(day).or_default().add_mention(&mention.text, negative);
+        out.tags_seen += days.entry(day).or_default().add_mention(&mention.text, negative, &mention.author_hash());
     }
     days.retain(|_, counts| !counts.tags.is_empty());
     (days, out)

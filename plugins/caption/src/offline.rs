@@ -7,51 +7,15 @@
 //! topic differ in every part, and different topics start at different templates.
 //! Filling handles punctuation: a topic that ends a sentence itself ("We are down.",
 //! "Was ist neu?", a trailing URL) swallows the template's own "." or "?" after it.
+//! The voice's emoji wish applies to the templates (built-in and workspace alike), not to
+//! the topic and keywords the user wrote: with "no emoji" the templates add none, with
+//! "one emoji" at most one, and none when the topic already has one.
 
 use crate::custom::Custom;
+use crate::emoji;
 use crate::templates::{Part, builtin};
+use crate::voice::{Tone, Voice};
 use crate::{Kind, Language};
-
-/// How a brand sounds, read from its voice text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Neutral,
-    Casual,
-}
-
-impl Tone {
-    /// Casual when the voice asks for it in English or German ("friendly", "locker", "du").
-    pub fn of(voice: Option<&str>) -> Self {
-        const CASUAL: &[&str] = &[
-            "casual",
-            "friendly",
-            "playful",
-            "fun",
-            "relaxed",
-            "informal",
-            "witty",
-            "cheeky",
-            "locker",
-            "lässig",
-            "freundlich",
-            "witzig",
-            "verspielt",
-            "frech",
-            "duzen",
-            "du",
-        ];
-        let voice = voice.unwrap_or_default().to_lowercase();
-        let casual = voice.split(|c: char| !c.is_alphanumeric()).any(|w| CASUAL.contains(&w));
-        if casual { Self::Casual } else { Self::Neutral }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Neutral => "neutral",
-            Self::Casual => "casual",
-        }
-    }
-}
 
 /// The sentences one caption is made from, each part from the workspace or built in.
 pub struct Lists<'a> {
@@ -86,23 +50,27 @@ pub struct Made {
     pub picks: [Option<usize>; 3],
 }
 
-/// The untrimmed text of variant `index` (0-based) of `topic` with `keywords`.
-pub fn caption(lists: &Lists, topic: &str, keywords: &[String], index: usize) -> Made {
+/// The untrimmed text of variant `index` (0-based) of `topic` with `keywords`, with the
+/// templates' emoji as `voice` allows.
+pub fn caption(lists: &Lists, topic: &str, keywords: &[String], index: usize, voice: Voice) -> Made {
     let topic = tidy(topic);
     let keywords: Vec<String> = keywords.iter().map(|k| tidy(k)).filter(|k| !k.is_empty()).collect();
+    let own = emoji::count(&topic) + keywords.iter().map(|k| emoji::count(k)).sum::<usize>();
+    let mut budget = voice.emoji_budget(own);
+    let mut template = |part: Part, i: usize| emoji::limit(lists.part(part)[i].trim(), &mut budget);
     let r = rotation(&topic);
     let pick = |part: Part, step: usize| (r + step * index) % lists.part(part).len().max(1);
     let opener = pick(Part::Opener, 1);
-    let mut sentences = vec![fill(lists.part(Part::Opener)[opener], &topic)];
+    let mut sentences = vec![fill(&template(Part::Opener, opener), &topic)];
     let mut picks = [Some(opener), None, None];
     if !keywords.is_empty() {
         let k = pick(Part::Keywords, 2);
         let list: Vec<&str> = keywords.iter().map(String::as_str).collect();
-        sentences.push(fill(lists.part(Part::Keywords)[k], &join_list(&list, lists.and)));
+        sentences.push(fill(&template(Part::Keywords, k), &join_list(&list, lists.and)));
         picks[1] = Some(k);
     }
     let closer = pick(Part::Closer, 3);
-    sentences.push(lists.part(Part::Closer)[closer].trim().to_string());
+    sentences.push(template(Part::Closer, closer));
     picks[2] = Some(closer);
     Made { text: sentences.join(" "), picks }
 }
@@ -179,12 +147,22 @@ mod tests {
         Lists::resolve(language, tone, kind, None)
     }
 
+    fn caption(lists: &Lists, topic: &str, keywords: &[String], index: usize) -> Made {
+        super::caption(lists, topic, keywords, index, Voice::of(None))
+    }
+
     #[test]
-    fn tone_follows_the_voice() {
-        assert_eq!(Tone::of(None), Tone::Neutral);
-        assert_eq!(Tone::of(Some("Professional and precise")), Tone::Neutral);
-        assert_eq!(Tone::of(Some("friendly, a bit cheeky")), Tone::Casual);
-        assert_eq!(Tone::of(Some("Locker, wir duzen")), Tone::Casual);
+    fn the_voice_limits_the_templates_emoji() {
+        let l = lists(Language::De, Tone::Casual, Kind::Announcement);
+        let count = |voice: &str, topic: &str| {
+            (0..5).map(|i| emoji::count(&super::caption(&l, topic, &[], i, Voice::of(Some(voice))).text)).max()
+        };
+        assert_eq!(count("locker, du", "unser Sommerfest"), Some(2), "the built-in casual ones carry two");
+        assert_eq!(count("locker, wir duzen, ein Emoji pro Post", "unser Sommerfest"), Some(1));
+        assert_eq!(count("locker, keine Emojis", "unser Sommerfest"), Some(0));
+        assert_eq!(count("locker, ein Emoji pro Post", "unser Sommerfest 🎪"), Some(1), "the topic's own");
+        let none = super::caption(&l, "unser Sommerfest", &[], 0, Voice::of(Some("keine Emojis, locker")));
+        assert!(!none.text.contains("  ") && !none.text.contains(" ."), "{}", none.text);
     }
 
     #[test]

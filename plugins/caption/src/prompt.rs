@@ -42,6 +42,10 @@ pub fn messages(ask: &Ask) -> Value {
         Kind::Incident => "This is an incident notice: be sober and factual, apologise and say that updates will \
                            follow; no emoji, no question to the reader, no hashtags."
             .to_string(),
+        Kind::Sensitive => "This is a sensitive notice (a death, a legal matter, a recall, a security breach or \
+                            harm to people): be sober, factual and respectful; no emoji, no exclamation, no \
+                            question to the reader, no call to engage or share, no hashtags."
+            .to_string(),
     };
     let mut system = format!(
         "You write captions for {network} posts. Write in {language}. A caption is at most {limit} characters \

@@ -6,7 +6,7 @@
 
 use crate::kind::Kind;
 use crate::legacy;
-use crate::observed::{DayCounts, Observed};
+use crate::observed::{DayCounts, Observed, author_hash};
 use crate::suggest::suggest;
 use crate::{Language, hashtags};
 
@@ -63,7 +63,16 @@ const FILLER: &[&str] = &["news", "heute", "today", "update", "neu", "Tag", "pho
 const INCIDENT: &[&str] =
     &["AcmeOutage", "AcmeDown", "AcmeFail", "Störung", "AcmeAusfall", "BoycottAcme", "AcmeApp", "AcmeSupport", "Login"];
 
-/// Four weeks of mentions, counted per day as `observe` counts them.
+/// The accounts that write the simulated mentions.
+const USERS: u64 = 120;
+
+/// The author hash of simulated user `n`.
+fn user(n: u64) -> String {
+    author_hash(&format!("mastodon:user{n}@example.social"))
+}
+
+/// Four weeks of mentions, counted per day as `observe` counts them, each by one of
+/// [`USERS`] accounts.
 fn listened(today: i64) -> Observed {
     let mut rng = Rng(0x5eed);
     let mut days = Vec::new();
@@ -74,17 +83,18 @@ fn listened(today: i64) -> Observed {
                 let spelling = spellings[rng.below(spellings.len() as u64) as usize];
                 let filler =
                     if rng.below(3) == 0 { format!(" #{}", FILLER[rng.below(9) as usize]) } else { String::new() };
-                counts.add_mention(&format!("Great to see #{spelling} here{filler}"), rng.below(10) == 0);
+                let author = user(rng.below(USERS));
+                counts.add_mention(&format!("Great to see #{spelling} here{filler}"), rng.below(10) == 0, &author);
             }
         }
         // The app has friendly mentions too, but fewer than in the incident's days.
         if rng.below(2) == 0 {
-            counts.add_mention("Loving the new #AcmeApp", false);
+            counts.add_mention("Loving the new #AcmeApp", false, &user(rng.below(USERS)));
         }
         if (today - 8..today - 5).contains(&day) {
             for i in 0..30 {
                 let tag = INCIDENT[i % INCIDENT.len()];
-                counts.add_mention(&format!("Still broken! #{tag} #Acme"), i % 5 != 0);
+                counts.add_mention(&format!("Still broken! #{tag} #Acme"), i % 5 != 0, &user(rng.below(USERS)));
             }
         }
         days.push((day, counts));

@@ -7,16 +7,20 @@
 //! `#Sommerfest2026`, "Kundenservice" fits `#Service` (a German compound ends in its
 //! head noun), "open source" fits `#OpenSource`. A word found in many observed tags (a
 //! brand's name: `#Acme`, `#AcmeApp`, `#AcmeJobs`, ...) fits only the tag that is that
-//! word alone, so "Acme" in a text suggests `#Acme`, not every Acme tag. Never suggested: generic tags, tags with
-//! a problem word, tags whose mentions are mostly negative, and any observed tag for an
-//! incident. No tag is made from the text's other words.
+//! word alone, so "Acme" in a text suggests `#Acme`, not every Acme tag.
+//!
+//! Never suggested: generic tags, tags that mix scripts or hold a problem word (keyword
+//! tags included), tags whose mentions are mostly negative, tags used by fewer than
+//! [`MIN_AUTHORS`] distinct authors, and any observed tag for an incident or a sensitive
+//! topic. No tag is made from the text's other words.
 
 use serde::Serialize;
 
 use crate::generic::is_generic;
 use crate::hashtags::{self, contains};
-use crate::kind::{Kind, is_problem_tag};
-use crate::observed::{Observed, Stat};
+use crate::kind::Kind;
+use crate::observed::{MIN_AUTHORS, Observed, Stat};
+use crate::problem::is_refused_tag;
 
 /// Observed tags need this many mentions in 28 days: one post is no community.
 pub const MIN_MENTIONS: u64 = 2;
@@ -61,7 +65,7 @@ pub fn suggest(text: &str, keywords: &[String], kind: Kind, observed: &Observed,
         push(tag, Source::Text, &mut out);
     }
     for tag in keywords.iter().filter_map(|k| hashtags::from_phrase(k)) {
-        if kind == Kind::Announcement || !is_problem_tag(&tag) {
+        if !is_refused_tag(&tag[1..]) {
             push(tag, Source::Keyword, &mut out);
         }
     }
@@ -94,10 +98,12 @@ pub fn allowed(key: &str, stat: &Stat) -> bool {
     let mostly_negative = stat.mentions_28d >= MIN_MENTIONS_FOR_MOOD
         && stat.negative_28d as f64 >= MAX_NEGATIVE_SHARE * stat.mentions_28d as f64;
     stat.mentions_28d >= MIN_MENTIONS
+        && stat.authors >= MIN_AUTHORS
         && !mostly_negative
         && !is_generic(key)
         && !words.iter().all(|w| is_generic(w))
-        && !is_problem_tag(key)
+        && !is_refused_tag(key)
+        && !is_refused_tag(&stat.display)
 }
 
 /// Whether a content word of the text fits the tag `key` made of `tag_words`.
@@ -186,7 +192,13 @@ mod tests {
     use super::*;
 
     fn stat(display: &str, m7: u64, m28: u64, neg: u64) -> (String, Stat) {
-        let stat = Stat { display: display.into(), mentions_7d: m7, mentions_28d: m28, negative_28d: neg };
+        let stat = Stat {
+            display: display.into(),
+            mentions_7d: m7,
+            mentions_28d: m28,
+            negative_28d: neg,
+            authors: MIN_AUTHORS,
+        };
         (display.to_lowercase(), stat)
     }
 

@@ -4,9 +4,11 @@
 //! "über {topic}"): it stands alone as a headline (`{Topic}.`) or follows a colon, so
 //! "unser neuer Online-Shop" and "We are down since 9:00." both read well. Keyword lists
 //! follow a colon too. Incident sentences carry no emoji, ask no question and end by
-//! apologising or promising updates, in every tone.
+//! apologising or promising updates, in every tone. Sensitive sentences (a death, a
+//! recall, a breach) are the most sober: no emoji, no question, no apology formula, no
+//! call to engage; only a promise of further information.
 
-use crate::offline::Tone;
+use crate::voice::Tone;
 use crate::{Kind, Language};
 
 /// The three parts of an offline caption, in the order they appear.
@@ -31,6 +33,9 @@ impl Part {
             (Kind::Incident, Part::Opener) => "incident_openers",
             (Kind::Incident, Part::Keywords) => "incident_keywords",
             (Kind::Incident, Part::Closer) => "incident_closers",
+            (Kind::Sensitive, Part::Opener) => "sensitive_openers",
+            (Kind::Sensitive, Part::Keywords) => "sensitive_keywords",
+            (Kind::Sensitive, Part::Closer) => "sensitive_closers",
         }
     }
 
@@ -65,6 +70,7 @@ impl Set {
 pub struct Builtin {
     pub announcement: Set,
     pub incident: Set,
+    pub sensitive: Set,
     /// The word before the last keyword of a list: "a, b and c".
     pub and: &'static str,
 }
@@ -74,6 +80,7 @@ impl Builtin {
         match kind {
             Kind::Announcement => &self.announcement,
             Kind::Incident => &self.incident,
+            Kind::Sensitive => &self.sensitive,
         }
     }
 }
@@ -119,6 +126,7 @@ const EN_NEUTRAL: Builtin = Builtin {
             "We're sorry for the disruption. Further updates will follow here.",
         ],
     },
+    sensitive: EN_SENSITIVE,
     and: "and",
 };
 
@@ -157,6 +165,7 @@ const EN_CASUAL: Builtin = Builtin {
             "Apologies for the hassle. More here as soon as we know it.",
         ],
     },
+    sensitive: EN_SENSITIVE,
     and: "and",
 };
 
@@ -201,6 +210,7 @@ const DE_NEUTRAL: Builtin = Builtin {
             "Wir bedauern die Unannehmlichkeiten und halten Sie hier auf dem Laufenden.",
         ],
     },
+    sensitive: DE_SENSITIVE_SIE,
     and: "und",
 };
 
@@ -245,7 +255,62 @@ const DE_CASUAL: Builtin = Builtin {
             "Sorry für den Ärger. Hier erfährst du, sobald es Neues gibt.",
         ],
     },
+    sensitive: DE_SENSITIVE_DU,
     and: "und",
+};
+
+const EN_SENSITIVE: Set = Set {
+    openers: [
+        "{Topic}.",
+        "Important: {topic}.",
+        "Please note: {topic}.",
+        "Notice: {topic}.",
+        "An important notice: {topic}.",
+    ],
+    keywords: ["This concerns: {kw}.", "Related: {kw}.", "Details: {kw}.", "Regarding: {kw}.", "Scope: {kw}."],
+    closers: [
+        "We will share further information here.",
+        "Further information will follow here.",
+        "We will keep you informed here.",
+        "More information will follow as soon as we have it.",
+        "We will post verified updates here.",
+    ],
+};
+
+const DE_SENSITIVE_SIE: Set = Set {
+    openers: [
+        "{Topic}.",
+        "Wichtiger Hinweis: {topic}.",
+        "Bitte beachten Sie: {topic}.",
+        "Mitteilung: {topic}.",
+        "Eine wichtige Mitteilung: {topic}.",
+    ],
+    keywords: ["Es betrifft: {kw}.", "Im Einzelnen: {kw}.", "Details: {kw}.", "Bereich: {kw}.", "Dazu: {kw}."],
+    closers: [
+        "Weitere Informationen folgen hier.",
+        "Wir informieren Sie hier über den weiteren Stand.",
+        "Wir halten Sie hier auf dem Laufenden.",
+        "Sobald wir mehr wissen, informieren wir Sie hier.",
+        "Weitere Informationen veröffentlichen wir an dieser Stelle.",
+    ],
+};
+
+const DE_SENSITIVE_DU: Set = Set {
+    openers: [
+        "{Topic}.",
+        "Wichtiger Hinweis: {topic}.",
+        "Bitte beachte: {topic}.",
+        "Mitteilung: {topic}.",
+        "Eine wichtige Mitteilung: {topic}.",
+    ],
+    keywords: DE_SENSITIVE_SIE.keywords,
+    closers: [
+        "Weitere Informationen folgen hier.",
+        "Wir informieren dich hier über den weiteren Stand.",
+        "Wir halten dich hier auf dem Laufenden.",
+        "Sobald wir mehr wissen, informieren wir dich hier.",
+        "Weitere Informationen veröffentlichen wir an dieser Stelle.",
+    ],
 };
 
 /// The built-in sentences of `language` and `tone`.

@@ -69,7 +69,7 @@ fn an_incident_is_sober_in_a_casual_voice() {
     assert_eq!(out["kind"], "incident");
     for caption in out["captions"].as_array().unwrap() {
         let text = caption["text"].as_str().unwrap();
-        assert!(!text.chars().any(custom::is_emoji) && !text.contains('?'), "{text}");
+        assert!(!text.chars().any(emoji::is_emoji) && !text.contains('?'), "{text}");
         assert_eq!(caption["hashtags"], json!(["#Shop"]), "no tag from the problem: {text}");
         assert!(caption["reason"].as_str().unwrap().starts_with("incident, de casual: "));
     }
@@ -267,10 +267,11 @@ fn observed_tags_feed_hashtags_and_generate() {
     let angry = json!({"label": "negative", "compound": -0.7});
     let mut mentions = Vec::new();
     for i in 0..4 {
-        mentions.push(json!({"id": format!("m{i}"), "text": format!("Loving #WebAssembly with #RustLang {i}"), "sentiment": happy}));
-        mentions.push(
-            json!({"id": format!("n{i}"), "text": "#AcmeDown again #WebAssemblyFail #Plugins", "sentiment": angry}),
-        );
+        let author = json!({"id": format!("{i}"), "handle": format!("@user{i}@example.social")});
+        mentions.push(json!({"id": format!("m{i}"), "text": format!("Loving #WebAssembly with #RustLang {i}"),
+                             "sentiment": happy, "author": author, "network": "mastodon"}));
+        mentions.push(json!({"id": format!("n{i}"), "text": "#AcmeDown again #WebAssemblyFail #Plugins",
+                             "sentiment": angry, "author": author}));
     }
     mentions.push(json!({"text": "#news #Plugins", "sentiment": {"compound": 0.1}}));
     let out = observe(&host, json!(mentions));
