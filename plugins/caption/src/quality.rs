@@ -1,12 +1,13 @@
 //! Hashtag quality on a simulated, labelled set: four weeks of listened-to mentions in
 //! English and German (community tags, filler tags, and the brand's problem tags in the
-//! negative mentions of a three-day incident), and 30 topics, each labelled with the
-//! tags a social-media editor would accept. The suggester is measured against the word
-//! extractor it replaced; the figures are printed and quoted in the README.
+//! negative mentions of a three-day incident, and a coin's tag pushed daily by two
+//! accounts), and 30 topics, each labelled with the tags a social-media editor would
+//! accept. The suggester is measured against the word extractor it replaced and against
+//! itself without the author rule; the figures are printed and quoted in the README.
 
 use crate::kind::Kind;
 use crate::legacy;
-use crate::observed::{DayCounts, Observed, author_hash};
+use crate::observed::{DayCounts, MIN_AUTHORS, Observed, author_hash};
 use crate::suggest::suggest;
 use crate::{Language, hashtags};
 
@@ -90,6 +91,10 @@ fn listened(today: i64) -> Observed {
         // The app has friendly mentions too, but fewer than in the incident's days.
         if rng.below(2) == 0 {
             counts.add_mention("Loving the new #AcmeApp", false, &user(rng.below(USERS)));
+        }
+        // Two accounts push a coin's tag every day: neutral words, but no community.
+        for i in 0..4 {
+            counts.add_mention("To the moon #CoffeeCoin", false, &user(USERS + i % 2));
         }
         if (today - 8..today - 5).contains(&day) {
             for i in 0..30 {
@@ -246,8 +251,17 @@ fn observed_tags_beat_the_word_extractor() {
         let kind = Kind::of([topic]);
         suggest(topic, &[], kind, &observed, 4).into_iter().map(|s| s.tag).collect()
     });
+    // The same suggester as if every tag had enough distinct authors.
+    let mut no_author_rule = observed.clone();
+    no_author_rule.tags.values_mut().for_each(|stat| stat.authors = MIN_AUTHORS);
+    let unguarded = measure(|topic, _| {
+        suggest(topic, &[], Kind::of([topic]), &no_author_rule, 4).into_iter().map(|s| s.tag).collect()
+    });
     report("extractor", &old);
+    report("no author", &unguarded);
     report("suggester", &new);
+    assert!(unguarded.misses.iter().any(|m| m.starts_with("#CoffeeCoin")), "the push works without the rule");
+    assert!(!new.misses.iter().any(|m| m.starts_with("#CoffeeCoin")), "{new:?}");
     assert!(old.precision() < 0.5 && old.problem + old.generic >= 10, "the old extractor: {old:?}");
     assert!(new.precision() >= 0.9, "{new:?}");
     assert_eq!((new.problem, new.generic), (0, 0), "{new:?}");
