@@ -200,19 +200,29 @@ async fn hashtags_come_from_the_text_and_from_tags_observed_in_listening() {
     let happy = json!({ "label": "positive", "compound": 0.6 });
     let angry = json!({ "label": "negative", "compound": -0.7 });
     let mut mentions = Vec::new();
-    for _ in 0..3 {
-        mentions.push(json!({ "text": "Endlich wieder Live-Musik in #Köln #KoelnLiebe", "sentiment": happy }));
-        mentions.push(json!({ "text": "#AcmeAusfall schon wieder, die App ist weg", "sentiment": angry }));
-        mentions.push(json!({ "text": "Musik am Rhein #Musikfestival #News", "sentiment": happy }));
+    // Three people each: a tag one account repeats is not a tag people use.
+    for i in 0..3 {
+        let author = json!({ "id": format!("{i}"), "handle": format!("fan{i}@example.social"),
+                             "display_name": format!("Fan {i}"), "url": format!("https://example.social/@fan{i}") });
+        let mention = |text: &str, sentiment: &Value| json!({ "text": text, "sentiment": sentiment, "author": author });
+        mentions.push(mention("Endlich wieder Live-Musik in #Köln #KoelnLiebe", &happy));
+        mentions.push(mention("#AcmeAusfall schon wieder, die App ist weg", &angry));
+        mentions.push(mention("Musik am Rhein #Musikfestival #News", &happy));
+    }
+    // One account pushing its tag many times is not enough.
+    for _ in 0..6 {
+        let author = json!({ "id": "9", "handle": "coins@spam.example", "display_name": "Coins", "url": "https://spam.example/@coins" });
+        mentions.push(json!({ "text": "Musik und Gewinne: #MusikCoin", "sentiment": happy, "author": author }));
     }
     let observed = h.step("caption", "observe", json!({ "mentions": mentions })).await.unwrap();
-    assert_eq!((observed["mentions"].clone(), observed["negative"].clone()), (json!(9), json!(3)), "{observed}");
+    assert_eq!((observed["mentions"].clone(), observed["negative"].clone()), (json!(15), json!(3)), "{observed}");
 
     let out = h.step("caption", "hashtags", json!({ "text": text, "max": 5 })).await.unwrap();
     let tags: Vec<&str> = out["hashtags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     assert_eq!(tags[0], "#Sommerfest", "{out}");
     assert!(tags.contains(&"#Köln") && tags.contains(&"#Musikfestival"), "observed tags that fit the text: {out}");
     assert!(!tags.contains(&"#AcmeAusfall") && !tags.contains(&"#News"), "never a problem or a generic tag: {out}");
+    assert!(!tags.contains(&"#MusikCoin"), "a tag of one account: {out}");
     let koeln = out["suggestions"].as_array().unwrap().iter().find(|s| s["tag"] == "#Köln").unwrap();
     assert_eq!((koeln["source"].clone(), koeln["mentions_7d"].clone()), (json!("observed"), json!(3)), "{out}");
 }
