@@ -93,6 +93,7 @@ pub mod secrets;
 pub mod social;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
+pub mod time;
 
 pub use action::{Action, Context, StepError};
 pub use schemars::{self, JsonSchema};

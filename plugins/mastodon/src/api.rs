@@ -5,7 +5,7 @@ use roost_sdk::http::{Request, Response};
 use roost_sdk::secrets::{self, SecretError};
 use roost_sdk::{StepError, Value, log};
 
-use crate::time;
+use roost_sdk::time;
 
 /// The workspace secret holding the access token.
 pub const TOKEN_SECRET: &str = "MASTODON_TOKEN";

@@ -22,7 +22,6 @@ pub mod paging;
 pub mod publish;
 pub mod query;
 pub mod stats;
-pub mod time;
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::entities::Status;
 use crate::paging::{self, Page, Query};
-use crate::time;
+use roost_sdk::time;
 
 /// The longest window one run looks back over.
 pub const MAX_SINCE_DAYS: u32 = 30;

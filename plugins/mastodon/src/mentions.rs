@@ -8,7 +8,9 @@ use serde::Deserialize;
 use crate::api::{Api, Auth};
 use crate::entities::{MentionList, Notification, Status};
 use crate::paging::{self, Query};
-use crate::{cursor, lookback, query, time};
+use roost_sdk::time;
+
+use crate::{cursor, lookback, query};
 
 /// Most items one run returns.
 pub const MAX_LIMIT: usize = 400;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::api::{Api, Auth};
 use crate::entities::{NETWORK, Published, ScheduledStatus, Status};
 use crate::length::{DEFAULT_MAX_CHARS, URL_CHARS, status_length};
-use crate::time;
+use roost_sdk::time;
 
 /// How long a published post is remembered for retries of its step.
 const RECORD_TTL_SECONDS: u32 = 7 * 86_400;

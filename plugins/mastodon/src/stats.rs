@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Api, Auth};
 use crate::entities::Status;
-use crate::{html, query, time};
+use roost_sdk::time;
+
+use crate::{html, query};
 
 /// Statuses one step reads: each is a request against the instance's rate limit.
 pub const MAX_IDS: usize = 40;

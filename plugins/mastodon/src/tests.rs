@@ -129,7 +129,7 @@ fn account_falls_back_from_id_to_handle_and_reports_unknown_accounts() {
 
 /// A status of the `#rustlang` timeline `hours` before now.
 fn tagged(id: u64, hours: i64) -> serde_json::Value {
-    let at = crate::time::format_rfc3339_ms(crate::time::now_ms() - hours * 3_600_000);
+    let at = roost_sdk::time::format_rfc3339_ms(roost_sdk::time::now_ms() - hours * 3_600_000);
     json!({
         "id": id.to_string(), "created_at": at, "in_reply_to_id": null, "reblog": null,
         "uri": format!("https://other.example/objects/{id}"), "url": null, "content": format!("<p>post {id}</p>"),

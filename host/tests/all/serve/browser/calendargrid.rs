@@ -23,6 +23,22 @@ async fn count(browser: &Browser, css: &str) -> u64 {
     browser.script("return document.querySelectorAll(arguments[0]).length", json!([css])).await.as_u64().unwrap()
 }
 
+/// Drags the first chip onto the day cell `target` (a JavaScript expression that may use
+/// `chip`) with the events a mouse drag fires, and waits until `workflow`'s chip is there.
+async fn drag(browser: &Browser, target: &str, workflow: &str) {
+    let script = format!(
+        "const chip = document.querySelector('.cal-chip');
+        const cell = {target};
+        const data = new DataTransfer();
+        chip.dispatchEvent(new DragEvent('dragstart', {{ bubbles: true, dataTransfer: data }}));
+        cell.dispatchEvent(new DragEvent('dragover', {{ bubbles: true, cancelable: true, dataTransfer: data }}));
+        cell.dispatchEvent(new DragEvent('drop', {{ bubbles: true, cancelable: true, dataTransfer: data }}));
+        return cell.dataset.day;"
+    );
+    let day = browser.script(&script, json!([])).await;
+    browser.wait_text(&format!(".cal-day[data-day='{}'] .cal-chip", day.as_str().unwrap()), workflow).await;
+}
+
 #[tokio::test]
 async fn an_editor_moves_a_post_a_day_on_the_week_grid_from_the_keyboard() {
     let _one = ONE_AT_A_TIME.lock().await;
@@ -56,15 +72,7 @@ async fn an_editor_moves_a_post_a_day_on_the_week_grid_from_the_keyboard() {
     browser.wait_text(".cal-head .cal-title", "20").await;
     assert_eq!(count(&browser, ".cal-grid.month .cal-day").await, 42, "six weeks");
     // Dragged onto the next day's cell (the events a mouse drag fires), it moves again.
-    let drag = "const chip = document.querySelector('.cal-chip');
-        const cell = chip.closest('.cal-day').nextElementSibling;
-        const data = new DataTransfer();
-        chip.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: data }));
-        cell.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data }));
-        cell.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
-        return cell.dataset.day;";
-    let target = browser.script(drag, json!([])).await;
-    browser.wait_text(&format!(".cal-day[data-day='{}'] .cal-chip", target.as_str().unwrap()), "scheduled-post").await;
+    drag(&browser, "chip.closest('.cal-day').nextElementSibling", "scheduled-post").await;
     assert_eq!(slot(&service).await - before, 2 * 86_400_000, "dropped a day later, at the same time");
 
     browser.resize(420, 900).await;
@@ -118,16 +126,8 @@ async fn best_times_are_shaded_and_a_post_dropped_on_one_takes_that_time() {
     browser.screenshot("calendar-best-times").await;
 
     // Dropped on the other shaded day, the post takes that day's best time.
-    let drag = "const chip = document.querySelector('.cal-chip');
-        const own = chip.closest('.cal-day');
-        const cell = [...document.querySelectorAll('.cal-day.best')].find((c) => c !== own);
-        const data = new DataTransfer();
-        chip.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: data }));
-        cell.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data }));
-        cell.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
-        return cell.dataset.day;";
-    let target = browser.script(drag, json!([])).await;
-    browser.wait_text(&format!(".cal-day[data-day='{}'] .cal-chip", target.as_str().unwrap()), "suggested-post").await;
+    let other_best = "[...document.querySelectorAll('.cal-day.best')].find((c) => c !== chip.closest('.cal-day'))";
+    drag(&browser, other_best, "suggested-post").await;
     assert_eq!(slot(&service).await, millis(&second), "the post takes the best time of the day it was dropped on");
     browser.quit().await;
 }

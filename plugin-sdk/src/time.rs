@@ -1,5 +1,6 @@
-//! Timestamps: RFC 3339 / ISO 8601 (Mastodon's `created_at` and `X-RateLimit-Reset`) and
-//! HTTP dates (`Retry-After`), as Unix epoch milliseconds.
+//! Timestamps as Unix epoch milliseconds: RFC 3339 (what networks send as `created_at`,
+//! Mastodon's `X-RateLimit-Reset`, what workflows pass), HTTP dates (`Retry-After`), UTC
+//! days, and the clock (WASI's in a component).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,7 +43,11 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     let offset_minutes = match b.get(i..)? {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let minutes = digits(&[*h1, *h2])? * 60 + digits(&[*m1, *m2])?;
+            let (h, m) = (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = h * 60 + m;
             if *sign == b'-' { -minutes } else { minutes }
         }
         _ => return None,
@@ -50,6 +55,17 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second.min(59) - offset_minutes * 60;
     Some(seconds * 1_000 + millis)
+}
+
+/// The UTC day (days since 1970-01-01, negative before) of Unix epoch milliseconds.
+pub fn day_of_ms(ms: i64) -> i64 {
+    ms.div_euclid(86_400_000)
+}
+
+/// `YYYY-MM-DD` of a UTC day.
+pub fn day_name(day: i64) -> String {
+    let (year, month, day) = civil_from_days(day);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// Parses an HTTP date, `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's IMF-fixdate).
@@ -139,6 +155,7 @@ mod tests {
             "2026-08-21T24:00:00Z",
             "2026-08-21T14:05:00.Z",
             "2026-08-21T14:05:00+0200",
+            "2026-08-21T14:05:00+24:00",
             "tomorrow at nine",
         ] {
             assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
@@ -150,6 +167,15 @@ mod tests {
         for text in ["1970-01-01T00:00:00Z", "2024-02-29T23:59:59Z", "2026-08-21T14:05:00Z", "1969-12-31T23:59:59Z"] {
             assert_eq!(format_rfc3339_ms(parse_rfc3339_ms(text).unwrap()), text);
         }
+    }
+
+    #[test]
+    fn days_and_their_names() {
+        let may4 = day_of_ms(parse_rfc3339_ms("2026-05-04T12:00:00Z").unwrap());
+        assert_eq!(day_name(may4), "2026-05-04");
+        assert_eq!(day_of_ms(parse_rfc3339_ms("2026-05-04T01:30:00+02:00").unwrap()), may4 - 1);
+        assert_eq!(day_of_ms(-1), -1, "the last millisecond of 1969");
+        assert_eq!(day_name(-1), "1969-12-31");
     }
 
     #[test]
