@@ -84,6 +84,7 @@ mod action;
 mod host;
 pub mod http;
 pub mod kv;
+pub mod length;
 pub mod log;
 pub mod media;
 pub mod openai;

@@ -1,12 +1,9 @@
 //! How long a post is, counted the way its network counts: characters as people see them
 //! (grapheme clusters, as Bluesky counts), or as Mastodon's `StatusLengthValidator` does
 //! (every link 23 characters whatever its length, a remote mention `@user@domain` as
-//! `@user`).
+//! `@user`; `roost_sdk::length`, which the plugins use too).
 
 use unicode_segmentation::UnicodeSegmentation;
-
-/// What a link counts on Mastodon, however long it is.
-const MASTODON_URL: usize = 23;
 
 /// A way of counting a post's length.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,34 +38,9 @@ impl Counting {
     pub fn count(self, text: &str) -> usize {
         match self {
             Self::Characters => text.graphemes(true).count(),
-            Self::Mastodon => text.split_inclusive(char::is_whitespace).map(mastodon_word).sum(),
+            Self::Mastodon => roost_sdk::length::status_length(text, ""),
         }
     }
-}
-
-/// The Mastodon length of one whitespace-separated word (with the whitespace after it).
-fn mastodon_word(word: &str) -> usize {
-    let graphemes = |s: &str| s.graphemes(true).count();
-    let start = ["https://", "http://"].iter().filter_map(|scheme| word.find(scheme)).min();
-    if let Some(start) = start {
-        let rest = &word[start..];
-        let end = rest.trim_end().trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '"', '\'']).len();
-        let scheme_len = if rest.starts_with("https://") { 8 } else { 7 };
-        if end > scheme_len {
-            return graphemes(&word[..start]) + MASTODON_URL + graphemes(&rest[end..]);
-        }
-    }
-    if let Some(rest) = word.strip_prefix('@')
-        && let Some((user, domain)) = rest.split_once('@')
-        && !user.is_empty()
-        && user.chars().all(|c| c.is_alphanumeric() || c == '_')
-    {
-        let host_len = domain.find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-')).unwrap_or(domain.len());
-        if domain[..host_len].contains('.') {
-            return 1 + graphemes(user) + graphemes(&domain[host_len..]);
-        }
-    }
-    graphemes(word)
 }
 
 #[cfg(test)]

@@ -21,8 +21,6 @@ pub enum Network {
     Generic,
 }
 
-/// What Mastodon counts for each URL, however long.
-const MASTODON_URL_LENGTH: usize = 23;
 const ELLIPSIS: &str = "…";
 
 impl Network {
@@ -65,7 +63,7 @@ impl Network {
     /// The length of `text` as this network counts it.
     pub fn length(self, text: &str) -> usize {
         match self {
-            Self::Mastodon => mastodon_length(text),
+            Self::Mastodon => roost_sdk::length::status_length(text, ""),
             Self::Bluesky | Self::Generic => text.graphemes(true).count(),
         }
     }
@@ -145,44 +143,6 @@ impl Network {
 pub struct Fitted {
     pub text: String,
     pub trimmed: bool,
-}
-
-/// Mastodon's count: grapheme clusters, each URL as 23 and `@user@domain` as `@user`.
-fn mastodon_length(text: &str) -> usize {
-    let mut total = 0;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let split = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let (token, after) = rest.split_at(split);
-        total += mastodon_token_length(token);
-        let spaces = after.find(|c: char| !c.is_whitespace()).unwrap_or(after.len());
-        total += after[..spaces].graphemes(true).count();
-        rest = &after[spaces..];
-    }
-    total
-}
-
-/// One whitespace-free token as Mastodon counts it.
-fn mastodon_token_length(token: &str) -> usize {
-    let graphemes = |s: &str| s.graphemes(true).count();
-    if let Some(start) = token.find("http://").or_else(|| token.find("https://")) {
-        // Trailing punctuation is not part of the URL.
-        let url_end = token.trim_end_matches(|c: char| ".,;:!?)]}'\"".contains(c)).len().max(start);
-        return graphemes(&token[..start]) + MASTODON_URL_LENGTH + graphemes(&token[url_end..]);
-    }
-    let lead = token.len() - token.trim_start_matches(|c: char| "([{'\"".contains(c)).len();
-    if let Some(mention) = token[lead..].strip_prefix('@')
-        && let Some(at) = mention.find('@')
-    {
-        let domain_end = mention[at + 1..]
-            .find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
-            .map_or(mention.len(), |i| at + 1 + i);
-        let domain = &mention[at + 1..domain_end];
-        let domain = domain.trim_end_matches('.');
-        let counted_end = at + 1 + domain.len();
-        return graphemes(&token[..lead + 1 + at]) + graphemes(&mention[counted_end..]);
-    }
-    graphemes(token)
 }
 
 /// Whether a whitespace-free token holds a link.

@@ -13,7 +13,6 @@ pub mod cursor;
 pub mod entities;
 pub mod html;
 pub mod ids;
-pub mod length;
 pub mod link;
 pub mod lookback;
 pub mod media;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::api::{Api, Auth};
 use crate::entities::{NETWORK, Published, ScheduledStatus, Status};
-use crate::length::{DEFAULT_MAX_CHARS, URL_CHARS, status_length};
+use roost_sdk::length::{DEFAULT_MAX_CHARS, URL_CHARS, status_length};
 use roost_sdk::time;
 
 /// How long a published post is remembered for retries of its step.

@@ -124,7 +124,8 @@ export function charCount(text) {
   return graphemes ? [...graphemes.segment(text)].length : [...text].length;
 }
 
-const LINK = /https?:\/\/[^\s]*[^\s.,;:!?)\]"']/g;
+// A link has a host of two labels or more; punctuation after it ends the sentence, not the link.
+const LINK = /https?:\/\/[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+(?:[^\s]*[^\s.,;:!?)\]"'])?/gu;
 const REMOTE_MENTION = /(^|\s)@(\w+)@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+/gu;
 
 /** A post's length as Mastodon counts it: every link 23, `@user@domain` as `@user`. */

@@ -62,7 +62,7 @@ async fn mention_triage_alerts_a_signed_webhook_when_negative_mentions_spike() {
     // the quiet ones as history and alerts on the burst in the window that just closed.
     for round in 0..7 {
         for i in 0..3 {
-            masto.add_mention(&fan, &format!("<p>Love the new release, great work! ({round}/{i})</p>"));
+            masto.add_mention(&fan, &format!("<p>Love the new release, great work! #RoostRelease ({round}/{i})</p>"));
         }
         sky.add_notification("mention", "ally.test", &format!("@roost.test thanks, this is really helpful {round}"));
         sky.add_notification("reply", "ally.test", "ok");
@@ -91,6 +91,12 @@ async fn mention_triage_alerts_a_signed_webhook_when_negative_mentions_spike() {
     let severity = report.outputs["severity"].as_str().unwrap();
     assert!(severity == "high" || severity == "critical", "{:?}", report.outputs);
     assert_eq!(report.outputs["alerted"], true);
+    // Listening counts the tags people used, for caption's suggestions: the Mastodon
+    // mentions; the loopback Bluesky's clock starts months ago, beyond the 28 days kept.
+    let tags = &report.steps["tags"];
+    assert_eq!(tags.status, "succeeded", "{tags:?}");
+    let counted = ["mentions", "skipped", "tags_seen"].map(|k| tags.output[k].clone());
+    assert_eq!(counted, [json!(30), json!(19), json!(21)], "{tags:?}");
     let deliveries = receiver.deliveries();
     assert_eq!(deliveries.len(), 1, "one signed alert");
     assert_eq!(receiver.hook_counts().1, 0, "no request was refused for its signature");

@@ -1,4 +1,6 @@
-//! A status's length as Mastodon's `StatusLengthValidator` counts it.
+//! A post's length as Mastodon's `StatusLengthValidator` counts it, for every part of Roost
+//! that checks one: the `mastodon` plugin before it posts, `caption` as it fits a draft, and
+//! the host's approval fields with `count: mastodon`.
 //!
 //! The counted text is `spoiler_text` followed by the status text in which every URL
 //! (with `http://` or `https://`) stands for 23 characters and every mention
